@@ -1,0 +1,204 @@
+"""The document model: a release's title, date, intro, numbered sections, paragraphs and
+sentences, each with character offsets into the frozen text.
+
+Extraction works on this model, never on raw lines, so numbering styles (``1.``, ``i.``,
+``(1)``, ``1)``) and layout quirks are handled once, here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from .dates import DATE_RE, parse_date
+from .errors import InputError
+from .source import SourceText
+
+# Numbering styles a section heading may use; levels follow first appearance.
+_NUMBERING = [
+    ("arabic", re.compile(r"(\d{1,2})\.\s+")),
+    ("paren", re.compile(r"\((\d{1,2})\)\s+")),
+    ("arabic-paren", re.compile(r"(\d{1,2})\)\s+")),
+    ("roman", re.compile(r"([ivxlc]{1,6})\.\s+")),
+    ("ROMAN", re.compile(r"([IVXLC]{1,6})\.\s+")),
+    ("roman-paren", re.compile(r"\(([ivxlc]{1,6})\)\s+")),
+    ("alpha-paren", re.compile(r"\(?([a-h])\)\s+")),
+]
+_MAX_HEADING = 150
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+
+
+@dataclass
+class Paragraph:
+    start: int
+    end: int
+    sentences: list[Sentence] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """A heading and the paragraphs under it (not those of its sub-sections)."""
+
+    title: str
+    start: int  # offsets of the title text, without its number
+    end: int
+    number: str | None = None
+    style: str | None = None
+    level: int = 0
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    source: SourceText
+    title: str
+    title_span: tuple[int, int]
+    published: dt.date
+    date_span: tuple[int, int]
+    intro: list[Paragraph]
+    sections: list[Section]
+    contact: list[Paragraph]
+
+    @property
+    def text(self) -> str:
+        return self.source.text
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in re.finditer(r"[^\n]+", text):
+        start, end = match.start(), match.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def split_sentences(text: str, start: int, end: int, abbreviations: list[str]) -> list[Sentence]:
+    """Sentences of text[start:end]: a stop (optionally after a closing quote) then space
+    and a capital, unless the stop ends a known abbreviation."""
+    out = []
+    begin = start
+    for match in re.finditer(r"[.!?][\"”’)]?\s+(?=[\"“(]?[A-Z0-9])", text[start:end]):
+        cut = start + match.start() + 1
+        before = text[begin:cut]
+        if any(before.endswith(" " + abbr) or before == abbr for abbr in abbreviations):
+            continue
+        stop = start + match.end()
+        while stop > cut and text[stop - 1].isspace():
+            stop -= 1
+        out.append(Sentence(begin, stop))
+        begin = start + match.end()
+    if begin < end:
+        out.append(Sentence(begin, end))
+    return out
+
+
+def _numbering(line: str) -> tuple[str, str, int] | None:
+    for style, pattern in _NUMBERING:
+        match = pattern.match(line)
+        if match:
+            return style, match.group(1), match.end()
+    return None
+
+
+def _is_heading_text(line: str) -> bool:
+    return (
+        len(line) <= _MAX_HEADING
+        and (not line.endswith(".") or line.endswith("etc."))
+        and not line.endswith((":", ";", ","))
+    )
+
+
+def _is_plain_heading(line: str, next_line: str | None) -> bool:
+    return (
+        next_line is not None
+        and len(line) <= 90
+        and line[0].isupper()
+        and not re.search(r"[.!?:;,]$", line)
+        and "://" not in line
+        and ":" not in line
+        and len(line.split()) <= 12
+    )
+
+
+def parse_document(source: SourceText, genre: dict) -> Document:
+    """Build the document model; raise InputError if the text has no title or no date."""
+    text = source.text
+    lines = _lines(text)
+    if not lines:
+        raise InputError(source.path, "no text")
+    title, title_span, published, date_span, body_from = _title_and_date(source, lines)
+    abbreviations = genre.get("abbreviations", [])
+    contact_heads = {h.lower() for h in genre.get("contact_headings", [])}
+
+    intro: list[Paragraph] = []
+    sections: list[Section] = []
+    contact: list[Paragraph] = []
+    styles: list[str] = []
+    in_contact = False
+    body = lines[body_from:]
+    for index, (start, end) in enumerate(body):
+        line = text[start:end]
+        next_line = text[slice(*body[index + 1])] if index + 1 < len(body) else None
+        if in_contact:
+            contact.append(Paragraph(start, end, [Sentence(start, end)]))
+            continue
+        numbered = _numbering(line)
+        if numbered and _is_heading_text(line):
+            style, number, offset = numbered
+            if style not in styles:
+                styles.append(style)
+            sections.append(Section(line[offset:].strip(), start + offset, end, number, style,
+                                    styles.index(style) + 1))
+            continue
+        if _is_plain_heading(line, next_line):
+            if line.lower() in contact_heads:
+                in_contact = True
+                continue
+            sections.append(Section(line, start, end))
+            continue
+        paragraph = Paragraph(start, end, split_sentences(text, start, end, abbreviations))
+        (sections[-1].paragraphs if sections else intro).append(paragraph)
+    return Document(source, title, title_span, published, date_span, intro, sections, contact)
+
+
+def _title_and_date(source: SourceText, lines: list[tuple[int, int]]):
+    """The release's date and title from its first lines: "February 28, 2023 Title", a
+    title line then a date line, or a date line then a title line."""
+    text = source.text
+    head = lines[:3]
+    for index, (start, end) in enumerate(head):
+        for match in DATE_RE.finditer(text, start, end):
+            published = parse_date(match)
+            if published is None:
+                continue
+            rest = [
+                (s, e) for s, e in ((start, match.start()), (match.end(), end))
+                if text[s:e].strip(" \t-–—|:,()")
+            ]
+            if rest:
+                s, e = max(rest, key=lambda r: r[1] - r[0])
+                while s < e and text[s] in " \t-–—|:,()":
+                    s += 1
+                while e > s and text[e - 1] in " \t-–—|:,()":
+                    e -= 1
+                return text[s:e], (s, e), published, (match.start(), match.end()), index + 1
+            for s, e in (head[index - 1:index] if index else []) + lines[index + 1:index + 2]:
+                candidate = text[s:e]
+                if _is_heading_text(candidate) and not candidate.endswith("."):
+                    following = index + 2 if s > start else index + 1
+                    return candidate, (s, e), published, (match.start(), match.end()), following
+            raise InputError(source.path, "no title: the release's first lines hold a date "
+                             "but no title line")
+    raise InputError(source.path, "no release found: no publication date (such as "
+                     "'February 28, 2023') in the first lines")

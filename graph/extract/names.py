@@ -1,0 +1,145 @@
+"""Finding names in a span of text: the lexicon's known names, and capitalised names of
+initiatives, laws, events and organisations the lexicon lacks (discovered by their head
+word: "… Act", "… Summit", "the NOTICE project")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..facts import Evidence
+from .registry import Registry
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9’'-]*|&")
+_QUOTED = re.compile(r"[\"“]([^\"”\n]{3,150})[\"”]")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name found in the text, resolved to an entity id. Nested names sit inside another."""
+
+    start: int
+    end: int
+    entity: str
+    nested: bool = False
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int
+    end: int
+    label: str
+    kind: str
+
+
+def evidence(text: str, start: int, end: int) -> Evidence:
+    return Evidence(start, end, text[start:end])
+
+
+def _runs(text: str, start: int, end: int, connectors: set[str]):
+    """Maximal runs of capitalised tokens (with small connectors inside) as token lists."""
+    run: list[re.Match[str]] = []
+    for token in _TOKEN.finditer(text, start, end):
+        word = token.group(0)
+        capital = word[0].isupper() or word[0].isdigit()
+        adjacent = bool(run) and text[run[-1].end():token.start()] == " "
+        if run and adjacent and (capital or word in connectors):
+            run.append(token)
+            continue
+        if run:
+            yield run
+        run = [token] if capital else []
+    if run:
+        yield run
+
+
+def _head_candidates(text: str, start: int, end: int, genre: dict) -> list[_Candidate]:
+    heads: dict[str, str] = genre["name_heads"]
+    connectors = set(genre["name_connectors"])
+    determiners = {d.capitalize() for d in genre["determiners"]} | set(genre["determiners"])
+    leading = set(genre["leading_heads"])
+    found = []
+    for run in _runs(text, start, end, connectors):
+        while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
+            run = run[1:]
+        while run and run[-1].group(0) in connectors:
+            run = run[:-1]
+        words = [t.group(0) for t in run]
+        if len(words) < 2:
+            continue
+        head_at = max((i for i, w in enumerate(words) if w in heads and i > 0), default=None)
+        if head_at is not None:
+            tail = head_at + 1
+            while tail < len(words) and words[tail].isdigit():
+                tail += 1
+            kind = heads[words[head_at]]
+        elif words[0] in leading and len(words) >= 3:
+            tail, kind = len(words), heads[words[0]]
+        else:
+            continue
+        s, e = run[0].start(), run[tail - 1].end()
+        before = text[max(start, s - 12):s].split()
+        if before and before[-1] in genre["proposal_cues"] and kind in genre["law_kinds"]:
+            kind = genre["proposal_kind"]
+        found.append(_Candidate(s, e, text[s:e], kind))
+    return found
+
+
+def _acronym_candidates(text: str, start: int, end: int, genre: dict) -> list[_Candidate]:
+    nouns: dict[str, str] = genre["acronym_nouns"]
+    pattern = re.compile(rf"(?<![\w-])([A-Z][A-Z0-9-]+)\s+({'|'.join(nouns)})(?!\w)")
+    return [
+        _Candidate(m.start(), m.end(), m.group(1), nouns[m.group(2)])
+        for m in pattern.finditer(text, start, end)
+    ]
+
+
+def _quoted_candidates(text: str, start: int, end: int, genre: dict) -> list[_Candidate]:
+    heads: dict[str, str] = genre["name_heads"]
+    found = []
+    for m in _QUOTED.finditer(text, start, end):
+        words = m.group(1).split()
+        kind = next((heads[w] for w in reversed(words) if w in heads), "Initiative")
+        found.append(_Candidate(m.start(1), m.end(1), m.group(1), kind))
+    return found
+
+
+def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name]:
+    """Every name in text[start:end], outermost first at each position, nested ones marked."""
+    genre = registry.lexicon.genre
+    known = registry.lexicon.find(text, start, end)
+    candidates = (_quoted_candidates(text, start, end, genre)
+                  + _acronym_candidates(text, start, end, genre)
+                  + _head_candidates(text, start, end, genre))
+    outer: list[Name] = []
+    taken: list[tuple[int, int]] = []
+    for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):
+        if any(s <= cand.start and cand.end <= e for s, e in taken):
+            continue
+        if any(m.start <= cand.start and cand.end <= m.end for m in known):
+            continue
+        if any(m.start < cand.end and cand.start < m.end and not
+               (cand.start <= m.start and m.end <= cand.end) for m in known):
+            continue
+        entry = registry.lexicon.lookup(cand.label)
+        if entry is not None and entry.category == "actor" and cand.kind not in (
+                "GovernmentBody", "OrganisationalUnit", "Collaboration"):
+            continue  # "the MIC project" names no new initiative
+        entity = registry.named(cand.label, [cand.kind], evidence(text, cand.start, cand.end))
+        outer.append(Name(cand.start, cand.end, entity))
+        taken.append((cand.start, cand.end))
+    names = list(outer)
+    for match in known:
+        inside = any(s <= match.start and match.end <= e for s, e in taken)
+        names.append(Name(match.start, match.end, registry.curated(match.entry), inside))
+    _abbreviations(text, names, registry)
+    return sorted(names, key=lambda n: (n.start, -(n.end - n.start)))
+
+
+def _abbreviations(text: str, names: list[Name], registry: Registry) -> None:
+    """"Internet Governance Forum (IGF)": the bracketed acronym is an alias of the name."""
+    for name in names:
+        m = re.match(r"\s*\(([A-Z][A-Za-z0-9-]{1,12})\)", text[name.end:name.end + 16])
+        entity = registry.entities[name.entity]
+        if m and not entity.curated and m.group(1) not in entity.aliases:
+            entity.aliases.append(m.group(1))

@@ -1,0 +1,83 @@
+"""The entities one extraction run has seen, curated or discovered, and their slugs.
+
+Slugs are derived deterministically (same text, same IRIs), and a curated entry always wins
+over a discovered name, so the same real-world thing in two releases is one IRI.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ..facts import Entity, Evidence
+from ..lexicon import Entry, Lexicon
+
+ACTOR_KINDS = {"Actor", "Party", "Country", "Organisation", "GovernmentBody",
+               "OrganisationalUnit", "Collaboration"}
+ORGANISATION_KINDS = {"Organisation", "GovernmentBody", "OrganisationalUnit", "Collaboration"}
+INITIATIVE_KINDS = {"Initiative", "Law", "LegislativeProposal", "Strategy", "Guideline",
+                    "Project", "Fund", "Event"}
+
+
+def slugify(text: str, limit: int = 80) -> str:
+    """Lower-case ASCII words joined by hyphens, cut at a word boundary."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit].rsplit("-", 1)[0]
+    return slug or "unnamed"
+
+
+def path_of(kinds: list[str] | tuple[str, ...]) -> str:
+    """The IRI path segment ("actor", "initiative", …) for an entity of these kinds."""
+    if set(kinds) & ACTOR_KINDS:
+        return "actor"
+    if set(kinds) & INITIATIVE_KINDS:
+        return "initiative"
+    if "Place" in kinds:
+        return "place"
+    if "Topic" in kinds:
+        return "topic"
+    if "DialogueSeries" in kinds:
+        return "series"
+    raise ValueError(f"no IRI path for kinds {kinds}")
+
+
+CATEGORY_KINDS = {"place": ["Place"], "topic": ["Topic"], "series": ["DialogueSeries"]}
+
+
+@dataclass
+class Registry:
+    lexicon: Lexicon
+    entities: dict[str, Entity] = field(default_factory=dict)
+
+    def curated(self, entry: Entry) -> str:
+        kinds = list(entry.kinds) or CATEGORY_KINDS.get(entry.category, [])
+        entity_id = f"{entry.category}/{entry.key}"
+        if entity_id not in self.entities:
+            self.entities[entity_id] = Entity(entity_id, entry.label, kinds, True,
+                                              list(entry.aliases))
+        return entity_id
+
+    def named(self, name: str, kinds: list[str], evidence: Evidence,
+              category: str | None = None) -> str:
+        """The id of the thing called `name`: the lexicon's entry if it knows the name,
+        otherwise a discovered entity with this evidence."""
+        entry = self.lexicon.lookup(name)
+        if entry is not None and (category is None or entry.category == category):
+            return self.curated(entry)
+        return self.discovered(name, kinds, evidence, slug=slugify(name), category=category)
+
+    def discovered(self, label: str, kinds: list[str], evidence: Evidence, slug: str,
+                   category: str | None = None) -> str:
+        entity_id = f"{category or path_of(kinds)}/{slug}"
+        if entity_id not in self.entities:
+            self.entities[entity_id] = Entity(entity_id, label, kinds, False, [], evidence)
+        return entity_id
+
+    def kinds(self, entity_id: str) -> set[str]:
+        return set(self.entities[entity_id].kinds)
+
+    def is_actor(self, entity_id: str) -> bool:
+        return entity_id.startswith("actor/")

@@ -1,0 +1,188 @@
+"""Statements: who (as written and resolved) did which speech act, in which clause.
+
+A sentence may hold several statements: "The EU explained its budget … and both sides
+exchanged views …" is two; "Japan introduced X, and also explained Y" is two by one
+speaker; ", pointing out …" adds one by the same speaker; "an explanation of … by Japan"
+is one whose speaker follows the noun; a sentence with no subject ("As well as explaining
+about …") takes the speaker of the sentence after it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..lexicon import Entry
+from .names import Name
+from .registry import Registry
+
+_LEAD_INS = re.compile(r"(?:In addition|Additionally|Furthermore|Moreover|Also|Finally|Then),\s+")
+_GERUND_OPENERS = re.compile(r"(?:As well as|In addition to|Besides|After|While|Following)\s+$")
+
+
+@dataclass
+class Clause:
+    start: int
+    end: int
+    verb_end: int
+    act: Entry
+    speakers: list[str]
+    attribution: str
+    nominal: bool = False
+    subject: tuple[int, int] | None = None  # where the speaker is named in the clause
+
+
+@dataclass(frozen=True)
+class _Verb:
+    start: int
+    end: int
+    kind: str  # finite | gerund | nominal
+    act: Entry
+
+
+def _verbs(text: str, start: int, end: int, registry: Registry) -> list[_Verb]:
+    found: list[_Verb] = []
+    for form, kind, act in registry.lexicon.verb_forms:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text[start:end],
+                             re.IGNORECASE if kind == "gerund" else 0):
+            s, e = start + m.start(), start + m.end()
+            if not any(v.start < e and s < v.end for v in found):
+                found.append(_Verb(s, e, kind, act))
+    return sorted(found, key=lambda v: v.start)
+
+
+def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
+    """Move `end` left past white space and adverbs such as "also"."""
+    changed = True
+    while changed:
+        changed = False
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        for adverb in adverbs:
+            if text[start:end].endswith(" " + adverb) or text[start:end] == adverb:
+                end -= len(adverb)
+                changed = True
+                break
+    return end
+
+
+def _subject(text: str, start: int, end: int, names: list[Name], parties: list[str],
+             registry: Registry) -> tuple[int, list[str]] | None:
+    """The subject ending at `end`: a joint phrase, an actor, or "X and (the) Y"."""
+    genre = registry.lexicon.genre
+    before = text[start:end]
+    for phrase in genre["joint_speakers"]:
+        if before.lower().endswith(phrase) and (len(before) == len(phrase)
+                                                 or not before[-len(phrase) - 1].isalnum()):
+            return end - len(phrase), list(parties)
+    actors = [n for n in names if not n.nested and registry.is_actor(n.entity)
+              and start <= n.start and n.end <= end]
+    last = next((n for n in reversed(actors) if n.end == end), None)
+    if last is None:
+        return None
+    speakers, first = [last.entity], last.start
+    pair = re.search(r"(?:\s+and\s+(?:the\s+)?)$", text[start:last.start])
+    if pair:
+        prior = next((n for n in reversed(actors) if n.end == start + pair.start()), None)
+        if prior is not None:
+            speakers, first = [prior.entity, last.entity], prior.start
+    det = re.search(r"(?:The|the)\s+$", text[start:first])
+    return (start + det.start() if det else first), speakers
+
+
+def find_clauses(text: str, start: int, end: int, names: list[Name], parties: list[str],
+                 registry: Registry) -> tuple[list[Clause], list[Clause]]:
+    """The statement clauses of one sentence, and those still waiting for a speaker."""
+    adverbs = registry.lexicon.genre["subject_adverbs"]
+    lead = _LEAD_INS.match(text, start)
+    cursor = lead.end() if lead else start
+    clauses: list[Clause] = []
+    pending: list[Clause] = []
+    speakers: list[str] = []
+    attribution = ""
+    for verb in _verbs(text, start, end, registry):
+        if verb.start < cursor:
+            continue
+        stop = _strip_adverbs(text, cursor, verb.start, adverbs)
+        clause_start, subject_span = None, None
+        if verb.kind == "finite":
+            subject = _subject(text, cursor, stop, names, parties, registry)
+            if subject is not None:
+                clause_start, speakers = subject
+                attribution = text[clause_start:stop]
+                subject_span = (clause_start, stop)
+            elif speakers and re.search(r"(?:,|\band)$", text[cursor:stop]):
+                clause_start = _after_connective(text, cursor, stop)
+        elif verb.kind == "gerund":
+            if speakers and re.search(r"(?:,|\band)$", text[cursor:stop]):
+                clause_start = _after_connective(text, cursor, stop)
+            elif not speakers and _GERUND_OPENERS.search(text[cursor:verb.start]):
+                opener = _GERUND_OPENERS.search(text[cursor:verb.start])
+                pending.append(Clause(cursor + opener.start(), end, verb.end, verb.act, [], ""))
+                cursor = verb.end
+                continue
+        else:
+            agent = _agent(text, verb.end, end, names, registry)
+            if agent is not None:
+                clause_start, speakers = cursor, [agent.entity]
+                attribution = text[agent.start:agent.end]
+                subject_span = (agent.start, agent.end)
+        if clause_start is None:
+            continue
+        _close(text, clauses, pending, clause_start)
+        clauses.append(Clause(clause_start, end, verb.end, verb.act, list(speakers),
+                              attribution, verb.kind == "nominal", subject_span))
+        cursor = verb.end
+    for clause in clauses + pending:
+        clause.end = _trim_end(text, clause.start, clause.end)
+    if clauses and pending:
+        for clause in pending:
+            clause.speakers, clause.attribution = clauses[0].speakers, clauses[0].attribution
+        clauses = sorted(clauses + pending, key=lambda c: c.start)
+        pending = []
+    return clauses, pending
+
+
+def _close(text: str, clauses: list[Clause], pending: list[Clause], next_start: int) -> None:
+    for clause in clauses[-1:] + pending[-1:]:
+        if clause.end > next_start:
+            clause.end = next_start
+
+
+def _after_connective(text: str, cursor: int, stop: int) -> int:
+    m = re.search(r"(?:,\s*and|,|\band)$", text[cursor:stop])
+    begin = cursor + m.end()
+    while begin < len(text) and text[begin].isspace():
+        begin += 1
+    return begin
+
+
+def _trim_end(text: str, start: int, end: int) -> int:
+    while end > start:
+        tail = text[start:end]
+        m = re.search(r"(?:\s+|[.,;:]|,?\s+and)$", tail)
+        if not m or m.end() == m.start():
+            break
+        end = start + m.start()
+    return end
+
+
+def _agent(text: str, start: int, end: int, names: list[Name], registry: Registry):
+    """"… by Japan": the actor after "by" that a nominal speech act names as its speaker."""
+    for name in names:
+        if name.nested or not registry.is_actor(name.entity) or name.start < start:
+            continue
+        if name.start >= end:
+            break
+        if re.search(r"\bby\s+(?:the\s+)?$", text[start:name.start]):
+            return name
+    return None
+
+
+def content_of(text: str, clause: Clause) -> str:
+    """What was said: the clause after its verb ("that", "about" dropped); for a nominal
+    statement, the whole clause."""
+    if clause.nominal:
+        return text[clause.start:clause.end]
+    rest = text[clause.verb_end:clause.end].strip()
+    return re.sub(r"^(?:that|about|regarding|on|of)\s+", "", rest)

@@ -1,0 +1,117 @@
+"""The facts a release states, as plain typed data: the stage between the document model
+and RDF. ``policykg extract`` prints it as JSON so extraction can be debugged without RDF.
+
+Entities are referred to by id ``{kind}/{slug}`` (``actor/japan``); the RDF stage turns an
+id into ``{base}id/{id}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A span of the release text: [start, end) in code points, and the quote itself."""
+
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass
+class Entity:
+    id: str
+    label: str
+    kinds: list[str]
+    curated: bool
+    aliases: list[str] = field(default_factory=list)
+    evidence: Evidence | None = None  # first mention, for discovered entities
+
+
+@dataclass
+class Mention:
+    entity: str
+    evidence: Evidence
+    statement: int | None = None  # number of the statement it occurs in
+
+
+@dataclass
+class Statement:
+    number: int
+    speakers: list[str]
+    attribution: str
+    act: str
+    meeting: str
+    topics: list[str]
+    content: str
+    evidence: Evidence
+    mentions: list[str] = field(default_factory=list)
+    responds_to: int | None = None
+
+
+@dataclass
+class Relation:
+    """subject predicate object|value, as the text states it (predicate: a pk: local name)."""
+
+    subject: str
+    predicate: str
+    evidence: Evidence
+    object: str | None = None
+    value: str | None = None
+    datatype: str | None = None  # xsd local name for value
+
+
+@dataclass
+class AgendaItem:
+    position: int
+    topic: str
+    evidence: Evidence
+
+
+@dataclass
+class Meeting:
+    id: str
+    label: str
+    series: str
+    edition: int | None
+    date: str
+    place: str | None
+    mode: str | None
+    organisers: list[str]
+    evidence: Evidence
+    agenda: list[AgendaItem] = field(default_factory=list)
+
+
+@dataclass
+class Contact:
+    organisation: str | None
+    telephone: str | None
+    fax: str | None
+    url: str | None
+    email: str | None
+    evidence: Evidence
+
+
+@dataclass
+class ReleaseFacts:
+    id: str
+    title: str
+    published: str
+    language: str
+    source_url: str | None
+    publisher: str | None
+    rights: str | None
+    text: str
+    meetings: list[Meeting] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    contact: Contact | None = None
+
+    def to_json_dict(self, include_text: bool = False) -> dict:
+        data = asdict(self)
+        if not include_text:
+            data["text"] = f"<{len(self.text)} characters>"
+        return data

@@ -1,0 +1,80 @@
+"""Reading a release file and its metadata into one frozen text.
+
+The frozen text is what every evidence offset counts in (Unicode code points, NFC), so it
+is made here and nowhere else. A release may be plain text or an HTML page; metadata about
+where it came from (source URL, publisher, reuse terms) sits beside it in ``STEM.meta.yaml``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import InputError
+from .htmltext import html_to_text
+
+RELEASE_SUFFIXES = (".txt", ".html", ".htm")
+BUNDLED_DIR = Path(__file__).parent / "releases"
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A release's exact text and what is known about its origin."""
+
+    path: str
+    text: str
+    meta: dict = field(default_factory=dict)
+
+
+def bundled_releases() -> list[Path]:
+    """The releases shipped with policykg, in a stable order."""
+    return sorted(p for p in BUNDLED_DIR.iterdir() if p.suffix in RELEASE_SUFFIXES)
+
+
+def meta_path(path: Path) -> Path:
+    return path.with_name(path.name[: -len(path.suffix)] + ".meta.yaml")
+
+
+def read_source(path: Path) -> SourceText:
+    """Read a release file, turning HTML into text; raise InputError saying what is wrong."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(name, f"cannot read file ({exc.strerror})") from exc
+    if not raw.strip():
+        raise InputError(name, "the file is empty")
+    try:
+        decoded = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            name, f"not UTF-8 text: invalid byte 0x{raw[exc.start]:02x} at line {line}"
+        ) from exc
+    if path.suffix.lower() in (".html", ".htm") or _looks_like_html(decoded):
+        decoded = html_to_text(decoded)
+        if not decoded.strip():
+            raise InputError(name, "the HTML page has no text content")
+    text = unicodedata.normalize("NFC", decoded.replace("\r\n", "\n").replace("\r", "\n"))
+    return SourceText(path=name, text=text.strip("\n") + "\n", meta=_read_meta(path))
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return head.startswith("<!doctype html") or head.startswith("<html")
+
+
+def _read_meta(path: Path) -> dict:
+    meta_file = meta_path(path)
+    if not meta_file.exists():
+        return {}
+    try:
+        meta = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError(str(meta_file), f"unreadable metadata ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise InputError(str(meta_file), "metadata must be a YAML mapping")
+    return {key: value for key, value in meta.items() if value is not None}
