@@ -1,0 +1,141 @@
+"""`policykg`: build, extract, query, validate and dump the knowledge graph.
+
+Every sub-command takes --store and exits non-zero with one line saying what is wrong and
+where; nothing here knows how extraction or storage work inside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pyoxigraph import RdfFormat
+
+from . import pipeline
+from .errors import PolicykgError, StoreError
+from .extract import extract
+from .iris import base_from_env, check_base
+from .lexicon import load_lexicon
+from .query import read_query, render, run
+from .source import bundled_releases, read_source
+from .store import default_store_path, open_store, store_base
+from .validate import to_rdflib, validate_graph
+
+DUMP_FORMATS = {"nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "ttl": RdfFormat.TURTLE,
+                "nt": RdfFormat.N_TRIPLES, "jsonld": RdfFormat.JSON_LD,
+                "rdfxml": RdfFormat.RDF_XML}
+DATASET_FORMATS = {"nq", "trig"}
+ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policykg", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--store", type=Path, default=default_store_path(),
+                       help="store directory (default: $POLICYKG_STORE or "
+                            "~/.local/share/policykg/store)")
+        return p
+
+    b = command("build", "(re)build the store from release files (default: the bundled "
+                         "releases); a failure leaves the old store")
+    b.add_argument("releases", nargs="*", type=Path)
+    b.add_argument("--base-iri", default=base_from_env(),
+                   help="base of every IRI (default: $POLICYKG_BASE_IRI or %(default)s)")
+    b.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
+
+    e = command("extract", "print the facts extracted from one release as JSON")
+    e.add_argument("release", type=Path)
+    e.add_argument("--with-text", action="store_true", help="include the release's full text")
+
+    q = command("query", "run a SPARQL query (text, .rq file, or - for stdin)")
+    q.add_argument("query")
+    q.add_argument("--format", choices=["table", "json", "csv", "tsv", "xml", "ttl", "nt"])
+
+    command("validate", "SHACL-validate the store; non-zero exit when it does not conform")
+
+    d = command("dump", "write the store as RDF")
+    d.add_argument("--format", choices=list(DUMP_FORMATS), default="nq")
+    d.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except PolicykgError as exc:
+        print(f"policykg {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, SyntaxError, OSError) as exc:
+        print(f"policykg {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _build(args) -> int:
+    releases = args.releases or bundled_releases()
+    built = pipeline.build(releases, args.store, check_base(args.base_iri),
+                           validate=not args.no_validate)
+    statements = sum(len(r.statements) for r in built.releases)
+    print(f"built {built.result.path} (version {built.result.version}): "
+          f"{len(built.releases)} release(s), {statements} statements, "
+          f"{built.result.quads} quads")
+    return 0
+
+
+def _extract(args) -> int:
+    facts = extract(read_source(args.release), load_lexicon())
+    json.dump(facts.to_json_dict(include_text=args.with_text), sys.stdout, indent=2,
+              ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _open(args):
+    store = open_store(args.store)
+    base = store_base(store)
+    if base is None:
+        raise StoreError(f"{args.store}: not a policykg store (no metadata graph)")
+    return store, base
+
+
+def _query(args) -> int:
+    store, base = _open(args)
+    result = run(store, read_query(args.query), base)
+    sys.stdout.buffer.write(render(result, args.format, base))
+    return 0
+
+
+def _validate(args) -> int:
+    store, base = _open(args)
+    from .iris import Iris
+
+    report = validate_graph(to_rdflib(run(store, ALL_TRIPLES, base)), Iris(base))
+    print(report.text.strip())
+    return 0 if report.conforms else 1
+
+
+def _dump(args) -> int:
+    store, base = _open(args)
+    fmt = DUMP_FORMATS[args.format]
+    out = args.output.open("wb") if args.output else sys.stdout.buffer
+    try:
+        if args.format in DATASET_FORMATS:
+            store.dump(out, fmt)
+        else:
+            run(store, ALL_TRIPLES, base).serialize(out, fmt)
+    finally:
+        if args.output:
+            out.close()
+    return 0
+
+
+COMMANDS = {"build": _build, "extract": _extract, "query": _query, "validate": _validate,
+            "dump": _dump}
+
+if __name__ == "__main__":
+    sys.exit(main())

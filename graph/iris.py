@@ -1,0 +1,60 @@
+"""Every IRI policykg mints, from one base (DESIGN.md §2), and the reused vocabularies."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pyoxigraph import NamedNode
+
+DEFAULT_BASE = "https://policykg.example.org/"
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+OA = "http://www.w3.org/ns/oa#"
+ORG = "http://www.w3.org/ns/org#"
+SCHEMA = "https://schema.org/"
+ELI = "http://data.europa.eu/eli/ontology#"
+DCAT = "http://www.w3.org/ns/dcat#"
+VOID = "http://rdfs.org/ns/void#"
+
+
+def base_from_env() -> str:
+    return os.environ.get("POLICYKG_BASE_IRI", DEFAULT_BASE)
+
+
+def check_base(base: str) -> str:
+    """A base must be an absolute http(s) IRI ending in "/" so paths can be appended."""
+    if not base.startswith(("http://", "https://")) or not base.endswith("/") or " " in base:
+        raise ValueError(f"base IRI must be an absolute http(s) IRI ending in '/': {base!r}")
+    return base
+
+
+@dataclass(frozen=True)
+class Iris:
+    """The IRIs of one base."""
+
+    base: str
+
+    def term(self, local: str) -> NamedNode:
+        return NamedNode(f"{self.base}ontology#{local}")
+
+    def thing(self, entity_id: str) -> NamedNode:
+        """`actor/japan` → {base}id/actor/japan."""
+        return NamedNode(f"{self.base}id/{entity_id}")
+
+    def graph(self, name: str) -> NamedNode:
+        return NamedNode(f"{self.base}graph/{name}")
+
+    @property
+    def ontology(self) -> NamedNode:
+        return NamedNode(f"{self.base}ontology")
+
+
+def ns(prefix: str, local: str) -> NamedNode:
+    return NamedNode(prefix + local)

@@ -1,0 +1,306 @@
+"""Facts to RDF quads: one named graph per release, the lexicon and ontology in graphs of
+their own. No blank nodes anywhere, so a sorted N-Quads dump is canonical and two builds
+of the same input are byte-identical."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
+
+import ontology
+
+from .facts import Evidence, ReleaseFacts
+from .iris import DCTERMS, ELI, OA, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Iris, ns
+from .lexicon import Entry, Lexicon
+
+_MODES = {"offline": "OfflineEventAttendanceMode", "online": "OnlineEventAttendanceMode",
+          "mixed": "MixedEventAttendanceMode"}
+_CONTEXT = 32  # characters of oa:prefix / oa:suffix
+
+TYPE = ns(RDF, "type")
+LABEL = ns(RDFS, "label")
+PREF = ns(SKOS, "prefLabel")
+ALT = ns(SKOS, "altLabel")
+
+
+def _xsd(value: object, datatype: str) -> Literal:
+    return Literal(str(value), datatype=ns(XSD, datatype))
+
+
+def _en(value: str, language: str = "en") -> Literal:
+    return Literal(value, language=language)
+
+
+class _Writer:
+    """Collects quads for one graph; keeps emission code short and uniform."""
+
+    def __init__(self, iris: Iris, graph: NamedNode) -> None:
+        self.iris, self.graph, self.quads = iris, graph, []
+
+    def add(self, s: NamedNode, p: NamedNode, o) -> None:
+        self.quads.append(Quad(s, p, o, self.graph))
+
+    def pk(self, s: NamedNode, local: str, o) -> None:
+        self.add(s, self.iris.term(local), o)
+
+    def typed(self, s: NamedNode, *kinds: str) -> None:
+        for kind in kinds:
+            self.add(s, TYPE, self.iris.term(kind))
+
+    def labelled(self, s: NamedNode, label: str, aliases=(), language: str = "en") -> None:
+        self.add(s, LABEL, _en(label, language))
+        self.add(s, PREF, _en(label, language))
+        for alias in aliases:
+            if alias != label:
+                self.add(s, ALT, _en(alias, language))
+
+
+def scheme_iri(iris: Iris, name: str) -> NamedNode:
+    return iris.thing(f"scheme/{name}")
+
+
+def _unit_predicate(kinds: set[str]) -> NamedNode:
+    """org:unitOf for a unit of a formal organisation, else the general subOrganizationOf."""
+    return ns(ORG, "unitOf" if "GovernmentBody" in kinds else "subOrganizationOf")
+
+
+# ---------------------------------------------------------------- release graphs
+
+def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
+    slug = facts.id.split("/", 1)[1]
+    graph = iris.graph(f"release/{slug}")
+    w = _Writer(iris, graph)
+    release = iris.thing(facts.id)
+    lang = facts.language
+    kinds = {e.id: set(e.kinds) for e in facts.entities}
+
+    def evidence(ev: Evidence) -> NamedNode:
+        node = iris.thing(f"evidence/{slug}-{ev.start}-{ev.end}")
+        if node.value not in seen_evidence:
+            seen_evidence.add(node.value)
+            quote, position = NamedNode(node.value + "#quote"), NamedNode(node.value + "#position")
+            w.add(node, TYPE, ns(OA, "SpecificResource"))
+            w.add(node, LABEL, _en(f"Characters {ev.start}–{ev.end} of the release", "en"))
+            w.add(node, ns(OA, "hasSource"), release)
+            w.add(node, ns(OA, "hasSelector"), quote)
+            w.add(node, ns(OA, "hasSelector"), position)
+            w.add(quote, TYPE, ns(OA, "TextQuoteSelector"))
+            w.add(quote, ns(OA, "exact"), Literal(ev.quote))
+            w.add(quote, ns(OA, "prefix"), Literal(facts.text[max(0, ev.start - _CONTEXT):ev.start]))
+            w.add(quote, ns(OA, "suffix"), Literal(facts.text[ev.end:ev.end + _CONTEXT]))
+            w.add(position, TYPE, ns(OA, "TextPositionSelector"))
+            w.add(position, ns(OA, "start"), _xsd(ev.start, "nonNegativeInteger"))
+            w.add(position, ns(OA, "end"), _xsd(ev.end, "nonNegativeInteger"))
+        return node
+
+    seen_evidence: set[str] = set()
+    w.add(graph, TYPE, ns(PROV, "Entity"))
+    w.add(graph, LABEL, _en(f"Facts extracted from “{facts.title}”"))
+    w.add(graph, ns(PROV, "wasDerivedFrom"), release)
+
+    w.typed(release, "Release")
+    w.add(release, LABEL, _en(facts.title, lang))
+    w.add(release, ns(DCTERMS, "title"), _en(facts.title, lang))
+    w.add(release, ns(DCTERMS, "issued"), _xsd(facts.published, "date"))
+    w.add(release, ns(DCTERMS, "language"), Literal(lang))
+    w.pk(release, "text", Literal(facts.text))
+    if facts.publisher:
+        w.add(release, ns(DCTERMS, "publisher"), iris.thing(facts.publisher))
+    if facts.source_url:
+        w.add(release, ns(DCTERMS, "source"), NamedNode(facts.source_url))
+        w.add(release, ns(PROV, "hadPrimarySource"), NamedNode(facts.source_url))
+    if facts.rights:
+        w.add(release, ns(DCTERMS, "rights"), _en(facts.rights))
+
+    for meeting in facts.meetings:
+        node = iris.thing(meeting.id)
+        w.pk(release, "reports", node)
+        w.typed(node, "Meeting")
+        w.labelled(node, meeting.label, language=lang)
+        w.pk(node, "series", iris.thing(meeting.series))
+        if meeting.edition:
+            w.pk(node, "edition", _xsd(meeting.edition, "positiveInteger"))
+        w.add(node, ns(SCHEMA, "startDate"), _xsd(meeting.date, "date"))
+        if meeting.place:
+            w.pk(node, "heldIn", iris.thing(meeting.place))
+        if meeting.mode:
+            w.add(node, ns(SCHEMA, "eventAttendanceMode"), ns(SCHEMA, _MODES[meeting.mode]))
+        for organiser in meeting.organisers:
+            w.add(node, ns(SCHEMA, "organizer"), iris.thing(organiser))
+        w.pk(node, "evidence", evidence(meeting.evidence))
+        for item in meeting.agenda:
+            agenda = iris.thing(f"agenda-item/{meeting.id.split('/', 1)[1]}-{item.position}")
+            w.pk(node, "agendaItem", agenda)
+            w.typed(agenda, "AgendaItem")
+            w.add(agenda, LABEL, _en(f"{item.position}. {item.evidence.quote}", lang))
+            w.pk(agenda, "position", _xsd(item.position, "positiveInteger"))
+            w.pk(agenda, "topic", iris.thing(item.topic))
+            w.pk(agenda, "evidence", evidence(item.evidence))
+
+    for entity in facts.entities:
+        if entity.curated:
+            continue
+        node = iris.thing(entity.id)
+        w.typed(node, *entity.kinds)
+        w.labelled(node, entity.label, entity.aliases, lang)
+        w.pk(node, "curation", iris.term("Discovered"))
+        w.add(node, ns(PROV, "wasDerivedFrom"), release)
+        if entity.evidence:
+            w.pk(node, "evidence", evidence(entity.evidence))
+        if "Topic" in entity.kinds:
+            w.add(node, ns(SKOS, "inScheme"), scheme_iri(iris, "topics"))
+            w.add(node, ns(SKOS, "topConceptOf"), scheme_iri(iris, "topics"))
+
+    for st in facts.statements:
+        node = iris.thing(f"statement/{slug}-{st.number:02d}")
+        w.typed(node, "Statement")
+        w.add(node, LABEL, _en(_statement_label(st.attribution, st.act, st.content), lang))
+        for speaker in st.speakers:
+            w.pk(node, "statedBy", iris.thing(speaker))
+        w.pk(node, "attributionText", _en(st.attribution, lang))
+        w.pk(node, "speechAct", iris.thing(st.act))
+        w.pk(node, "madeAt", iris.thing(st.meeting))
+        for topic in st.topics:
+            w.pk(node, "onTopic", iris.thing(topic))
+        w.pk(node, "content", _en(st.content, lang))
+        for entity in st.mentions:
+            w.pk(node, "mentions", iris.thing(entity))
+        if st.responds_to:
+            w.pk(node, "respondsTo", iris.thing(f"statement/{slug}-{st.responds_to:02d}"))
+        w.pk(node, "evidence", evidence(st.evidence))
+        w.add(node, ns(PROV, "wasDerivedFrom"), release)
+
+    for number, mention in enumerate(facts.mentions, 1):
+        node = iris.thing(f"mention/{slug}-{number:03d}")
+        w.add(node, TYPE, ns(OA, "Annotation"))
+        w.add(node, ns(OA, "motivatedBy"), ns(OA, "identifying"))
+        w.add(node, ns(OA, "hasBody"), iris.thing(mention.entity))
+        w.add(node, ns(OA, "hasTarget"), evidence(mention.evidence))
+        if mention.statement:
+            w.pk(node, "inStatement", iris.thing(f"statement/{slug}-{mention.statement:02d}"))
+
+    for number, rel in enumerate(facts.relations, 1):
+        subject = iris.thing(rel.subject)
+        predicate = _relation_predicate(rel.predicate, kinds.get(rel.object or "", set()), iris)
+        if rel.object:
+            value = iris.thing(rel.object)
+        elif rel.datatype:
+            value = _xsd(rel.value, rel.datatype)
+        else:
+            value = _en(rel.value or "", lang)
+        w.add(subject, predicate, value)
+        fact = iris.thing(f"fact/{slug}-{number:03d}")
+        w.add(fact, TYPE, ns(RDF, "Statement"))
+        w.add(fact, LABEL, _en(f"Stated relation {number} of the release"))
+        w.add(fact, ns(RDF, "subject"), subject)
+        w.add(fact, ns(RDF, "predicate"), predicate)
+        w.add(fact, ns(RDF, "object"), value)
+        w.pk(fact, "evidence", evidence(rel.evidence))
+
+    if facts.contact:
+        c = facts.contact
+        node = iris.thing(f"contact/{slug}")
+        w.pk(release, "contactPoint", node)
+        w.typed(node, "ContactPoint")
+        w.add(node, LABEL, _en(f"Contact for “{facts.title}”"))
+        if c.organisation:
+            w.pk(node, "contactOrganisation", iris.thing(c.organisation))
+        for prop, value in (("telephone", c.telephone), ("faxNumber", c.fax),
+                            ("email", c.email)):
+            if value:
+                w.add(node, ns(SCHEMA, prop), Literal(value))
+        if c.url:
+            w.add(node, ns(SCHEMA, "url"), NamedNode(c.url))
+        w.pk(node, "evidence", evidence(c.evidence))
+    return w.quads
+
+
+def _statement_label(attribution: str, act: str, content: str, limit: int = 110) -> str:
+    speaker = attribution[0].upper() + attribution[1:] if attribution else "Someone"
+    text = f"{speaker} {act.split('/', 1)[1].replace('-', ' ')}: {content}"
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+_RELATION_TERMS = {"description": ns(DCTERMS, "description")}
+
+
+def _relation_predicate(name: str, object_kinds: set[str], iris: Iris) -> NamedNode:
+    if name == "unitOf":
+        return _unit_predicate(object_kinds)
+    return _RELATION_TERMS.get(name) or iris.term(name)
+
+
+# ---------------------------------------------------------------- lexicon graph
+
+def lexicon_quads(lexicon: Lexicon, iris: Iris) -> list[Quad]:
+    """The curated knowledge: actors, initiatives, places, series, and the SKOS schemes."""
+    w = _Writer(iris, iris.graph("lexicon"))
+    formal = {e.key for e in lexicon.of("actor") if "GovernmentBody" in e.kinds}
+    schemes = {"topic": ("topics", lexicon.topic_scheme.get("label", "Topics"), "Topic"),
+               "speech-act": ("speech-acts", "Speech acts", "SpeechAct"),
+               "status": ("statuses", "Legal and policy statuses", "Status")}
+    for category, (name, label, _) in schemes.items():
+        scheme = scheme_iri(iris, name)
+        w.add(scheme, TYPE, ns(SKOS, "ConceptScheme"))
+        w.labelled(scheme, label)
+        if category == "topic" and lexicon.topic_scheme.get("definition"):
+            w.add(scheme, ns(SKOS, "definition"), _en(lexicon.topic_scheme["definition"]))
+
+    for entry in sorted(lexicon.entries.values(), key=lambda e: (e.category, e.key)):
+        node = iris.thing(f"{entry.category}/{entry.key}")
+        if entry.category in schemes:
+            _concept(w, node, entry, schemes[entry.category], iris)
+            continue
+        kinds = entry.kinds or {"place": ("Place",), "series": ("DialogueSeries",)}[entry.category]
+        w.typed(node, *kinds)
+        w.labelled(node, entry.label, entry.aliases)
+        w.pk(node, "curation", iris.term("Curated"))
+        for same in entry.same_as:
+            w.add(node, ns(OWL, "sameAs"), NamedNode(same))
+        extra = entry.extra
+        if extra.get("unit_of"):
+            w.add(node, _unit_predicate({"GovernmentBody"} if extra["unit_of"] in formal
+                                        else set()), iris.thing(f"actor/{extra['unit_of']}"))
+        if extra.get("of"):
+            w.pk(node, "initiativeOf", iris.thing(f"actor/{extra['of']}"))
+        if extra.get("celex"):
+            w.add(node, ns(ELI, "id_local"), Literal(str(extra["celex"])))
+        if extra.get("country"):
+            w.pk(node, "inCountry", iris.thing(f"actor/{extra['country']}"))
+    return w.quads
+
+
+def _concept(w: _Writer, node: NamedNode, entry: Entry, scheme: tuple[str, str, str],
+             iris: Iris) -> None:
+    extra = entry.extra
+    scheme_node = scheme_iri(iris, scheme[0])
+    w.typed(node, scheme[2])
+    w.labelled(node, entry.label, entry.aliases)
+    w.add(node, ns(SKOS, "inScheme"), scheme_node)
+    if extra.get("definition"):
+        w.add(node, ns(SKOS, "definition"), _en(extra["definition"]))
+    if extra.get("broader"):
+        broader = iris.thing(f"{entry.category}/{extra['broader']}")
+        w.add(node, ns(SKOS, "broader"), broader)
+        w.add(broader, ns(SKOS, "narrower"), node)
+    else:
+        w.add(node, ns(SKOS, "topConceptOf"), scheme_node)
+        w.add(scheme_node, ns(SKOS, "hasTopConcept"), node)
+    for prop in ("close_match", "broad_match"):
+        for target in extra.get(prop) or ():
+            w.add(node, ns(SKOS, "closeMatch" if prop == "close_match" else "broadMatch"),
+                  NamedNode(target))
+    if entry.category == "topic":
+        w.pk(node, "curation", iris.term("Curated"))
+
+
+# ---------------------------------------------------------------- ontology graph
+
+def ontology_quads(iris: Iris) -> Iterator[Quad]:
+    """The ontology and its alignments, parsed with the base, in the ontology graph."""
+    graph = iris.graph("ontology")
+    for path in (ontology.ONTOLOGY_TTL, ontology.ALIGNMENTS_TTL):
+        for triple in parse(ontology.turtle(path, iris.base).encode(), RdfFormat.TURTLE,
+                            base_iri=iris.base):
+            yield Quad(triple.subject, triple.predicate, triple.object, graph)
