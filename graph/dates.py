@@ -41,13 +41,16 @@ def find_date(text: str, start: int = 0, end: int | None = None) -> tuple[dt.dat
     return None
 
 
-def resolve_month(match: re.Match[str], anchor: dt.date) -> str:
+def resolve_month(match: re.Match[str], anchor: dt.date, past: bool = False) -> str:
     """A month phrase as xsd:gYearMonth, read relative to the release date ("this October"
-    in a February release is October of the same year)."""
+    in a February release is October of the same year; "held in November", in the past
+    tense, the latest November up to the release)."""
     if match.group("m2"):
         return f"{int(match.group('y2')):04d}-{MONTHS.index(match.group('m2')) + 1:02d}"
     month = MONTHS.index(match.group("m1") or match.group("m3")) + 1
     shift = {"this": 0, "next": 1, "last": -1}.get(match.group("rel") or "")
-    if shift is None:  # "in October": the first October on or after the release month
+    if shift is None and past:  # "held in November": the latest November so far
+        shift = 0 if month <= anchor.month else -1
+    elif shift is None:  # "in October": the first October on or after the release month
         shift = 0 if month >= anchor.month else 1
     return f"{anchor.year + shift:04d}-{month:02d}"

@@ -108,7 +108,7 @@ class ReleaseFacts:
     mentions: list[Mention] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
-    contact: Contact | None = None
+    contacts: list[Contact] = field(default_factory=list)
 
     def to_json_dict(self, include_text: bool = False) -> dict:
         data = asdict(self)

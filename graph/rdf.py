@@ -198,12 +198,11 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         w.add(fact, ns(RDF, "object"), value)
         w.pk(fact, "evidence", evidence(rel.evidence))
 
-    if facts.contact:
-        c = facts.contact
-        node = iris.thing(f"contact/{slug}")
+    for number, c in enumerate(facts.contacts, 1):
+        node = iris.thing(f"contact/{slug}-{number}")
         w.pk(release, "contactPoint", node)
         w.typed(node, "ContactPoint")
-        w.add(node, LABEL, _en(f"Contact for “{facts.title}”"))
+        w.add(node, LABEL, _en(f"Contact {number} for “{facts.title}”"))
         if c.organisation:
             w.pk(node, "contactOrganisation", iris.thing(c.organisation))
         for prop, value in (("telephone", c.telephone), ("faxNumber", c.fax),

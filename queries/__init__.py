@@ -1,0 +1,41 @@
+"""The example queries: one .rq file each, with `# title:` and `# description:` header
+lines, written with IRIs relative to the knowledge graph's base (``PREFIX pk: <ontology#>``)
+so that one file works under every base. Run them with the base as the query's base IRI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DIRECTORY = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    title: str
+    description: str
+    text: str
+
+
+def _parse(path: Path) -> Example:
+    text = path.read_text(encoding="utf-8")
+    header = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        key, _, value = line[1:].strip().partition(":")
+        header[key.strip()] = value.strip()
+    return Example(path.stem, header.get("title", path.stem), header.get("description", ""),
+                   text)
+
+
+def examples() -> list[Example]:
+    return [_parse(p) for p in sorted(DIRECTORY.glob("*.rq"))]
+
+
+def example(name: str) -> Example:
+    path = DIRECTORY / f"{name}.rq"
+    if not path.is_file():
+        raise KeyError(f"no example query named {name!r}")
+    return _parse(path)

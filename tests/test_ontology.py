@@ -120,7 +120,7 @@ def validate(data: Graph) -> tuple[bool, set[tuple[str, str]]]:
         data,
         shacl_graph=shapes_graph(BASE),
         ont_graph=load_graph(BASE),
-        inference="rdfs",
+        inference="none",  # with "rdfs", range axioms would make sh:class checks vacuous
     )
     found = {
         (str(results.value(r, SH.focusNode)), str(m))
@@ -266,7 +266,7 @@ def test_rdflib_and_pyoxigraph_read_the_same_triples(path: Path, base: str) -> N
             if isinstance(t, pyoxigraph.NamedNode)}
     assert any(i.startswith(base + "ontology#") for i in iris)
     assert not any(i.startswith("http://schema.org/") for i in iris), "use https://schema.org/"
-    assert PLACEHOLDER not in text or path != SHAPES_TTL
+    assert PLACEHOLDER not in text
 
 
 def test_shapes_parse_even_without_substitution() -> None:
@@ -555,6 +555,9 @@ NEGATIVE_CASES = {
         _set(DG_CONNECT, OWL.sameAs, URIRef("https://www.wikidata.org/wiki/Q8880")), DG_CONNECT,
         "owl:sameAs must be a Wikidata entity IRI (http://www.wikidata.org/entity/Q...), an "
         "EU Publications Office corporate-body IRI or an ELI IRI (http://data.europa.eu/eli/...)."),
+    "statement attributed to something that is not an actor": (
+        _set(STATEMENT, PK.statedBy, URIRef(BASE + "id/topic/cybersecurity")), STATEMENT,
+        "A statement needs at least one pk:statedBy, each a pk:Actor."),
     "actor without curation": (
         _drop(DG_CONNECT, PK.curation), DG_CONNECT,
         "Needs exactly one pk:curation, either pk:Curated or pk:Discovered."),

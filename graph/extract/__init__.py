@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..facts import AgendaItem, Mention, Relation, ReleaseFacts, Statement
 from ..lexicon import Lexicon
 from ..source import SourceText
-from .contact import extract_contact
+from .contact import extract_contacts
 from .items import analyse_items, item_mentions
 from .meetings import extract_meetings, series_pattern
 from .names import Name, evidence, find_names
@@ -50,7 +50,7 @@ def extract(source: SourceText, lexicon: Lexicon) -> ReleaseFacts:
         facts.relations += find_relations(doc.text, s, e, names, registry, doc.published,
                                           None)[0]
     _statements(doc, registry, facts)
-    facts.contact, contact_relations = extract_contact(doc, registry)
+    facts.contacts, contact_relations = extract_contacts(doc, registry)
     facts.relations += contact_relations
     facts.relations = _unique(facts.relations)
     facts.entities = sorted(registry.entities.values(), key=lambda e: e.id)

@@ -1,5 +1,6 @@
-"""The contact block: which unit to contact (a chain "Division, Bureau, Ministry" is a
-chain of units), telephone, fax, e-mail and web form."""
+"""The contact block: whom to contact (a chain "Division, Bureau, Ministry" is a chain of
+units, each part of the next), with the telephone, fax, e-mail and web form that follow.
+A block naming several units gives one contact point each."""
 
 from __future__ import annotations
 
@@ -18,38 +19,36 @@ _FIELDS = {
 _URL = re.compile(r"https?://\S+")
 
 
-def extract_contact(doc: Document, registry: Registry) -> tuple[Contact | None, list[Relation]]:
-    if not doc.contact:
-        return None, []
+def extract_contacts(doc: Document, registry: Registry) -> tuple[list[Contact], list[Relation]]:
     text = doc.text
-    values: dict[str, str | None] = {"telephone": None, "fax": None, "email": None, "url": None}
-    organisation = None
+    contacts: list[Contact] = []
     relations: list[Relation] = []
+    url: str | None = None
     for paragraph in doc.contact:
-        line = text[paragraph.start:paragraph.end]
-        for name, pattern in _FIELDS.items():
-            m = pattern.match(line)
-            if m and values[name] is None:
-                values[name] = m.group(1).strip()
-        url = _URL.fullmatch(line.strip())
-        if url and values["url"] is None:
-            values["url"] = url.group(0)
-        if organisation is None and not any(p.match(line) for p in _FIELDS.values()):
-            chain = _unit_chain(text, paragraph.start, paragraph.end, registry)
-            if chain:
-                organisation = chain[0]
-                ev = evidence(text, paragraph.start, paragraph.end)
-                relations += [Relation(a, "unitOf", ev, object=b) for a, b in zip(chain, chain[1:])]
-    first, last = doc.contact[0], doc.contact[-1]
-    contact = Contact(organisation, values["telephone"], values["fax"], values["url"],
-                      values["email"], evidence(text, first.start, last.end))
-    return contact, relations
+        line = text[paragraph.start:paragraph.end].strip()
+        field = next(((name, m) for name, p in _FIELDS.items() if (m := p.match(line))), None)
+        if field is not None:
+            if contacts and getattr(contacts[-1], field[0]) is None:
+                setattr(contacts[-1], field[0], field[1].group(1).strip())
+                contacts[-1].evidence = evidence(text, contacts[-1].evidence.start, paragraph.end)
+            continue
+        if _URL.fullmatch(line):
+            url = url or line
+            continue
+        chain = _unit_chain(text, paragraph.start, paragraph.end, registry)
+        if chain:
+            ev = evidence(text, paragraph.start, paragraph.end)
+            relations += [Relation(a, "unitOf", ev, object=b) for a, b in zip(chain, chain[1:])]
+            contacts.append(Contact(chain[0], None, None, None, None, ev))
+    for contact in contacts:
+        contact.url = url
+    return contacts, relations
 
 
 def _unit_chain(text: str, start: int, end: int, registry: Registry) -> list[str]:
     """"Global Strategy Division, Global Strategy Bureau, MIC": each part a unit of the next."""
     parts = [p.strip() for p in text[start:end].split(",")]
-    if len(parts) < 1 or any(not p or not p[0].isupper() for p in parts):
+    if any(not p or not p[0].isupper() for p in parts):
         return []
     names = [n for n in find_names(text, start, end, registry) if not n.nested]
     chain = [n.entity for n in names if registry.kinds(n.entity) & ORGANISATION_KINDS]

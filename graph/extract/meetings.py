@@ -23,7 +23,7 @@ _MONTHS = {"January", "February", "March", "April", "May", "June", "July", "Augu
 def series_pattern(genre: dict) -> re.Pattern[str]:
     heads = "|".join(genre["series_heads"])
     return re.compile(
-        rf"(?:(?P<ord>\d+)(?:st|nd|rd|th)\s+)?(?P<name>(?:[A-Z0-9][\w&'’-]*\s+)+?(?:{heads}))(?!\w)"
+        rf"(?:(?P<ord>\d+)(?:st|nd|rd|th)\s+)?(?P<name>(?:[A-Z0-9][\w&'’-]*\s+)+(?:{heads}))(?!\w)"
     )
 
 
@@ -78,7 +78,8 @@ def _meeting(doc: Document, sentence: Sentence, series: re.Match[str], verb: re.
     names = [n for n in find_names(text, sentence.start, sentence.end, registry)
              if not n.nested and registry.is_actor(n.entity)
              and not series.start() <= n.start < series.end()
-             and not re.search(r"\bof (?:the )?$", text[max(0, n.start - 8):n.start])]
+             and not re.search(r"\bof (?:the )?$", text[max(0, n.start - 8):n.start])
+             and not text.startswith(("'s ", "’s "), n.end)]
     subject = [n.entity for n in names if n.end <= verb.start()]
     by_agent = [n.entity for n in names if n.start >= verb.end()
                 and re.match(r"\s*(?:by|with)\b", text[verb.end():n.start]) is not None]

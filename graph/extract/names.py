@@ -53,11 +53,16 @@ def _runs(text: str, start: int, end: int, connectors: set[str]):
         yield run
 
 
-def _head_candidates(text: str, start: int, end: int, genre: dict) -> list[_Candidate]:
+def _head_candidates(text: str, start: int, end: int, genre: dict,
+                     known: list) -> list[_Candidate]:
+    """Capitalised runs named by a head word ("… Act", "Act on …"); failing that, runs of
+    three or more capitalised words inside a sentence ("the European Digital Identity
+    Wallet"), which name an initiative of no stated kind."""
     heads: dict[str, str] = genre["name_heads"]
     connectors = set(genre["name_connectors"])
     determiners = {d.capitalize() for d in genre["determiners"]} | set(genre["determiners"])
     leading = set(genre["leading_heads"])
+    series_heads = set(genre["series_heads"])
     found = []
     for run in _runs(text, start, end, connectors):
         while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
@@ -65,7 +70,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict) -> list[_Cand
         while run and run[-1].group(0) in connectors:
             run = run[:-1]
         words = [t.group(0) for t in run]
-        if len(words) < 2:
+        if len(words) < 2 or series_heads & set(words) or re.fullmatch(r"\d+(?:st|nd|rd|th)",
+                                                                        words[0]):
             continue
         head_at = max((i for i, w in enumerate(words) if w in heads and i > 0), default=None)
         if head_at is not None:
@@ -75,6 +81,9 @@ def _head_candidates(text: str, start: int, end: int, genre: dict) -> list[_Cand
             kind = heads[words[head_at]]
         elif words[0] in leading and len(words) >= 3:
             tail, kind = len(words), heads[words[0]]
+        elif (len([w for w in words if w not in connectors]) >= 3 and run[0].start() > start
+              and not any(run[0].start() <= m.start < run[-1].end() for m in known)):
+            tail, kind = len(words), "Initiative"
         else:
             continue
         s, e = run[0].start(), run[tail - 1].end()
@@ -110,7 +119,7 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     known = registry.lexicon.find(text, start, end)
     candidates = (_quoted_candidates(text, start, end, genre)
                   + _acronym_candidates(text, start, end, genre)
-                  + _head_candidates(text, start, end, genre))
+                  + _head_candidates(text, start, end, genre, known))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):

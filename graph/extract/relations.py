@@ -20,18 +20,19 @@ _SLOT = "\u27e6{}\u27e7"  # ⟦n⟧: cannot occur in a release's prose
 class _Pattern:
     predicate: str
     regex: re.Pattern[str]
+    past: bool
 
 
 @cache
-def _compile(patterns: tuple[tuple[str, str], ...]) -> tuple[_Pattern, ...]:
+def _compile(patterns: tuple[tuple[str, str, str], ...]) -> tuple[_Pattern, ...]:
     slot = "\u27e6\\d+\u27e7"
     out = []
-    for predicate, pattern in patterns:
+    for predicate, pattern, tense in patterns:
         regex = (pattern.replace("{X}", f"(?P<x>{slot})").replace("{Y}", f"(?P<y>{slot})")
                  .replace("{DATE}", f"(?P<date>{DATE_RE.pattern})")
                  .replace("{WHEN}", f"(?P<when>{WHEN_RE.pattern})")
                  .replace("{PLACE}", f"(?:(?P<y>{slot})|(?P<place>[A-Z][a-z]+(?: [A-Z][a-z]+)*))"))
-        out.append(_Pattern(predicate, re.compile(regex)))
+        out.append(_Pattern(predicate, re.compile(regex), tense == "past"))
     return tuple(out)
 
 
@@ -55,7 +56,7 @@ def find_relations(text: str, start: int, end: int, names: list[Name], registry:
                    ) -> tuple[list[Relation], list[Mention]]:
     """Relations stated in text[start:end]; new mentions for event occurrences it creates."""
     masked, slots = _mask(text, start, end, names)
-    patterns = _compile(tuple((r["predicate"], r["pattern"])
+    patterns = _compile(tuple((r["predicate"], r["pattern"], r.get("tense", "future"))
                               for r in registry.lexicon.genre["relations"]))
     sentence = Evidence(start, end, text[start:end])
     relations: list[Relation] = []
@@ -64,14 +65,15 @@ def find_relations(text: str, start: int, end: int, names: list[Name], registry:
         for m in pattern.regex.finditer(masked):
             x = slots[int(m.group("x")[1:-1])]
             y = slots[int(m.group("y")[1:-1])] if "y" in m.groupdict() and m.group("y") else None
-            relations.extend(_relation(pattern.predicate, m, x, y, registry, published,
+            relations.extend(_relation(pattern, m, x, y, registry, published,
                                        sentence, mentions, statement))
     return relations, mentions
 
 
-def _relation(predicate: str, m: re.Match[str], x: Name, y: Name | None, registry: Registry,
-              published: dt.date, sentence: Evidence, mentions: list[Mention],
-              statement: int | None) -> list[Relation]:
+def _relation(pattern: _Pattern, m: re.Match[str], x: Name, y: Name | None,
+              registry: Registry, published: dt.date, sentence: Evidence,
+              mentions: list[Mention], statement: int | None) -> list[Relation]:
+    predicate = pattern.predicate
     is_initiative = x.entity.startswith("initiative/")
     if predicate == "implementedBy" and is_initiative and y and registry.is_actor(y.entity):
         return [Relation(x.entity, "implementedBy", sentence, object=y.entity)]
@@ -92,7 +94,8 @@ def _relation(predicate: str, m: re.Match[str], x: Name, y: Name | None, registr
     if predicate == "heldIn" and is_initiative and "Event" in registry.kinds(x.entity):
         place = _place(m, y, registry, sentence)
         if place is not None:
-            return _occurrence(m, x, place, registry, published, sentence, mentions, statement)
+            month = resolve_month(WHEN_RE.match(m.group("when")), published, pattern.past)
+            return _occurrence(month, x, place, registry, sentence, mentions, statement)
     return []
 
 
@@ -110,10 +113,9 @@ def _place(m: re.Match[str], y: Name | None, registry: Registry, sentence: Evide
                                + offset + len(name), name), slug=slugify(name), category="place")
 
 
-def _occurrence(m, x: Name, place: str, registry: Registry, published: dt.date,
-                sentence: Evidence, mentions: list[Mention], statement: int | None):
+def _occurrence(month: str, x: Name, place: str, registry: Registry, sentence: Evidence,
+                mentions: list[Mention], statement: int | None):
     """"IGF due to be held in Japan this October": the 2023 meeting of the IGF, in Japan."""
-    month = resolve_month(WHEN_RE.match(m.group("when")), published)
     event = registry.entities[x.entity]
     label = f"{event.label} {month[:4]}"
     slug = f"{x.entity.split('/', 1)[1]}-{month[:4]}"

@@ -1,0 +1,87 @@
+"""Shared fixtures: stores built once per session from the bundled release and from the
+fictitious fixture releases, with a test base IRI (proving the base is configurable)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graph import pipeline
+from graph.lexicon import load_lexicon
+from graph.query import run
+from graph.source import bundled_releases, read_source
+from graph.store import open_store
+
+BASE = "https://kg.test/"
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "releases"
+BAD = ROOT / "tests" / "fixtures" / "bad"
+
+
+def fixture_releases() -> list[Path]:
+    return sorted(p for p in FIXTURES.iterdir() if p.suffix in (".txt", ".html"))
+
+
+@pytest.fixture(scope="session")
+def lexicon():
+    return load_lexicon()
+
+
+@pytest.fixture(scope="session")
+def bundled_store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bundled") / "store"
+    built = pipeline.build(bundled_releases(), path, BASE)
+    return built, open_store(path)
+
+
+@pytest.fixture(scope="session")
+def all_store(tmp_path_factory):
+    """The bundled release and every fixture release in one store."""
+    path = tmp_path_factory.mktemp("all") / "store"
+    built = pipeline.build(bundled_releases() + fixture_releases(), path, BASE)
+    return built, open_store(path)
+
+
+@pytest.fixture(scope="session")
+def query(bundled_store):
+    """Run SPARQL on the bundled store; rows as dicts of plain strings."""
+    _, store = bundled_store
+
+    def ask(sparql: str) -> list[dict[str, str]]:
+        result = run(store, sparql, BASE)
+        names = [v.value for v in result.variables]
+        return [{n: (row[n].value if row[n] is not None else None) for n in names}
+                for row in result]
+
+    return ask
+
+
+@pytest.fixture(scope="session")
+def bundled_text():
+    return read_source(bundled_releases()[0]).text
+
+
+def policykg_command() -> list[str]:
+    """The installed console script, as users run it (falls back to the module)."""
+    script = shutil.which("policykg", path=str(Path(sys.executable).parent)) \
+        or shutil.which("policykg")
+    return [script] if script else [sys.executable, "-m", "graph.cli"]
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """Run `policykg` in a subprocess with its own store and data home."""
+
+    def call(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"),
+               "POLICYKG_BASE_IRI": BASE}
+        env.pop("POLICYKG_STORE", None)
+        return subprocess.run([*policykg_command(), *args], capture_output=True, text=True,
+                              input=stdin, env=env, cwd=tmp_path, timeout=120)
+
+    return call
