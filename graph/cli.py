@@ -16,7 +16,7 @@ from pyoxigraph import RdfFormat
 from . import pipeline
 from .errors import PolicykgError, StoreError
 from .extract import extract
-from .iris import base_from_env, check_base
+from .iris import Iris, base_from_env, check_base
 from .lexicon import load_lexicon
 from .query import read_query, render, run
 from .source import bundled_releases, read_source
@@ -69,11 +69,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except PolicykgError as exc:
-        print(f"policykg {args.command}: {exc}", file=sys.stderr)
-        return 1
-    except (ValueError, SyntaxError, OSError) as exc:
-        print(f"policykg {args.command}: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args.command, str(exc), 1)
+    except SyntaxError as exc:
+        return _fail(args.command, f"SPARQL syntax {exc}", 2)
+    except (ValueError, OSError) as exc:
+        return _fail(args.command, str(exc), 2)
+
+
+def _fail(command: str, message: str, code: int, limit: int = 300) -> int:
+    """One line on stderr, however long or multi-line the underlying message."""
+    line = " ".join(message.split())
+    if len(line) > limit:
+        line = line[: limit - 1] + "…"
+    print(f"policykg {command}: {line}", file=sys.stderr)
+    return code
 
 
 def _build(args) -> int:
@@ -112,8 +121,6 @@ def _query(args) -> int:
 
 def _validate(args) -> int:
     store, base = _open(args)
-    from .iris import Iris
-
     report = validate_graph(to_rdflib(run(store, ALL_TRIPLES, base)), Iris(base))
     print(report.text.strip())
     return 0 if report.conforms else 1

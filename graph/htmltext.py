@@ -19,7 +19,8 @@ _BLOCKS = {
 }
 _SKIP = {"script", "style", "nav", "header", "footer", "noscript", "template", "aside", "form"}
 _MAIN_IDS = {"main", "content", "main-content", "maincontent", "contents"}
-_VOID = {"br", "img", "hr", "meta", "link", "input", "area", "base", "col", "embed", "source", "wbr"}
+_VOID = {"br", "img", "hr", "meta", "link", "input", "area", "base", "col", "embed", "source",
+         "wbr"}
 
 
 class _Extractor(HTMLParser):

@@ -87,11 +87,12 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
             w.add(node, ns(OA, "hasSelector"), position)
             w.add(quote, TYPE, ns(OA, "TextQuoteSelector"))
             w.add(quote, ns(OA, "exact"), Literal(ev.quote))
-            w.add(quote, ns(OA, "prefix"), Literal(facts.text[max(0, ev.start - _CONTEXT):ev.start]))
+            before = facts.text[max(0, ev.start - _CONTEXT):ev.start]
+            w.add(quote, ns(OA, "prefix"), Literal(before))
             w.add(quote, ns(OA, "suffix"), Literal(facts.text[ev.end:ev.end + _CONTEXT]))
             w.add(position, TYPE, ns(OA, "TextPositionSelector"))
-            w.add(position, ns(OA, "start"), _xsd(ev.start, "nonNegativeInteger"))
-            w.add(position, ns(OA, "end"), _xsd(ev.end, "nonNegativeInteger"))
+            w.add(position, ns(OA, "start"), _xsd(ev.start, "integer"))
+            w.add(position, ns(OA, "end"), _xsd(ev.end, "integer"))
         return node
 
     seen_evidence: set[str] = set()
@@ -120,7 +121,7 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         w.labelled(node, meeting.label, language=lang)
         w.pk(node, "series", iris.thing(meeting.series))
         if meeting.edition:
-            w.pk(node, "edition", _xsd(meeting.edition, "positiveInteger"))
+            w.pk(node, "edition", _xsd(meeting.edition, "integer"))
         w.add(node, ns(SCHEMA, "startDate"), _xsd(meeting.date, "date"))
         if meeting.place:
             w.pk(node, "heldIn", iris.thing(meeting.place))
@@ -134,7 +135,7 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
             w.pk(node, "agendaItem", agenda)
             w.typed(agenda, "AgendaItem")
             w.add(agenda, LABEL, _en(f"{item.position}. {item.evidence.quote}", lang))
-            w.pk(agenda, "position", _xsd(item.position, "positiveInteger"))
+            w.pk(agenda, "position", _xsd(item.position, "integer"))
             w.pk(agenda, "topic", iris.thing(item.topic))
             w.pk(agenda, "evidence", evidence(item.evidence))
 

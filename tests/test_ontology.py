@@ -513,8 +513,8 @@ def _byte_offsets(g: Graph) -> None:
     text = str(g.value(URIRef(BASE + "id/release/sample"), PK.text))
     quote = str(g.value(QUOTE, OA.exact))
     start = len(text[: text.index(quote)].encode("utf-8"))
-    g.set((POSITION, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
-    g.set((POSITION, OA.end, Literal(start + len(quote), datatype=XSD.nonNegativeInteger)))
+    g.set((POSITION, OA.start, Literal(start, datatype=XSD.integer)))
+    g.set((POSITION, OA.end, Literal(start + len(quote), datatype=XSD.integer)))
 
 
 def _also_a_bare_selector(g: Graph) -> None:
@@ -543,7 +543,7 @@ NEGATIVE_CASES = {
         _set(MEETING, SCHEMA.startDate, Literal("February 24, 2023")), MEETING,
         "A meeting needs exactly one schema:startDate, an xsd:date."),
     "end before start": (
-        _set(POSITION, OA.end, Literal(100, datatype=XSD.nonNegativeInteger)), SPAN,
+        _set(POSITION, OA.end, Literal(100, datatype=XSD.integer)), SPAN,
         "The end offset (oa:end) must be greater than the start offset (oa:start)."),
     "two quote selectors": (
         _also_a_bare_selector, SPAN,

@@ -38,7 +38,8 @@ def extract_contacts(doc: Document, registry: Registry) -> tuple[list[Contact], 
         chain = _unit_chain(text, paragraph.start, paragraph.end, registry)
         if chain:
             ev = evidence(text, paragraph.start, paragraph.end)
-            relations += [Relation(a, "unitOf", ev, object=b) for a, b in zip(chain, chain[1:])]
+            relations += [Relation(a, "unitOf", ev, object=b)
+                          for a, b in zip(chain, chain[1:], strict=False)]
             contacts.append(Contact(chain[0], None, None, None, None, ev))
     for contact in contacts:
         contact.url = url
