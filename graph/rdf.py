@@ -1,12 +1,13 @@
 """Facts to RDF quads: one named graph per release, the lexicon and ontology in graphs of
-their own. No blank nodes anywhere, so a sorted N-Quads dump is canonical and two builds
-of the same input are byte-identical."""
+their own. The data has no blank nodes, and the ontology's (its OWL lists) get labels from
+their order in the file, so a sorted N-Quads dump is canonical and two builds of the same
+input are byte-identical."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
 
 import ontology
 
@@ -298,9 +299,17 @@ def _concept(w: _Writer, node: NamedNode, entry: Entry, scheme: tuple[str, str, 
 # ---------------------------------------------------------------- ontology graph
 
 def ontology_quads(iris: Iris) -> Iterator[Quad]:
-    """The ontology and its alignments, parsed with the base, in the ontology graph."""
+    """The ontology and its alignments, parsed with the base, in the ontology graph; blank
+    nodes relabelled in order of appearance (the parser's labels are random)."""
     graph = iris.graph("ontology")
+    labels: dict[str, BlankNode] = {}
+
+    def stable(term):
+        if isinstance(term, BlankNode):
+            return labels.setdefault(term.value, BlankNode(f"ontology{len(labels) + 1}"))
+        return term
+
     for path in (ontology.ONTOLOGY_TTL, ontology.ALIGNMENTS_TTL):
         for triple in parse(ontology.turtle(path, iris.base).encode(), RdfFormat.TURTLE,
                             base_iri=iris.base):
-            yield Quad(triple.subject, triple.predicate, triple.object, graph)
+            yield Quad(stable(triple.subject), triple.predicate, stable(triple.object), graph)

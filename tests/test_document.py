@@ -1,0 +1,79 @@
+"""The document model: titles, dates, numbering styles and sentences, whatever the layout."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.document import parse_document
+from graph.errors import InputError
+from graph.source import SourceText, read_source
+
+BODY = """The Ministry held the 3rd Example Dialogue in Rome, Italy on May 2, 2024.
+
+{a} Smart Cities
+
+Japan explained e.g. its plans. The EU agreed.
+
+{b} AI
+
+Japan thanked the EU.
+"""
+
+
+def doc(text: str, genre):
+    return parse_document(SourceText("mem.txt", text), genre)
+
+
+@pytest.mark.parametrize(("a", "b", "style"), [
+    ("1.", "2.", "arabic"), ("i.", "ii.", "roman"), ("(1)", "(2)", "paren"),
+    ("1)", "2)", "arabic-paren"), ("I.", "II.", "ROMAN"),
+])
+def test_numbering_styles(lexicon, a, b, style):
+    d = doc("May 3, 2024 Results of the Dialogue\n\n" + BODY.format(a=a, b=b), lexicon.genre)
+    assert [(s.title, s.style, s.level) for s in d.sections] == [
+        ("Smart Cities", style, 1), ("AI", style, 1)]
+
+
+def test_title_date_orders_and_sentences(lexicon):
+    for head in ("May 3, 2024 Results of the Dialogue", "Results of the Dialogue\n\nMay 3, 2024",
+                 "3 May 2024\n\nResults of the Dialogue"):
+        d = doc(head + "\n\n" + BODY.format(a="1.", b="2."), lexicon.genre)
+        assert (d.title, d.published.isoformat()) == ("Results of the Dialogue", "2024-05-03")
+        assert d.text[d.title_span[0]:d.title_span[1]] == d.title
+    sentences = [d.text[s.start:s.end] for s in d.sections[0].paragraphs[0].sentences]
+    assert sentences == ["Japan explained e.g. its plans.", "The EU agreed."]
+
+
+def test_nested_levels_follow_first_appearance(lexicon):
+    text = ("May 3, 2024 Results\n\nThe Ministry held the 3rd Example Dialogue on May 2, 2024."
+            "\n\n(1) 3rd Example Dialogue\n\n1. AI\n\nJapan explained it.\n\n"
+            "(2) 4th Other Dialogue\n\n1. Data\n\nThe EU explained it.\n")
+    d = doc(text, lexicon.genre)
+    assert [(s.title, s.level) for s in d.sections] == [
+        ("3rd Example Dialogue", 1), ("AI", 2), ("4th Other Dialogue", 1), ("Data", 2)]
+
+
+def test_offsets_count_code_points(lexicon):
+    d = doc("May 3, 2024 Results 🎌 of the Dialogue\n\n" + BODY.format(a="1.", b="2."),
+            lexicon.genre)
+    s = d.sections[0].paragraphs[0].sentences[0]
+    assert d.text[s.start:s.end] == "Japan explained e.g. its plans."
+
+
+def test_errors_name_what_is_missing(lexicon):
+    with pytest.raises(InputError, match="no publication date"):
+        doc("Results of the Dialogue\n\nSome text.\n", lexicon.genre)
+    with pytest.raises(InputError, match="no title"):
+        doc("May 3, 2024\n\nJapan explained a long thing that ends with a stop.\n",
+            lexicon.genre)
+
+
+def test_html_keeps_main_content_and_decodes_entities(tmp_path, lexicon):
+    page = tmp_path / "r.html"
+    page.write_text("<html><head><title>X | Site</title><style>p{}</style></head><body>"
+                    "<nav>Home | About</nav><div id='main'><p>May 3, 2024</p>"
+                    "<h2>Results of the Dialogue</h2><p>R&amp;D is <strong>key</strong>.</p>"
+                    "</div><footer>TEL: 000</footer></body></html>", encoding="utf-8")
+    source = read_source(page)
+    assert source.text == "May 3, 2024\n\nResults of the Dialogue\n\nR&D is key.\n"
+    assert parse_document(source, lexicon.genre).title == "Results of the Dialogue"
