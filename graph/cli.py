@@ -19,7 +19,7 @@ from .extract import extract
 from .iris import Iris, base_from_env, check_base
 from .lexicon import load_lexicon
 from .query import read_query, render, run
-from .source import bundled_releases, read_source
+from .source import bundled_releases, expand, read_source
 from .store import default_store_path, open_store, store_base
 from .validate import to_rdflib, validate_graph
 
@@ -41,8 +41,8 @@ def _parser() -> argparse.ArgumentParser:
                             "~/.local/share/policykg/store)")
         return p
 
-    b = command("build", "(re)build the store from release files (default: the bundled "
-                         "releases); a failure leaves the old store")
+    b = command("build", "(re)build the store from release files or directories of them "
+                         "(default: the bundled releases); a failure leaves the old store")
     b.add_argument("releases", nargs="*", type=Path)
     b.add_argument("--base-iri", default=base_from_env(),
                    help="base of every IRI (default: $POLICYKG_BASE_IRI or %(default)s)")
@@ -86,7 +86,7 @@ def _fail(command: str, message: str, code: int, limit: int = 300) -> int:
 
 
 def _build(args) -> int:
-    releases = args.releases or bundled_releases()
+    releases = expand(args.releases) if args.releases else bundled_releases()
     built = pipeline.build(releases, args.store, check_base(args.base_iri),
                            validate=not args.no_validate)
     statements = sum(len(r.statements) for r in built.releases)

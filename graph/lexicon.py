@@ -88,15 +88,17 @@ class Lexicon:
         return None
 
     @cached_property
-    def verb_forms(self) -> list[tuple[str, str, Entry]]:
-        """(form, kind, speech act) for every form, longest first: kind is finite/gerund/nominal."""
-        forms = [
-            (form, kind, entry)
+    def verb_pattern(self) -> tuple[re.Pattern[str], dict[str, tuple[str, Entry]]]:
+        """One pattern for every speech-act verb form (longest first, so "exchanged views"
+        wins over a shorter form at the same place), and form → (finite/gerund/nominal, act)."""
+        forms = {
+            form.lower(): (kind, entry)
             for entry in self.of("speech-act")
             for kind in ("finite", "gerund", "nominal")
             for form in entry.extra.get(kind, ())
-        ]
-        return sorted(forms, key=lambda f: len(f[0]), reverse=True)
+        }
+        alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+        return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE), forms
 
 
 def _entries(category: str, data: dict) -> dict[tuple[str, str], Entry]:

@@ -29,9 +29,19 @@ class SourceText:
     meta: dict = field(default_factory=dict)
 
 
+def releases_in(directory: Path) -> list[Path]:
+    """The release files of a directory (by suffix), in a stable order."""
+    return sorted(p for p in directory.iterdir() if p.suffix.lower() in RELEASE_SUFFIXES)
+
+
 def bundled_releases() -> list[Path]:
-    """The releases shipped with policykg, in a stable order."""
-    return sorted(p for p in BUNDLED_DIR.iterdir() if p.suffix in RELEASE_SUFFIXES)
+    """The releases shipped with policykg."""
+    return releases_in(BUNDLED_DIR)
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Release files, with each directory replaced by the releases it holds."""
+    return [r for p in paths for r in (releases_in(p) if p.is_dir() else [p])]
 
 
 def meta_path(path: Path) -> Path:

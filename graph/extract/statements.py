@@ -41,14 +41,9 @@ class _Verb:
 
 
 def _verbs(text: str, start: int, end: int, registry: Registry) -> list[_Verb]:
-    found: list[_Verb] = []
-    for form, kind, act in registry.lexicon.verb_forms:
-        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text[start:end],
-                             re.IGNORECASE if kind == "gerund" else 0):
-            s, e = start + m.start(), start + m.end()
-            if not any(v.start < e and s < v.end for v in found):
-                found.append(_Verb(s, e, kind, act))
-    return sorted(found, key=lambda v: v.start)
+    pattern, forms = registry.lexicon.verb_pattern
+    return [_Verb(m.start(), m.end(), *forms[m.group(0).lower()])
+            for m in pattern.finditer(text, start, end)]
 
 
 def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
