@@ -21,7 +21,7 @@ from .lexicon import load_lexicon
 from .query import read_query, render, run
 from .source import bundled_releases, expand, read_source
 from .store import default_store_path, open_store, store_base
-from .validate import to_rdflib, validate_graph
+from .validate import validate_store
 
 DUMP_FORMATS = {"nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "ttl": RdfFormat.TURTLE,
                 "nt": RdfFormat.N_TRIPLES, "jsonld": RdfFormat.JSON_LD,
@@ -89,10 +89,10 @@ def _build(args) -> int:
     releases = expand(args.releases) if args.releases else bundled_releases()
     built = pipeline.build(releases, args.store, check_base(args.base_iri),
                            validate=not args.no_validate)
-    statements = sum(len(r.statements) for r in built.releases)
+    statements = sum(r.statements for r in built.releases)
     print(f"built {built.result.path} (version {built.result.version}): "
           f"{len(built.releases)} release(s), {statements} statements, "
-          f"{built.result.quads} quads")
+          f"{built.result.quads} quads{'' if args.no_validate else ', SHACL-valid'}")
     return 0
 
 
@@ -121,7 +121,7 @@ def _query(args) -> int:
 
 def _validate(args) -> int:
     store, base = _open(args)
-    report = validate_graph(to_rdflib(run(store, ALL_TRIPLES, base)), Iris(base))
+    report = validate_store(store, Iris(base))
     print(report.text.strip())
     return 0 if report.conforms else 1
 

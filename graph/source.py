@@ -17,6 +17,7 @@ from .errors import InputError
 from .htmltext import html_to_text
 
 RELEASE_SUFFIXES = (".txt", ".html", ".htm")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10× faster
 BUNDLED_DIR = Path(__file__).parent / "releases"
 
 
@@ -82,7 +83,7 @@ def _read_meta(path: Path) -> dict:
     if not meta_file.exists():
         return {}
     try:
-        meta = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
+        meta = yaml.load(meta_file.read_text(encoding="utf-8"), Loader=_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(str(meta_file), f"unreadable metadata ({exc})") from exc
     if not isinstance(meta, dict):

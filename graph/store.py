@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import secrets
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from .errors import StoreError
 from .iris import DCAT, DCTERMS, PROV, RDF, VOID, XSD, Iris, ns
 
 KEEP_BUILDS = 2
+BATCH = 200_000  # quads handed to the store at once
 
 
 def default_store_path() -> Path:
@@ -42,43 +44,68 @@ class BuildResult:
 
 
 def canonical_nquads(quads: Iterable[Quad]) -> bytes:
-    """Sorted N-Quads: a canonical form (the data has no blank nodes)."""
+    """Sorted N-Quads: a canonical form (the data has no blank nodes, the ontology's have
+    stable labels)."""
     lines = serialize(list(quads), format=RdfFormat.N_QUADS).splitlines(keepends=True)
     return b"".join(sorted(set(lines)))
 
 
-def write_store(path: Path, quads: list[Quad], iris: Iris) -> BuildResult:
-    """Write `quads` and a metadata graph into a fresh store and swap it in. On any
-    failure the old store stays."""
-    path = path.absolute()
-    if path.exists() and not path.is_symlink():
-        raise StoreError(f"{path}: exists and is not a store built by policykg "
-                         "(expected a symbolic link); move it away or choose another --store")
-    canonical = canonical_nquads(quads)
-    digest = hashlib.sha256(canonical).hexdigest()[:16]
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    builds = path.with_name(path.name + ".builds")
-    builds.mkdir(parents=True, exist_ok=True)
-    directory = builds / f"{now:%Y%m%dT%H%M%SZ}-{digest}-{os.getpid()}"
-    try:
-        store = Store(str(directory))
-        store.bulk_extend(quads)
-        store.bulk_extend(_metadata(iris, digest, now, len(quads)))
-        store.flush()
-        del store
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
-    link = builds / f".link-{os.getpid()}"
-    if link.is_symlink():
-        link.unlink()
-    link.symlink_to(os.path.relpath(directory, path.parent))
-    os.replace(link, path)
-    _prune(builds, directory, path)
-    return BuildResult(path, directory, f"{now:%Y-%m-%d}-{digest}", len(quads))
+class Building:
+    """A store being built in a new directory. Add batches, then `commit()` to write the
+    metadata graph and swap it in; if `commit()` is never reached the directory is
+    removed and the old store stays."""
+
+    def __init__(self, path: Path, iris: Iris) -> None:
+        self.path = path.absolute()
+        if self.path.exists() and not self.path.is_symlink():
+            raise StoreError(f"{self.path}: exists and is not a store built by policykg "
+                             "(expected a symbolic link); move it away or choose another --store")
+        self.iris = iris
+        self.started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self.builds = self.path.with_name(self.path.name + ".builds")
+        self.builds.mkdir(parents=True, exist_ok=True)
+        self.directory = self.builds / (f"{self.started:%Y%m%dT%H%M%SZ}-{os.getpid()}-"
+                                        f"{secrets.token_hex(3)}")
+        self.store = Store(str(self.directory))
+        self.digests: list[bytes] = []
+        self.pending: list[Quad] = []
+        self.quads = 0
+
+    def add(self, quads: list[Quad]) -> None:
+        """Add one graph's quads; its canonical digest joins the (order-free) content hash.
+        Quads reach the store in large batches, the fast path of bulk loading."""
+        self.digests.append(hashlib.sha256(canonical_nquads(quads)).digest())
+        self.pending += quads
+        self.quads += len(quads)
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.store.bulk_extend(self.pending)
+            self.pending = []
+
+    def commit(self) -> BuildResult:
+        digest = hashlib.sha256(b"".join(sorted(self.digests))).hexdigest()[:16]
+        version = f"{self.started:%Y-%m-%d}-{digest}"
+        self.flush()
+        self.store.bulk_extend(_metadata(self.iris, digest, version, self.started, self.quads))
+        self.store.flush()
+        link = self.builds / f".link-{os.getpid()}"
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(os.path.relpath(self.directory, self.path.parent))
+        os.replace(link, self.path)
+        _prune(self.builds, self.directory)
+        return BuildResult(self.path, self.directory, version, self.quads)
+
+    def abort(self) -> None:
+        del self.store
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def _metadata(iris: Iris, digest: str, now: dt.datetime, count: int) -> list[Quad]:
+def _metadata(iris: Iris, digest: str, version: str, now: dt.datetime, count: int
+              ) -> list[Quad]:
     graph = iris.graph("metadata")
     dataset = NamedNode(f"{iris.base}dataset")
     return [
@@ -87,15 +114,15 @@ def _metadata(iris: Iris, digest: str, now: dt.datetime, count: int) -> list[Qua
              datatype=ns(XSD, "dateTime")), graph),
         Quad(dataset, ns(VOID, "uriSpace"), Literal(iris.base), graph),
         Quad(dataset, ns(DCTERMS, "identifier"), Literal(f"sha256:{digest}"), graph),
-        Quad(dataset, ns(DCAT, "version"), Literal(f"{now:%Y-%m-%d}-{digest}"), graph),
+        Quad(dataset, ns(DCAT, "version"), Literal(version), graph),
         Quad(dataset, ns(VOID, "triples"), Literal(str(count), datatype=ns(XSD, "integer")),
              graph),
     ]
 
 
-def _prune(builds: Path, current: Path, link: Path) -> None:
+def _prune(builds: Path, current: Path) -> None:
     others = sorted((d for d in builds.iterdir() if d.is_dir() and d != current),
-                    key=lambda d: d.name, reverse=True)
+                    key=lambda d: d.stat().st_mtime_ns, reverse=True)
     for old in others[KEEP_BUILDS - 1:]:
         shutil.rmtree(old, ignore_errors=True)
 

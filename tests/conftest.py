@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import rdflib
+from pyoxigraph import Quad, RdfFormat, serialize
 
 from graph import pipeline
 from graph.lexicon import load_lexicon
@@ -85,3 +87,12 @@ def cli(tmp_path):
                               input=stdin, env=env, cwd=tmp_path, timeout=120)
 
     return call
+
+
+def to_rdflib(quads) -> rdflib.Graph:
+    """Triples of pyoxigraph quads (graph names dropped) as an rdflib graph, for the
+    reference tools (pySHACL, owlrl)."""
+    triples = [Quad(q.subject, q.predicate, q.object) for q in quads]
+    graph = rdflib.Graph()
+    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+    return graph
