@@ -72,9 +72,11 @@ class Building:
         self.quads = 0
 
     def add(self, quads: list[Quad]) -> None:
-        """Add one graph's quads; its canonical digest joins the (order-free) content hash.
-        Quads reach the store in large batches, the fast path of bulk loading."""
-        self.digests.append(hashlib.sha256(canonical_nquads(quads)).digest())
+        """Add one graph's quads; their digest joins the content hash, which sorts the
+        digests so it does not depend on the order of the graphs (each graph's quads come
+        in a deterministic order). Quads reach the store in large batches, the fast path
+        of bulk loading."""
+        self.digests.append(hashlib.sha256(serialize(quads, format=RdfFormat.N_QUADS)).digest())
         self.pending += quads
         self.quads += len(quads)
         if len(self.pending) >= BATCH:
