@@ -53,7 +53,7 @@ def size_mb(path: Path) -> float:
 
 
 def case(name: str, releases: list[Path], work: Path, repeat: int) -> dict:
-    policykg = [sys.executable, "-m", "graph.cli"]
+    policykg = [sys.executable, "-m", "policykg"]
     store = work / f"{name}-store"
     command = [*policykg, "build", "--store", str(store), *map(str, releases)]
     unvalidated = [peak_rss([*command, "--no-validate"]) for _ in range(repeat)]

@@ -1,4 +1,4 @@
-"""`policykg`: build, extract, query, validate and dump the knowledge graph.
+"""The pipeline's sub-commands of `policykg`: build, extract, query, validate, dump.
 
 Every sub-command takes --store and exits non-zero with one line saying what is wrong and
 where; nothing here knows how extraction or storage work inside.
@@ -6,7 +6,6 @@ where; nothing here knows how extraction or storage work inside.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -14,13 +13,13 @@ from pathlib import Path
 from pyoxigraph import RdfFormat
 
 from . import pipeline
-from .errors import PolicykgError, StoreError
+from .errors import StoreError
 from .extract import extract
 from .iris import Iris, base_from_env, check_base
 from .lexicon import load_lexicon
 from .query import read_query, render, run
 from .source import bundled_releases, expand, read_source
-from .store import default_store_path, open_store, store_base
+from .store import open_store, store_base
 from .validate import validate_store
 
 DUMP_FORMATS = {"nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "ttl": RdfFormat.TURTLE,
@@ -30,17 +29,9 @@ DATASET_FORMATS = {"nq", "trig"}
 ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="policykg", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--store", type=Path, default=default_store_path(),
-                       help="store directory (default: $POLICYKG_STORE or "
-                            "~/.local/share/policykg/store)")
-        return p
-
+def add_commands(command) -> None:
+    """Declare the pipeline's sub-commands; `command(name, help)` makes a sub-parser that
+    already has --store."""
     b = command("build", "(re)build the store from release files or directories of them "
                          "(default: the bundled releases); a failure leaves the old store")
     b.add_argument("releases", nargs="*", type=Path)
@@ -61,28 +52,6 @@ def _parser() -> argparse.ArgumentParser:
     d = command("dump", "write the store as RDF")
     d.add_argument("--format", choices=list(DUMP_FORMATS), default="nq")
     d.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except PolicykgError as exc:
-        return _fail(args.command, str(exc), 1)
-    except SyntaxError as exc:
-        return _fail(args.command, f"SPARQL syntax {exc}", 2)
-    except (ValueError, OSError) as exc:
-        return _fail(args.command, str(exc), 2)
-
-
-def _fail(command: str, message: str, code: int, limit: int = 300) -> int:
-    """One line on stderr, however long or multi-line the underlying message."""
-    line = " ".join(message.split())
-    if len(line) > limit:
-        line = line[: limit - 1] + "…"
-    print(f"policykg {command}: {line}", file=sys.stderr)
-    return code
 
 
 def _build(args) -> int:
@@ -143,6 +112,3 @@ def _dump(args) -> int:
 
 COMMANDS = {"build": _build, "extract": _extract, "query": _query, "validate": _validate,
             "dump": _dump}
-
-if __name__ == "__main__":
-    sys.exit(main())

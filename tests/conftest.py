@@ -72,7 +72,7 @@ def policykg_command() -> list[str]:
     """The installed console script, as users run it (falls back to the module)."""
     script = shutil.which("policykg", path=str(Path(sys.executable).parent)) \
         or shutil.which("policykg")
-    return [script] if script else [sys.executable, "-m", "graph.cli"]
+    return [script] if script else [sys.executable, "-m", "policykg"]
 
 
 @pytest.fixture

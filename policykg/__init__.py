@@ -1,0 +1,1 @@
+"""The `policykg` command: the pipeline's and the server's sub-commands together."""

@@ -1,0 +1,81 @@
+"""`policykg`: build, extract, query, validate and dump the knowledge graph, and serve it.
+
+Every sub-command takes --store and exits non-zero with one line saying what is wrong and
+where. This module only assembles the pipeline's commands (graph.cli) and the server's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from graph import cli as pipeline_cli
+from graph import pipeline
+from graph.errors import PolicykgError
+from graph.iris import base_from_env, check_base
+from graph.source import bundled_releases
+from graph.store import default_store_path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policykg", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--store", type=Path, default=default_store_path(),
+                       help="store directory (default: $POLICYKG_STORE or "
+                            "~/.local/share/policykg/store)")
+        return p
+
+    pipeline_cli.add_commands(command)
+    s = command("serve", "serve the SPARQL endpoint (builds the store first if there is none)")
+    s.add_argument("--host", default=os.environ.get("POLICYKG_HOST", "127.0.0.1"))
+    s.add_argument("--port", type=int, default=int(os.environ.get("POLICYKG_PORT", "8000")))
+    s.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    s.add_argument("--timeout", type=float, help="seconds a query may run (default 30)")
+    s.add_argument("--max-rows", type=int, help="cap on result rows (default: none)")
+    return parser
+
+
+def _serve(args) -> int:
+    from server.serve import serve
+
+    if not args.store.exists():
+        built = pipeline.build(bundled_releases(), args.store, check_base(base_from_env()))
+        print(f"built {built.result.path} (version {built.result.version})", file=sys.stderr)
+    overrides: dict = {"store": args.store}
+    if args.timeout is not None:
+        overrides["query_timeout"] = args.timeout
+    if args.max_rows is not None:
+        overrides["max_rows"] = args.max_rows
+    print(f"policykg: serving {args.store} at http://{args.host}:{args.port}/sparql",
+          file=sys.stderr)
+    serve(args.host, args.port, args.workers, overrides)
+    return 0
+
+
+COMMANDS = {**pipeline_cli.COMMANDS, "serve": _serve}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except PolicykgError as exc:
+        return _fail(args.command, str(exc), 1)
+    except SyntaxError as exc:
+        return _fail(args.command, f"SPARQL syntax {exc}", 2)
+    except (ValueError, OSError) as exc:
+        return _fail(args.command, str(exc), 2)
+
+
+def _fail(command: str, message: str, code: int, limit: int = 300) -> int:
+    """One line on stderr, however long or multi-line the underlying message."""
+    line = " ".join(message.split())
+    if len(line) > limit:
+        line = line[: limit - 1] + "…"
+    print(f"policykg {command}: {line}", file=sys.stderr)
+    return code

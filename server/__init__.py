@@ -1,0 +1,54 @@
+"""The policykg web app: the SPARQL endpoint (and, later, entity pages and dumps).
+
+The server only reads the store the pipeline built; it never parses releases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, Response
+
+from . import config as config_module
+from .dataset import Dataset
+from .deadline import Deadline
+from .sparql import ResponseCache
+from .sparql import bp as sparql_bp
+
+
+@dataclass
+class State:
+    """What each worker process keeps between requests."""
+
+    config: config_module.Config
+    dataset: Dataset
+    cache: ResponseCache
+    deadline: Deadline
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    config = config_module.load(overrides)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
+    app.extensions["policykg"] = State(config, Dataset(config.store),
+                                       ResponseCache(config.cache_bytes), Deadline())
+    app.register_blueprint(sparql_bp)
+
+    @app.after_request
+    def _common_headers(response: Response) -> Response:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, X-Policykg-Version"
+        opened = app.extensions["policykg"].dataset.opened
+        if opened is not None:
+            response.headers["X-Policykg-Version"] = opened.version
+        return response
+
+    @app.errorhandler(413)
+    def _too_large(_exc) -> Response:
+        return Response(f"the request is larger than the {config.max_request_bytes}-byte "
+                        "limit of this endpoint\n", 413,
+                        {"Content-Type": "text/plain; charset=utf-8"})
+
+    return app

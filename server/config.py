@@ -1,0 +1,42 @@
+"""Server configuration: defaults, overridden by POLICYKG_* environment variables, then by
+the mapping given to create_app (tests and the CLI)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from graph.store import default_store_path
+
+
+@dataclass(frozen=True)
+class Config:
+    store: Path
+    query_timeout: float = 30.0  # seconds of evaluation before a query is stopped (503)
+    max_rows: int = 0  # 0: no cap; otherwise results are cut there, and the response says so
+    max_request_bytes: int = 1 << 20  # larger request bodies: 413
+    cache_bytes: int = 64 << 20  # response cache per worker process
+    cache_entry_bytes: int = 1 << 20  # larger results are not cached
+
+
+def load(overrides: dict | None = None) -> Config:
+    config = Config(store=default_store_path())
+    for f in fields(Config):
+        raw = os.environ.get(f"POLICYKG_{f.name.upper()}")
+        if raw is not None:
+            config = replace(config, **{f.name: _convert(f.type, raw)})
+    for name, value in (overrides or {}).items():
+        config = replace(config, **{name: _convert(Config.__dataclass_fields__[name].type,
+                                                   value)})
+    return config
+
+
+def _convert(kind: str, value):
+    if kind == "Path":
+        return Path(value)
+    if kind == "float":
+        return float(value)
+    if kind == "int":
+        return int(value)
+    return value

@@ -1,0 +1,59 @@
+"""The store a server process reads: opened read-only, reopened when a rebuild swaps the
+store link, with the facts every response needs (version, build time, base IRI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import Store
+
+from graph.store import open_store
+
+METADATA_QUERY = """
+SELECT ?base ?version ?modified WHERE { GRAPH ?g {
+  ?d <http://rdfs.org/ns/void#uriSpace> ?base ;
+     <http://www.w3.org/ns/dcat#version> ?version ;
+     <http://purl.org/dc/terms/modified> ?modified } } LIMIT 1
+"""
+
+
+@dataclass(frozen=True)
+class Opened:
+    store: Store
+    target: str  # the build directory the store link pointed to
+    base: str
+    version: str
+    modified: dt.datetime
+
+
+class Dataset:
+    """One per process: pyoxigraph results must stay on the thread that made them, and
+    read-only opens see a snapshot, so each process opens its own and checks the link."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.opened: Opened | None = None
+
+    def current(self) -> Opened:
+        target = os.path.realpath(self.path)
+        if self.opened is None or self.opened.target != target:
+            self.opened = _open(self.path, target)
+        return self.opened
+
+
+def _open(path: Path, target: str) -> Opened:
+    store = open_store(path)
+    base = version = modified = None
+    for row in store.query(METADATA_QUERY):
+        base, version, modified = row["base"].value, row["version"].value, row["modified"].value
+    if base is None:
+        # Any Oxigraph store (made by `oxigraph load`, say) can be served: no metadata.
+        stat = os.stat(target)
+        version = f"store-{int(stat.st_mtime)}"
+        modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).isoformat()
+        base = ""
+    return Opened(store, target, base, version,
+                  dt.datetime.fromisoformat(modified.replace("Z", "+00:00")))

@@ -1,0 +1,263 @@
+"""The SPARQL 1.1 Protocol, read-only, as one blueprint (docs/endpoint.md is the contract).
+
+Requests are checked before anything is evaluated (form, dataset, update, SERVICE, format);
+a query is evaluated and its results serialised by pyoxigraph's writers into a spool
+(memory, then disk), under a deadline that ends the process if it passes; only then is the
+response sent, streamed from the spool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.utils import format_datetime, parsedate_to_datetime
+
+from flask import Blueprint, Response, current_app, render_template, request
+from pyoxigraph import NamedNode
+
+from graph.query import prefixes
+
+from .dataset import Opened
+from .description import service_description
+from .negotiate import GRAPHS, SOLUTIONS, Format, choose
+from .sparql_text import shape
+
+bp = Blueprint("sparql", __name__)
+
+SPOOL_MEMORY = 8 << 20  # results up to this size stay in memory
+CHUNK = 1 << 16
+QUERY_TYPES = ("application/sparql-query",)
+FORM_TYPES = ("application/x-www-form-urlencoded",)
+
+
+class Refused(Exception):
+    """A request the endpoint answers with an error status and a one-line message."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+@dataclass(frozen=True)
+class Request:
+    query: str
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+
+
+@bp.errorhandler(Refused)
+def _refused(exc: Refused) -> Response:
+    return Response(exc.message + "\n", exc.status, {"Content-Type": "text/plain; charset=utf-8",
+                                                     **exc.headers})
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def sparql() -> Response:
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    parsed = _parse_request()
+    opened = current_app.extensions["policykg"].dataset.current()
+    if parsed is None:
+        return _no_query(opened)
+    return _answer(parsed, opened)
+
+
+def _one(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise Refused(400, f"the request has {len(values)} '{name}' parameters; send one")
+    return values[0] if values else None
+
+
+def _parse_request() -> Request | None:
+    """The query and dataset of a GET or POST request (SPARQL 1.1 Protocol §2.1)."""
+    args = request.args
+    if "update" in args or "update" in request.form or request.mimetype == \
+            "application/sparql-update":
+        raise Refused(400, "this endpoint is read-only: SPARQL Update is not accepted")
+    if request.method == "GET":
+        query = _one(args.getlist("query"), "query")
+        if query is None:
+            if any(k in args for k in ("default-graph-uri", "named-graph-uri")):
+                raise Refused(400, "missing 'query' parameter")
+            return None
+        return Request(query, tuple(args.getlist("default-graph-uri")),
+                       tuple(args.getlist("named-graph-uri")))
+    mimetype = request.mimetype
+    if mimetype in FORM_TYPES:
+        query = _one(request.form.getlist("query") + args.getlist("query"), "query")
+        if query is None:
+            raise Refused(400, "missing 'query' parameter in the form")
+        return Request(query, tuple(request.form.getlist("default-graph-uri")
+                                    + args.getlist("default-graph-uri")),
+                       tuple(request.form.getlist("named-graph-uri")
+                             + args.getlist("named-graph-uri")))
+    if mimetype in QUERY_TYPES:
+        if "query" in args:
+            raise Refused(400, "the query is both in the URL and in the body; send one")
+        charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise Refused(400, f"the query must be UTF-8, not {charset}")
+        try:
+            query = request.get_data(cache=False).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Refused(400, "the query is not valid UTF-8") from exc
+        return Request(query, tuple(args.getlist("default-graph-uri")),
+                       tuple(args.getlist("named-graph-uri")))
+    what = f"'{mimetype}'" if mimetype else "no Content-Type"
+    raise Refused(400, f"a POST query needs Content-Type application/x-www-form-urlencoded "
+                       f"or application/sparql-query, not {what}")
+
+
+def _no_query(opened: Opened) -> Response:
+    """GET /sparql alone: the workbench for browsers, the service description otherwise."""
+    accept = request.headers.get("Accept", "")
+    if choose((Format("html", "text/html", None),) + GRAPHS, accept).name == "html" and \
+            "text/html" in accept:
+        return Response(render_template("workbench.html", **_workbench_context(opened)))
+    fmt = choose(GRAPHS[:4], accept, request.args.get("format"))
+    if fmt is None:
+        raise _not_acceptable(GRAPHS[:4])
+    body = service_description(request.url_root + "sparql", opened, current_app, fmt)
+    return Response(body, headers={"Content-Type": _content_type(fmt), "Vary": "Accept"})
+
+
+def _workbench_context(opened: Opened) -> dict:
+    from queries import examples
+
+    return {"examples": examples(), "base": opened.base, "version": opened.version}
+
+
+def _not_acceptable(offered: tuple[Format, ...]) -> Refused:
+    names = ", ".join(f.media_type for f in offered)
+    return Refused(406, f"none of the requested media types can be produced; offered: {names}")
+
+
+def _content_type(fmt: Format) -> str:
+    textual = fmt.media_type.startswith(("text/", "application/sparql-results+",
+                                         "application/n-"))
+    return f"{fmt.media_type}; charset=utf-8" if textual else fmt.media_type
+
+
+def _answer(parsed: Request, opened: Opened) -> Response:
+    kind = shape(parsed.query)
+    if kind.update:
+        raise Refused(400, "this endpoint is read-only: SPARQL Update is not accepted")
+    if kind.service:
+        raise Refused(400, "federated queries (SERVICE) are not allowed on this endpoint")
+    offered = GRAPHS if kind.graph_result else SOLUTIONS
+    fmt = choose(offered, request.headers.get("Accept"), request.args.get("format")
+                 or request.form.get("format"))
+    if fmt is None:
+        raise _not_acceptable(offered)
+    key = hashlib.sha256("\x00".join((parsed.query, *parsed.default_graphs, "\x01",
+                                      *parsed.named_graphs, fmt.name)).encode()).hexdigest()
+    etag = f'"{opened.version}-{key[:20]}"'
+    headers = {"Content-Type": _content_type(fmt), "Vary": "Accept", "ETag": etag,
+               "Last-Modified": format_datetime(opened.modified, usegmt=True),
+               "Cache-Control": "public, max-age=0, must-revalidate"}
+    if _not_modified(etag, opened):
+        return Response(status=304, headers=headers)
+    state = current_app.extensions["policykg"]
+    cached = state.cache.get((opened.version, key))
+    if cached is not None:
+        return Response(cached, headers={**headers, "X-Policykg-Cache": "hit"})
+    spool = _evaluate(parsed, opened, fmt, state)
+    size = spool.tell()
+    spool.seek(0)
+    if size <= state.config.cache_entry_bytes:
+        body = spool.read()
+        spool.close()
+        state.cache.put((opened.version, key), body)
+        return Response(body, headers=headers)
+    return Response(_stream(spool), headers={**headers, "Content-Length": str(size)})
+
+
+def _not_modified(etag: str, opened: Opened) -> bool:
+    match = request.headers.get("If-None-Match")
+    if match is not None:
+        return etag in [t.strip() for t in match.split(",")] or match.strip() == "*"
+    since = request.headers.get("If-Modified-Since")
+    if since:
+        try:
+            return opened.modified.replace(microsecond=0) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def _evaluate(parsed: Request, opened: Opened, fmt: Format, state) -> tempfile.SpooledTemporaryFile:
+    """Evaluate and serialise into a spool, under the deadline (when served by gunicorn)."""
+    client = request.environ.get("gunicorn.socket")
+    timeout = state.config.query_timeout
+    if client is not None and timeout > 0:
+        state.deadline.arm(timeout, client, f"the query ran longer than the {timeout:g} s "
+                           "limit of this endpoint and was stopped; narrow it, add a LIMIT, "
+                           "or download a dump")
+    try:
+        return _run(parsed, opened, fmt)
+    finally:
+        state.deadline.disarm()
+
+
+def _run(parsed: Request, opened: Opened, fmt: Format) -> tempfile.SpooledTemporaryFile:
+    options: dict = {"base_iri": opened.base or None,
+                     "prefixes": prefixes(opened.base) if opened.base else None}
+    if parsed.default_graphs or parsed.named_graphs:
+        options["default_graph"] = [NamedNode(g) for g in parsed.default_graphs]
+        options["named_graphs"] = [NamedNode(g) for g in parsed.named_graphs]
+    else:
+        options["use_default_graph_as_union"] = True
+    try:
+        result = opened.store.query(parsed.query, **options)
+    except SyntaxError as exc:
+        raise Refused(400, f"SPARQL syntax error: {_brief(str(exc))}") from exc
+    except ValueError as exc:
+        raise Refused(400, f"invalid request: {' '.join(str(exc).split())}") from exc
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 (closed by the response)
+    try:
+        result.serialize(spool, fmt.writer)
+    except OSError as exc:
+        spool.close()
+        raise Refused(500, f"the results could not be written: {exc}") from exc
+    return spool
+
+
+def _brief(message: str, limit: int = 240) -> str:
+    """The parser's message on one line; its long lists of expected characters cut."""
+    line = " ".join(message.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _stream(spool) -> Iterator[bytes]:
+    try:
+        while chunk := spool.read(CHUNK):
+            yield chunk
+    finally:
+        spool.close()
+
+
+class ResponseCache:
+    """Small LRU of serialised results, keyed by store version and request: the store is
+    immutable between builds, so an entry is valid until the version changes."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity, self.used = capacity, 0
+        self.entries: OrderedDict[tuple, bytes] = OrderedDict()
+
+    def get(self, key: tuple) -> bytes | None:
+        body = self.entries.get(key)
+        if body is not None:
+            self.entries.move_to_end(key)
+        return body
+
+    def put(self, key: tuple, body: bytes) -> None:
+        if self.capacity <= 0 or len(body) > self.capacity:
+            return
+        self.entries[key] = body
+        self.used += len(body)
+        while self.used > self.capacity:
+            _, old = self.entries.popitem(last=False)
+            self.used -= len(old)
