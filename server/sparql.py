@@ -23,7 +23,7 @@ from graph.query import prefixes
 from .dataset import Opened
 from .description import service_description
 from .negotiate import GRAPHS, SOLUTIONS, Format, choose
-from .sparql_text import shape
+from .sparql_text import capped, shape
 
 bp = Blueprint("sparql", __name__)
 
@@ -164,15 +164,34 @@ def _answer(parsed: Request, opened: Opened) -> Response:
     cached = state.cache.get((opened.version, key))
     if cached is not None:
         return Response(cached, headers={**headers, "X-Policykg-Cache": "hit"})
-    spool = _evaluate(parsed, opened, fmt, state)
+    spool, extra = _evaluate(parsed, opened, fmt, state, cap=kind.form == "select")
     size = spool.tell()
     spool.seek(0)
+    headers.update(extra)
     if size <= state.config.cache_entry_bytes:
         body = spool.read()
         spool.close()
         state.cache.put((opened.version, key), body)
         return Response(body, headers=headers)
     return Response(_stream(spool), headers={**headers, "Content-Length": str(size)})
+
+
+def _cap(parsed: Request, opened: Opened, cap: int) -> tuple[Request, dict[str, str]]:
+    """The row cap, announced: the query cut to `cap` rows, and headers saying the cap and
+    whether rows were dropped (counted by a probe query). A query that cannot be wrapped
+    (FROM clauses cannot stand in a sub-query) runs uncut, and the header says so."""
+    wrapped = capped(parsed.query, cap)
+    if wrapped is None:
+        return parsed, {"X-Policykg-Row-Limit": "not applied"}
+    limited, probe = wrapped
+    try:
+        counted = _query(Request(probe, parsed.default_graphs, parsed.named_graphs), opened)
+        rows = int(next(iter(counted))["n"].value)
+    except Refused:
+        return parsed, {"X-Policykg-Row-Limit": "not applied (query form)"}
+    headers = {"X-Policykg-Row-Limit": str(cap), "X-Policykg-Truncated":
+               "true" if rows > cap else "false"}
+    return Request(limited, parsed.default_graphs, parsed.named_graphs), headers
 
 
 def _not_modified(etag: str, opened: Opened) -> bool:
@@ -188,8 +207,10 @@ def _not_modified(etag: str, opened: Opened) -> bool:
     return False
 
 
-def _evaluate(parsed: Request, opened: Opened, fmt: Format, state) -> tempfile.SpooledTemporaryFile:
-    """Evaluate and serialise into a spool, under the deadline (when served by gunicorn)."""
+def _evaluate(parsed: Request, opened: Opened, fmt: Format, state, cap: bool
+              ) -> tuple[tempfile.SpooledTemporaryFile, dict[str, str]]:
+    """Evaluate (with the row cap, if any) and serialise into a spool, all under the
+    deadline when served by gunicorn."""
     client = request.environ.get("gunicorn.socket")
     timeout = state.config.query_timeout
     if client is not None and timeout > 0:
@@ -197,12 +218,15 @@ def _evaluate(parsed: Request, opened: Opened, fmt: Format, state) -> tempfile.S
                            "limit of this endpoint and was stopped; narrow it, add a LIMIT, "
                            "or download a dump")
     try:
-        return _run(parsed, opened, fmt)
+        extra: dict[str, str] = {}
+        if cap and state.config.max_rows > 0:
+            parsed, extra = _cap(parsed, opened, state.config.max_rows)
+        return _run(parsed, opened, fmt), extra
     finally:
         state.deadline.disarm()
 
 
-def _run(parsed: Request, opened: Opened, fmt: Format) -> tempfile.SpooledTemporaryFile:
+def _query(parsed: Request, opened: Opened):
     options: dict = {"base_iri": opened.base or None,
                      "prefixes": prefixes(opened.base) if opened.base else None}
     if parsed.default_graphs or parsed.named_graphs:
@@ -211,11 +235,15 @@ def _run(parsed: Request, opened: Opened, fmt: Format) -> tempfile.SpooledTempor
     else:
         options["use_default_graph_as_union"] = True
     try:
-        result = opened.store.query(parsed.query, **options)
+        return opened.store.query(parsed.query, **options)
     except SyntaxError as exc:
         raise Refused(400, f"SPARQL syntax error: {_brief(str(exc))}") from exc
     except ValueError as exc:
-        raise Refused(400, f"invalid request: {' '.join(str(exc).split())}") from exc
+        raise Refused(400, f"invalid request: {_brief(str(exc))}") from exc
+
+
+def _run(parsed: Request, opened: Opened, fmt: Format) -> tempfile.SpooledTemporaryFile:
+    result = _query(parsed, opened)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 (closed by the response)
     try:
         result.serialize(spool, fmt.writer)

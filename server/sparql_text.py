@@ -45,6 +45,28 @@ def words(text: str) -> list[str]:
     return [m.group("word").upper() for m in _TOKENS.finditer(text) if m.group("word")]
 
 
+def form_offset(text: str) -> int | None:
+    """Where the query form keyword starts: everything before it is the prologue."""
+    for m in _TOKENS.finditer(text):
+        word = m.group("word")
+        if word and word.upper() not in ("BASE", "PREFIX") and ":" not in word:
+            return m.start()
+    return None
+
+
+def capped(text: str, cap: int) -> tuple[str, str] | None:
+    """A SELECT query cut to `cap` rows, and a probe that counts up to cap + 1 rows (to say
+    whether the cut dropped any); None if the text has no query form to wrap."""
+    at = form_offset(text)
+    if at is None:
+        return None
+    prologue, body = text[:at], text[at:]
+    limited = f"{prologue}SELECT * WHERE {{ {body}\n}} LIMIT {cap}"
+    probe = (f"{prologue}SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT * WHERE {{ {body}\n}} "
+             f"LIMIT {cap + 1} }} }}")
+    return limited, probe
+
+
 def shape(text: str) -> Shape:
     tokens = words(text)
     first = next((w for w in tokens if w not in ("BASE", "PREFIX") and ":" not in w), None)
