@@ -1,5 +1,5 @@
 # policykg: two commands do all set-up.
-#   make run    build the knowledge graph from the bundled release into the default store
+#   make run    build the knowledge graph from the bundled release and serve it
 #   make test   run the whole test suite
 # Both create .venv and install the project (and its test tools) into it first.
 
@@ -19,6 +19,7 @@ setup: $(STAMP)
 
 run: setup
 	$(VENV)/bin/policykg build
+	$(VENV)/bin/policykg serve
 
 test: setup
 	$(VENV)/bin/ruff check .
