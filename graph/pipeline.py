@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import InputError, StoreError
 from .extract import extract
+from .facts import ReleaseFacts
 from .iris import Iris
 from .lexicon import load_lexicon
 from .rdf import lexicon_quads, ontology_quads, release_quads
@@ -43,8 +44,10 @@ def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = T
         building.add(list(ontology_quads(iris)))
         building.add(lexicon_quads(lexicon, iris))
         releases: dict[str, ReleaseSummary] = {}
+        labels: dict[str, str] = {}
         for path in paths:
             facts = extract(read_source(path), lexicon)
+            _one_label(facts, labels)
             if facts.id in releases:
                 raise InputError(str(path), f"the same release as {releases[facts.id].path} "
                                  f"({facts.title}, {facts.published})")
@@ -61,3 +64,15 @@ def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = T
         building.abort()
         raise
     return Built(building.commit(), list(releases.values()))
+
+
+def _one_label(facts: ReleaseFacts, labels: dict[str, str]) -> None:
+    """A discovered entity written differently in two releases ("NOTICE", "Notice") is one
+    IRI with one preferred label: the first release's; later spellings become aliases."""
+    for entity in facts.entities:
+        if entity.curated:
+            continue
+        first = labels.setdefault(entity.id, entity.label)
+        if first != entity.label:
+            entity.aliases = [entity.label, *entity.aliases]
+            entity.label = first

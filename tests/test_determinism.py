@@ -7,7 +7,7 @@ from graph import pipeline
 from graph.source import bundled_releases
 from graph.store import canonical_nquads, open_store
 
-from .conftest import BASE, fixture_releases
+from .conftest import BASE, FIXTURES, fixture_releases
 
 
 def data_nquads(path) -> bytes:
@@ -35,3 +35,23 @@ def test_rebuild_swaps_the_store_and_keeps_one_previous(tmp_path):
     assert path.resolve() == third.directory
     assert second.directory.exists() and not first.directory.exists()
     assert first.version.split("-")[-1] == third.version.split("-")[-1]  # same content hash
+
+
+def test_one_preferred_label_across_releases(tmp_path, lexicon):
+    """The same discovered initiative spelt two ways in two releases: one IRI, one label."""
+    from graph.query import run
+    from graph.store import open_store
+
+    source = (FIXTURES / "fixture-minimal-31.txt").read_text(encoding="utf-8")
+    first = tmp_path / "a.txt"
+    first.write_text(source, encoding="utf-8")
+    second = tmp_path / "b.txt"
+    second.write_text(source.replace("December 6, 2024", "December 7, 2024", 1)
+                      .replace("Global Platform Governance Forum",
+                               "Global Platform-Governance Forum"), encoding="utf-8")
+    pipeline.build([first, second], tmp_path / "store", BASE)
+    forum = "<id/initiative/global-platform-governance-forum>"
+    rows = run(open_store(tmp_path / "store"), f"SELECT DISTINCT ?p ?a WHERE {{ "
+               f"{forum} skos:prefLabel ?p OPTIONAL {{ {forum} skos:altLabel ?a }} }}", BASE)
+    assert [(r["p"].value, r["a"].value if r["a"] else None) for r in rows] == [
+        ("Global Platform Governance Forum", "Global Platform-Governance Forum")]
