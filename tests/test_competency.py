@@ -124,6 +124,14 @@ def test_09_joint_views_and_agreement(query):
     assert agreement["inResponseTo"] == "the importance of an internet based on democratic values"
 
 
+def test_09b_joint_commitment_in_the_introduction(query):
+    found = query("""SELECT ?content (COUNT(DISTINCT ?who) AS ?n) WHERE {
+        ?s pk:speechAct <id/speech-act/committed> ; pk:content ?content ; pk:statedBy ?who .
+        FILTER NOT EXISTS { ?s pk:onTopic ?t } } GROUP BY ?content""")
+    assert found == [{"content": "efforts to further deepen cooperation and make it more "
+                                 "concrete", "n": "2"}]
+
+
 def test_10_event_in_japan_in_october_2023(query):
     (row,) = rows(query, "10-events-in-japan")
     assert row["partOf"] == "Internet Governance Forum"
@@ -154,7 +162,7 @@ def test_13_contact(query):
 
 def test_14_evidence_quotes_match_release_text(query, bundled_text):
     found = rows(query, "14-evidence")
-    assert len(found) == 25
+    assert len(found) == 26
     for row in found:
         start, end = int(row["start"]), int(row["end"])
         assert bundled_text[start:end] == row["quote"]
