@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from graph import pipeline
 from graph.source import bundled_releases
 from graph.store import canonical_nquads, open_store
@@ -55,3 +57,24 @@ def test_one_preferred_label_across_releases(tmp_path, lexicon):
                f"{forum} skos:prefLabel ?p OPTIONAL {{ {forum} skos:altLabel ?a }} }}", BASE)
     assert [(r["p"].value, r["a"].value if r["a"] else None) for r in rows] == [
         ("Global Platform Governance Forum", "Global Platform-Governance Forum")]
+
+
+def test_invalid_data_fails_the_build_and_keeps_the_old_store(tmp_path, monkeypatch):
+    """A build whose data break the shapes (here: statements lose their evidence) is not
+    swapped in; the error names the violated constraint."""
+    from graph import rdf
+    from graph.errors import StoreError
+
+    path = tmp_path / "store"
+    good = pipeline.build(bundled_releases(), path, BASE).result
+    real = rdf.release_quads
+
+    def without_statement_evidence(facts, iris):
+        return [q for q in real(facts, iris) if not (
+            q.predicate.value.endswith("ontology#evidence") and "/statement/" in q.subject.value)]
+
+    monkeypatch.setattr(pipeline, "release_quads", without_statement_evidence)
+    with pytest.raises(StoreError, match="A statement needs at least one pk:evidence"):
+        pipeline.build(bundled_releases(), path, BASE)
+    assert path.resolve() == good.directory
+    assert [d for d in good.directory.parent.iterdir() if d != good.directory] == []
