@@ -6,6 +6,11 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The query workbench's browser files: YASGUI from the npm registry (package.json pins it),
+# copied into our static files so that nothing is fetched from elsewhere at run time.
+VENDOR := server/static/vendor/yasgui
+VENDOR_STAMP := $(VENDOR)/.installed
+YASGUI_BUILD := node_modules/@zazuko/yasgui/build
 
 .PHONY: setup run test lint bench
 
@@ -15,7 +20,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# npm ci installs exactly the lock; no install scripts are needed (only Font Awesome's
+# attribution notice has one). The source-map comment is dropped: the maps are not served.
+$(VENDOR_STAMP): package.json $(wildcard package-lock.json)
+	if [ -f package-lock.json ]; then npm ci --ignore-scripts --no-audit --no-fund; \
+	else npm install --ignore-scripts --no-audit --no-fund; fi
+	mkdir -p $(VENDOR)
+	for f in yasgui.min.js yasgui.min.css; do \
+	  sed -e '/^\/\/# sourceMappingURL=/d' -e 's|/\*# sourceMappingURL=[^*]*\*/||' \
+	    $(YASGUI_BUILD)/$$f > $(VENDOR)/$$f.tmp && mv $(VENDOR)/$$f.tmp $(VENDOR)/$$f; \
+	done
+	touch $@
+
+setup: $(STAMP) $(VENDOR_STAMP)
 
 run: setup
 	$(VENV)/bin/policykg build

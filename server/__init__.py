@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from graph.errors import PolicykgError
 
 from . import config as config_module
 from .dataset import Dataset
@@ -40,9 +43,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
         response.headers["Access-Control-Expose-Headers"] = "ETag, X-Policykg-Version"
-        opened = app.extensions["policykg"].dataset.opened
-        if opened is not None:
-            response.headers["X-Policykg-Version"] = opened.version
+        try:  # also on answers given before the store was needed (405, 413, …)
+            version = app.extensions["policykg"].dataset.current().version
+        except (PolicykgError, OSError):
+            version = None
+        if version is not None:
+            response.headers["X-Policykg-Version"] = version
         return response
 
     @app.errorhandler(413)
@@ -50,5 +56,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         return Response(f"the request is larger than the {config.max_request_bytes}-byte "
                         "limit of this endpoint\n", 413,
                         {"Content-Type": "text/plain; charset=utf-8"})
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        """Every other HTTP error (404, 405, …) as one line of text, like ours."""
+        response = exc.get_response()
+        response.set_data(f"{exc.code} {exc.name}: {' '.join(exc.description.split())}\n")
+        response.headers["Content-Type"] = "text/plain; charset=utf-8"
+        return response
 
     return app

@@ -14,6 +14,7 @@ class Format:
     media_type: str
     writer: QueryResultsFormat | RdfFormat
     dataset: bool = False  # a quad format (N-Quads, TriG)
+    aliases: tuple[str, ...] = ()  # other `format=` values clients send (SPARQLWrapper's)
 
 
 SOLUTIONS = (
@@ -23,11 +24,14 @@ SOLUTIONS = (
     Format("tsv", "text/tab-separated-values", QueryResultsFormat.TSV),
 )
 GRAPHS = (
-    Format("ttl", "text/turtle", RdfFormat.TURTLE),
-    Format("nt", "application/n-triples", RdfFormat.N_TRIPLES),
-    Format("jsonld", "application/ld+json", RdfFormat.JSON_LD),
-    Format("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML),
-    Format("nq", "application/n-quads", RdfFormat.N_QUADS, dataset=True),
+    Format("ttl", "text/turtle", RdfFormat.TURTLE, aliases=("turtle", "n3")),
+    Format("nt", "application/n-triples", RdfFormat.N_TRIPLES, aliases=("ntriples",)),
+    # for a graph result, `json` and `xml` mean its JSON-LD and RDF/XML
+    Format("jsonld", "application/ld+json", RdfFormat.JSON_LD, aliases=("json-ld", "json")),
+    Format("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML,
+           aliases=("rdf+xml", "rdf", "xml")),
+    Format("nq", "application/n-quads", RdfFormat.N_QUADS, dataset=True,
+           aliases=("nquads",)),
     Format("trig", "application/trig", RdfFormat.TRIG, dataset=True),
 )
 # Other names clients send for the same types.
@@ -86,7 +90,7 @@ def choose(offered: tuple[Format, ...], accept: str | None, override: str | None
     """The format to answer with; the first offered when Accept is absent; None → 406."""
     if override:
         wanted = override.lower()
-        return next((f for f in offered if wanted in (f.name, f.media_type)
+        return next((f for f in offered if wanted in (f.name, f.media_type, *f.aliases)
                      or ALIASES.get(wanted) == f.media_type), None)
     if not accept or not accept.strip():
         return offered[0]

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, request
 from pyoxigraph import NamedNode
 
 from graph.query import prefixes
@@ -23,7 +23,9 @@ from graph.query import prefixes
 from .dataset import Opened
 from .description import service_description
 from .negotiate import GRAPHS, SOLUTIONS, Format, choose
-from .sparql_text import capped, shape
+from .sparql_text import capped, shape, words
+from .workbench import page as workbench_page
+from .workbench import prefers_html
 
 bp = Blueprint("sparql", __name__)
 
@@ -62,6 +64,8 @@ def sparql() -> Response:
     opened = current_app.extensions["policykg"].dataset.current()
     if parsed is None:
         return _no_query(opened)
+    if request.method in ("GET", "HEAD") and prefers_html(request.headers.get("Accept")):
+        return workbench_page(opened, parsed.query)  # a browser following a permalink
     return _answer(parsed, opened)
 
 
@@ -77,7 +81,7 @@ def _parse_request() -> Request | None:
     if "update" in args or "update" in request.form or request.mimetype == \
             "application/sparql-update":
         raise Refused(400, "this endpoint is read-only: SPARQL Update is not accepted")
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         query = _one(args.getlist("query"), "query")
         if query is None:
             if any(k in args for k in ("default-graph-uri", "named-graph-uri")):
@@ -116,18 +120,12 @@ def _no_query(opened: Opened) -> Response:
     accept = request.headers.get("Accept", "")
     if choose((Format("html", "text/html", None),) + GRAPHS, accept).name == "html" and \
             "text/html" in accept:
-        return Response(render_template("workbench.html", **_workbench_context(opened)))
+        return workbench_page(opened)
     fmt = choose(GRAPHS[:4], accept, request.args.get("format"))
     if fmt is None:
         raise _not_acceptable(GRAPHS[:4])
     body = service_description(request.url_root + "sparql", opened, current_app, fmt)
     return Response(body, headers={"Content-Type": _content_type(fmt), "Vary": "Accept"})
-
-
-def _workbench_context(opened: Opened) -> dict:
-    from queries import examples
-
-    return {"examples": examples(), "base": opened.base, "version": opened.version}
 
 
 def _not_acceptable(offered: tuple[Format, ...]) -> Refused:
@@ -230,9 +228,10 @@ def _query(parsed: Request, opened: Opened):
     options: dict = {"base_iri": opened.base or None,
                      "prefixes": prefixes(opened.base) if opened.base else None}
     if parsed.default_graphs or parsed.named_graphs:
-        options["default_graph"] = [NamedNode(g) for g in parsed.default_graphs]
-        options["named_graphs"] = [NamedNode(g) for g in parsed.named_graphs]
-    else:
+        options["default_graph"] = _graphs(parsed.default_graphs, "default-graph-uri")
+        options["named_graphs"] = _graphs(parsed.named_graphs, "named-graph-uri")
+    elif "FROM" not in words(parsed.query):
+        # the union is the default dataset; a query's FROM / FROM NAMED define its own
         options["use_default_graph_as_union"] = True
     try:
         return opened.store.query(parsed.query, **options)
@@ -240,6 +239,17 @@ def _query(parsed: Request, opened: Opened):
         raise Refused(400, f"SPARQL syntax error: {_brief(str(exc))}") from exc
     except ValueError as exc:
         raise Refused(400, f"invalid request: {_brief(str(exc))}") from exc
+
+
+def _graphs(iris: tuple[str, ...], parameter: str) -> list[NamedNode]:
+    graphs = []
+    for iri in iris:
+        try:
+            graphs.append(NamedNode(iri))
+        except ValueError as exc:
+            raise Refused(400, f"'{parameter}' must be an IRI, not '{_brief(iri, 80)}': "
+                               f"{_brief(str(exc))}") from exc
+    return graphs
 
 
 def _run(parsed: Request, opened: Opened, fmt: Format) -> tempfile.SpooledTemporaryFile:

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -96,3 +100,71 @@ def to_rdflib(quads) -> rdflib.Graph:
     graph = rdflib.Graph()
     graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
     return graph
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A running `policykg serve`, as users meet it: its URL, the store it serves, its log."""
+
+    url: str
+    store: Path
+    log: Path
+    timeout: float
+    max_request_bytes: int
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def endpoint(tmp_path_factory):
+    """`policykg serve` in its own process group on a free localhost port (2 sync workers,
+    a 3 s query timeout, an 8 KiB request body limit) over a store of the bundled and the
+    fixture releases; stopped at the end of the session."""
+    import requests
+
+    home = tmp_path_factory.mktemp("served")
+    store = home / "store"
+    pipeline.build(bundled_releases() + fixture_releases(), store, BASE)
+    port, timeout, max_bytes = free_port(), 3.0, 8192
+    env = {**os.environ, "POLICYKG_BASE_IRI": BASE, "XDG_DATA_HOME": str(home / "data"),
+           "POLICYKG_MAX_REQUEST_BYTES": str(max_bytes)}
+    env.pop("POLICYKG_STORE", None)
+    log = home / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*policykg_command(), "serve", "--store", str(store), "--host", "127.0.0.1",
+             "--port", str(port), "--workers", "2", "--timeout", str(timeout)],
+            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=home, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/sparql"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"policykg serve exited ({process.returncode}):\n{log.read_text()}")
+            try:
+                if requests.get(url, params={"query": "ASK {}"}, timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"policykg serve did not answer within 60 s:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield Endpoint(url, store, log, timeout, max_bytes)
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End the server's process group (gunicorn's arbiter and its workers)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)

@@ -1,0 +1,279 @@
+"""The workbench in a real browser: Debian's Chromium driven by Playwright, against
+`policykg serve` on a free loopback port (the session fixture `endpoint`). Every request
+to anywhere else is aborted and recorded, and must never be attempted (no CDN, no
+prefix.cc, no LOV). Screenshots go to tests/artifacts/ for a person to look at."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+import requests
+
+from queries import examples
+from tests.conftest import BASE, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+AGENDA = next(e for e in examples() if e.name == "03-agenda")
+TIMEOUT_MS = 30_000
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's Chromium is not at /usr/bin/chromium (apt-get install chromium; "
+           ".ci/run installs it)")
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str  # http://127.0.0.1:PORT
+    base: str  # the graph's base IRI
+
+    @property
+    def endpoint(self) -> str:
+        return self.url + "/sparql"
+
+
+@pytest.fixture(scope="module")
+def served(endpoint):
+    """The session's `policykg serve` (tests/conftest.py), its graph's base IRI."""
+    return Served(endpoint.url.removesuffix("/sparql"), BASE)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
+                                              headless=True)
+        yield chromium
+        chromium.close()
+
+
+class Watch:
+    """A browser context whose requests may go to our server only; what else was tried,
+    what the page logged as an error and its uncaught exceptions are kept. The graph's
+    IRIs (under its base, https://kg.test/ here) are answered by our server, as a deployment
+    maps its base to it: following an IRI in the results reaches our page for it."""
+
+    def __init__(self, browser, served: Served, **options) -> None:
+        self.served = served
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.port = urlsplit(served.url).port
+        self.context = browser.new_context(**options)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.context.route("**/*", self._route)
+        self.context.on("page", self._watch_page)
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.hostname == "127.0.0.1" and parts.port == self.port:
+            route.continue_()
+        elif url.startswith(self.served.base):
+            local = self.served.url + "/" + url.removeprefix(self.served.base)
+            route.fulfill(response=route.fetch(url=local))
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def _watch_page(self, page) -> None:
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+
+    def page(self):
+        return self.context.new_page()
+
+    def check(self, allow_errors: str | None = None) -> None:
+        assert self.blocked == [], f"requests to other hosts were attempted: {self.blocked}"
+        errors = [e for e in self.errors
+                  if not (allow_errors and re.search(allow_errors, e))]
+        assert not any("Content Security Policy" in e for e in errors), errors
+        assert not any(e.startswith("uncaught") for e in errors), errors
+
+
+def _shot(page, name: str, full_page: bool = False) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
+
+
+def _active(page, selector: str):
+    """An element of the active tab's panel (every tab keeps its own, hidden)."""
+    return page.locator(f".yasgui .tabPanel.active {selector}")
+
+
+def _posted(served: Served):
+    return lambda r: r.url == served.endpoint and r.request.method == "POST"
+
+
+def _run_active(page):
+    _active(page, ".yasqe_queryButton").click()
+    chip = _active(page, ".yasr_response_chip")
+    chip.filter(has_text=re.compile(r"\d+ results? in [\d.]+ seconds?")).wait_for()
+    return chip.inner_text()
+
+
+def test_workbench_runs_an_example_and_links_results(browser, served):
+    watch = Watch(browser, served, viewport={"width": 1280, "height": 900})
+    page = watch.page()
+    response = page.goto(served.endpoint)
+    assert response.status == 200
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    found = examples()
+    tabs = page.locator(".yasgui .tabsList a[role=tab] > span")
+    tabs.first.wait_for()
+    names = tabs.all_inner_texts()
+    for ex in found:
+        assert ex.title in names, f"no tab for the example {ex.name}"
+
+    # YASGUI as configured: our endpoint only, no LOV autocompleters, no prefix.cc
+    setup = page.evaluate("""() => {
+        const y = window.policykgWorkbench, yasqe = y.getTab().getYasqe();
+        return {endpoints: y.config.endpointCatalogueOptions.getData(),
+                endpoint: y.getTab().getEndpoint(),
+                autocompleters: yasqe.config.autocompleters,
+                enabled: Object.keys(yasqe.autocompleters).filter(k => yasqe.autocompleters[k]),
+                prefixCcApi: yasqe.config.prefixCcApi,
+                persistenceId: y.config.persistenceId,
+                copyEndpointOnNewTab: y.config.copyEndpointOnNewTab};
+    }""")
+    assert setup["endpoints"] == [{"endpoint": served.endpoint}]
+    assert setup["endpoint"] == served.endpoint
+    assert "class" not in setup["autocompleters"] and "property" not in setup["autocompleters"]
+    assert set(setup["enabled"]) <= {"variables", "prefixes"}
+    assert not setup["prefixCcApi"]
+    assert setup["persistenceId"] == "policykg-workbench"
+    assert setup["copyEndpointOnNewTab"] is True
+
+    # pick the agenda example, see its description, run it
+    page.get_by_role("tab", name=AGENDA.title, exact=True).click()
+    description = page.locator("#example-description")
+    assert description.inner_text() == AGENDA.description
+    assert page.evaluate("() => window.policykgWorkbench.getTab().getQuery()") == AGENDA.text
+    chip = _run_active(page)
+    rows = _active(page, ".yasr table.dataTable tbody tr")
+    count = rows.count()
+    assert count > 0
+    assert int(chip.split()[0]) >= count  # "N results in S seconds" (one page shown)
+    headers = _active(page, ".yasr table.dataTable thead th").all_inner_texts()
+    assert {"meeting", "position", "topic", "concept"} <= set(headers)
+    _shot(page, "workbench-desktop.png")
+    _shot(page, "workbench-desktop-full.png", full_page=True)
+
+    # an IRI of the graph links to itself: this server's page for it
+    link = _active(page, f".yasr table.dataTable a.iri[href^='{served.base}id/']").first
+    href = link.get_attribute("href")
+    assert link.inner_text() == "topic:" + href.removeprefix(served.base + "id/topic/")
+    with watch.context.expect_page() as opened:
+        link.click()  # in a new tab (YASR's links open in a new window)
+    entity = opened.value
+    entity.wait_for_load_state()
+    assert entity.url == href
+    entity.close()
+
+    # the share button gives the permalink, GET /sparql?query=…
+    _active(page, ".yasqe_share").click()
+    shared = page.locator(".yasqe_sharePopup input").input_value()
+    assert shared == served.endpoint + "?query=" + quote(AGENDA.text, safe="-_.!~*'()")
+    _shot(page, "workbench-share.png")
+    watch.check()
+    watch.context.close()
+
+
+def test_permalink_opens_the_query_in_a_tab(browser, served):
+    query = ("PREFIX pk: <ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+             "SELECT DISTINCT ?topic ?concept\n"
+             "WHERE { ?item pk:topic ?concept . ?concept skos:prefLabel ?topic }\n"
+             "ORDER BY ?topic")
+    link = served.endpoint + "?query=" + quote(query)
+    # any other client gets the results of the same address
+    data = requests.get(link, headers={"Accept": "application/sparql-results+json"},
+                        timeout=30).json()
+    assert data["results"]["bindings"]
+    watch = Watch(browser, served, viewport={"width": 1280, "height": 900})
+    page = watch.page()
+    response = page.goto(link)
+    assert response.headers["content-type"].startswith("text/html")
+    chip = _active(page, ".yasr_response_chip")
+    chip.filter(has_text=re.compile(r"\d+ results?")).wait_for()  # run on opening
+    assert page.evaluate("() => window.policykgWorkbench.getTab().getQuery()") == query
+    assert int(chip.inner_text().split()[0]) == len(data["results"]["bindings"])
+    # opening it again finds the same tab rather than adding another
+    before = page.get_by_role("tab").count()
+    page.reload()
+    page.get_by_role("tab").first.wait_for()
+    assert page.get_by_role("tab").count() == before
+    _shot(page, "workbench-permalink.png")
+
+    # a query too long for a request line is shared after "#", which opens it all the same
+    long = "# " + "a long comment " * 300 + "\n" + query
+    page.evaluate("q => { window.policykgWorkbench.getTab().setQuery(q); }", long)
+    _active(page, ".yasqe_share").click()
+    shared = page.locator(".yasqe_sharePopup input").input_value()
+    assert shared.startswith(served.endpoint + "#query=")
+    other = watch.page()
+    other.goto(shared)
+    _active(other, ".yasr_response_chip").filter(has_text=re.compile(r"\d+ results?")).wait_for()
+    assert other.evaluate("() => window.policykgWorkbench.getTab().getQuery()") == long
+    watch.check()
+    watch.context.close()
+
+
+def test_workbench_on_a_phone(browser, served):
+    watch = Watch(browser, served, viewport={"width": 390, "height": 844}, is_mobile=True,
+                  has_touch=True, device_scale_factor=2)
+    page = watch.page()
+    page.goto(served.endpoint)
+    page.get_by_role("tab", name=AGENDA.title, exact=True).click()
+    _run_active(page)
+    assert _active(page, ".yasr table.dataTable tbody tr").count() > 0
+    _shot(page, "workbench-phone.png")
+    _shot(page, "workbench-phone-full.png", full_page=True)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390 + 1, f"the page is {width} px wide on a 390 px screen"
+    watch.check()
+    watch.context.close()
+
+
+def test_without_javascript_the_plain_form_works(browser, served):
+    watch = Watch(browser, served, viewport={"width": 1024, "height": 800},
+                  java_script_enabled=False)
+    page = watch.page()
+    page.goto(served.endpoint + "?query=" + quote(AGENDA.text))
+    form = page.locator("form.plain")
+    assert form.is_visible()
+    assert page.locator("#yasgui").inner_html() == ""
+    textarea = form.locator("textarea[name=query]")
+    assert textarea.input_value() == AGENDA.text  # the permalink fills the form
+    _shot(page, "workbench-nojs.png", full_page=True)
+    form.locator("select[name=format]").select_option("csv")
+    with page.expect_response(_posted(served)) as answered, \
+            page.expect_download() as downloaded:
+        form.get_by_role("button", name="Run query").click()
+    response = answered.value
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    csv = Path(downloaded.value.path()).read_text(encoding="utf-8")
+    assert csv.splitlines()[0].startswith("meeting,position,topic,concept")
+    assert len(csv.splitlines()) > 1
+
+    # with no format chosen, the browser's Accept decides: SPARQL XML (application/xml)
+    page.goto(served.endpoint)
+    form.locator("textarea[name=query]").fill(
+        "SELECT ?topic WHERE { ?c skos:prefLabel ?topic } ORDER BY ?topic LIMIT 3")
+    with page.expect_response(_posted(served)) as answered, \
+            page.expect_download() as downloaded:
+        form.get_by_role("button", name="Run query").click()
+    assert answered.value.status == 200
+    assert answered.value.headers["content-type"].startswith("application/sparql-results+xml")
+    xml = Path(downloaded.value.path()).read_text(encoding="utf-8")
+    assert xml.count("<result>") == 3
+    watch.check()
+    watch.context.close()
