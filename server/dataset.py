@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from dataclasses import dataclass
+from email.utils import format_datetime
 from pathlib import Path
 
 from pyoxigraph import Store
 
+from graph.query import prefixes
 from graph.store import open_store
+
+RECHECK = 1.0  # seconds between looks at where the store link points
 
 METADATA_QUERY = """
 SELECT ?base ?version ?modified WHERE { GRAPH ?g {
@@ -27,6 +32,8 @@ class Opened:
     base: str
     version: str
     modified: dt.datetime
+    last_modified: str  # `modified` as an HTTP date
+    prefixes: dict[str, str] | None  # predeclared for queries (None: a store of no base)
 
 
 class Dataset:
@@ -36,11 +43,17 @@ class Dataset:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.opened: Opened | None = None
+        self.checked = 0.0
 
     def current(self) -> Opened:
-        target = os.path.realpath(self.path)
-        if self.opened is None or self.opened.target != target:
-            self.opened = _open(self.path, target)
+        """The open store, reopened if a rebuild has swapped the link (looked at no more
+        than once a second: resolving the link costs more than a light query)."""
+        now = time.monotonic()
+        if self.opened is None or now - self.checked >= RECHECK:
+            self.checked = now
+            target = os.path.realpath(self.path)
+            if self.opened is None or self.opened.target != target:
+                self.opened = _open(self.path, target)
         return self.opened
 
 
@@ -55,5 +68,6 @@ def _open(path: Path, target: str) -> Opened:
         version = f"store-{int(stat.st_mtime)}"
         modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).isoformat()
         base = ""
-    return Opened(store, target, base, version,
-                  dt.datetime.fromisoformat(modified.replace("Z", "+00:00")))
+    when = dt.datetime.fromisoformat(modified.replace("Z", "+00:00"))
+    return Opened(store, target, base, version, when, format_datetime(when, usegmt=True),
+                  prefixes(base) if base else None)

@@ -13,12 +13,10 @@ import tempfile
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
 from flask import Blueprint, Response, current_app, request
 from pyoxigraph import NamedNode
-
-from graph.query import prefixes
 
 from .dataset import Opened
 from .description import service_description
@@ -154,7 +152,7 @@ def _answer(parsed: Request, opened: Opened) -> Response:
                                       *parsed.named_graphs, fmt.name)).encode()).hexdigest()
     etag = f'"{opened.version}-{key[:20]}"'
     headers = {"Content-Type": _content_type(fmt), "Vary": "Accept", "ETag": etag,
-               "Last-Modified": format_datetime(opened.modified, usegmt=True),
+               "Last-Modified": opened.last_modified,
                "Cache-Control": "public, max-age=0, must-revalidate"}
     if _not_modified(etag, opened):
         return Response(status=304, headers=headers)
@@ -214,7 +212,7 @@ def _evaluate(parsed: Request, opened: Opened, fmt: Format, state, cap: bool
     if client is not None and timeout > 0:
         state.deadline.arm(timeout, client, f"the query ran longer than the {timeout:g} s "
                            "limit of this endpoint and was stopped; narrow it, add a LIMIT, "
-                           "or download a dump")
+                           "or download a dump", opened.version)
     try:
         extra: dict[str, str] = {}
         if cap and state.config.max_rows > 0:
@@ -225,8 +223,7 @@ def _evaluate(parsed: Request, opened: Opened, fmt: Format, state, cap: bool
 
 
 def _query(parsed: Request, opened: Opened):
-    options: dict = {"base_iri": opened.base or None,
-                     "prefixes": prefixes(opened.base) if opened.base else None}
+    options: dict = {"base_iri": opened.base or None, "prefixes": opened.prefixes}
     if parsed.default_graphs or parsed.named_graphs:
         options["default_graph"] = _graphs(parsed.default_graphs, "default-graph-uri")
         options["named_graphs"] = _graphs(parsed.named_graphs, "named-graph-uri")
