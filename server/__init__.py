@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from graph.errors import PolicykgError
@@ -39,10 +39,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.after_request
     def _common_headers(response: Response) -> Response:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-        response.headers["Access-Control-Expose-Headers"] = "ETag, X-Policykg-Version"
+        headers = response.headers
+        headers["Access-Control-Allow-Origin"] = "*"
+        headers["Access-Control-Expose-Headers"] = "ETag, X-Policykg-Version"
+        if request.method == "OPTIONS":  # what a preflight asks; other answers need not say
+            headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
         try:  # also on answers given before the store was needed (405, 413, …)
             version = app.extensions["policykg"].dataset.current().version
         except (PolicykgError, OSError):

@@ -76,10 +76,11 @@ def _one(values: list[str], name: str) -> str | None:
 def _parse_request() -> Request | None:
     """The query and dataset of a GET or POST request (SPARQL 1.1 Protocol §2.1)."""
     args = request.args
-    if "update" in args or "update" in request.form or request.mimetype == \
-            "application/sparql-update":
+    reading = request.method in ("GET", "HEAD")  # no body: the form is not parsed
+    if "update" in args or (not reading and ("update" in request.form or request.mimetype
+                                             == "application/sparql-update")):
         raise Refused(400, "this endpoint is read-only: SPARQL Update is not accepted")
-    if request.method in ("GET", "HEAD"):
+    if reading:
         query = _one(args.getlist("query"), "query")
         if query is None:
             if any(k in args for k in ("default-graph-uri", "named-graph-uri")):
@@ -144,8 +145,7 @@ def _answer(parsed: Request, opened: Opened) -> Response:
     if kind.service:
         raise Refused(400, "federated queries (SERVICE) are not allowed on this endpoint")
     offered = GRAPHS if kind.graph_result else SOLUTIONS
-    fmt = choose(offered, request.headers.get("Accept"), request.args.get("format")
-                 or request.form.get("format"))
+    fmt = choose(offered, request.headers.get("Accept"), _param("format"))
     if fmt is None:
         raise _not_acceptable(offered)
     key = hashlib.sha256("\x00".join((parsed.query, *parsed.default_graphs, "\x01",
@@ -154,6 +154,8 @@ def _answer(parsed: Request, opened: Opened) -> Response:
     headers = {"Content-Type": _content_type(fmt), "Vary": "Accept", "ETag": etag,
                "Last-Modified": opened.last_modified,
                "Cache-Control": "public, max-age=0, must-revalidate"}
+    if _param("download"):
+        headers["Content-Disposition"] = f'attachment; filename="policykg-results.{fmt.name}"'
     if _not_modified(etag, opened):
         return Response(status=304, headers=headers)
     state = current_app.extensions["policykg"]
@@ -188,6 +190,14 @@ def _cap(parsed: Request, opened: Opened, cap: int) -> tuple[Request, dict[str, 
     headers = {"X-Policykg-Row-Limit": str(cap), "X-Policykg-Truncated":
                "true" if rows > cap else "false"}
     return Request(limited, parsed.default_graphs, parsed.named_graphs), headers
+
+
+def _param(name: str) -> str | None:
+    """A parameter from the URL, or from the form of a POST (a GET has no form to parse)."""
+    value = request.args.get(name)
+    if value is None and request.method == "POST":
+        value = request.form.get(name)
+    return value
 
 
 def _not_modified(etag: str, opened: Opened) -> bool:

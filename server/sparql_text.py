@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _TOKENS = re.compile(
     r"""
@@ -39,10 +40,11 @@ class Shape:
         return self.form in ("construct", "describe")
 
 
-def words(text: str) -> list[str]:
+@lru_cache(maxsize=64)
+def words(text: str) -> tuple[str, ...]:
     """The keywords and names of a SPARQL text, upper-cased, without strings, IRIs,
-    variables and comments."""
-    return [m.group("word").upper() for m in _TOKENS.finditer(text) if m.group("word")]
+    variables and comments (cached: a request asks more than once)."""
+    return tuple(m.group("word").upper() for m in _TOKENS.finditer(text) if m.group("word"))
 
 
 def form_offset(text: str) -> int | None:
@@ -75,7 +77,7 @@ def shape(text: str) -> Shape:
         service="SERVICE" in tokens)
 
 
-def _is_update_op(tokens: list[str], index: int) -> bool:
+def _is_update_op(tokens: tuple[str, ...], index: int) -> bool:
     """INSERT/DELETE as an operation (INSERT DATA, DELETE WHERE, … ; after a ';' in a
     request of several operations), not a prefixed name or variable."""
     following = tokens[index + 1] if index + 1 < len(tokens) else ""

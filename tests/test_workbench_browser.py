@@ -277,3 +277,35 @@ def test_without_javascript_the_plain_form_works(browser, served):
     assert xml.count("<result>") == 3
     watch.check()
     watch.context.close()
+
+
+def test_results_download_in_every_format(browser, served):
+    """The bar under the editor offers the formats of the current query's kind of result,
+    and each button downloads the results (a POST, so long queries fit)."""
+    watch = Watch(browser, served, viewport={"width": 1280, "height": 900})
+    page = watch.page()
+    page.goto(served.endpoint)
+    page.get_by_role("tab", name=AGENDA.title, exact=True).click()
+    bar = page.locator("#downloads")
+    bar.wait_for()
+    shown = [b.inner_text() for b in bar.locator("button").all() if b.is_visible()]
+    assert shown == ["JSON", "XML", "CSV", "TSV"]
+    with page.expect_download() as download:
+        bar.get_by_role("button", name="CSV").click()
+    saved = download.value
+    assert saved.suggested_filename == "policykg-results.csv"
+    text = Path(saved.path()).read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "meeting,position,topic,concept"
+    assert "Smart Cities" in text
+    page.evaluate("""() => { window.policykgWorkbench.getTab().setQuery(
+        'CONSTRUCT WHERE { ?m a <ontology#Meeting> }'); }""")
+    page.wait_for_function("""() => !document.querySelector(
+        '#downloads button[value=ttl]').hidden""")
+    shown = [b.inner_text() for b in bar.locator("button").all() if b.is_visible()]
+    assert shown == ["Turtle", "N-Triples", "JSON-LD", "RDF/XML", "N-Quads", "TriG"]
+    with page.expect_download() as download:
+        bar.get_by_role("button", name="Turtle").click()
+    turtle = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "ontology#Meeting" in turtle or "Meeting" in turtle
+    watch.check()
+    watch.context.close()

@@ -140,5 +140,29 @@
     });
   });
 
+  // Downloads in every format the endpoint offers for the current query's kind of result:
+  // a POST form (long queries fit), whose response the server marks as an attachment.
+  var downloads = document.getElementById("downloads");
+  function offerDownloads() {
+    var tab = yasgui.getTab();
+    var yasqe = tab && tab.getYasqe();
+    if (!downloads || !yasqe) return;
+    var graph = ["CONSTRUCT", "DESCRIBE"].indexOf(yasqe.getQueryType()) >= 0;
+    downloads.querySelectorAll("button[data-kind]").forEach(function (button) {
+      button.hidden = (button.getAttribute("data-kind") === "graph") !== graph;
+    });
+    downloads.hidden = false;
+  }
+  if (downloads) {
+    downloads.addEventListener("submit", function () {
+      var tab = yasgui.getTab();
+      downloads.elements.query.value = tab ? tab.getQuery() : "";
+    });
+    ["tabSelect", "tabChange", "tabAdd", "query"].forEach(function (name) {
+      yasgui.on(name, function () { window.setTimeout(offerDownloads, 0); });
+    });
+    offerDownloads();
+  }
+
   window.policykgWorkbench = yasgui;
 })();
