@@ -60,17 +60,19 @@ def render(result, fmt: str | None, base: str) -> bytes:
         if fmt not in GRAPH_FORMATS:
             raise ValueError(f"a graph result can be written as {', '.join(GRAPH_FORMATS)}, "
                              f"not {fmt}")
-        out = io.BytesIO()
-        result.serialize(out, GRAPH_FORMATS[fmt])
-        return out.getvalue()
+        return _write(result, GRAPH_FORMATS[fmt])
     fmt = fmt or "table"
     if fmt == "table":
         return _table(result, base).encode()
     if fmt not in RESULT_FORMATS:
         raise ValueError(f"a SELECT/ASK result can be written as table, "
                          f"{', '.join(RESULT_FORMATS)}, not {fmt}")
+    return _write(result, RESULT_FORMATS[fmt])
+
+
+def _write(result, writer) -> bytes:
     out = io.BytesIO()
-    result.serialize(out, RESULT_FORMATS[fmt])
+    result.serialize(out, writer)
     return out.getvalue()
 
 
