@@ -14,7 +14,6 @@ import hashlib
 import os
 import secrets
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,13 +40,6 @@ class BuildResult:
     directory: Path
     version: str
     quads: int
-
-
-def canonical_nquads(quads: Iterable[Quad]) -> bytes:
-    """Sorted N-Quads: a canonical form (the data has no blank nodes, the ontology's have
-    stable labels)."""
-    lines = serialize(list(quads), format=RdfFormat.N_QUADS).splitlines(keepends=True)
-    return b"".join(sorted(set(lines)))
 
 
 class Building:
