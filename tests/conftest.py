@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,17 +120,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def endpoint(tmp_path_factory):
-    """`policykg serve` in its own process group on a free localhost port (2 sync workers,
-    a 3 s query timeout, an 8 KiB request body limit) over a store of the bundled and the
-    fixture releases; stopped at the end of the session."""
+@contextmanager
+def serving(store: Path, home: Path, timeout: float = 3.0, max_bytes: int = 8192):
+    """`policykg serve` in its own process group on a free localhost port (2 sync workers),
+    serving `store`; stopped on exit."""
     import requests
 
-    home = tmp_path_factory.mktemp("served")
-    store = home / "store"
-    pipeline.build(bundled_releases() + fixture_releases(), store, BASE)
-    port, timeout, max_bytes = free_port(), 3.0, 8192
+    port = free_port()
     env = {**os.environ, "POLICYKG_BASE_IRI": BASE, "XDG_DATA_HOME": str(home / "data"),
            "POLICYKG_MAX_REQUEST_BYTES": str(max_bytes)}
     env.pop("POLICYKG_STORE", None)
@@ -156,6 +153,17 @@ def endpoint(tmp_path_factory):
         yield Endpoint(url, store, log, timeout, max_bytes)
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def endpoint(tmp_path_factory):
+    """The endpoint most tests share: a 3 s query timeout, an 8 KiB request body limit, over
+    a store of the bundled and the fixture releases."""
+    home = tmp_path_factory.mktemp("served")
+    store = home / "store"
+    pipeline.build(bundled_releases() + fixture_releases(), store, BASE)
+    with serving(store, home) as served:
+        yield served
 
 
 def _stop(process: subprocess.Popen) -> None:
