@@ -10,9 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from pyoxigraph import RdfFormat
-
-from . import pipeline
+from . import dumps, pipeline
 from .errors import StoreError
 from .extract import extract
 from .iris import Iris, base_from_env, check_base
@@ -21,12 +19,6 @@ from .query import read_query, render, run
 from .source import bundled_releases, expand, read_source
 from .store import open_store, store_base
 from .validate import validate_store
-
-DUMP_FORMATS = {"nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "ttl": RdfFormat.TURTLE,
-                "nt": RdfFormat.N_TRIPLES, "jsonld": RdfFormat.JSON_LD,
-                "rdfxml": RdfFormat.RDF_XML}
-DATASET_FORMATS = {"nq", "trig"}
-ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 
 
 def add_commands(command) -> None:
@@ -50,7 +42,7 @@ def add_commands(command) -> None:
     command("validate", "SHACL-validate the store; non-zero exit when it does not conform")
 
     d = command("dump", "write the store as RDF")
-    d.add_argument("--format", choices=list(DUMP_FORMATS), default="nq")
+    d.add_argument("--format", choices=list(dumps.BY_KEY), default="nq")
     d.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
 
 
@@ -97,13 +89,9 @@ def _validate(args) -> int:
 
 def _dump(args) -> int:
     store, base = _open(args)
-    fmt = DUMP_FORMATS[args.format]
     out = args.output.open("wb") if args.output else sys.stdout.buffer
     try:
-        if args.format in DATASET_FORMATS:
-            store.dump(out, fmt)
-        else:
-            run(store, ALL_TRIPLES, base).serialize(out, fmt)
+        dumps.write_rdf(store, out, dumps.BY_KEY[args.format])
     finally:
         if args.output:
             out.close()

@@ -60,10 +60,11 @@ def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = T
             if not report.conforms:
                 raise StoreError(f"the extracted graph does not conform to the shapes: "
                                  f"{summary(report)}")
+        result = building.commit()  # writes the metadata graph and the dumps, then swaps
     except BaseException:
         building.abort()
         raise
-    return Built(building.commit(), list(releases.values()))
+    return Built(result, list(releases.values()))
 
 
 def _one_label(facts: ReleaseFacts, labels: dict[str, str]) -> None:

@@ -3,8 +3,9 @@ atomically, so readers never see a half-built store and a failed build changes n
 
 Layout: the store path is a symbolic link to ``<path>.builds/<build-id>``; a build writes a
 new directory beside the others, then replaces the link with ``os.replace`` (atomic on
-POSIX). The previous build is kept so a server that still reads it is not pulled from
-under its feet; older ones are removed.
+POSIX). A build's dumps sit inside its directory, in ``dumps/`` (Oxigraph leaves files it
+did not write alone), so they come and go with it. The previous build is kept so a server
+that still reads it is not pulled from under its feet; older ones are removed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
 
+from . import dumps, void
 from .errors import StoreError
 from .iris import DCAT, DCTERMS, PROV, RDF, VOID, XSD, Iris, ns
 
@@ -44,8 +46,9 @@ class BuildResult:
 
 class Building:
     """A store being built in a new directory. Add batches, then `commit()` to write the
-    metadata graph and swap it in; if `commit()` is never reached the directory is
-    removed and the old store stays."""
+    metadata graph (graph/void.py) and the dumps (graph/dumps.py) and swap it in; if
+    `commit()` fails or is never reached the directory is removed and the old store
+    stays."""
 
     def __init__(self, path: Path, iris: Iris) -> None:
         self.path = path.absolute()
@@ -83,7 +86,15 @@ class Building:
         digest = hashlib.sha256(b"".join(sorted(self.digests))).hexdigest()[:16]
         version = f"{self.started:%Y-%m-%d}-{digest}"
         self.flush()
-        self.store.bulk_extend(_metadata(self.iris, digest, version, self.started, self.quads))
+        self.store.flush()
+        # The metadata graph, then the dumps (which include it), then what only the written
+        # files can tell (size, SHA-256), all before the swap: a failed dump changes nothing.
+        metadata = _metadata(self.iris, digest, version, self.started)
+        metadata += void.describe(self.store, self.iris, version, self.started)
+        self.store.bulk_extend(metadata)
+        self.store.flush()
+        files = dumps.write_dumps(self.store, self.directory / dumps.DUMPS_DIR, version)
+        self.store.bulk_extend(void.file_facts(self.iris, files))
         self.store.flush()
         link = self.builds / f".link-{os.getpid()}"
         if link.is_symlink():
@@ -98,8 +109,7 @@ class Building:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def _metadata(iris: Iris, digest: str, version: str, now: dt.datetime, count: int
-              ) -> list[Quad]:
+def _metadata(iris: Iris, digest: str, version: str, now: dt.datetime) -> list[Quad]:
     graph = iris.graph("metadata")
     dataset = NamedNode(f"{iris.base}dataset")
     return [
@@ -109,8 +119,6 @@ def _metadata(iris: Iris, digest: str, version: str, now: dt.datetime, count: in
         Quad(dataset, ns(VOID, "uriSpace"), Literal(iris.base), graph),
         Quad(dataset, ns(DCTERMS, "identifier"), Literal(f"sha256:{digest}"), graph),
         Quad(dataset, ns(DCAT, "version"), Literal(version), graph),
-        Quad(dataset, ns(VOID, "triples"), Literal(str(count), datatype=ns(XSD, "integer")),
-             graph),
     ]
 
 

@@ -1,4 +1,5 @@
-"""The policykg web app: the SPARQL endpoint (and, later, entity pages and dumps).
+"""The policykg web app: the SPARQL endpoint, the dumps and the dataset description
+(and, later, entity pages).
 
 The server only reads the store the pipeline built; it never parses releases.
 """
@@ -15,6 +16,7 @@ from graph.errors import PolicykgError
 from . import config as config_module
 from .dataset import Dataset
 from .deadline import Deadline
+from .dumps import bp as dumps_bp
 from .sparql import ResponseCache
 from .sparql import bp as sparql_bp
 
@@ -36,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["policykg"] = State(config, Dataset(config.store),
                                        ResponseCache(config.cache_bytes), Deadline())
     app.register_blueprint(sparql_bp)
+    app.register_blueprint(dumps_bp)
 
     @app.after_request
     def _common_headers(response: Response) -> Response:

@@ -1,0 +1,82 @@
+"""Dump benchmark (not a test): do the build's dumps stream with flat memory?
+
+One generated graph (bench/endpoint_bench.py's generator: default 1M triples in two named
+graphs) is bulk-loaded into a pyoxigraph store once; then, for each format, a fresh
+subprocess opens the store read-only and writes that one dump exactly as `policykg build`
+does (`graph.dumps.write_dumps`: stream → gzip → SHA-256, then the statement count by
+SPARQL). Printed per format: wall time, compressed size and the subprocess's peak RSS
+(its VmHWM, read by itself at the end: getrusage's maxrss would count the pages a fork
+shares with this parent), beside a subprocess that only opens the store (the floor).
+
+    python bench/dump_bench.py [--triples 1000000] [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from endpoint_bench import generate  # noqa: E402
+from pyoxigraph import RdfFormat, Store  # noqa: E402
+
+from graph import dumps  # noqa: E402
+
+
+def child(fmt: str, store_dir: str, out: str) -> None:
+    store = Store.read_only(store_dir)
+    if fmt != "none":
+        dumps.write_dumps(store, Path(out), "bench", formats=(dumps.BY_KEY[fmt],))
+    status = Path("/proc/self/status").read_text()
+    print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+
+
+def run_child(fmt: str, store: Path, out: Path) -> tuple[float, float]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, __file__, "--child", fmt, str(store), str(out)],
+                          capture_output=True, text=True, check=True)
+    return time.perf_counter() - start, int(done.stdout.split()[-1]) / 1024  # kB → MiB
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="dump-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    store_dir = work / f"store-{args.triples}"
+    if not store_dir.is_dir():
+        data = work / f"graph-{args.triples}.nq"
+        start = time.perf_counter()
+        quads = generate(data, args.triples)
+        store = Store(str(store_dir))
+        store.bulk_load(path=str(data), format=RdfFormat.N_QUADS)
+        store.flush()
+        store.optimize()
+        del store
+        data.unlink()
+        print(f"generated and loaded {quads} quads in {time.perf_counter() - start:.1f} s",
+              file=sys.stderr)
+    out = work / "dumps"
+    print(f"{'format':<8} {'seconds':>8} {'MiB gz':>8} {'peak RSS MiB':>13}")
+    seconds, rss = run_child("none", store_dir, out)
+    print(f"{'(open)':<8} {seconds:>8.1f} {'':>8} {rss:>13.0f}")
+    for fmt in dumps.FORMATS:
+        seconds, rss = run_child(fmt.key, store_dir, out)
+        size = (out / fmt.file_name).stat().st_size / 2**20
+        print(f"{fmt.key:<8} {seconds:>8.1f} {size:>8.1f} {rss:>13.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Gzip-compressed RDF dumps of a store, written at build time (never at request time).
+
+The dumps of a build live in its own directory, under ``<build dir>/dumps/`` (Oxigraph
+ignores files it did not write), so they are swapped in and pruned with the store they were
+made from. Each file streams from the store through gzip into a writer that hashes and
+counts the compressed bytes as they go: memory stays flat whatever the size of the graph.
+The gzip header is deterministic (no file name, mtime 0), so the same data give the same
+bytes and the same SHA-256.
+
+N-Quads and TriG hold every named graph; Turtle, N-Triples, JSON-LD and RDF/XML hold the
+merged graph (the union of all graphs, each triple once). The merged graph is not a SPARQL
+CONSTRUCT: Oxigraph removes a CONSTRUCT's duplicate triples with a set of every triple it
+wrote (~650 MB at 1M triples), and so does a COUNT of DISTINCT triples. Instead the quads
+stream in index order and a triple is written from the first graph holding it (one index
+lookup per quad), and counted as it is written: memory stays flat (bench/dump_bench.py).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from pyoxigraph import RdfFormat, Store, Triple, serialize
+
+DUMPS_DIR = "dumps"
+MANIFEST = "manifest.json"
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+IANA = "https://www.iana.org/assignments/media-types/"
+GZIP_MEDIA_TYPE = "application/gzip"
+COUNT_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+
+
+@dataclass(frozen=True)
+class DumpFormat:
+    key: str  # `policykg dump --format` value
+    label: str
+    extension: str
+    media_type: str
+    writer: RdfFormat
+    dataset: bool  # all named graphs (else the merged graph)
+
+    @property
+    def file_name(self) -> str:
+        return f"policykg.{self.extension}.gz"
+
+    @property
+    def media_type_iri(self) -> str:
+        return IANA + self.media_type
+
+
+FORMATS = (
+    DumpFormat("nq", "N-Quads", "nq", "application/n-quads", RdfFormat.N_QUADS, True),
+    DumpFormat("trig", "TriG", "trig", "application/trig", RdfFormat.TRIG, True),
+    DumpFormat("ttl", "Turtle", "ttl", "text/turtle", RdfFormat.TURTLE, False),
+    DumpFormat("nt", "N-Triples", "nt", "application/n-triples", RdfFormat.N_TRIPLES, False),
+    DumpFormat("jsonld", "JSON-LD", "jsonld", "application/ld+json", RdfFormat.JSON_LD,
+               False),
+    DumpFormat("rdfxml", "RDF/XML", "rdf", "application/rdf+xml", RdfFormat.RDF_XML, False),
+)
+BY_KEY = {f.key: f for f in FORMATS}
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """One written dump, as the manifest and the metadata graph list it."""
+
+    format: str
+    label: str
+    file: str
+    media_type: str
+    graphs: str  # "all named graphs" or "merged graph"
+    bytes: int  # compressed size
+    sha256: str  # of the compressed file
+    statements: int  # quads (dataset formats) or triples (merged graph)
+    version: str
+    license: str
+
+
+class HashingWriter:
+    """A binary sink that passes bytes on and keeps their SHA-256 and count."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.out.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def write_rdf(store: Store, out: BinaryIO, fmt: DumpFormat) -> int:
+    """Stream the store in one format (uncompressed) into `out`; return the statements
+    written: quads (counted by SPARQL) or triples of the merged graph (as written)."""
+    if fmt.dataset:
+        store.dump(out, fmt.writer)
+        return count_quads(store)
+    written = [0]
+    serialize(_merged(store, written), out, fmt.writer)
+    return written[0]
+
+
+def count_quads(store: Store) -> int:
+    for row in store.query(COUNT_QUADS):
+        return int(row["n"].value)
+    return 0
+
+
+def _merged(store: Store, written: list[int]) -> Iterator[Triple]:
+    """Each triple of the union of all graphs once: from the first graph that holds it."""
+    for quad in store.quads_for_pattern(None, None, None, None):
+        first = next(iter(store.quads_for_pattern(quad.subject, quad.predicate, quad.object,
+                                                  None)))
+        if first.graph_name == quad.graph_name:
+            written[0] += 1
+            yield quad.triple
+
+
+def write_dumps(store: Store, directory: Path, version: str,
+                formats: tuple[DumpFormat, ...] = FORMATS) -> list[DumpFile]:
+    """Write every dump into `directory` and its manifest; return what was written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        path = directory / fmt.file_name
+        with path.open("wb") as raw:
+            hasher = HashingWriter(raw)
+            with gzip.GzipFile(filename="", mode="wb", fileobj=hasher, mtime=0,
+                               compresslevel=6) as zipped:
+                statements = write_rdf(store, zipped, fmt)
+        written.append(DumpFile(fmt.key, fmt.label, fmt.file_name, fmt.media_type,
+                                "all named graphs" if fmt.dataset else "merged graph",
+                                hasher.size, hasher.sha256.hexdigest(), statements, version,
+                                LICENSE))
+    write_manifest(directory, written)
+    return written
+
+
+def write_manifest(directory: Path, files: list[DumpFile]) -> None:
+    body = {"license": LICENSE, "files": [asdict(f) for f in files]}
+    (directory / MANIFEST).write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+
+
+def read_manifest(directory: Path) -> list[DumpFile]:
+    """The dumps listed in a build's manifest ([] if it has none)."""
+    try:
+        body = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [DumpFile(**f) for f in body.get("files", [])]

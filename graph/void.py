@@ -1,0 +1,223 @@
+"""The dataset's description of itself (VoID + DCAT 3) for {base}graph/metadata, computed
+from the store at build time — every count is a SPARQL count, never typed in.
+
+What is described: `{base}dataset`, the data graphs (every graph but the metadata graph,
+which describes them and is not counted). Licence and attribution come from the releases
+in the store (their `dcterms:source` and `dcterms:publisher`). The metadata graph is
+written in two steps around the dumps: `describe()` before them (it is part of every
+dump), `file_facts()` after them (size, SHA-256 and statement count of each file, which
+cannot be inside the file they describe). All IRIs, no blank nodes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from pyoxigraph import Literal, NamedNode, Quad, Store
+
+from .dumps import FORMATS, GZIP_MEDIA_TYPE, IANA, LICENSE, DumpFile
+from .iris import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, VOID, XSD, Iris, ns
+
+FOAF = "http://xmlns.com/foaf/0.1/"
+SPDX = "http://spdx.org/rdf/terms#"
+PROJECT = "the policykg project"
+EXAMPLE_CLASSES = ("Meeting", "Statement", "Party")  # a meeting, a statement, an actor
+
+
+def _data(iris: Iris, pattern: str) -> str:
+    """A graph pattern over every graph but the metadata graph."""
+    return (f"GRAPH ?g {{ {pattern} }} FILTER(?g != <{iris.graph('metadata').value}>)")
+
+
+def statistics_queries(iris: Iris) -> dict[str, str]:
+    """The SPARQL behind each VoID count (also used by the tests)."""
+    base = iris.base
+    return {
+        "triples": f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE "
+                   f"{{ {_data(iris, '?s ?p ?o')} }} }}",
+        "entities": f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_data(iris, '?s ?p ?o')} "
+                    f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), \"{base}id/\")) }}",
+        "distinctSubjects": f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE "
+                            f"{{ {_data(iris, '?s ?p ?o')} }}",
+        "distinctObjects": f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE "
+                           f"{{ {_data(iris, '?s ?p ?o')} }}",
+        "properties": f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE "
+                      f"{{ {_data(iris, '?s ?p ?o')} }}",
+        "classes": f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE "
+                   f"{{ {_data(iris, f'?s <{RDF}type> ?c')} }}",
+    }
+
+
+def class_partition_query(iris: Iris) -> str:
+    return (f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_data(iris, f'?s <{RDF}type> ?c')}"
+            f" FILTER(isIRI(?c)) }} GROUP BY ?c ORDER BY ?c")
+
+
+def property_partition_query(iris: Iris) -> str:
+    return (f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE "
+            f"{{ {_data(iris, '?s ?p ?o')} }} }} GROUP BY ?p ORDER BY ?p")
+
+
+def _int(value: int) -> Literal:
+    return Literal(str(value), datatype=ns(XSD, "integer"))
+
+
+def _count(store: Store, sparql: str) -> int:
+    for row in store.query(sparql):
+        return int(row["n"].value)
+    return 0
+
+
+def _namespace(iri: str) -> str:
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1]
+
+
+def _key(iri: str) -> str:
+    return hashlib.sha256(iri.encode()).hexdigest()[:12]
+
+
+def distribution(iris: Iris, key: str) -> NamedNode:
+    return NamedNode(f"{iris.base}dataset/distribution/{key}")
+
+
+def download_url(iris: Iris, file_name: str) -> NamedNode:
+    return NamedNode(f"{iris.base}dumps/{file_name}")
+
+
+def sources(store: Store, iris: Iris) -> list[tuple[str, str | None, str | None]]:
+    """(source URL, publisher IRI, publisher label) of each release in the store."""
+    release = iris.term("Release").value
+    rows = store.query(
+        f"SELECT DISTINCT ?src ?pub ?label WHERE {{ GRAPH ?g {{ ?r a <{release}> ;"
+        f" <{DCTERMS}source> ?src . OPTIONAL {{ ?r <{DCTERMS}publisher> ?pub }} }}"
+        f" OPTIONAL {{ GRAPH ?h {{ ?pub <{SKOS}prefLabel> ?label }} }} }} ORDER BY ?src")
+    return [(r["src"].value, r["pub"].value if r["pub"] else None,
+             r["label"].value if r["label"] else None) for r in rows]
+
+
+def attribution(store: Store, iris: Iris) -> str:
+    """The rights statement: where the data come from, that they were derived, the licence."""
+    publishers = sorted({label or pub for _, pub, label in sources(store, iris) if pub})
+    urls = [src for src, _, _ in sources(store, iris)]
+    who = ", ".join(publishers) or "the publishers of the source releases"
+    return (f"Derived by {PROJECT} by processing press releases published by {who} "
+            f"({', '.join(urls) or 'no releases'}). This is an edited, processed version; "
+            f"it is not a publication of {who}. The knowledge graph is licensed under "
+            f"CC BY 4.0 ({LICENSE}); cite the source releases and this dataset.")
+
+
+def describe(store: Store, iris: Iris, version: str, built: dt.datetime) -> list[Quad]:
+    """VoID + DCAT quads for the metadata graph, computed from the store's data graphs."""
+    graph = iris.graph("metadata")
+    base = iris.base
+    dataset = NamedNode(f"{base}dataset")
+    service = NamedNode(f"{base}dataset/service/sparql")
+    project = NamedNode(f"{base}id/actor/policykg-project")
+    endpoint = NamedNode(f"{base}sparql")
+    when = Literal(built.isoformat().replace("+00:00", "Z"), datatype=ns(XSD, "dateTime"))
+    out: list[tuple] = []
+
+    def add(s, p, o) -> None:
+        out.append((s, p, o))
+
+    add(dataset, ns(RDF, "type"), ns(VOID, "Dataset"))
+    add(dataset, ns(RDF, "type"), ns(DCAT, "Dataset"))
+    add(dataset, ns(DCTERMS, "title"), Literal("policykg: Japan-EU ICT policy dialogue "
+                                               "knowledge graph", language="en"))
+    add(dataset, ns(DCTERMS, "license"), NamedNode(LICENSE))
+    add(dataset, ns(DCTERMS, "rights"), Literal(attribution(store, iris), language="en"))
+    add(dataset, ns(DCTERMS, "publisher"), project)
+    add(project, ns(RDF, "type"), ns(FOAF, "Agent"))
+    add(project, ns(FOAF, "name"), Literal(PROJECT))
+    add(dataset, ns(DCTERMS, "issued"), when)
+    add(dataset, ns(VOID, "sparqlEndpoint"), endpoint)
+    add(dataset, ns(VOID, "uriSpace"), Literal(base))  # also written by the store; one triple
+    for src, pub, _ in sources(store, iris):
+        add(dataset, ns(DCTERMS, "source"), NamedNode(src))
+        add(dataset, ns(PROV, "wasDerivedFrom"), NamedNode(src))
+        if pub:
+            add(NamedNode(src), ns(DCTERMS, "publisher"), NamedNode(pub))
+
+    for name, sparql in statistics_queries(iris).items():
+        add(dataset, ns(VOID, name), _int(_count(store, sparql)))
+    vocabularies = set()
+    for row in store.query(class_partition_query(iris)):
+        cls = row["c"].value
+        vocabularies.add(_namespace(cls))
+        part = NamedNode(f"{base}dataset/class-partition/{_key(cls)}")
+        add(dataset, ns(VOID, "classPartition"), part)
+        add(part, ns(VOID, "class"), NamedNode(cls))
+        add(part, ns(VOID, "entities"), _int(int(row["n"].value)))
+    for row in store.query(property_partition_query(iris)):
+        prop = row["p"].value
+        vocabularies.add(_namespace(prop))
+        part = NamedNode(f"{base}dataset/property-partition/{_key(prop)}")
+        add(dataset, ns(VOID, "propertyPartition"), part)
+        add(part, ns(VOID, "property"), NamedNode(prop))
+        add(part, ns(VOID, "triples"), _int(int(row["n"].value)))
+    for vocabulary in sorted(vocabularies):
+        add(dataset, ns(VOID, "vocabulary"), NamedNode(vocabulary))
+    for local in EXAMPLE_CLASSES:
+        pattern = _data(iris, f"?s a <{iris.term(local).value}>")
+        for row in store.query(f"SELECT ?s WHERE {{ {pattern} FILTER(isIRI(?s)) }} "
+                               "ORDER BY ?s LIMIT 1"):
+            add(dataset, ns(VOID, "exampleResource"), row["s"])
+
+    add(dataset, ns(DCAT, "accessService"), service)
+    add(service, ns(RDF, "type"), ns(DCAT, "DataService"))
+    add(service, ns(DCAT, "endpointURL"), endpoint)
+    add(service, ns(DCAT, "servesDataset"), dataset)
+    add(service, ns(DCTERMS, "conformsTo"), NamedNode("https://www.w3.org/TR/sparql11-protocol/"))
+    for fmt in FORMATS:
+        dist, url = distribution(iris, fmt.key), download_url(iris, fmt.file_name)
+        add(dataset, ns(VOID, "dataDump"), url)
+        add(dataset, ns(DCAT, "distribution"), dist)
+        add(dist, ns(RDF, "type"), ns(DCAT, "Distribution"))
+        scope = "all named graphs" if fmt.dataset else "merged graph"
+        add(dist, ns(DCTERMS, "title"),
+            Literal(f"{fmt.label} dump, gzip-compressed ({scope})", language="en"))
+        add(dist, ns(DCAT, "downloadURL"), url)
+        add(dist, ns(DCAT, "accessURL"), NamedNode(f"{base}dumps/"))
+        add(dist, ns(DCAT, "mediaType"), NamedNode(fmt.media_type_iri))
+        add(dist, ns(DCAT, "compressFormat"), NamedNode(IANA + GZIP_MEDIA_TYPE))
+        add(dist, ns(DCTERMS, "license"), NamedNode(LICENSE))
+        add(dist, ns(DCAT, "version"), Literal(version))
+    add(NamedNode(LICENSE), ns(RDFS, "label"), Literal("CC BY 4.0"))
+    seen, quads = set(), []
+    for s, p, o in out:
+        if (s, p, o) not in seen:
+            seen.add((s, p, o))
+            quads.append(Quad(s, p, o, graph))
+    return quads
+
+
+def file_facts(iris: Iris, files: list[DumpFile]) -> list[Quad]:
+    """What is known only once each dump is written: its size, SHA-256 and statements."""
+    graph = iris.graph("metadata")
+    quads = []
+    for f in files:
+        dist = distribution(iris, f.format)
+        checksum = NamedNode(f"{dist.value}#sha256")
+        quads += [
+            Quad(dist, ns(DCAT, "byteSize"),
+                 Literal(str(f.bytes), datatype=ns(XSD, "nonNegativeInteger")), graph),
+            Quad(dist, ns(VOID, "triples"), _int(f.statements), graph),
+            Quad(dist, ns(SPDX, "checksum"), checksum, graph),
+            Quad(checksum, ns(RDF, "type"), ns(SPDX, "Checksum"), graph),
+            Quad(checksum, ns(SPDX, "algorithm"), ns(SPDX, "checksumAlgorithm_sha256"), graph),
+            Quad(checksum, ns(SPDX, "checksumValue"),
+                 Literal(f.sha256, datatype=ns(XSD, "hexBinary")), graph),
+        ]
+    return quads
+
+
+def is_file_fact(quad: Quad, iris: Iris) -> bool:
+    """Whether a quad is one `file_facts` adds, after the dumps (so absent from them)."""
+    subject = quad.subject.value
+    if subject.startswith(f"{iris.base}dataset/distribution/") and subject.endswith("#sha256"):
+        return True
+    return (subject.startswith(f"{iris.base}dataset/distribution/")
+            and quad.predicate.value in (f"{DCAT}byteSize", f"{VOID}triples",
+                                         f"{SPDX}checksum"))

@@ -1,0 +1,124 @@
+"""The dumps and the dataset's description, as the build left them (docs/endpoint.md).
+
+`GET /dumps/` lists the build's dump files (HTML for browsers, the DCAT description for
+RDF clients); `GET /dumps/<file>` streams one (gzip bytes as they are: a `.gz` download,
+no `Content-Encoding`; HEAD, Range, ETag = its SHA-256, Content-Length);
+`GET /.well-known/void` answers the VoID + DCAT description from the metadata graph.
+Nothing here runs the pipeline: it reads the store directory the link points to.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from pyoxigraph import serialize
+
+from graph.dumps import DUMPS_DIR, LICENSE, read_manifest
+from graph.iris import DCAT, DCTERMS, PROV, RDF, RDFS, VOID, XSD
+from graph.void import FOAF, SPDX
+
+from .negotiate import GRAPHS, Format, choose
+
+bp = Blueprint("dumps", __name__)
+HTML = Format("html", "text/html", None)
+PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "prov": PROV, "rdf": RDF,
+            "rdfs": RDFS, "xsd": XSD, "foaf": FOAF, "spdx": SPDX}
+TURTLE_FIRST = GRAPHS[:4]  # Turtle, N-Triples, JSON-LD, RDF/XML (a description is a graph)
+
+
+def _opened():
+    return current_app.extensions["policykg"].dataset.current()
+
+
+def _describe(opened, sparql: str, fmt: Format) -> Response:
+    if not opened.base:
+        abort(404, "this store has no dataset description (not built by policykg)")
+    triples = list(opened.store.query(sparql))  # the metadata graph: small
+    body = serialize(triples, format=fmt.writer, prefixes=PREFIXES)
+    return Response(body, headers={
+        "Content-Type": fmt.media_type + ("; charset=utf-8" if fmt.name != "rdfxml" else ""),
+        "Vary": "Accept", "ETag": f'"{opened.version}"', "Last-Modified": opened.last_modified,
+        "Cache-Control": "no-cache"})
+
+
+def _metadata_graph(opened) -> str:
+    return f"{opened.base}graph/metadata"
+
+
+def _void_query(opened) -> str:
+    graph = _metadata_graph(opened)
+    return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+
+
+def _dcat_query(opened) -> str:
+    """The dataset, its distributions and their checksums, without the VoID partitions."""
+    base = opened.base
+    return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{_metadata_graph(opened)}> {{ ?s ?p ?o
+      FILTER(?s = <{base}dataset> || STRSTARTS(STR(?s), "{base}dataset/distribution/")
+             || STRSTARTS(STR(?s), "{base}dataset/service/"))
+      FILTER(?p NOT IN (<{VOID}classPartition>, <{VOID}propertyPartition>)) }} }}"""
+
+
+def _pick(offered: tuple[Format, ...]) -> Format:
+    fmt = choose(offered, request.headers.get("Accept"), request.args.get("format"))
+    if fmt is None:
+        abort(406, "offered: " + ", ".join(f.media_type for f in offered))
+    return fmt
+
+
+@bp.route("/dumps/")
+def listing() -> Response:
+    opened = _opened()
+    fmt = _pick((HTML, *TURTLE_FIRST))
+    if fmt is not HTML:
+        return _describe(opened, _dcat_query(opened), fmt)
+    files = read_manifest(Path(opened.target) / DUMPS_DIR)
+    rights = sources = None
+    if opened.base:
+        dataset = f"<{opened.base}dataset>"
+        for row in opened.store.query(f"SELECT ?r WHERE {{ GRAPH ?g {{ {dataset} "
+                                      f"<{DCTERMS}rights> ?r }} }} LIMIT 1"):
+            rights = row["r"].value
+        sources = [row["s"].value for row in opened.store.query(
+            f"SELECT DISTINCT ?s WHERE {{ GRAPH <{_metadata_graph(opened)}> {{ {dataset} "
+            f"<{DCTERMS}source> ?s }} }} ORDER BY ?s")]
+    body = render_template("dumps.html", files=files, version=opened.version, rights=rights,
+                           sources=sources or [], license=LICENSE, base=opened.base)
+    return Response(body, headers={"Content-Type": "text/html; charset=utf-8",
+                                   "Vary": "Accept", "Cache-Control": "no-cache"})
+
+
+@bp.route("/dumps")
+def listing_slash() -> Response:
+    return Response(status=308, headers={"Location": "/dumps/"})
+
+
+@bp.route("/dumps/<name>")
+def download(name: str) -> Response:
+    opened = _opened()
+    directory = Path(opened.target) / DUMPS_DIR
+    listed = {f.file: f for f in read_manifest(directory)}
+    if name not in listed:  # only the files the manifest lists: no path from the request
+        abort(404, f"no dump {name!r} in this build; see /dumps/")
+    entry = listed[name]
+    response = send_file(directory / entry.file, mimetype="application/gzip",
+                         as_attachment=True, download_name=entry.file, conditional=True,
+                         etag=entry.sha256, max_age=None)
+    response.headers.pop("Content-Encoding", None)
+    response.headers["Cache-Control"] = "no-cache"
+    # RFC 9530: the digest of the whole file, also on a 206 (a part of it)
+    response.headers["Repr-Digest"] = f"sha-256=:{_b64(entry.sha256)}:"
+    return response
+
+
+def _b64(hex_digest: str) -> str:
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+@bp.route("/.well-known/void")
+def void() -> Response:
+    opened = _opened()
+    return _describe(opened, _void_query(opened), _pick(TURTLE_FIRST))
+

@@ -1,0 +1,298 @@
+"""The build's dumps: every format, decompressed, parses with rdflib and with pyoxigraph and
+gives the store's dataset back; checksums, sizes and counts listed are the files' own; the
+gzip bytes are deterministic; a fresh user loading the N-Quads dump gets the endpoint's
+answers.
+
+What the dumps cannot hold: the size, SHA-256 and statement count of each dump file are
+added to the metadata graph after the files are written (a file cannot contain its own
+checksum), so the round trip compares each dump with the store minus those quads
+(`graph.void.is_file_fact`); everything else of the metadata graph — licence, attribution,
+VoID counts — is in every dump.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+
+import pytest
+import rdflib
+from pyoxigraph import (
+    CanonicalizationAlgorithm,
+    Dataset,
+    Quad,
+    RdfFormat,
+    Store,
+    parse,
+)
+
+from graph import dumps
+from graph.iris import Iris
+from graph.query import run
+from graph.void import SPDX, is_file_fact
+
+from .conftest import BASE, ROOT
+
+RDFLIB_FORMATS = {"nq": "nquads", "trig": "trig", "ttl": "turtle", "nt": "nt",
+                  "jsonld": "json-ld", "rdfxml": "xml"}
+IRIS = Iris(BASE)
+
+
+@pytest.fixture(scope="module")
+def built(all_store):
+    built, store = all_store
+    return built.result.directory / dumps.DUMPS_DIR, store
+
+
+def expected(store: Store, fmt: dumps.DumpFormat) -> Dataset:
+    """What a dump should hold: the store as it was when the dumps were written."""
+    quads = [q for q in store if not is_file_fact(q, IRIS)]
+    if not fmt.dataset:
+        quads = [Quad(q.subject, q.predicate, q.object) for q in quads]  # merged graph
+    return canonical(quads)
+
+
+def canonical(quads) -> Dataset:
+    dataset = Dataset(quads)
+    dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+    return dataset
+
+
+def unzipped(directory, fmt: dumps.DumpFormat) -> bytes:
+    return gzip.decompress((directory / fmt.file_name).read_bytes())
+
+
+def test_a_build_writes_every_dump_and_a_manifest(built):
+    directory, _ = built
+    listed = dumps.read_manifest(directory)
+    assert [f.format for f in listed] == [f.key for f in dumps.FORMATS]
+    for f in listed:
+        assert (directory / f.file).stat().st_size == f.bytes
+        assert f.license == dumps.LICENSE
+        assert f.version and f.statements > 5000
+
+
+@pytest.mark.parametrize("fmt", dumps.FORMATS, ids=lambda f: f.key)
+def test_each_dump_round_trips_with_pyoxigraph(built, fmt):
+    directory, store = built
+    quads = list(parse(unzipped(directory, fmt), fmt.writer, base_iri=BASE))
+    assert canonical(quads) == expected(store, fmt)
+
+
+@pytest.mark.parametrize("fmt", dumps.FORMATS, ids=lambda f: f.key)
+def test_each_dump_round_trips_with_rdflib(built, fmt, monkeypatch):
+    directory, store = built
+    # rdflib rewrites literals to its canonical form by default ("…Z" dateTimes become
+    # "…+00:00", the same value); off, so the comparison is of the exact lexical forms
+    monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", False)
+    data = rdflib.Dataset()
+    data.parse(data=unzipped(directory, fmt), format=RDFLIB_FORMATS[fmt.key],
+               publicID=BASE)
+    # back through N-Quads to compare in one canonical form; rdflib's default graph is
+    # the merged graph of the formats without named graphs
+    back = list(parse(data.serialize(format="nquads", encoding="utf-8"), RdfFormat.N_QUADS))
+    if not fmt.dataset:
+        back = [Quad(q.subject, q.predicate, q.object) for q in back]
+    assert canonical(back) == expected(store, fmt)
+
+
+def test_listed_checksums_are_the_files_sha256(built):
+    directory, store = built
+    in_graph = {}
+    dcat = "http://www.w3.org/ns/dcat#"
+    for row in store.query(f"""SELECT ?url ?size ?sum WHERE {{ GRAPH ?g {{
+        ?d <{dcat}downloadURL> ?url ; <{dcat}byteSize> ?size ;
+           <{SPDX}checksum> ?c . ?c <{SPDX}checksumValue> ?sum ;
+           <{SPDX}algorithm> <{SPDX}checksumAlgorithm_sha256> }} }}"""):
+        in_graph[row["url"].value] = (int(row["size"].value), row["sum"].value)
+    assert len(in_graph) == len(dumps.FORMATS)
+    for f in dumps.read_manifest(directory):
+        body = (directory / f.file).read_bytes()
+        digest = hashlib.sha256(body).hexdigest()
+        assert f.sha256 == digest and f.bytes == len(body)
+        assert in_graph[f"{BASE}dumps/{f.file}"] == (len(body), digest)
+
+
+def test_statement_counts_are_those_of_the_files(built):
+    directory, _ = built
+    for f in dumps.read_manifest(directory):
+        fmt = dumps.BY_KEY[f.format]
+        quads = list(parse(unzipped(directory, fmt), fmt.writer, base_iri=BASE))
+        if fmt.dataset:
+            assert f.statements == len(quads)
+        else:
+            assert f.statements == len(quads) == len(Dataset(quads))  # each triple once
+
+
+def test_gzip_is_deterministic(built, tmp_path):
+    _, store = built
+    one = dumps.write_dumps(store, tmp_path / "one", "v")
+    two = dumps.write_dumps(store, tmp_path / "two", "v")
+    assert [f.sha256 for f in one] == [f.sha256 for f in two]
+    header = (tmp_path / "one" / one[0].file).read_bytes()[:10]
+    assert header[3] & 0x08 == 0  # no file name
+    assert header[4:8] == b"\0\0\0\0"  # mtime 0
+
+
+def test_a_failed_dump_leaves_the_old_store(tmp_path, monkeypatch):
+    from graph import pipeline
+    from graph.source import bundled_releases
+
+    path = tmp_path / "store"
+    first = pipeline.build(bundled_releases(), path, BASE).result
+
+    def broken(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(dumps, "write_dumps", broken)
+    with pytest.raises(OSError):
+        pipeline.build(bundled_releases(), path, BASE)
+    assert path.resolve() == first.directory
+    assert [d for d in path.with_name("store.builds").iterdir() if d.is_dir()] \
+        == [first.directory]
+
+
+def agenda(store: Store) -> list[tuple]:
+    sparql = (ROOT / "queries" / "03-agenda.rq").read_text(encoding="utf-8")
+    return [tuple(row[v.value].value for v in result.variables)
+            for result in [run(store, sparql, BASE)] for row in result]
+
+
+def test_a_fresh_pyoxigraph_user_gets_the_endpoints_answer(built, endpoint):
+    import requests
+
+    directory, _ = built
+    fresh = Store()
+    with gzip.open(directory / dumps.BY_KEY["nq"].file_name) as stream:
+        fresh.load(stream, RdfFormat.N_QUADS)
+    mine = agenda(fresh)
+    sparql = (ROOT / "queries" / "03-agenda.rq").read_text(encoding="utf-8")
+    answer = requests.post(endpoint.url, data={"query": sparql},
+                           headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert answer.status_code == 200
+    body = answer.json()
+    names = body["head"]["vars"]
+    served = [tuple(b[n]["value"] for n in names) for b in body["results"]["bindings"]]
+    assert mine == served and len(mine) >= 5
+
+
+def test_a_fresh_rdflib_user_gets_the_same_answer(built):
+    directory, store = built
+    data = rdflib.Dataset(default_union=True)
+    with gzip.open(directory / dumps.BY_KEY["nq"].file_name) as stream:
+        data.parse(io.BytesIO(stream.read()), format="nquads")
+    sparql = (ROOT / "queries" / "03-agenda.rq").read_text(encoding="utf-8")
+    rows = [tuple(str(v) for v in row) for row in data.query(sparql, base=BASE)]
+    assert sorted(rows) == sorted(agenda(store)) and rows
+
+
+def test_policykg_dump_still_writes_any_format(all_store, tmp_path):
+    _, store = all_store
+    out = io.BytesIO()
+    written = dumps.write_rdf(store, out, dumps.BY_KEY["ttl"])
+    triples = list(parse(out.getvalue(), RdfFormat.TURTLE))
+    assert len(triples) == len(Dataset(triples)) == written  # each triple once
+    union = {(q.subject, q.predicate, q.object) for q in store}
+    assert written == len(union)
+
+
+# --- over HTTP: the Flask app in process, and the running `policykg serve` -------------
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture(scope="module")
+def client(all_store):
+    from server import create_app
+
+    built, _ = all_store
+    return create_app({"store": str(built.result.path)}).test_client()
+
+
+def test_listing_html_and_dcat_in_process(client, built):
+    directory, _ = built
+    page = client.get("/dumps/", headers={"Accept": BROWSER})
+    assert page.status_code == 200 and page.content_type == "text/html; charset=utf-8"
+    text = page.get_data(as_text=True)
+    for f in dumps.read_manifest(directory):
+        assert f.sha256 in text and f'href="/dumps/{f.file}"' in text and str(f.bytes) in text
+    assert "CC BY 4.0" in text and "Ministry of Internal Affairs" in text
+    assert "not a publication of" in text
+    dcat = client.get("/dumps/", headers={"Accept": "text/turtle"})
+    assert dcat.status_code == 200 and dcat.content_type.startswith("text/turtle")
+    graph = rdflib.Graph().parse(data=dcat.get_data(as_text=True), format="turtle")
+    urls = {str(o) for o in graph.objects(None, rdflib.URIRef(
+        "http://www.w3.org/ns/dcat#downloadURL"))}
+    assert urls == {f"{BASE}dumps/{f.file_name}" for f in dumps.FORMATS}
+
+
+def test_download_range_head_and_etag_in_process(client, built):
+    directory, _ = built
+    f = dumps.read_manifest(directory)[0]
+    body = (directory / f.file).read_bytes()
+    whole = client.get(f"/dumps/{f.file}")
+    assert whole.status_code == 200 and whole.data == body
+    assert whole.headers["Content-Type"] == "application/gzip"
+    assert "Content-Encoding" not in whole.headers
+    assert whole.headers["Content-Length"] == str(len(body))
+    assert whole.headers["ETag"] == f'"{f.sha256}"'
+    part = client.get(f"/dumps/{f.file}", headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.data == body[100:200]
+    assert part.headers["Content-Range"] == f"bytes 100-199/{len(body)}"
+    head = client.head(f"/dumps/{f.file}")
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Content-Length"] == str(len(body))
+    again = client.get(f"/dumps/{f.file}", headers={"If-None-Match": f'"{f.sha256}"'})
+    assert again.status_code == 304
+    assert client.get("/dumps/manifest.json").status_code == 404
+    assert client.get("/dumps/..%2Fstore").status_code == 404
+
+
+def test_well_known_void_in_process(client):
+    for accept, fmt in [(None, "turtle"), ("application/n-triples", "nt"),
+                        ("application/ld+json", "json-ld"), ("application/rdf+xml", "xml")]:
+        r = client.get("/.well-known/void", headers={"Accept": accept} if accept else {})
+        assert r.status_code == 200, accept
+        graph = rdflib.Graph().parse(data=r.data, format=fmt)
+        assert (rdflib.URIRef(f"{BASE}dataset"), rdflib.URIRef("http://rdfs.org/ns/void#triples"),
+                None) in graph
+    assert client.get("/.well-known/void", headers={"Accept": "image/png"}).status_code == 406
+
+
+def _root(endpoint) -> str:
+    return endpoint.url.rsplit("/sparql", 1)[0]
+
+
+def test_listing_and_void_from_the_server(endpoint):
+    import requests
+
+    root = _root(endpoint)
+    page = requests.get(f"{root}/dumps/", headers={"Accept": BROWSER}, timeout=30)
+    assert page.status_code == 200 and "policykg.nq.gz" in page.text
+    dcat = requests.get(f"{root}/dumps/", headers={"Accept": "text/turtle"}, timeout=30)
+    assert dcat.status_code == 200
+    rdflib.Graph().parse(data=dcat.text, format="turtle")
+    void = requests.get(f"{root}/.well-known/void", timeout=30)
+    assert void.status_code == 200 and void.headers["Content-Type"].startswith("text/turtle")
+    graph = rdflib.Graph().parse(data=void.text, format="turtle")
+    assert len(list(graph.objects(rdflib.URIRef(f"{BASE}dataset"),
+                                  rdflib.URIRef("http://rdfs.org/ns/void#dataDump")))) == 6
+
+
+def test_download_from_the_server(endpoint):
+    import requests
+
+    directory = endpoint.store.resolve() / dumps.DUMPS_DIR
+    f = {m.format: m for m in dumps.read_manifest(directory)}["nq"]
+    body = (directory / f.file).read_bytes()
+    url = f"{_root(endpoint)}/dumps/{f.file}"
+    whole = requests.get(url, timeout=30)
+    assert whole.status_code == 200 and whole.content == body  # requests must not gunzip
+    assert hashlib.sha256(whole.content).hexdigest() == f.sha256
+    assert "Content-Encoding" not in whole.headers
+    part = requests.get(url, headers={"Range": "bytes=0-9"}, timeout=30)
+    assert part.status_code == 206 and part.content == body[:10]
+    head = requests.head(url, timeout=30)
+    assert head.status_code == 200 and head.headers["Content-Length"] == str(len(body))
+    assert head.headers["ETag"] == f'"{f.sha256}"'
