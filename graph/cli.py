@@ -30,6 +30,8 @@ def add_commands(command) -> None:
     b.add_argument("--base-iri", default=base_from_env(),
                    help="base of every IRI (default: $POLICYKG_BASE_IRI or %(default)s)")
     b.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
+    b.add_argument("--no-dumps", action="store_true",
+                   help="skip writing the RDF dumps (policykg dump still works)")
 
     e = command("extract", "print the facts extracted from one release as JSON")
     e.add_argument("release", type=Path)
@@ -49,7 +51,7 @@ def add_commands(command) -> None:
 def _build(args) -> int:
     releases = expand(args.releases) if args.releases else bundled_releases()
     built = pipeline.build(releases, args.store, check_base(args.base_iri),
-                           validate=not args.no_validate)
+                           validate=not args.no_validate, dumps=not args.no_dumps)
     statements = sum(r.statements for r in built.releases)
     print(f"built {built.result.path} (version {built.result.version}): "
           f"{len(built.releases)} release(s), {statements} statements, "

@@ -35,8 +35,9 @@ class Built:
     releases: list[ReleaseSummary]
 
 
-def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = True) -> Built:
-    """Extract, convert, store and validate; the old store survives any failure."""
+def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = True,
+          dumps: bool = True) -> Built:
+    """Extract, convert, store, validate and dump; the old store survives any failure."""
     lexicon = load_lexicon()
     iris = Iris(base)
     building = Building(store_path, iris)
@@ -60,7 +61,7 @@ def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = T
             if not report.conforms:
                 raise StoreError(f"the extracted graph does not conform to the shapes: "
                                  f"{summary(report)}")
-        result = building.commit()  # writes the metadata graph and the dumps, then swaps
+        result = building.commit(dumps)  # the metadata graph and the dumps, then the swap
     except BaseException:
         building.abort()
         raise

@@ -82,7 +82,7 @@ class Building:
             self.store.bulk_extend(self.pending)
             self.pending = []
 
-    def commit(self) -> BuildResult:
+    def commit(self, with_dumps: bool = True) -> BuildResult:
         digest = hashlib.sha256(b"".join(sorted(self.digests))).hexdigest()[:16]
         version = f"{self.started:%Y-%m-%d}-{digest}"
         self.flush()
@@ -90,12 +90,13 @@ class Building:
         # The metadata graph, then the dumps (which include it), then what only the written
         # files can tell (size, SHA-256), all before the swap: a failed dump changes nothing.
         metadata = _metadata(self.iris, digest, version, self.started)
-        metadata += void.describe(self.store, self.iris, version, self.started)
+        metadata += void.describe(self.store, self.iris, version, self.started, with_dumps)
         self.store.bulk_extend(metadata)
         self.store.flush()
-        files = dumps.write_dumps(self.store, self.directory / dumps.DUMPS_DIR, version)
-        self.store.bulk_extend(void.file_facts(self.iris, files))
-        self.store.flush()
+        if with_dumps:
+            files = dumps.write_dumps(self.store, self.directory / dumps.DUMPS_DIR, version)
+            self.store.bulk_extend(void.file_facts(self.iris, files))
+            self.store.flush()
         link = self.builds / f".link-{os.getpid()}"
         if link.is_symlink():
             link.unlink()

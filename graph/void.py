@@ -108,8 +108,10 @@ def attribution(store: Store, iris: Iris) -> str:
             f"CC BY 4.0 ({LICENSE}); cite the source releases and this dataset.")
 
 
-def describe(store: Store, iris: Iris, version: str, built: dt.datetime) -> list[Quad]:
-    """VoID + DCAT quads for the metadata graph, computed from the store's data graphs."""
+def describe(store: Store, iris: Iris, version: str, built: dt.datetime,
+             with_dumps: bool = True) -> list[Quad]:
+    """VoID + DCAT quads for the metadata graph, computed from the store's data graphs;
+    the dumps are described only when the build writes them."""
     graph = iris.graph("metadata")
     base = iris.base
     dataset = NamedNode(f"{base}dataset")
@@ -170,7 +172,7 @@ def describe(store: Store, iris: Iris, version: str, built: dt.datetime) -> list
     add(service, ns(DCAT, "endpointURL"), endpoint)
     add(service, ns(DCAT, "servesDataset"), dataset)
     add(service, ns(DCTERMS, "conformsTo"), NamedNode("https://www.w3.org/TR/sparql11-protocol/"))
-    for fmt in FORMATS:
+    for fmt in FORMATS if with_dumps else ():
         dist, url = distribution(iris, fmt.key), download_url(iris, fmt.file_name)
         add(dataset, ns(VOID, "dataDump"), url)
         add(dataset, ns(DCAT, "distribution"), dist)

@@ -296,3 +296,21 @@ def test_download_from_the_server(endpoint):
     head = requests.head(url, timeout=30)
     assert head.status_code == 200 and head.headers["Content-Length"] == str(len(body))
     assert head.headers["ETag"] == f'"{f.sha256}"'
+
+
+def test_a_build_without_dumps_advertises_none(tmp_path):
+    """`policykg build --no-dumps`: no files, and the metadata promises none."""
+    from graph import pipeline
+    from graph.source import bundled_releases
+    from server import create_app
+
+    from .conftest import BASE
+
+    built = pipeline.build(bundled_releases(), tmp_path / "store", BASE, dumps=False)
+    assert not (built.result.directory / "dumps").exists()
+    client = create_app({"store": tmp_path / "store"}).test_client()
+    void = client.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+    assert void.status_code == 200
+    assert b"dataDump" not in void.data and b"distribution" not in void.data
+    listing = client.get("/dumps/", headers={"Accept": "text/html"})
+    assert listing.status_code == 200
