@@ -13,11 +13,11 @@ from pathlib import Path
 from . import dumps, pipeline
 from .errors import StoreError
 from .extract import extract
-from .iris import Iris, base_from_env, check_base
+from .iris import Iris, base_from_env, check_base, store_base
 from .lexicon import load_lexicon
 from .query import read_query, render, run
 from .source import bundled_releases, expand, read_source
-from .store import open_store, store_base
+from .store import open_store
 from .validate import validate_store
 
 

@@ -25,7 +25,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import RdfFormat, Store, Triple, serialize
+from pyoxigraph import NamedNode, RdfFormat, Store, Triple, serialize
+
+from .iris import store_base
 
 DUMPS_DIR = "dumps"
 MANIFEST = "manifest.json"
@@ -99,14 +101,18 @@ class HashingWriter:
         self.out.flush()
 
 
-def write_rdf(store: Store, out: BinaryIO, fmt: DumpFormat) -> int:
+def write_rdf(store: Store, out: BinaryIO, fmt: DumpFormat,
+              shared: dict[Triple, str] | None = None) -> int:
     """Stream the store in one format (uncompressed) into `out`; return the statements
-    written: quads (counted by SPARQL) or triples of the merged graph (as written)."""
+    written: quads (counted by SPARQL) or triples of the merged graph (as written).
+    `shared` (from `shared_triples`) can be passed when several formats are written."""
     if fmt.dataset:
         store.dump(out, fmt.writer)
         return count_quads(store)
     written = [0]
-    serialize(_merged(store, written), out, fmt.writer)
+    if shared is None:
+        shared = shared_triples(store)
+    serialize(_merged(store, shared, written), out, fmt.writer)
     return written[0]
 
 
@@ -116,12 +122,41 @@ def count_quads(store: Store) -> int:
     return 0
 
 
-def _merged(store: Store, written: list[int]) -> Iterator[Triple]:
-    """Each triple of the union of all graphs once: from the first graph that holds it."""
+# Subjects of ours that only ever occur in the graph of the release that minted them
+# (their IRIs contain the release's slug); their triples cannot be in two graphs.
+RELEASE_SCOPED = ("statement", "evidence", "mention", "fact", "agenda-item", "contact",
+                  "release")
+
+
+def shared_triples(store: Store) -> dict[Triple, str]:
+    """The triples held by more than one graph, each with the first of them (by IRI).
+
+    They are few (the lexicon's facts a release restates, entities two releases mention),
+    so every quad of a release-scoped subject is skipped and the rest are looked up once.
+    A store that is not policykg's (no base) gets every quad looked up."""
+    base = store_base(store)
+    scoped = tuple(f"{base}id/{kind}/" for kind in RELEASE_SCOPED) if base else ()
+    shared: dict[Triple, str] = {}
     for quad in store.quads_for_pattern(None, None, None, None):
-        first = next(iter(store.quads_for_pattern(quad.subject, quad.predicate, quad.object,
-                                                  None)))
-        if first.graph_name == quad.graph_name:
+        subject = quad.subject
+        if scoped and isinstance(subject, NamedNode) and subject.value.startswith(scoped):
+            continue
+        triple = quad.triple
+        if triple in shared:
+            continue
+        graphs = [str(q.graph_name) for q in store.quads_for_pattern(
+            subject, quad.predicate, quad.object, None)]
+        if len(graphs) > 1:
+            shared[triple] = min(graphs)
+    return shared
+
+
+def _merged(store: Store, shared: dict[Triple, str], written: list[int]) -> Iterator[Triple]:
+    """Each triple of the union of all graphs once: a triple held by several graphs is
+    written from the first of them."""
+    for quad in store.quads_for_pattern(None, None, None, None):
+        first = shared.get(quad.triple)
+        if first is None or first == str(quad.graph_name):
             written[0] += 1
             yield quad.triple
 
@@ -130,6 +165,7 @@ def write_dumps(store: Store, directory: Path, version: str,
                 formats: tuple[DumpFormat, ...] = FORMATS) -> list[DumpFile]:
     """Write every dump into `directory` and its manifest; return what was written."""
     directory.mkdir(parents=True, exist_ok=True)
+    shared = shared_triples(store)
     written = []
     for fmt in formats:
         path = directory / fmt.file_name
@@ -137,7 +173,7 @@ def write_dumps(store: Store, directory: Path, version: str,
             hasher = HashingWriter(raw)
             with gzip.GzipFile(filename="", mode="wb", fileobj=hasher, mtime=0,
                                compresslevel=6) as zipped:
-                statements = write_rdf(store, zipped, fmt)
+                statements = write_rdf(store, zipped, fmt, shared)
         written.append(DumpFile(fmt.key, fmt.label, fmt.file_name, fmt.media_type,
                                 "all named graphs" if fmt.dataset else "merged graph",
                                 hasher.size, hasher.sha256.hexdigest(), statements, version,

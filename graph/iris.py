@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, Store
 
 DEFAULT_BASE = "https://policykg.example.org/"
 
@@ -58,3 +58,13 @@ class Iris:
 
 def ns(prefix: str, local: str) -> NamedNode:
     return NamedNode(prefix + local)
+
+
+STORE_BASE_QUERY = f"SELECT ?base WHERE {{ GRAPH ?g {{ ?d <{VOID}uriSpace> ?base }} }} LIMIT 1"
+
+
+def store_base(store: Store) -> str | None:
+    """The base IRI a store was built with (recorded in its metadata graph)."""
+    for row in store.query(STORE_BASE_QUERY):
+        return row["base"].value
+    return None

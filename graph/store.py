@@ -139,14 +139,3 @@ def open_store(path: Path) -> Store:
         return Store.read_only(str(target))
     except OSError as exc:
         raise StoreError(f"{path}: cannot open the store ({exc})") from exc
-
-
-
-STORE_BASE_QUERY = f"SELECT ?base WHERE {{ GRAPH ?g {{ ?d <{VOID}uriSpace> ?base }} }} LIMIT 1"
-
-
-def store_base(store: Store) -> str | None:
-    """The base IRI a store was built with (recorded in its metadata graph)."""
-    for row in store.query(STORE_BASE_QUERY):
-        return row["base"].value
-    return None
