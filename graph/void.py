@@ -145,20 +145,19 @@ def describe(store: Store, iris: Iris, version: str, built: dt.datetime,
     for name, sparql in statistics_queries(iris).items():
         add(dataset, ns(VOID, name), _int(_count(store, sparql)))
     vocabularies = set()
-    for row in store.query(class_partition_query(iris)):
-        cls = row["c"].value
-        vocabularies.add(_namespace(cls))
-        part = NamedNode(f"{base}dataset/class-partition/{_key(cls)}")
-        add(dataset, ns(VOID, "classPartition"), part)
-        add(part, ns(VOID, "class"), NamedNode(cls))
-        add(part, ns(VOID, "entities"), _int(int(row["n"].value)))
-    for row in store.query(property_partition_query(iris)):
-        prop = row["p"].value
-        vocabularies.add(_namespace(prop))
-        part = NamedNode(f"{base}dataset/property-partition/{_key(prop)}")
-        add(dataset, ns(VOID, "propertyPartition"), part)
-        add(part, ns(VOID, "property"), NamedNode(prop))
-        add(part, ns(VOID, "triples"), _int(int(row["n"].value)))
+    partitions = (  # query, its variable, IRI path, VoID link, VoID term, what is counted
+        (class_partition_query(iris), "c", "class-partition", "classPartition", "class",
+         "entities"),
+        (property_partition_query(iris), "p", "property-partition", "propertyPartition",
+         "property", "triples"))
+    for query, var, path, link, term, measure in partitions:
+        for row in store.query(query):
+            iri = row[var].value
+            vocabularies.add(_namespace(iri))
+            part = NamedNode(f"{base}dataset/{path}/{_key(iri)}")
+            add(dataset, ns(VOID, link), part)
+            add(part, ns(VOID, term), NamedNode(iri))
+            add(part, ns(VOID, measure), _int(int(row["n"].value)))
     for vocabulary in sorted(vocabularies):
         add(dataset, ns(VOID, "vocabulary"), NamedNode(vocabulary))
     for local in EXAMPLE_CLASSES:
