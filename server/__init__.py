@@ -17,6 +17,7 @@ from . import config as config_module
 from .dataset import Dataset
 from .deadline import Deadline
 from .dumps import bp as dumps_bp
+from .home import bp as home_bp
 from .sparql import ResponseCache
 from .sparql import bp as sparql_bp
 
@@ -39,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
                                        ResponseCache(config.cache_bytes), Deadline())
     app.register_blueprint(sparql_bp)
     app.register_blueprint(dumps_bp)
+    app.register_blueprint(home_bp)
 
     @app.after_request
     def _common_headers(response: Response) -> Response:

@@ -68,6 +68,21 @@ def _pick(offered: tuple[Format, ...]) -> Format:
     return fmt
 
 
+def attribution(opened) -> tuple[str | None, list[str]]:
+    """The dataset's rights statement and its sources, from the metadata graph."""
+    if not opened.base:
+        return None, []
+    rights = None
+    dataset = f"<{opened.base}dataset>"
+    for row in opened.store.query(f"SELECT ?r WHERE {{ GRAPH ?g {{ {dataset} "
+                                  f"<{DCTERMS}rights> ?r }} }} LIMIT 1"):
+        rights = row["r"].value
+    sources = [row["s"].value for row in opened.store.query(
+        f"SELECT DISTINCT ?s WHERE {{ GRAPH <{_metadata_graph(opened)}> {{ {dataset} "
+        f"<{DCTERMS}source> ?s }} }} ORDER BY ?s")]
+    return rights, sources
+
+
 @bp.route("/dumps/")
 def listing() -> Response:
     opened = _opened()
@@ -75,15 +90,7 @@ def listing() -> Response:
     if fmt is not HTML:
         return _describe(opened, _dcat_query(opened), fmt)
     files = read_manifest(Path(opened.target) / DUMPS_DIR)
-    rights = sources = None
-    if opened.base:
-        dataset = f"<{opened.base}dataset>"
-        for row in opened.store.query(f"SELECT ?r WHERE {{ GRAPH ?g {{ {dataset} "
-                                      f"<{DCTERMS}rights> ?r }} }} LIMIT 1"):
-            rights = row["r"].value
-        sources = [row["s"].value for row in opened.store.query(
-            f"SELECT DISTINCT ?s WHERE {{ GRAPH <{_metadata_graph(opened)}> {{ {dataset} "
-            f"<{DCTERMS}source> ?s }} }} ORDER BY ?s")]
+    rights, sources = attribution(opened)
     body = render_template("dumps.html", files=files, version=opened.version, rights=rights,
                            sources=sources or [], license=LICENSE, base=opened.base)
     return Response(body, headers={"Content-Type": "text/html; charset=utf-8",

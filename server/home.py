@@ -1,0 +1,51 @@
+"""The home page: what this is, where the data come from, how to query, download and cite
+it. Everything on it is read from the store (counts, version, sources), never typed in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from .dumps import attribution
+
+bp = Blueprint("home", __name__)
+
+COUNTS = """
+PREFIX pk: <ontology#>
+SELECT
+  (COUNT(DISTINCT ?release) AS ?releases) (COUNT(DISTINCT ?meeting) AS ?meetings)
+  (COUNT(DISTINCT ?statement) AS ?statements)
+WHERE {
+  { ?release a pk:Release } UNION { ?meeting a pk:Meeting } UNION { ?statement a pk:Statement }
+}
+"""
+RELEASES = """
+PREFIX pk: <ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?title ?issued ?source ?publisher WHERE {
+  ?r a pk:Release ; dcterms:title ?title ; dcterms:issued ?issued .
+  OPTIONAL { ?r dcterms:source ?source }
+  OPTIONAL { ?r dcterms:publisher/rdfs:label ?publisher }
+} ORDER BY ?issued ?title
+"""
+
+
+@bp.route("/")
+def home() -> Response:
+    opened = current_app.extensions["policykg"].dataset.current()
+    counts, releases = {}, []
+    if opened.base:
+        for row in opened.store.query(COUNTS, base_iri=opened.base,
+                                      use_default_graph_as_union=True):
+            counts = {name: row[name].value for name in ("releases", "meetings", "statements")}
+        releases = [{name: (row[name].value if row[name] is not None else None)
+                     for name in ("title", "issued", "source", "publisher")}
+                    for row in opened.store.query(RELEASES, base_iri=opened.base,
+                                                  use_default_graph_as_union=True)]
+    rights, _ = attribution(opened)
+    body = render_template("home.html", counts=counts, releases=releases, rights=rights,
+                           version=opened.version, year=opened.modified.year,
+                           modified=opened.modified.date().isoformat(),
+                           site=request.url_root)
+    return Response(body, headers={"Content-Type": "text/html; charset=utf-8",
+                                   "Cache-Control": "no-cache"})
