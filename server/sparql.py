@@ -161,7 +161,8 @@ def _answer(parsed: Request, opened: Opened) -> Response:
     state = current_app.extensions["policykg"]
     cached = state.cache.get((opened.version, key))
     if cached is not None:
-        return Response(cached, headers={**headers, "X-Policykg-Cache": "hit"})
+        body, extra = cached
+        return Response(body, headers={**headers, **extra, "X-Policykg-Cache": "hit"})
     spool, extra = _evaluate(parsed, opened, fmt, state, cap=kind.form == "select")
     size = spool.tell()
     spool.seek(0)
@@ -169,7 +170,7 @@ def _answer(parsed: Request, opened: Opened) -> Response:
     if size <= state.config.cache_entry_bytes:
         body = spool.read()
         spool.close()
-        state.cache.put((opened.version, key), body)
+        state.cache.put((opened.version, key), body, extra)
         return Response(body, headers=headers)
     return Response(_stream(spool), headers={**headers, "Content-Length": str(size)})
 
@@ -285,24 +286,25 @@ def _stream(spool) -> Iterator[bytes]:
 
 
 class ResponseCache:
-    """Small LRU of serialised results, keyed by store version and request: the store is
-    immutable between builds, so an entry is valid until the version changes."""
+    """Small LRU of serialised results with the headers they were answered with (a row
+    cap's, say), keyed by store version and request: the store is immutable between
+    builds, so an entry is valid until the version changes."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity, self.used = capacity, 0
-        self.entries: OrderedDict[tuple, bytes] = OrderedDict()
+        self.entries: OrderedDict[tuple, tuple[bytes, dict[str, str]]] = OrderedDict()
 
-    def get(self, key: tuple) -> bytes | None:
-        body = self.entries.get(key)
-        if body is not None:
+    def get(self, key: tuple) -> tuple[bytes, dict[str, str]] | None:
+        entry = self.entries.get(key)
+        if entry is not None:
             self.entries.move_to_end(key)
-        return body
+        return entry
 
-    def put(self, key: tuple, body: bytes) -> None:
-        if self.capacity <= 0 or len(body) > self.capacity:
+    def put(self, key: tuple, body: bytes, headers: dict[str, str]) -> None:
+        if self.capacity <= 0 or len(body) > self.capacity or key in self.entries:
             return
-        self.entries[key] = body
+        self.entries[key] = (body, headers)
         self.used += len(body)
         while self.used > self.capacity:
-            _, old = self.entries.popitem(last=False)
+            _, (old, _) = self.entries.popitem(last=False)
             self.used -= len(old)

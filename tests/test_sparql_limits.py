@@ -32,6 +32,11 @@ def test_row_cap_cuts_and_says_so(store_path):
     assert len(rows(cut)) == 3
     assert (cut.headers["X-Policykg-Row-Limit"], cut.headers["X-Policykg-Truncated"]) == (
         "3", "true")
+    again = client.get("/sparql", query_string={"query": STATEMENTS},
+                       headers={"Accept": "text/csv"})
+    assert again.headers["X-Policykg-Cache"] == "hit"  # a cached answer says so too
+    assert (again.headers["X-Policykg-Row-Limit"], again.headers["X-Policykg-Truncated"]) == (
+        "3", "true")
     small = client.get("/sparql", query_string={
         "query": "SELECT ?m WHERE { ?m a pk:Meeting }"}, headers={"Accept": "text/csv"})
     assert len(rows(small)) == 1
