@@ -1,5 +1,5 @@
-"""The policykg web app: the SPARQL endpoint, the dumps and the dataset description
-(and, later, entity pages).
+"""The policykg web app: the SPARQL endpoint, the dumps and the dataset description, and
+the linked-data pages (dereferencing, entity pages, search, ontology documentation).
 
 The server only reads the store the pipeline built; it never parses releases.
 """
@@ -18,6 +18,9 @@ from .dataset import Dataset
 from .deadline import Deadline
 from .dumps import bp as dumps_bp
 from .home import bp as home_bp
+from .ontology_docs import bp as ontology_bp
+from .pages import bp as pages_bp
+from .search import bp as search_bp
 from .sparql import ResponseCache
 from .sparql import bp as sparql_bp
 
@@ -41,6 +44,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(sparql_bp)
     app.register_blueprint(dumps_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(ontology_bp)
 
     @app.after_request
     def _common_headers(response: Response) -> Response:

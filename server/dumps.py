@@ -19,13 +19,11 @@ from graph.dumps import DUMPS_DIR, LICENSE, read_manifest
 from graph.iris import DCAT, DCTERMS, PROV, RDF, RDFS, VOID, XSD
 from graph.void import FOAF, SPDX
 
-from .negotiate import GRAPHS, Format, choose
+from .negotiate import DESCRIPTIONS, HTML, Format, choose
 
 bp = Blueprint("dumps", __name__)
-HTML = Format("html", "text/html", None)
 PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "prov": PROV, "rdf": RDF,
             "rdfs": RDFS, "xsd": XSD, "foaf": FOAF, "spdx": SPDX}
-TURTLE_FIRST = GRAPHS[:4]  # Turtle, N-Triples, JSON-LD, RDF/XML (a description is a graph)
 
 
 def _opened():
@@ -86,7 +84,7 @@ def attribution(opened) -> tuple[str | None, list[str]]:
 @bp.route("/dumps/")
 def listing() -> Response:
     opened = _opened()
-    fmt = _pick((HTML, *TURTLE_FIRST))
+    fmt = _pick((HTML, *DESCRIPTIONS))
     if fmt is not HTML:
         return _describe(opened, _dcat_query(opened), fmt)
     files = read_manifest(Path(opened.target) / DUMPS_DIR)
@@ -127,5 +125,5 @@ def _b64(hex_digest: str) -> str:
 @bp.route("/.well-known/void")
 def void() -> Response:
     opened = _opened()
-    return _describe(opened, _void_query(opened), _pick(TURTLE_FIRST))
+    return _describe(opened, _void_query(opened), _pick(DESCRIPTIONS))
 

@@ -12,7 +12,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 class Format:
     name: str  # the `format=` value
     media_type: str
-    writer: QueryResultsFormat | RdfFormat
+    writer: QueryResultsFormat | RdfFormat | None  # None: HTML, rendered by a template
     dataset: bool = False  # a quad format (N-Quads, TriG)
     aliases: tuple[str, ...] = ()  # other `format=` values clients send (SPARQLWrapper's)
 
@@ -34,6 +34,8 @@ GRAPHS = (
            aliases=("nquads",)),
     Format("trig", "application/trig", RdfFormat.TRIG, dataset=True),
 )
+HTML = Format("html", "text/html", None)  # a page for people
+DESCRIPTIONS = GRAPHS[:4]  # Turtle, N-Triples, JSON-LD, RDF/XML: what a description comes in
 # Other names clients send for the same types.
 ALIASES = {
     "application/json": "application/sparql-results+json",
@@ -44,6 +46,7 @@ ALIASES = {
     "application/turtle": "text/turtle",
     "text/n3": "text/turtle",
     "application/json+ld": "application/ld+json",
+    "application/xhtml+xml": "text/html",
 }
 
 

@@ -15,9 +15,8 @@ from flask import Response, render_template, request, url_for
 from graph.query import prefixes
 
 from .dataset import Opened
-from .negotiate import GRAPHS, SOLUTIONS, Format, choose
+from .negotiate import GRAPHS, HTML, SOLUTIONS, choose
 
-HTML = Format("html", "text/html", None)
 VENDOR = Path(__file__).resolve().parent / "static" / "vendor" / "yasgui"
 
 # Scripts and styles come from files of ours only: no inline script, no other origin.

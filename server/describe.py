@@ -1,0 +1,259 @@
+"""What the store says about one resource, read for a page or an RDF answer: its outgoing
+triples, the links into it, the labels of its neighbours, and the text spans of the
+releases that say it.
+
+Reads use pyoxigraph's pattern lookups and the queries in server/queries, with the resource
+given as a substitution, so no request text ever becomes query text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
+from pathlib import Path
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, Variable
+
+from graph.iris import DCTERMS, OA, OWL, RDF, RDFS, SKOS
+from graph.query import prefixes
+
+QUERIES = Path(__file__).parent / "queries"
+TYPE = NamedNode(RDF + "type")
+LABELS = (NamedNode(SKOS + "prefLabel"), NamedNode(RDFS + "label"),
+          NamedNode(DCTERMS + "title"))
+ALT_LABEL = NamedNode(SKOS + "altLabel")
+DEFINITIONS = (NamedNode(SKOS + "definition"), NamedNode(RDFS + "comment"))
+EXTERNAL = (NamedNode(OWL + "sameAs"), NamedNode(SKOS + "exactMatch"),
+            NamedNode(SKOS + "closeMatch"), NamedNode(SKOS + "broadMatch"))
+INCOMING_CAP = 1000  # links into one resource given in its RDF description
+
+
+@cache
+def sparql(name: str) -> str:
+    """A query of server/queries (read once per process)."""
+    return (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def select(store: Store, base: str, name: str, **bound) -> Iterator:
+    """Rows of a named query over the union of the graphs, with variables bound."""
+    return iter(store.query(sparql(name), base_iri=base, use_default_graph_as_union=True,
+                            substitutions={Variable(k): v for k, v in bound.items()}))
+
+
+def exists(store: Store, node: NamedNode) -> bool:
+    """Whether the store says anything of or about the resource."""
+    return next(store.quads_for_pattern(node, None, None), None) is not None or \
+        next(store.quads_for_pattern(None, None, node), None) is not None
+
+
+def outgoing(store: Store, node: NamedNode) -> list[tuple[NamedNode, object]]:
+    """(predicate, object) pairs, once each though several graphs hold them."""
+    seen: dict[tuple, None] = {}
+    for quad in store.quads_for_pattern(node, None, None):
+        seen.setdefault((quad.predicate, quad.object), None)
+    return list(seen)
+
+
+def incoming_counts(store: Store, base: str, node: NamedNode) -> list[tuple[NamedNode, int]]:
+    """How many distinct resources link to the resource, per predicate."""
+    return [(row["p"], int(row["n"].value))
+            for row in select(store, base, "incoming-counts", o=node)]
+
+
+def incoming(store: Store, base: str, node: NamedNode, predicate: NamedNode, offset: int,
+             limit: int) -> list:
+    """One page of the subjects linking to the resource by one predicate."""
+    rows = select(store, base, "incoming", o=node, p=predicate)
+    return [row["s"] for row in islice(rows, offset, offset + limit)]
+
+
+def label(store: Store, node, language: str = "en") -> str | None:
+    """The name to show: skos:prefLabel, rdfs:label or dcterms:title, in the page's
+    language if there is one."""
+    if not isinstance(node, NamedNode | BlankNode):
+        return None
+    fallback = None
+    for predicate in LABELS:
+        for quad in store.quads_for_pattern(node, predicate, None):
+            literal = quad.object
+            if not isinstance(literal, Literal):
+                continue
+            if literal.language == language:
+                return literal.value
+            fallback = fallback or literal.value
+        if fallback:
+            return fallback
+    return None
+
+
+def aliases(store: Store, node: NamedNode) -> list[str]:
+    return sorted({q.object.value for q in store.quads_for_pattern(node, ALT_LABEL, None)})
+
+
+def definition(store: Store, node: NamedNode) -> str | None:
+    for predicate in DEFINITIONS:
+        for quad in store.quads_for_pattern(node, predicate, None):
+            return quad.object.value
+    return None
+
+
+def is_a(store: Store, node: NamedNode, kind: str) -> bool:
+    return next(store.quads_for_pattern(node, TYPE, NamedNode(kind)), None) is not None
+
+
+REIFIED = tuple(NamedNode(RDF + local) for local in ("subject", "predicate", "object"))
+
+
+def reified(store: Store, node: NamedNode) -> list[tuple]:
+    """The (subject, predicate, object) an rdf:Statement of ours says the text states."""
+    parts = [[q.object for q in store.quads_for_pattern(node, p, None)] for p in REIFIED]
+    return [(s, p, o) for s in parts[0] for p in parts[1] for o in parts[2]]
+
+
+def types(store: Store, node: NamedNode) -> list[NamedNode]:
+    return sorted({q.object for q in store.quads_for_pattern(node, TYPE, None)
+                   if isinstance(q.object, NamedNode)}, key=lambda n: n.value)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A span of a release's text that says something, from its evidence resource."""
+
+    evidence: NamedNode
+    release: NamedNode | None
+    start: int | None
+    end: int | None
+    quote: str
+
+
+def spans(store: Store, base: str, node: NamedNode) -> list[Span]:
+    """The evidence of a statement, a stated relation or a mention, in text order."""
+    found = []
+    for row in select(store, base, "evidence", x=node):
+        found.append(Span(row["ev"], row["release"], _int(row["start"]), _int(row["end"]),
+                          row["quote"].value if row["quote"] is not None else ""))
+    return found
+
+
+def _int(term) -> int | None:
+    return int(term.value) if term is not None else None
+
+
+@dataclass
+class Said:
+    """A statement about a resource, as its page shows it."""
+
+    statement: NamedNode
+    label: str | None
+    speakers: list[NamedNode] = field(default_factory=list)
+    attribution: str | None = None
+    act: NamedNode | None = None
+    topics: list[NamedNode] = field(default_factory=list)
+    meeting: NamedNode | None = None
+    spans: list[Span] = field(default_factory=list)
+
+
+def statements_about(store: Store, base: str, node: NamedNode, offset: int, limit: int
+                     ) -> tuple[int, list[Said]]:
+    """(how many, one page of) the statements linked to the resource either way (or the
+    resource itself, for a statement), in release and text order."""
+    total = next((int(row["n"].value)
+                  for row in select(store, base, "statements-about-count", e=node)), 0)
+    rows = select(store, base, "statements-about", e=node)
+    return total, [said(store, base, row["st"])
+                              for row in islice(rows, offset, offset + limit)]
+
+
+PK_LOCALS = ("statedBy", "attributionText", "speechAct", "onTopic", "madeAt")
+
+
+def said(store: Store, base: str, statement: NamedNode) -> Said:
+    pk = {local: NamedNode(f"{base}ontology#{local}") for local in PK_LOCALS}
+    result = Said(statement, label(store, statement))
+    for predicate, value in outgoing(store, statement):
+        if predicate == pk["statedBy"]:
+            result.speakers.append(value)
+        elif predicate == pk["attributionText"]:
+            result.attribution = value.value
+        elif predicate == pk["speechAct"]:
+            result.act = value
+        elif predicate == pk["onTopic"]:
+            result.topics.append(value)
+        elif predicate == pk["madeAt"]:
+            result.meeting = value
+    result.spans = spans(store, base, statement)
+    return result
+
+
+@dataclass(frozen=True)
+class StatedRelation:
+    """A relation the text states (an rdf:Statement with its evidence)."""
+
+    fact: NamedNode
+    subject: NamedNode
+    predicate: NamedNode
+    object: object
+    spans: list[Span]
+
+
+def stated_relations(store: Store, base: str, node: NamedNode) -> list[StatedRelation]:
+    return [StatedRelation(row["fact"], row["s"], row["p"], row["o"],
+                           spans(store, base, row["fact"]))
+            for row in select(store, base, "stated-relations", e=node)]
+
+
+def description(store: Store, base: str, node: NamedNode) -> list[Triple]:
+    """The resource's RDF description: its triples, the links into it (up to a cap), the
+    labels and kinds of its neighbours, and its evidence with the quoted text."""
+    triples: dict[Triple, None] = {}
+
+    def add(s, p, o) -> None:
+        triples.setdefault(Triple(s, p, o), None)
+
+    neighbours: set = set()
+    for predicate, value in outgoing(store, node):
+        add(node, predicate, value)
+        neighbours.update((predicate, value))
+    seen = 0
+    for predicate, _ in incoming_counts(store, base, node):
+        for subject in incoming(store, base, node, predicate, 0, INCOMING_CAP - seen):
+            add(subject, predicate, node)
+            neighbours.update((subject, predicate))
+            seen += 1
+    for relation in stated_relations(store, base, node):
+        _evidence_triples(store, base, relation.fact, add)
+    _evidence_triples(store, base, node, add)
+    for neighbour in neighbours:
+        if isinstance(neighbour, NamedNode) and neighbour != node:
+            for predicate in (*LABELS, TYPE):
+                for quad in store.quads_for_pattern(neighbour, predicate, None):
+                    add(neighbour, predicate, quad.object)
+    return list(triples)
+
+
+def _evidence_triples(store: Store, base: str, node: NamedNode, add) -> None:
+    """The resource's evidence spans and their selectors, as triples."""
+    for quad in store.quads_for_pattern(node, None, None):
+        add(quad.subject, quad.predicate, quad.object)
+    for span in spans(store, base, node):
+        for quad in store.quads_for_pattern(span.evidence, None, None):
+            add(quad.subject, quad.predicate, quad.object)
+            if quad.predicate == NamedNode(OA + "hasSelector"):
+                for selector in store.quads_for_pattern(quad.object, None, None):
+                    add(selector.subject, selector.predicate, selector.object)
+
+
+def compact(iri: str, base: str) -> str:
+    """A prefixed name for an IRI where one of our prefixes fits; the IRI otherwise."""
+    best = ""
+    for prefix, namespace in _prefix_table(base):
+        if iri.startswith(namespace) and len(namespace) > len(best):
+            best, name = namespace, prefix
+    return f"{name}:{iri[len(best):]}" if best else iri
+
+
+@cache
+def _prefix_table(base: str) -> tuple[tuple[str, str], ...]:
+    return tuple(prefixes(base).items()) if base else ()

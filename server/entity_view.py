@@ -1,0 +1,205 @@
+"""An entity page's content, assembled from what the store says (server/describe.py): the
+values to show, labelled and linked, grouped by property, with the statements and stated
+relations that evidence them. Nothing here knows HTML; the templates do."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, serialize
+
+from graph.iris import OA, RDF, RDFS, SKOS, XSD
+
+from . import describe
+from .links import Links
+
+SHOWN_APART = {RDF + "type", RDFS + "label", SKOS + "prefLabel"}  # the page's title and kinds
+# Links that only carry the evidence model (annotations, reification): listed last.
+PLUMBING = {OA + "hasBody", OA + "hasTarget", RDF + "subject", RDF + "object"}
+VALUES_SHOWN = 12  # per incoming property; the rest on the property's own list
+SAID_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Value:
+    """An RDF term as a page shows it."""
+
+    text: str
+    href: str | None = None
+    iri: str | None = None
+    language: str | None = None
+    datatype: str | None = None  # shown for typed literals other than strings
+    internal: bool = False  # one of ours (a page here) rather than elsewhere
+
+
+@dataclass
+class Group:
+    predicate: Value
+    values: list[Value]
+    total: int
+    more: str | None = None  # where the whole list is, when only part is shown
+
+
+@dataclass
+class SaidView:
+    statement: Value
+    speakers: list[Value]
+    attribution: str | None
+    act: Value | None
+    topics: list[Value]
+    meeting: Value | None
+    quotes: list[tuple[str, str | None]]  # (quoted text, link into the release view)
+
+
+@dataclass
+class RelationView:
+    subject: Value
+    predicate: Value
+    object: Value
+    quotes: list[tuple[str, str | None]]
+
+
+@dataclass
+class EntityView:
+    iri: str
+    label: str
+    kinds: list[Value]
+    definition: str | None
+    aliases: list[str]
+    groups: list[Group]
+    incoming: list[Group]
+    external: list[Value]
+    said: list[SaidView]
+    said_total: int
+    said_offset: int
+    relations: list[RelationView]
+    neighbours: list[tuple[Value, Value, bool]] = field(default_factory=list)  # (node, via, out)
+    jsonld: str = ""
+
+
+class Viewer:
+    """Turns terms into Values for one store, base and link scheme, remembering labels."""
+
+    def __init__(self, store: Store, base: str, links: Links) -> None:
+        self.store, self.base, self.links = store, base, links
+        self.labels: dict[str, str | None] = {}
+
+    def label_of(self, node) -> str | None:
+        if node.value not in self.labels:
+            self.labels[node.value] = describe.label(self.store, node)
+        return self.labels[node.value]
+
+    def value(self, term) -> Value:
+        if isinstance(term, Literal):
+            datatype = term.datatype.value
+            shown = None if term.language or datatype == XSD + "string" \
+                else describe.compact(datatype, self.base)
+            return Value(term.value, language=term.language, datatype=shown)
+        if isinstance(term, BlankNode):
+            return Value(f"_:{term.value}")
+        iri = term.value
+        text = self.label_of(term) or describe.compact(iri, self.base)
+        return Value(text, self.links.href(iri), iri, internal=self.links.ours(iri))
+
+    def quotes(self, spans: list[describe.Span]) -> list[tuple[str, str | None]]:
+        return [(span.quote, self.links.in_release(span.release.value, span.start, span.end)
+                 if span.release is not None and span.start is not None else None)
+                for span in spans]
+
+
+def entity_view(store: Store, base: str, links: Links, node: NamedNode,
+                said_offset: int = 0, said_limit: int = SAID_PAGE) -> EntityView:
+    viewer = Viewer(store, base, links)
+    pairs = describe.outgoing(store, node)
+    groups: dict[str, list] = {}
+    external = []
+    for predicate, value in pairs:
+        if predicate in describe.EXTERNAL and isinstance(value, NamedNode) \
+                and not links.ours(value.value):
+            external.append(viewer.value(value))
+        groups.setdefault(predicate.value, []).append(value)
+    outgoing = [Group(viewer.value(NamedNode(p)), sorted(map(viewer.value, values),
+                                                         key=_order), len(values))
+                for p, values in groups.items() if p not in SHOWN_APART]
+    outgoing.sort(key=lambda g: (g.predicate.iri in PLUMBING, g.predicate.text.casefold()))
+
+    incoming = []
+    for predicate, count in describe.incoming_counts(store, base, node):
+        subjects = describe.incoming(store, base, node, predicate, 0, VALUES_SHOWN)
+        more = links.incoming(node.value, predicate.value) if count > len(subjects) else None
+        incoming.append(Group(viewer.value(predicate), [viewer.value(s) for s in subjects],
+                              count, more))
+    incoming.sort(key=lambda g: (g.predicate.iri in PLUMBING, -g.total, g.predicate.text))
+
+    if describe.is_a(store, node, f"{base}ontology#Statement"):
+        said_total, said = 1, [describe.said(store, base, node)]
+    else:
+        said_total, said = describe.statements_about(store, base, node, said_offset,
+                                                     said_limit)
+    relations = [RelationView(viewer.value(r.subject), viewer.value(r.predicate),
+                              viewer.value(r.object), viewer.quotes(r.spans))
+                 for r in describe.stated_relations(store, base, node)]
+    if describe.is_a(store, node, RDF + "Statement"):
+        relations = [RelationView(*(viewer.value(t) for t in triple), viewer.quotes(
+            describe.spans(store, base, node))) for triple in describe.reified(store, node)]
+
+    view = EntityView(
+        iri=node.value,
+        label=viewer.label_of(node) or describe.compact(node.value, base),
+        kinds=[viewer.value(t) for t in describe.types(store, node)],
+        definition=describe.definition(store, node),
+        aliases=describe.aliases(store, node),
+        groups=outgoing, incoming=incoming, external=sorted(external, key=_order),
+        said=[_said_view(viewer, s) for s in said], said_total=said_total,
+        said_offset=said_offset, relations=relations)
+    view.neighbours = _neighbours(outgoing, incoming)
+    view.jsonld = embeddable_jsonld(
+        [Triple(node, p, o) for p, o in pairs] +
+        [Triple(NamedNode(v.iri), NamedNode(RDFS + "label"), Literal(v.text))
+         for g in outgoing for v in g.values if v.iri and viewer.labels.get(v.iri)])
+    return view
+
+
+def _order(value: Value) -> tuple:
+    return (value.text.casefold(), value.iri or "")
+
+
+def _said_view(viewer: Viewer, said: describe.Said) -> SaidView:
+    return SaidView(
+        statement=viewer.value(said.statement),
+        speakers=[viewer.value(s) for s in said.speakers],
+        attribution=said.attribution,
+        act=viewer.value(said.act) if said.act is not None else None,
+        topics=[viewer.value(t) for t in said.topics],
+        meeting=viewer.value(said.meeting) if said.meeting is not None else None,
+        quotes=viewer.quotes(said.spans))
+
+
+NEIGHBOURS = 12  # nodes around the entity in its diagram
+
+
+def _neighbours(outgoing: list[Group], incoming: list[Group]
+                ) -> list[tuple[Value, Value, bool]]:
+    """The entity's nearest linked things for its diagram: a few per property, outgoing
+    first, evidence plumbing left out."""
+    found: list[tuple[Value, Value, bool]] = []
+    seen: set[str] = set()
+    for groups, out in ((outgoing, True), (incoming, False)):
+        for group in groups:
+            if group.predicate.iri in PLUMBING:
+                continue
+            for value in group.values[:3]:
+                if value.internal and value.iri not in seen and len(found) < NEIGHBOURS \
+                        and "/evidence/" not in value.iri:
+                    seen.add(value.iri)
+                    found.append((value, group.predicate, out))
+    return found
+
+
+def embeddable_jsonld(triples: list[Triple]) -> str:
+    """JSON-LD safe to put inside a <script> element: "<", ">" and "&" are escaped so no
+    label can close the element or open another."""
+    data = json.loads(serialize(triples, format=RdfFormat.JSON_LD))
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -1,0 +1,54 @@
+"""The lists a browse starts from: the things of a kind with how much was said about each,
+and a meeting's agenda."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import islice
+
+from pyoxigraph import NamedNode, Store
+
+from . import describe
+from .entity_view import Value, Viewer
+from .links import Links
+
+# Index pages: the kind in the IRI path → the ontology class of the things listed.
+KINDS = {"actor": "Actor", "initiative": "Initiative", "topic": "Topic", "meeting": "Meeting",
+         "series": "DialogueSeries", "place": "Place", "release": "Release",
+         "statement": "Statement"}
+
+
+@dataclass
+class Listing:
+    title: Value  # the class listed
+    breakdown: list[tuple[Value, int]]  # (sub-class, how many)
+    total: int
+    items: list[tuple[Value, Value, int]]  # (thing, its most specific kind, statements)
+
+
+def listing(store: Store, base: str, links: Links, kind: str, offset: int, limit: int
+            ) -> Listing:
+    viewer = Viewer(store, base, links)
+    cls = NamedNode(f"{base}ontology#{KINDS[kind]}")
+    breakdown = [(viewer.value(row["k"]), int(row["n"].value))
+                 for row in describe.select(store, base, "index-kinds", **{"class": cls})]
+    total = max((n for value, n in breakdown if value.iri == cls.value), default=0)
+    rows = describe.select(store, base, "index", **{"class": cls})
+    items = [(viewer.value(row["x"]), viewer.value(row["kind"]), int(row["n"].value))
+             for row in islice(rows, offset, offset + limit)]
+    return Listing(viewer.value(cls), [b for b in breakdown if b[0].iri != cls.value],
+                   total, items)
+
+
+@dataclass
+class AgendaItem:
+    position: int
+    topic: Value
+    statements: int
+
+
+def agenda(store: Store, base: str, links: Links, meeting: NamedNode) -> list[AgendaItem]:
+    viewer = Viewer(store, base, links)
+    return [AgendaItem(int(row["position"].value), viewer.value(row["topic"]),
+                       int(row["n"].value))
+            for row in describe.select(store, base, "agenda", m=meeting)]

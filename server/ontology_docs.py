@@ -1,0 +1,184 @@
+"""`{base}ontology`: the ontology as documentation for people (every class and property
+with its label, definition, domain and range, alignments and how much the data uses it) or
+as RDF for machines, by Accept. Read from the ontology graph of the store, so the page
+always documents the terms the data was built with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from pyoxigraph import BlankNode, NamedNode, Triple, serialize
+
+from graph.iris import OWL, RDF, RDFS, SKOS
+from graph.query import prefixes
+
+from . import describe
+from .entity_view import Value, Viewer
+from .links import Links
+from .negotiate import DESCRIPTIONS, HTML, choose
+
+bp = Blueprint("ontology", __name__)
+
+EXTENSIONS = {"ttl": "ttl", "nt": "nt", "jsonld": "jsonld", "rdf": "rdfxml", "html": "html"}
+SECTIONS = (("Classes", OWL + "Class"), ("Object properties", OWL + "ObjectProperty"),
+            ("Datatype properties", OWL + "DatatypeProperty"),
+            ("Annotation properties", OWL + "AnnotationProperty"),
+            ("Individuals", OWL + "NamedIndividual"))
+RELATIONS = (("sub-class of", RDFS + "subClassOf"), ("sub-property of", RDFS + "subPropertyOf"),
+             ("domain", RDFS + "domain"), ("range", RDFS + "range"),
+             ("equivalent to", OWL + "equivalentClass"),
+             ("equivalent to", OWL + "equivalentProperty"),
+             ("inverse of", OWL + "inverseOf"), ("disjoint with", OWL + "disjointWith"),
+             ("close match", SKOS + "closeMatch"), ("exact match", SKOS + "exactMatch"),
+             ("broad match", SKOS + "broadMatch"), ("see also", RDFS + "seeAlso"))
+
+
+@dataclass
+class TermDoc:
+    anchor: str  # the fragment of the term's IRI (its id on the page)
+    value: Value
+    definition: str | None
+    relations: list[tuple[str, list[Value]]]
+    used: int | None  # instances of a class, triples of a property
+    sub: list[Value] = field(default_factory=list)  # terms declared under it
+
+
+@dataclass
+class Docs:
+    title: str
+    description: str | None
+    version: str | None
+    version_iri: str | None
+    iri: str
+    sections: list[tuple[str, list[TermDoc]]]
+    reused: list[tuple[Value, str | None]]  # other vocabularies' terms, with the kind
+
+
+def _opened():
+    return current_app.extensions["policykg"].dataset.current()
+
+
+def ontology_triples(current) -> list[Triple]:
+    graph = NamedNode(f"{current.base}graph/ontology")
+    return [Triple(q.subject, q.predicate, q.object)
+            for q in current.store.quads_for_pattern(None, None, None, graph)]
+
+
+def documentation(current, links: Links) -> Docs:
+    base = current.base
+    ours = f"{base}ontology#"
+    triples = ontology_triples(current)
+    viewer = Viewer(current.store, base, links)
+    about: dict[str, list[Triple]] = {}
+    for t in triples:
+        about.setdefault(t.subject.value, []).append(t)
+    used = {row["term"].value: int(row["n"].value)
+            for row in describe.select(current.store, base, "partitions")}
+
+    def objects(iri: str, predicate: str) -> list:
+        return [t.object for t in about.get(iri, ()) if t.predicate.value == predicate]
+
+    def named(terms) -> list[Value]:
+        return [viewer.value(t) for t in terms if isinstance(t, NamedNode)]
+
+    children: dict[str, list[str]] = {}
+    for t in triples:
+        if t.predicate.value in (RDFS + "subClassOf", RDFS + "subPropertyOf") \
+                and isinstance(t.object, NamedNode):
+            children.setdefault(t.object.value, []).append(t.subject.value)
+
+    sections, reused, placed = [], [], set()
+    for title, kind in SECTIONS:
+        docs = []
+        for iri in sorted(about):
+            if iri in placed or NamedNode(kind) not in objects(iri, RDF + "type"):
+                continue
+            if not iri.startswith(ours):
+                reused.append((viewer.value(NamedNode(iri)), title))
+                placed.add(iri)
+                continue
+            placed.add(iri)
+            definitions = objects(iri, SKOS + "definition") or objects(iri, RDFS + "comment")
+            docs.append(TermDoc(
+                iri[len(ours):], viewer.value(NamedNode(iri)),
+                definitions[0].value if definitions else None,
+                [(name, named(objects(iri, predicate))) for name, predicate in RELATIONS
+                 if named(objects(iri, predicate))],
+                used.get(iri), sorted(named(map(NamedNode, children.get(iri, ()))),
+                                      key=lambda v: v.text)))
+        docs.sort(key=lambda d: d.value.text.casefold())
+        sections.append((title, docs))
+    header = NamedNode(f"{base}ontology")
+    first = {p: (objects(header.value, p) or [None])[0]
+             for p in ("http://purl.org/dc/terms/title", "http://purl.org/dc/terms/description",
+                       OWL + "versionInfo", OWL + "versionIRI")}
+    return Docs(
+        title=first["http://purl.org/dc/terms/title"].value
+        if first["http://purl.org/dc/terms/title"] else "Ontology",
+        description=_value(first["http://purl.org/dc/terms/description"]),
+        version=_value(first[OWL + "versionInfo"]),
+        version_iri=_value(first[OWL + "versionIRI"]), iri=header.value,
+        sections=[s for s in sections if s[1]],
+        reused=sorted(reused, key=lambda r: r[0].iri or ""))
+
+
+def _value(term) -> str | None:
+    return None if term is None or isinstance(term, BlankNode) else term.value
+
+
+def _answer(fmt) -> Response:
+    current = _opened()
+    if not current.base:
+        abort(404, "this store was not built by policykg: it has no ontology")
+    links = Links(current.base, request.script_root)
+    alternates = ", ".join(
+        [f'<{request.script_root}/ontology.html>; rel="alternate"; type="text/html"'] +
+        [f'<{request.script_root}/ontology.{ext}>; rel="alternate"; type="{f.media_type}"'
+         for ext, f in zip(("ttl", "nt", "jsonld", "rdf"), DESCRIPTIONS, strict=True)])
+    headers = {"Vary": "Accept", "Link": alternates, "Cache-Control": "no-cache",
+               "ETag": f'"{current.version}-{fmt.name}"', "Last-Modified": current.last_modified}
+    if fmt is HTML:
+        body = render_template("ontology.html", version=current.version,
+                               docs=documentation(current, links))
+        headers["Content-Type"] = "text/html; charset=utf-8"
+    else:
+        body = serialize(ontology_triples(current), format=fmt.writer,
+                         prefixes=prefixes(current.base))
+        headers["Content-Type"] = fmt.media_type + (
+            "" if fmt.name == "rdfxml" else "; charset=utf-8")
+    return Response(body, headers=headers)
+
+
+@bp.route("/ontology")
+def ontology() -> Response:
+    """The ontology's IRI: documentation or RDF, by Accept (hash IRIs: a client asking for
+    `{base}ontology#Actor` asks for this)."""
+    fmt = choose((HTML, *DESCRIPTIONS), request.headers.get("Accept"))
+    if fmt is None:
+        abort(406, "offered: " + ", ".join(f.media_type for f in (HTML, *DESCRIPTIONS)))
+    response = _answer(fmt)
+    extension = "html" if fmt is HTML else next(
+        e for e, name in EXTENSIONS.items() if name == fmt.name)
+    response.headers["Content-Location"] = f"{request.script_root}/ontology.{extension}"
+    return response
+
+
+@bp.route("/ontology.<extension>")
+def ontology_as(extension: str) -> Response:
+    if extension not in EXTENSIONS:
+        abort(404, "the ontology is at /ontology.{html,ttl,nt,jsonld,rdf}")
+    name = EXTENSIONS[extension]
+    return _answer(HTML if name == "html" else next(f for f in DESCRIPTIONS if f.name == name))
+
+
+@bp.route("/ontology/<path:rest>")
+def version(rest: str) -> Response:
+    """The version IRI (`{base}ontology/0.1.0`) answers with the ontology if it is the
+    version this graph was built with."""
+    current = _opened()
+    docs_version = next((t.object.value for t in ontology_triples(current)
+                         if t.predicate.value == OWL + "versionIRI"), None)
+    if docs_version != f"{current.base}ontology/{rest}":
+        abort(404, f"this graph uses ontology version {docs_version}")
+    return ontology()

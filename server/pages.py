@@ -1,0 +1,185 @@
+"""Dereferencing and browsing (DESIGN.md §2, Cool URIs for the Semantic Web):
+`/id/…` answers 303 to the page or the RDF description the client asks for; `/page/…` is
+the page for people, `/data/….{ttl,nt,jsonld,rdf}` the description for machines, and
+`/page/{kind}/` lists the things of a kind."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from pyoxigraph import NamedNode, serialize
+
+from graph.query import prefixes
+
+from . import describe, diagram, indexes, release_view
+from .dataset import Opened
+from .entity_view import SAID_PAGE, Viewer, entity_view
+from .links import Links
+from .negotiate import DESCRIPTIONS, HTML, choose
+from .search import suggestions
+
+bp = Blueprint("pages", __name__)
+
+EXTENSIONS = {"ttl": "ttl", "nt": "nt", "jsonld": "jsonld", "rdf": "rdfxml"}
+BY_NAME = {f.name: f for f in DESCRIPTIONS}
+LIST_PAGE = 100
+MEETING_STATEMENTS = 1000  # resources per page on a property's list and on an index
+
+
+def opened() -> Opened:
+    return current_app.extensions["policykg"].dataset.current()
+
+
+def links_for(current: Opened) -> Links:
+    return Links(current.base, request.script_root)
+
+
+def _alternates(links: Links, iri: str) -> str:
+    """The Link header naming a thing's page and descriptions."""
+    entries = [f'<{links.href(iri)}>; rel="alternate"; type="text/html"']
+    entries += [f'<{links.data(iri, ext)}>; rel="alternate"; type="{BY_NAME[name].media_type}"'
+                for ext, name in EXTENSIONS.items()]
+    return ", ".join(entries)
+
+
+def _thing(current: Opened, rest: str) -> NamedNode:
+    """The IRI a request path names; 404 (with suggestions) unless the store knows it."""
+    if not current.base:
+        abort(404, "this store was not built by policykg: it has no pages")
+    node = NamedNode(f"{current.base}id/{rest}")
+    if not describe.exists(current.store, node):
+        raise NotFound(rest)
+    return node
+
+
+class NotFound(Exception):
+    """An IRI under our base the store knows nothing of."""
+
+    def __init__(self, rest: str) -> None:
+        super().__init__(rest)
+        self.rest = rest
+
+
+@bp.app_errorhandler(NotFound)
+def _not_found(exc: NotFound) -> Response:
+    current = opened()
+    words = exc.rest.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
+    found = suggestions(current, words, links_for(current))
+    return html("notfound.html", current, 404, path=request.path, words=words,
+                suggestions=found)
+
+
+def html(template: str, current: Opened, status: int = 200, **context) -> Response:
+    body = render_template(template, version=current.version, **context)
+    return Response(body, status, {"Content-Type": "text/html; charset=utf-8",
+                                   "Cache-Control": "no-cache", "Vary": "Accept"})
+
+
+@bp.route("/id/<path:rest>")
+def dereference(rest: str) -> Response:
+    current = opened()
+    if rest.endswith("/") and rest.strip("/") in indexes.KINDS:
+        return redirect(f"{request.script_root}/page/{rest}", 303)
+    node = _thing(current, rest)
+    links = links_for(current)
+    fmt = choose((HTML, *DESCRIPTIONS), request.headers.get("Accept"))
+    if fmt is None:
+        abort(406, "offered: " + ", ".join(f.media_type for f in (HTML, *DESCRIPTIONS)))
+    if fmt is HTML:
+        target = links.href(node.value)
+    else:
+        extension = next(e for e, name in EXTENSIONS.items() if name == fmt.name)
+        target = links.data(node.value, extension)
+    response = redirect(target, 303)
+    response.headers["Vary"] = "Accept"
+    response.headers["Link"] = _alternates(links, node.value)
+    return response
+
+
+@bp.route("/data/<path:rest>")
+def data(rest: str) -> Response:
+    current = opened()
+    stem, _, extension = rest.rpartition(".")
+    if extension not in EXTENSIONS or not stem:
+        abort(404, "a description is at /data/{kind}/{name}.{ttl,nt,jsonld,rdf}")
+    node = _thing(current, stem)
+    fmt = BY_NAME[EXTENSIONS[extension]]
+    body = serialize(describe.description(current.store, current.base, node),
+                     format=fmt.writer, prefixes=prefixes(current.base))
+    charset = "" if fmt.name == "rdfxml" else "; charset=utf-8"
+    return Response(body, headers={
+        "Content-Type": fmt.media_type + charset, "Cache-Control": "no-cache",
+        "ETag": f'"{current.version}"', "Last-Modified": current.last_modified,
+        "Link": _alternates(links_for(current), node.value)})
+
+
+@bp.route("/page/<kind>/")
+def index(kind: str) -> Response:
+    current = opened()
+    if kind not in indexes.KINDS or not current.base:
+        raise NotFound(kind)
+    page = _page_number()
+    listing = indexes.listing(current.store, current.base, links_for(current), kind,
+                              (page - 1) * LIST_PAGE, LIST_PAGE)
+    return html("index.html", current, kind=kind, listing=listing, page=page,
+                per_page=LIST_PAGE)
+
+
+@bp.route("/page/<path:rest>")
+def page(rest: str) -> Response:
+    current = opened()
+    node = _thing(current, rest)
+    links = links_for(current)
+    predicate = request.args.get("rel")
+    if predicate:
+        return _linked_from(current, links, node, predicate)
+    said_page = _page_number("said")
+    meeting = describe.is_a(current.store, node, f"{current.base}ontology#Meeting")
+    # a meeting's page shows all it heard, by agenda topic; other pages a page at a time
+    view = entity_view(current.store, current.base, links, node, (said_page - 1) * SAID_PAGE,
+                       MEETING_STATEMENTS if meeting else SAID_PAGE)
+    extra = {}
+    if describe.is_a(current.store, node, f"{current.base}ontology#Release"):
+        extra["release"] = release_view.annotated(current.store, current.base, links, node)
+    if meeting:
+        extra["agenda"] = indexes.agenda(current.store, current.base, links, node)
+        extra["by_topic"] = _by_topic(extra["agenda"], view.said)
+    return html("entity.html", current, view=view, said_page=said_page,
+                said_per_page=SAID_PAGE, picture=diagram.layout(view),
+                data_links={ext: links.data(node.value, ext) for ext in EXTENSIONS},
+                describe_query=f"DESCRIBE <{node.value}>", **extra)
+
+
+def _by_topic(agenda: list[indexes.AgendaItem], said: list) -> list[tuple]:
+    """A meeting's statements under the agenda item of their topic (the first agenda
+    topic they are on, so a statement on a topic and its sub-topic appears once)."""
+    grouped: dict[int, list] = {item.position: [] for item in agenda}
+    others = []
+    for s in said:
+        topics = {t.iri for t in s.topics}
+        item = next((i for i in agenda if i.topic.iri in topics), None)
+        (grouped[item.position] if item else others).append(s)
+    return [(item, grouped[item.position]) for item in agenda] + \
+        ([(None, others)] if others else [])
+
+
+def _linked_from(current: Opened, links: Links, node: NamedNode, predicate: str
+                 ) -> Response:
+    """Everything that links to the thing by one property, a page at a time."""
+    number = _page_number()
+    viewer = Viewer(current.store, current.base, links)
+    prop = NamedNode(predicate) if predicate.startswith(("http://", "https://")) else None
+    if prop is None:
+        abort(400, "rel= must be the IRI of a property")
+    total = dict(describe.incoming_counts(current.store, current.base, node)).get(prop, 0)
+    subjects = describe.incoming(current.store, current.base, node, prop,
+                                 (number - 1) * LIST_PAGE, LIST_PAGE)
+    return html("linked.html", current, thing=viewer.value(node), predicate=viewer.value(prop),
+                values=[viewer.value(s) for s in subjects], total=total, page=number,
+                per_page=LIST_PAGE, rel=predicate)
+
+
+def _page_number(name: str = "page") -> int:
+    raw = request.args.get(name, "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400, f"{name}= must be a whole number from 1")
+    return int(raw)

@@ -1,0 +1,80 @@
+// The search box on every page: suggestions from /search.json as you type, chosen with the
+// mouse or the arrow keys and Enter. Without this script the box still works: it submits
+// to /search. Labels are inserted as text, never as markup.
+(function () {
+  "use strict";
+  var input = document.querySelector("input[data-suggest]");
+  if (!input) return;
+  var list = document.getElementById(input.getAttribute("aria-controls"));
+  var endpoint = input.getAttribute("data-suggest");
+  var timer = null, asked = 0, active = -1;
+
+  function close() {
+    list.hidden = true;
+    list.textContent = "";
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  }
+
+  function show(results) {
+    list.textContent = "";
+    results.forEach(function (r, i) {
+      var li = document.createElement("li");
+      li.id = "site-search-option-" + i;
+      li.setAttribute("role", "option");
+      var a = document.createElement("a");
+      a.href = r.href;
+      a.textContent = r.label;
+      if (r.kind) {
+        var kind = document.createElement("small");
+        kind.textContent = r.kind;
+        a.appendChild(kind);
+      }
+      if (r.matched && r.matched !== r.label) {
+        var also = document.createElement("small");
+        also.textContent = "“" + r.matched + "”";
+        a.appendChild(also);
+      }
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    list.hidden = results.length === 0;
+    input.setAttribute("aria-expanded", results.length ? "true" : "false");
+  }
+
+  function ask() {
+    var q = input.value.trim();
+    if (!q) { close(); return; }
+    var mine = ++asked;
+    fetch(endpoint + "?" + new URLSearchParams({ q: q, limit: "8" }), {
+      headers: { Accept: "application/json" }
+    }).then(function (r) { return r.ok ? r.json() : { results: [] }; })
+      .then(function (data) { if (mine === asked) show(data.results || []); })
+      .catch(close);
+  }
+
+  function highlight(i) {
+    var items = list.querySelectorAll("li");
+    if (!items.length) return;
+    active = (i + items.length) % items.length;
+    items.forEach(function (li, j) { li.setAttribute("aria-selected", j === active ? "true" : "false"); });
+    input.setAttribute("aria-activedescendant", items[active].id);
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(ask, 120);
+  });
+  input.addEventListener("keydown", function (e) {
+    if (list.hidden) return;
+    if (e.key === "ArrowDown") { e.preventDefault(); highlight(active + 1); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); highlight(active - 1); }
+    else if (e.key === "Escape") { close(); }
+    else if (e.key === "Enter" && active >= 0) {
+      e.preventDefault();
+      window.location.href = list.querySelectorAll("li a")[active].href;
+    }
+  });
+  input.addEventListener("blur", function () { setTimeout(close, 200); });
+})();
