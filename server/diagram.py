@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from .entity_view import EntityView, Value
 
-WIDTH, HEIGHT = 720, 420
-RX, RY = 250, 150  # the ellipse the neighbours sit on
-LABEL_CHARS = 30
+WIDTH, HEIGHT = 860, 400
+RX, RY = 220, 140  # the ellipse the neighbours sit on
+LABEL_CHARS = 26
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,18 @@ bp = Blueprint("home", __name__)
 
 COUNTS = """
 PREFIX pk: <ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT
   (COUNT(DISTINCT ?release) AS ?releases) (COUNT(DISTINCT ?meeting) AS ?meetings)
-  (COUNT(DISTINCT ?statement) AS ?statements)
+  (COUNT(DISTINCT ?statement) AS ?statements) (COUNT(DISTINCT ?actor) AS ?actors)
+  (COUNT(DISTINCT ?initiative) AS ?initiatives) (COUNT(DISTINCT ?topic) AS ?topics)
 WHERE {
   { ?release a pk:Release } UNION { ?meeting a pk:Meeting } UNION { ?statement a pk:Statement }
+  UNION { ?actor a/rdfs:subClassOf* pk:Actor }
+  UNION { ?initiative a/rdfs:subClassOf* pk:Initiative } UNION { ?topic a pk:Topic }
 }
 """
+COUNTED = ("releases", "meetings", "statements", "actors", "initiatives", "topics")
 RELEASES = """
 PREFIX pk: <ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -37,7 +42,7 @@ def home() -> Response:
     if opened.base:
         for row in opened.store.query(COUNTS, base_iri=opened.base,
                                       use_default_graph_as_union=True):
-            counts = {name: row[name].value for name in ("releases", "meetings", "statements")}
+            counts = {name: row[name].value for name in COUNTED}
         releases = [{name: (row[name].value if row[name] is not None else None)
                      for name in ("title", "issued", "source", "publisher")}
                     for row in opened.store.query(RELEASES, base_iri=opened.base,

@@ -1,0 +1,388 @@
+"""Dereferencing and the linked-data pages, as clients meet them: HTTP against a running
+`policykg serve` (the session fixture `endpoint`), the RDF parsed with rdflib and checked
+against what the store holds."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+import pytest
+import rdflib
+import requests
+from pyoxigraph import Literal, NamedNode
+
+from graph.iris import OA, RDFS, SKOS
+from graph.store import open_store
+from tests.conftest import BASE
+
+RELEASE = "release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"
+MEETING = "meeting/japan-eu-ict-policy-dialogue-28"
+STATEMENT = "statement/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue-13"
+ENTITIES = ["actor/japan", "actor/nict", "initiative/notice", "initiative/nis2-directive",
+            "topic/cybersecurity", MEETING, RELEASE, STATEMENT, "place/brussels",
+            "series/japan-eu-ict-policy-dialogue"]
+FORMATS = {  # Accept → (extension, rdflib parser)
+    "text/turtle": ("ttl", "turtle"),
+    "application/n-triples": ("nt", "nt"),
+    "application/ld+json": ("jsonld", "json-ld"),
+    "application/rdf+xml": ("rdf", "xml"),
+}
+PK = BASE + "ontology#"
+
+
+@pytest.fixture(scope="module")
+def site(endpoint) -> str:
+    return endpoint.url.removesuffix("/sparql")
+
+
+@pytest.fixture(scope="module")
+def store(endpoint):
+    return open_store(endpoint.store)
+
+
+def get(site: str, path: str, accept: str | None = None, **kwargs) -> requests.Response:
+    headers = {"Accept": accept} if accept else {}
+    return requests.get(site + path, headers=headers, allow_redirects=False, timeout=30,
+                        **kwargs)
+
+
+def text_of(html: str) -> str:
+    """What a reader sees: the page's text without tags, scripts or styles."""
+    parts: list[str] = []
+
+    class Text(HTMLParser):
+        skip = 0
+
+        def handle_starttag(self, tag, attrs):
+            self.skip += tag in ("script", "style")
+
+        def handle_endtag(self, tag):
+            self.skip -= tag in ("script", "style")
+
+        def handle_data(self, data):
+            if not self.skip:
+                parts.append(data)
+
+    Text().feed(html)
+    return "".join(parts)
+
+
+# ------------------------------------------------------------------ dereferencing
+
+
+@pytest.mark.parametrize("entity", ENTITIES)
+@pytest.mark.parametrize("accept, target", [
+    ("text/html", "/page/{}"),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "/page/{}"),
+    ("*/*", "/page/{}"),
+    (None, "/page/{}"),
+    ("text/turtle", "/data/{}.ttl"),
+    ("application/n-triples", "/data/{}.nt"),
+    ("application/ld+json", "/data/{}.jsonld"),
+    ("application/rdf+xml", "/data/{}.rdf"),
+    ("text/turtle;q=0.5, application/ld+json;q=0.9, text/html;q=0.1", "/data/{}.jsonld"),
+    ("text/html;q=0.2, application/n-triples", "/data/{}.nt"),
+    ("application/rdf+xml;q=0.3, text/html;q=0.8", "/page/{}"),
+])
+def test_an_iri_answers_303_to_what_the_client_accepts(site, entity, accept, target):
+    response = get(site, f"/id/{entity}", accept)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(target.format(entity))
+    assert "Accept" in response.headers["Vary"]
+    link = response.headers["Link"]
+    for ext in ("ttl", "nt", "jsonld", "rdf"):
+        assert f"/data/{entity}.{ext}>" in link
+    assert f"/page/{entity}>" in link
+
+
+def test_an_iri_answers_406_when_nothing_offered_is_acceptable(site):
+    response = get(site, "/id/actor/japan", "image/png")
+    assert response.status_code == 406
+    assert "text/turtle" in response.text
+
+
+def test_following_the_redirect_gives_the_page_and_the_data(site):
+    page = requests.get(f"{site}/id/actor/japan", headers={"Accept": "text/html"}, timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    data = requests.get(f"{site}/id/actor/japan", headers={"Accept": "text/turtle"},
+                        timeout=30)
+    assert data.headers["Content-Type"].startswith("text/turtle")
+    assert rdflib.Graph().parse(data=data.text, format="turtle")
+
+
+def _store_triples(store, node: NamedNode, incoming: bool = True) -> set[tuple]:
+    """The entity's triples in the store (all graphs), as rdflib terms."""
+    found = set()
+    quads = list(store.quads_for_pattern(node, None, None))
+    if incoming:
+        quads += list(store.quads_for_pattern(None, None, node))
+    for q in quads:
+        found.add(tuple(_rdflib(t) for t in (q.subject, q.predicate, q.object)))
+    return found
+
+
+def _rdflib(term):
+    if isinstance(term, Literal):
+        return rdflib.Literal(term.value, lang=term.language,
+                              datatype=None if term.language else
+                              rdflib.URIRef(term.datatype.value))
+    return rdflib.URIRef(term.value)
+
+
+@pytest.mark.parametrize("entity", ENTITIES)
+@pytest.mark.parametrize("accept", list(FORMATS))
+def test_the_description_parses_and_holds_the_entity_s_triples(site, store, entity, accept):
+    extension, parser = FORMATS[accept]
+    response = get(site, f"/data/{entity}.{extension}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].split(";")[0] == accept
+    graph = rdflib.Graph().parse(data=response.content, format=parser)
+    node = NamedNode(BASE + "id/" + entity)
+    expected = _store_triples(store, node)
+    got = set(graph)
+    missing = {t for t in expected if t not in got}
+    # JSON-LD and RDF/XML carry the same literals; compare lexical forms if typed
+    # literals normalise differently in a parser
+    missing = {t for t in missing
+               if not any(str(g[2]) == str(t[2]) and g[:2] == t[:2] for g in got)}
+    assert not missing, f"{len(missing)} of the store's triples missing: {list(missing)[:3]}"
+
+
+def test_the_description_names_the_neighbours_and_quotes_the_evidence(site, store):
+    graph = rdflib.Graph().parse(data=get(site, "/data/actor/nict.ttl").text, format="turtle")
+    notice = rdflib.URIRef(BASE + "id/initiative/notice")
+    assert (notice, rdflib.URIRef(PK + "implementedBy"),
+            rdflib.URIRef(BASE + "id/actor/nict")) in graph
+    assert str(graph.value(notice, rdflib.RDFS.label)) == "NOTICE"
+    quotes = {str(o) for o in graph.objects(None, rdflib.URIRef(OA + "exact"))}
+    assert any("NOTICE project being implemented by NICT" in q for q in quotes)
+
+
+def test_unknown_iris_are_404_pages_with_suggestions(site):
+    response = get(site, "/id/actor/cybersecurity-agency-of-nowhere", "text/html")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert 'href="/page/topic/cybersecurity"' in response.text
+    for path in ("/page/initiative/no-such-thing", "/data/actor/nobody.ttl",
+                 "/page/nokind/", "/data/actor/japan.png"):
+        assert get(site, path).status_code == 404, path
+
+
+# ------------------------------------------------------------------ pages
+
+
+def test_an_entity_page_shows_labels_not_raw_iris(site):
+    html = get(site, "/page/initiative/notice").text
+    shown = text_of(html)
+    assert "NOTICE" in shown
+    assert "implemented by" in shown  # pk:implementedBy's label
+    assert "ontology#" not in shown and PK not in shown
+    assert 'href="/page/actor/nict"' in html  # values link to their pages
+    assert 'href="/ontology#implementedBy"' in html  # properties to their documentation
+
+
+def test_an_entity_page_quotes_its_evidence_with_speaker_topic_and_meeting(site):
+    html = get(site, "/page/actor/nict").text
+    shown = text_of(html)
+    assert "“Japan introduced the NOTICE project being implemented by NICT”" in shown
+    link = re.search(rf'href="(/page/{RELEASE}#t-(\d+)-(\d+))"', html)
+    assert link, "the quote links into the annotated release"
+    release = get(site, link.group(1).split("#")[0]).text
+    assert f'id="t-{link.group(2)}-{link.group(3)}"' in release
+    for target in ("/page/actor/japan", "/page/topic/cybersecurity", f"/page/{MEETING}"):
+        assert f'href="{target}"' in html
+
+
+def test_external_identifiers_are_links(site):
+    html = get(site, "/page/actor/japan").text
+    assert 'href="http://www.wikidata.org/entity/Q17"' in html
+    html = get(site, "/page/initiative/nis2-directive").text
+    assert 'href="http://data.europa.eu/eli/dir/2022/2555/oj"' in html
+
+
+def test_literals_show_language_and_datatype(site):
+    html = get(site, f"/page/{MEETING}").text
+    assert re.search(r"2023-02-24<span class=\"dt\"[^>]*>xsd:date</span>", html)
+    assert '@en</span>' in get(site, "/page/actor/nict").text
+
+
+def test_the_page_embeds_the_entity_s_json_ld(site):
+    html = get(site, "/page/initiative/notice").text
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    graph = rdflib.Graph().parse(data=block.group(1), format="json-ld")
+    notice = rdflib.URIRef(BASE + "id/initiative/notice")
+    assert (notice, rdflib.URIRef(PK + "implementedBy"),
+            rdflib.URIRef(BASE + "id/actor/nict")) in graph
+
+
+def test_the_page_links_its_alternates_and_the_workbench(site):
+    html = get(site, "/page/actor/japan").text
+    for ext in ("ttl", "nt", "jsonld", "rdf"):
+        assert f'href="/data/actor/japan.{ext}"' in html
+    assert 'href="/sparql?query=DESCRIBE+%3Chttps://kg.test/id/actor/japan%3E"' in html
+
+
+def test_the_neighbourhood_diagram_is_inline_svg_with_links(site):
+    html = get(site, "/page/initiative/notice").text
+    svg = re.search(r"<svg class=\"neighbourhood\".*?</svg>", html, re.S).group(0)
+    assert 'href="/page/actor/nict"' in svg and "implemented by" in svg
+
+
+def test_many_incoming_links_are_paged(site, store):
+    japan = NamedNode(BASE + "id/actor/japan")
+    stated = NamedNode(PK + "statedBy")
+    total = len({q.subject for q in store.quads_for_pattern(None, stated, japan)})
+    assert total > 12  # more than a page shows
+    html = get(site, "/page/actor/japan").text
+    more = re.search(r'href="(/page/actor/japan\?rel=[^"]+)">all (\d+)', html)
+    assert more and int(more.group(2)) == total
+    listing = get(site, more.group(1).replace("&amp;", "&")).text
+    assert len(re.findall(r'<li><a href="/page/statement/', listing)) == total
+
+
+def test_the_meeting_page_has_its_agenda_in_order_and_statements_per_topic(site, store):
+    html = get(site, f"/page/{MEETING}").text
+    agenda = re.search(r'<h2 id="agenda">.*?</ol>', html, re.S).group(0)
+    topics = re.findall(r'href="/page/topic/([^"]+)"', agenda)
+    assert topics == ["smart-cities", "5g-and-beyond-5g", "cybersecurity",
+                      "safe-and-fair-online-environment", "ai"][:len(topics)]
+    assert len(topics) == 5
+    shown = text_of(html)
+    assert "What was said, by agenda topic" in shown
+    assert "2023-02-24" in shown and "Brussels" in shown
+
+
+def test_the_release_view_is_the_text_with_statements_and_mentions(site, store):
+    html = get(site, f"/page/{RELEASE}").text
+    body = re.search(r'<div class="release-text">(.*?)</div>', html, re.S).group(1)
+    node = NamedNode(BASE + "id/" + RELEASE)
+    text = next(store.quads_for_pattern(node, NamedNode(PK + "text"), None)).object.value
+    without_numbers = re.sub(r"<sup>.*?</sup>", "", body)
+    assert text_of(without_numbers) == text  # the whole text, nothing added or lost
+    statements = {q.subject for q in store.quads_for_pattern(
+        None, NamedNode(BASE + "ontology#madeAt"), None)
+        if RELEASE.split("/")[1] in q.subject.value}
+    assert len(re.findall(r"<sup><a href=\"/page/statement/", body)) == len(statements)
+    assert '<a href="/page/initiative/notice"' in body
+    assert "<mark" in body
+
+
+@pytest.mark.parametrize("kind, member", [
+    ("actor", "actor/japan"), ("initiative", "initiative/notice"),
+    ("topic", "topic/cybersecurity"), ("meeting", MEETING), ("release", RELEASE)])
+def test_index_pages_list_every_thing_of_a_kind_with_counts(site, kind, member):
+    response = get(site, f"/page/{kind}/")
+    assert response.status_code == 200
+    assert f'href="/page/{member}"' in response.text
+    assert re.search(r'<h1>.*\((\d+)\)', response.text)
+    assert get(site, f"/id/{kind}/").headers["Location"].endswith(f"/page/{kind}/")
+
+
+def test_the_home_page_reaches_every_index(site):
+    html = get(site, "/").text
+    for kind in ("actor", "initiative", "topic", "meeting"):
+        assert f'href="/page/{kind}/"' in html
+
+
+# ------------------------------------------------------------------ search
+
+
+def test_search_ranks_exact_then_prefix_then_contains(site):
+    results = get(site, "/search.json", params={"q": "cybersecurity"}).json()["results"]
+    labels = [r["label"] for r in results]
+    assert labels[0] == "Cybersecurity"
+    prefix = labels.index("Cybersecurity human resource development initiatives")
+    contains = labels.index("ICT Cybersecurity Comprehensive Measures 2022")
+    assert 0 < prefix < contains
+    assert results[0]["href"] == "/page/topic/cybersecurity"
+    assert results[0]["iri"] == BASE + "id/topic/cybersecurity"
+
+
+def test_search_finds_things_by_alias(site):
+    results = get(site, "/search.json", params={"q": "NICT"}).json()["results"]
+    assert results[0]["label"] == "National Institute of Information and Communications " \
+                                  "Technology"
+    assert results[0]["matched"] == "NICT"
+
+
+def test_the_search_page_works_without_javascript(site):
+    html = get(site, "/search", params={"q": "directive"}).text
+    assert 'href="/page/initiative/nis2-directive"' in html
+    assert "Nothing is called" in get(site, "/search", params={"q": "zzzqqq"}).text
+
+
+def test_search_limits_are_bounded(site):
+    assert len(get(site, "/search.json", params={"q": "a", "limit": "1000"})
+               .json()["results"]) <= 50
+    assert get(site, "/search.json", params={"q": ""}).json()["results"] == []
+
+
+# ------------------------------------------------------------------ ontology
+
+
+def test_the_ontology_documents_every_term(site, store):
+    response = get(site, "/ontology", "text/html")
+    assert response.status_code == 200 and "Accept" in response.headers["Vary"]
+    html = response.text
+    graph = NamedNode(BASE + "graph/ontology")
+    ours = {q.subject.value for q in store.quads_for_pattern(None, None, None, graph)
+            if q.subject.value.startswith(PK)}
+    assert len(ours) > 40
+    for iri in ours:
+        assert f'id="{iri[len(PK):]}"' in html, iri
+    actor = re.search(r'<article class="term" id="Actor">.*?</article>', html, re.S).group(0)
+    assert "Agent" in actor  # its super-classes, by label
+    stated = re.search(r'<article class="term" id="statedBy">.*?</article>', html, re.S).group(0)
+    assert "domain" in stated and 'href="/ontology#Statement"' in stated
+
+
+def test_the_ontology_is_turtle_for_machines_and_terms_dereference(site, store):
+    response = get(site, "/ontology", "text/turtle")
+    assert response.headers["Content-Type"].startswith("text/turtle")
+    assert response.headers["Content-Location"].endswith("/ontology.ttl")
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    assert (rdflib.URIRef(PK + "Actor"), rdflib.RDFS.label, None) in graph
+    version = graph.value(rdflib.URIRef(BASE + "ontology"), rdflib.OWL.versionIRI)
+    assert get(site, "/" + str(version)[len(BASE):], "text/turtle").status_code == 200
+    for ext in ("ttl", "nt", "jsonld", "rdf", "html"):
+        assert get(site, f"/ontology.{ext}").status_code == 200
+
+
+# ------------------------------------------------------------------ every link resolves
+
+
+def test_every_link_from_the_home_page_two_clicks_deep_resolves(site):
+    """From the home page, the indexes, and from them every entity: no link of ours is
+    broken."""
+    seen: set[str] = set()
+    frontier = ["/"]
+    for _ in range(3):
+        following = []
+        for path in frontier:
+            response = get(site, path)
+            assert response.status_code == 200, path
+            if not response.headers["Content-Type"].startswith("text/html"):
+                continue
+            for href in re.findall(r'href="(/(?:page|ontology|search)[^"#]*)', response.text):
+                href = href.replace("&amp;", "&")
+                if href not in seen:
+                    seen.add(href)
+                    following.append(href)
+        frontier = following
+    assert len(seen) > 100
+
+
+def test_search_json_is_json_whatever_the_label(site):
+    response = get(site, "/search.json", params={"q": "<script>"})
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert json.loads(response.text)["results"] == []
+
+
+def test_statement_pages_link_back_to_the_sentence(site):
+    html = get(site, f"/page/{STATEMENT}").text
+    assert re.search(rf'href="/page/{RELEASE}#t-\d+-\d+"', html)
+    assert urljoin(site, f"/page/{RELEASE}")
+    assert f"{RDFS}label" not in text_of(html) and f"{SKOS}prefLabel" not in text_of(html)
