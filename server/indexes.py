@@ -12,15 +12,18 @@ from . import describe
 from .entity_view import Value, Viewer
 from .links import Links
 
-# Index pages: the kind in the IRI path → the ontology class of the things listed.
-KINDS = {"actor": "Actor", "initiative": "Initiative", "topic": "Topic", "meeting": "Meeting",
-         "series": "DialogueSeries", "place": "Place", "release": "Release",
-         "statement": "Statement"}
+# Index pages: the kind in the IRI path → the ontology class of the things listed, and the
+# page's title.
+KINDS = {"actor": ("Actor", "Actors"), "initiative": ("Initiative", "Initiatives"),
+         "topic": ("Topic", "Topics"), "meeting": ("Meeting", "Meetings"),
+         "series": ("DialogueSeries", "Dialogue series"), "place": ("Place", "Places"),
+         "release": ("Release", "Releases"), "statement": ("Statement", "Statements")}
 
 
 @dataclass
 class Listing:
-    title: Value  # the class listed
+    title: str
+    cls: Value  # the class listed
     breakdown: list[tuple[Value, int]]  # (sub-class, how many)
     total: int
     items: list[tuple[Value, Value, int]]  # (thing, its most specific kind, statements)
@@ -29,14 +32,14 @@ class Listing:
 def listing(store: Store, base: str, links: Links, kind: str, offset: int, limit: int
             ) -> Listing:
     viewer = Viewer(store, base, links)
-    cls = NamedNode(f"{base}ontology#{KINDS[kind]}")
+    cls = NamedNode(f"{base}ontology#{KINDS[kind][0]}")
     breakdown = [(viewer.value(row["k"]), int(row["n"].value))
                  for row in describe.select(store, base, "index-kinds", **{"class": cls})]
     total = max((n for value, n in breakdown if value.iri == cls.value), default=0)
     rows = describe.select(store, base, "index", **{"class": cls})
     items = [(viewer.value(row["x"]), viewer.value(row["kind"]), int(row["n"].value))
              for row in islice(rows, offset, offset + limit)]
-    return Listing(viewer.value(cls), [b for b in breakdown if b[0].iri != cls.value],
+    return Listing(KINDS[kind][1], viewer.value(cls), [b for b in breakdown if b[0].iri != cls.value],
                    total, items)
 
 

@@ -1,0 +1,102 @@
+"""Browsing the graph in a real browser (Debian's Chromium via Playwright, localhost only):
+home → index → entity → its evidence → the annotated release → back, and the search box's
+suggestions. No request may leave the server; screenshots go to tests/artifacts/."""
+
+from __future__ import annotations
+
+import re
+
+from tests.test_workbench_browser import (  # noqa: F401 (fixtures)
+    Watch,
+    _shot,
+    browser,
+    pytestmark,
+    served,
+)
+
+RELEASE = "/page/release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"
+
+
+def test_home_to_index_to_entity_to_evidence_to_release_and_back(browser, served):
+    watch = Watch(browser, served, viewport={"width": 1280, "height": 900})
+    page = watch.page()
+    page.goto(served.url + "/")
+    _shot(page, "pages-1-home.png")
+    page.get_by_role("navigation", name="Browse").get_by_role("link", name="Actors").click()
+    page.wait_for_url(re.compile(r"/page/actor/$"))
+    _shot(page, "pages-2-actors.png", full_page=True)
+    page.get_by_role("link", name="National Institute of Information and Communications "
+                                   "Technology").click()
+    page.wait_for_url(re.compile(r"/page/actor/nict$"))
+    assert page.get_by_role("heading", level=1).inner_text() == \
+        "National Institute of Information and Communications Technology"
+    quote = page.locator("blockquote.quote").first
+    assert "Japan introduced the NOTICE project being implemented by NICT" in quote.inner_text()
+    assert page.locator("svg.neighbourhood").is_visible()
+    _shot(page, "pages-3-entity.png", full_page=True)
+
+    quote.get_by_role("link", name=re.compile("in the release")).click()
+    page.wait_for_url(re.compile(re.escape(RELEASE) + r"#t-\d+-\d+$"))
+    anchor = page.url.split("#")[1]
+    target = page.locator(f"[id='{anchor}']")
+    assert target.count() == 1
+    box = target.bounding_box()
+    assert box is not None and 0 <= box["y"] < 900, "the release view scrolls to the span"
+    _shot(page, "pages-4-release.png")
+    assert page.locator(".release-text mark").count() > 10
+
+    page.go_back()
+    page.wait_for_url(re.compile(r"/page/actor/nict$"))
+    page.get_by_role("link", name="NOTICE").first.click()
+    page.wait_for_url(re.compile(r"/page/initiative/notice$"))
+    assert "implemented by" in page.locator("main").inner_text()
+    watch.check()
+
+
+def test_the_search_box_suggests_as_you_type(browser, served):
+    watch = Watch(browser, served, viewport={"width": 1280, "height": 900})
+    page = watch.page()
+    page.goto(served.url + "/page/topic/")
+    box = page.get_by_role("combobox", name="Search by name")
+    box.press_sequentially("cyber", delay=30)
+    options = page.locator("#site-search-list [role=option]")
+    options.first.wait_for()
+    assert box.get_attribute("aria-expanded") == "true"
+    assert options.first.inner_text().startswith("Cybersecurity")
+    _shot(page, "pages-5-suggest.png")
+    box.press("ArrowDown")
+    assert options.first.get_attribute("aria-selected") == "true"
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/page/topic/cybersecurity$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Cybersecurity"
+    watch.check()
+
+
+def test_search_and_pages_without_javascript(browser, served):
+    watch = Watch(browser, served, java_script_enabled=False,
+                  viewport={"width": 1280, "height": 900})
+    page = watch.page()
+    page.goto(served.url + "/")
+    page.fill("#site-search", "NICT")
+    page.press("#site-search", "Enter")
+    page.wait_for_url(re.compile(r"/search\?q=NICT"))
+    page.get_by_role("link", name="National Institute of Information and Communications "
+                                   "Technology").click()
+    page.wait_for_url(re.compile(r"/page/actor/nict$"))
+    watch.check()
+
+
+def test_pages_read_on_a_phone(browser, served):
+    watch = Watch(browser, served, viewport={"width": 390, "height": 844},
+                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = watch.page()
+    for path, name in (("/page/meeting/japan-eu-ict-policy-dialogue-28", "pages-6-phone-meeting"),
+                       ("/page/initiative/nis2-directive", "pages-7-phone-initiative"),
+                       (RELEASE, "pages-8-phone-release")):
+        page.goto(served.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways ({width}px)"
+        _shot(page, name + ".png")
+    page.goto(served.url + "/ontology")
+    _shot(page, "pages-9-ontology.png")
+    watch.check()
