@@ -17,6 +17,7 @@ from . import config as config_module
 from .dataset import Dataset
 from .deadline import Deadline
 from .dumps import bp as dumps_bp
+from .graphs import bp as graphs_bp
 from .home import bp as home_bp
 from .ontology_docs import bp as ontology_bp
 from .pages import bp as pages_bp
@@ -47,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(ontology_bp)
+    app.register_blueprint(graphs_bp)
 
     @app.after_request
     def _common_headers(response: Response) -> Response:

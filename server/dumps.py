@@ -12,33 +12,25 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
-from pyoxigraph import serialize
+from flask import Blueprint, Response, abort, send_file
 
 from graph.dumps import DUMPS_DIR, LICENSE, read_manifest
 from graph.iris import DCAT, DCTERMS, PROV, RDF, RDFS, VOID, XSD
 from graph.void import FOAF, SPDX
 
-from .negotiate import DESCRIPTIONS, HTML, Format, choose
+from .negotiate import DESCRIPTIONS, HTML, Format
+from .respond import html, pick, rdf
+from .respond import opened as current_store
 
 bp = Blueprint("dumps", __name__)
 PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "prov": PROV, "rdf": RDF,
             "rdfs": RDFS, "xsd": XSD, "foaf": FOAF, "spdx": SPDX}
 
 
-def _opened():
-    return current_app.extensions["policykg"].dataset.current()
-
-
 def _describe(opened, sparql: str, fmt: Format) -> Response:
     if not opened.base:
         abort(404, "this store has no dataset description (not built by policykg)")
-    triples = list(opened.store.query(sparql))  # the metadata graph: small
-    body = serialize(triples, format=fmt.writer, prefixes=PREFIXES)
-    return Response(body, headers={
-        "Content-Type": fmt.media_type + ("; charset=utf-8" if fmt.name != "rdfxml" else ""),
-        "Vary": "Accept", "ETag": f'"{opened.version}"', "Last-Modified": opened.last_modified,
-        "Cache-Control": "no-cache"})
+    return rdf(list(opened.store.query(sparql)), fmt, opened, PREFIXES)  # small: metadata
 
 
 def _metadata_graph(opened) -> str:
@@ -59,12 +51,6 @@ def _dcat_query(opened) -> str:
       FILTER(?p NOT IN (<{VOID}classPartition>, <{VOID}propertyPartition>)) }} }}"""
 
 
-def _pick(offered: tuple[Format, ...]) -> Format:
-    fmt = choose(offered, request.headers.get("Accept"), request.args.get("format"))
-    if fmt is None:
-        abort(406, "offered: " + ", ".join(f.media_type for f in offered))
-    return fmt
-
 
 def attribution(opened) -> tuple[str | None, list[str]]:
     """The dataset's rights statement and its sources, from the metadata graph."""
@@ -83,16 +69,14 @@ def attribution(opened) -> tuple[str | None, list[str]]:
 
 @bp.route("/dumps/")
 def listing() -> Response:
-    opened = _opened()
-    fmt = _pick((HTML, *DESCRIPTIONS))
+    opened = current_store()
+    fmt = pick((HTML, *DESCRIPTIONS))
     if fmt is not HTML:
         return _describe(opened, _dcat_query(opened), fmt)
     files = read_manifest(Path(opened.target) / DUMPS_DIR)
     rights, sources = attribution(opened)
-    body = render_template("dumps.html", files=files, version=opened.version, rights=rights,
-                           sources=sources or [], license=LICENSE, base=opened.base)
-    return Response(body, headers={"Content-Type": "text/html; charset=utf-8",
-                                   "Vary": "Accept", "Cache-Control": "no-cache"})
+    return html("dumps.html", opened, files=files, rights=rights, sources=sources or [],
+                license=LICENSE, base=opened.base)
 
 
 @bp.route("/dumps")
@@ -102,7 +86,7 @@ def listing_slash() -> Response:
 
 @bp.route("/dumps/<name>")
 def download(name: str) -> Response:
-    opened = _opened()
+    opened = current_store()
     directory = Path(opened.target) / DUMPS_DIR
     listed = {f.file: f for f in read_manifest(directory)}
     if name not in listed:  # only the files the manifest lists: no path from the request
@@ -124,6 +108,6 @@ def _b64(hex_digest: str) -> str:
 
 @bp.route("/.well-known/void")
 def void() -> Response:
-    opened = _opened()
-    return _describe(opened, _void_query(opened), _pick(DESCRIPTIONS))
+    opened = current_store()
+    return _describe(opened, _void_query(opened), pick(DESCRIPTIONS))
 

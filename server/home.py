@@ -3,9 +3,11 @@ it. Everything on it is read from the store (counts, version, sources), never ty
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, request
 
 from .dumps import attribution
+from .respond import html
+from .respond import opened as current_store
 
 bp = Blueprint("home", __name__)
 
@@ -37,7 +39,7 @@ SELECT DISTINCT ?title ?issued ?source ?publisher WHERE {
 
 @bp.route("/")
 def home() -> Response:
-    opened = current_app.extensions["policykg"].dataset.current()
+    opened = current_store()
     counts, releases = {}, []
     if opened.base:
         for row in opened.store.query(COUNTS, base_iri=opened.base,
@@ -48,9 +50,6 @@ def home() -> Response:
                     for row in opened.store.query(RELEASES, base_iri=opened.base,
                                                   use_default_graph_as_union=True)]
     rights, _ = attribution(opened)
-    body = render_template("home.html", counts=counts, releases=releases, rights=rights,
-                           version=opened.version, year=opened.modified.year,
-                           modified=opened.modified.date().isoformat(),
-                           site=request.url_root)
-    return Response(body, headers={"Content-Type": "text/html; charset=utf-8",
-                                   "Cache-Control": "no-cache"})
+    return html("home.html", opened, counts=counts, releases=releases, rights=rights,
+                year=opened.modified.year, modified=opened.modified.date().isoformat(),
+                site=request.url_root)

@@ -39,8 +39,8 @@ def listing(store: Store, base: str, links: Links, kind: str, offset: int, limit
     rows = describe.select(store, base, "index", **{"class": cls})
     items = [(viewer.value(row["x"]), viewer.value(row["kind"]), int(row["n"].value))
              for row in islice(rows, offset, offset + limit)]
-    return Listing(KINDS[kind][1], viewer.value(cls), [b for b in breakdown if b[0].iri != cls.value],
-                   total, items)
+    others = [b for b in breakdown if b[0].iri != cls.value]
+    return Listing(KINDS[kind][1], viewer.value(cls), others, total, items)
 
 
 @dataclass

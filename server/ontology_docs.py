@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
-from pyoxigraph import BlankNode, NamedNode, Triple, serialize
+from flask import Blueprint, Response, abort, request
+from pyoxigraph import BlankNode, NamedNode, Triple
 
 from graph.iris import OWL, RDF, RDFS, SKOS
-from graph.query import prefixes
 
 from . import describe
 from .entity_view import Value, Viewer
 from .links import Links
-from .negotiate import DESCRIPTIONS, HTML, choose
+from .negotiate import DESCRIPTIONS, HTML
+from .respond import html, opened, pick, rdf
 
 bp = Blueprint("ontology", __name__)
 
@@ -53,10 +53,6 @@ class Docs:
     iri: str
     sections: list[tuple[str, list[TermDoc]]]
     reused: list[tuple[Value, str | None]]  # other vocabularies' terms, with the kind
-
-
-def _opened():
-    return current_app.extensions["policykg"].dataset.current()
 
 
 def ontology_triples(current) -> list[Triple]:
@@ -128,7 +124,7 @@ def _value(term) -> str | None:
 
 
 def _answer(fmt) -> Response:
-    current = _opened()
+    current = opened()
     if not current.base:
         abort(404, "this store was not built by policykg: it has no ontology")
     links = Links(current.base, request.script_root)
@@ -136,27 +132,17 @@ def _answer(fmt) -> Response:
         [f'<{request.script_root}/ontology.html>; rel="alternate"; type="text/html"'] +
         [f'<{request.script_root}/ontology.{ext}>; rel="alternate"; type="{f.media_type}"'
          for ext, f in zip(("ttl", "nt", "jsonld", "rdf"), DESCRIPTIONS, strict=True)])
-    headers = {"Vary": "Accept", "Link": alternates, "Cache-Control": "no-cache",
-               "ETag": f'"{current.version}-{fmt.name}"', "Last-Modified": current.last_modified}
     if fmt is HTML:
-        body = render_template("ontology.html", version=current.version,
-                               docs=documentation(current, links))
-        headers["Content-Type"] = "text/html; charset=utf-8"
-    else:
-        body = serialize(ontology_triples(current), format=fmt.writer,
-                         prefixes=prefixes(current.base))
-        headers["Content-Type"] = fmt.media_type + (
-            "" if fmt.name == "rdfxml" else "; charset=utf-8")
-    return Response(body, headers=headers)
+        return html("ontology.html", current, docs=documentation(current, links),
+                    headers={"Link": alternates})
+    return rdf(ontology_triples(current), fmt, current, headers={"Link": alternates})
 
 
 @bp.route("/ontology")
 def ontology() -> Response:
     """The ontology's IRI: documentation or RDF, by Accept (hash IRIs: a client asking for
     `{base}ontology#Actor` asks for this)."""
-    fmt = choose((HTML, *DESCRIPTIONS), request.headers.get("Accept"))
-    if fmt is None:
-        abort(406, "offered: " + ", ".join(f.media_type for f in (HTML, *DESCRIPTIONS)))
+    fmt = pick((HTML, *DESCRIPTIONS))
     response = _answer(fmt)
     extension = "html" if fmt is HTML else next(
         e for e, name in EXTENSIONS.items() if name == fmt.name)
@@ -170,15 +156,3 @@ def ontology_as(extension: str) -> Response:
         abort(404, "the ontology is at /ontology.{html,ttl,nt,jsonld,rdf}")
     name = EXTENSIONS[extension]
     return _answer(HTML if name == "html" else next(f for f in DESCRIPTIONS if f.name == name))
-
-
-@bp.route("/ontology/<path:rest>")
-def version(rest: str) -> Response:
-    """The version IRI (`{base}ontology/0.1.0`) answers with the ontology if it is the
-    version this graph was built with."""
-    current = _opened()
-    docs_version = next((t.object.value for t in ontology_triples(current)
-                         if t.predicate.value == OWL + "versionIRI"), None)
-    if docs_version != f"{current.base}ontology/{rest}":
-        abort(404, f"this graph uses ontology version {docs_version}")
-    return ontology()

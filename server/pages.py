@@ -5,16 +5,15 @@ the page for people, `/data/….{ttl,nt,jsonld,rdf}` the description for machine
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
-from pyoxigraph import NamedNode, serialize
-
-from graph.query import prefixes
+from flask import Blueprint, Response, abort, redirect, request
+from pyoxigraph import NamedNode
 
 from . import describe, diagram, indexes, release_view
 from .dataset import Opened
 from .entity_view import SAID_PAGE, Viewer, entity_view
 from .links import Links
-from .negotiate import DESCRIPTIONS, HTML, choose
+from .negotiate import DESCRIPTIONS, HTML
+from .respond import html, opened, pick, rdf
 from .search import suggestions
 
 bp = Blueprint("pages", __name__)
@@ -23,10 +22,6 @@ EXTENSIONS = {"ttl": "ttl", "nt": "nt", "jsonld": "jsonld", "rdf": "rdfxml"}
 BY_NAME = {f.name: f for f in DESCRIPTIONS}
 LIST_PAGE = 100
 MEETING_STATEMENTS = 1000  # resources per page on a property's list and on an index
-
-
-def opened() -> Opened:
-    return current_app.extensions["policykg"].dataset.current()
 
 
 def links_for(current: Opened) -> Links:
@@ -68,12 +63,6 @@ def _not_found(exc: NotFound) -> Response:
                 suggestions=found)
 
 
-def html(template: str, current: Opened, status: int = 200, **context) -> Response:
-    body = render_template(template, version=current.version, **context)
-    return Response(body, status, {"Content-Type": "text/html; charset=utf-8",
-                                   "Cache-Control": "no-cache", "Vary": "Accept"})
-
-
 @bp.route("/id/<path:rest>")
 def dereference(rest: str) -> Response:
     current = opened()
@@ -81,9 +70,7 @@ def dereference(rest: str) -> Response:
         return redirect(f"{request.script_root}/page/{rest}", 303)
     node = _thing(current, rest)
     links = links_for(current)
-    fmt = choose((HTML, *DESCRIPTIONS), request.headers.get("Accept"))
-    if fmt is None:
-        abort(406, "offered: " + ", ".join(f.media_type for f in (HTML, *DESCRIPTIONS)))
+    fmt = pick((HTML, *DESCRIPTIONS))
     if fmt is HTML:
         target = links.href(node.value)
     else:
@@ -102,14 +89,9 @@ def data(rest: str) -> Response:
     if extension not in EXTENSIONS or not stem:
         abort(404, "a description is at /data/{kind}/{name}.{ttl,nt,jsonld,rdf}")
     node = _thing(current, stem)
-    fmt = BY_NAME[EXTENSIONS[extension]]
-    body = serialize(describe.description(current.store, current.base, node),
-                     format=fmt.writer, prefixes=prefixes(current.base))
-    charset = "" if fmt.name == "rdfxml" else "; charset=utf-8"
-    return Response(body, headers={
-        "Content-Type": fmt.media_type + charset, "Cache-Control": "no-cache",
-        "ETag": f'"{current.version}"', "Last-Modified": current.last_modified,
-        "Link": _alternates(links_for(current), node.value)})
+    return rdf(describe.description(current.store, current.base, node),
+               BY_NAME[EXTENSIONS[extension]], current,
+               headers={"Link": _alternates(links_for(current), node.value)})
 
 
 @bp.route("/page/<kind>/")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, request
 from pyoxigraph import NamedNode
 
 from . import describe
 from .dataset import Opened
 from .entity_view import Value, Viewer
 from .links import Links
+from .respond import html, opened
 
 bp = Blueprint("search", __name__)
 
@@ -122,25 +123,19 @@ def _query() -> tuple[str, int]:
     return text, limit
 
 
-def _opened() -> Opened:
-    return current_app.extensions["policykg"].dataset.current()
-
-
 @bp.route("/search")
 def search_page() -> Response:
-    current = _opened()
+    current = opened()
     text, limit = _query()
     hits = suggestions(current, text, Links(current.base, request.script_root),
                        max(limit, 25)) if text.strip() else []
-    body = render_template("search.html", version=current.version, q=text, hits=hits)
-    return Response(body, headers={"Content-Type": "text/html; charset=utf-8",
-                                   "Cache-Control": "no-cache"})
+    return html("search.html", current, q=text, hits=hits)
 
 
 @bp.route("/search.json")
 def search_json() -> Response:
     """The autocomplete API: {query, results: [{iri, label, matched, kind, href}]}."""
-    current = _opened()
+    current = opened()
     text, limit = _query()
     hits = suggestions(current, text, Links(current.base, request.script_root), limit) \
         if text.strip() else []

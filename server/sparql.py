@@ -21,6 +21,7 @@ from pyoxigraph import NamedNode
 from .dataset import Opened
 from .description import service_description
 from .negotiate import GRAPHS, SOLUTIONS, Format, choose
+from .respond import content_type
 from .sparql_text import capped, shape, words
 from .workbench import page as workbench_page
 from .workbench import prefers_html
@@ -124,18 +125,12 @@ def _no_query(opened: Opened) -> Response:
     if fmt is None:
         raise _not_acceptable(GRAPHS[:4])
     body = service_description(request.url_root + "sparql", opened, current_app, fmt)
-    return Response(body, headers={"Content-Type": _content_type(fmt), "Vary": "Accept"})
+    return Response(body, headers={"Content-Type": content_type(fmt), "Vary": "Accept"})
 
 
 def _not_acceptable(offered: tuple[Format, ...]) -> Refused:
     names = ", ".join(f.media_type for f in offered)
     return Refused(406, f"none of the requested media types can be produced; offered: {names}")
-
-
-def _content_type(fmt: Format) -> str:
-    textual = fmt.media_type.startswith(("text/", "application/sparql-results+",
-                                         "application/n-"))
-    return f"{fmt.media_type}; charset=utf-8" if textual else fmt.media_type
 
 
 def _answer(parsed: Request, opened: Opened) -> Response:
@@ -151,7 +146,7 @@ def _answer(parsed: Request, opened: Opened) -> Response:
     key = hashlib.sha256("\x00".join((parsed.query, *parsed.default_graphs, "\x01",
                                       *parsed.named_graphs, fmt.name)).encode()).hexdigest()
     etag = f'"{opened.version}-{key[:20]}"'
-    headers = {"Content-Type": _content_type(fmt), "Vary": "Accept", "ETag": etag,
+    headers = {"Content-Type": content_type(fmt), "Vary": "Accept", "ETag": etag,
                "Last-Modified": opened.last_modified,
                "Cache-Control": "public, max-age=0, must-revalidate"}
     if _param("download"):

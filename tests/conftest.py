@@ -176,3 +176,24 @@ def _stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def served(endpoint):
+    """The session's `policykg serve` (tests/conftest.py), its graph's base IRI."""
+    from tests.browser import Served
+
+    return Served(endpoint.url.removesuffix("/sparql"), BASE)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import ARGS, CHROMIUM
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
+                                              headless=True)
+        yield chromium
+        chromium.close()

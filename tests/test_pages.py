@@ -386,3 +386,47 @@ def test_statement_pages_link_back_to_the_sentence(site):
     assert re.search(rf'href="/page/{RELEASE}#t-\d+-\d+"', html)
     assert urljoin(site, f"/page/{RELEASE}")
     assert f"{RDFS}label" not in text_of(html) and f"{SKOS}prefLabel" not in text_of(html)
+
+
+def _our_iris(store) -> set[str]:
+    """Every IRI under the base the store uses (subjects, objects, graph names),
+    without fragments: what a client would ask the server for."""
+    found = set()
+    for quad in store.quads_for_pattern(None, None, None):
+        for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+            value = getattr(term, "value", "")
+            if isinstance(term, NamedNode) and value.startswith(BASE):
+                found.add(value.split("#")[0])
+    return found
+
+
+def test_every_iri_of_ours_resolves_for_people_and_machines(site, store):
+    iris = _our_iris(store)
+    kinds = {iri[len(BASE):].split("/")[0] for iri in iris}
+    assert {"id", "ontology", "graph", "dataset"} <= kinds
+    session = requests.Session()
+    for iri in sorted(iris):
+        path = "/" + iri[len(BASE):]
+        page = session.get(site + path, headers={"Accept": "text/html"}, timeout=30)
+        assert page.status_code == 200, path
+        if not path.startswith("/dumps/"):  # dump files are downloads, in their own type
+            assert page.headers["Content-Type"].startswith("text/html"), path
+    for iri in sorted(i for i in iris if not i.startswith((BASE + "id/", BASE + "dumps/"))
+                      or i.endswith("japan")):
+        path = "/" + iri[len(BASE):]
+        data = session.get(site + path, headers={"Accept": "text/turtle"}, timeout=30)
+        assert data.status_code == 200, path
+        assert data.headers["Content-Type"].startswith("text/turtle"), path
+        rdflib.Graph().parse(data=data.text, format="turtle")
+
+
+def test_a_named_graph_gives_its_triples(site, store):
+    graph = NamedNode(BASE + "graph/release/2023-02-28-results-of-28th-japan-eu-ict-policy-"
+                             "dialogue")
+    expected = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+    response = get(site, "/graph/" + graph.value[len(BASE) + len("graph/"):],
+                   "application/n-triples")
+    assert len(rdflib.Graph().parse(data=response.text, format="nt")) == expected
+    lexicon = NamedNode(BASE + "graph/lexicon")
+    count = sum(1 for _ in store.quads_for_pattern(None, None, None, lexicon))
+    assert f"holding {count} triples" in get(site, "/graph/lexicon", "text/html").text

@@ -6,13 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.test_workbench_browser import (  # noqa: F401 (fixtures)
-    Watch,
-    _shot,
-    browser,
-    pytestmark,
-    served,
-)
+from tests.browser import Watch, pytestmark, shot  # noqa: F401 (pytestmark applies here)
 
 RELEASE = "/page/release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"
 
@@ -21,10 +15,10 @@ def test_home_to_index_to_entity_to_evidence_to_release_and_back(browser, served
     watch = Watch(browser, served, viewport={"width": 1280, "height": 900})
     page = watch.page()
     page.goto(served.url + "/")
-    _shot(page, "pages-1-home.png")
+    shot(page, "pages-1-home.png")
     page.get_by_role("navigation", name="Browse").get_by_role("link", name="Actors").click()
     page.wait_for_url(re.compile(r"/page/actor/$"))
-    _shot(page, "pages-2-actors.png", full_page=True)
+    shot(page, "pages-2-actors.png", full_page=True)
     page.get_by_role("link", name="National Institute of Information and Communications "
                                    "Technology").click()
     page.wait_for_url(re.compile(r"/page/actor/nict$"))
@@ -33,7 +27,7 @@ def test_home_to_index_to_entity_to_evidence_to_release_and_back(browser, served
     quote = page.locator("blockquote.quote").first
     assert "Japan introduced the NOTICE project being implemented by NICT" in quote.inner_text()
     assert page.locator("svg.neighbourhood").is_visible()
-    _shot(page, "pages-3-entity.png", full_page=True)
+    shot(page, "pages-3-entity.png", full_page=True)
 
     quote.get_by_role("link", name=re.compile("in the release")).click()
     page.wait_for_url(re.compile(re.escape(RELEASE) + r"#t-\d+-\d+$"))
@@ -42,7 +36,7 @@ def test_home_to_index_to_entity_to_evidence_to_release_and_back(browser, served
     assert target.count() == 1
     box = target.bounding_box()
     assert box is not None and 0 <= box["y"] < 900, "the release view scrolls to the span"
-    _shot(page, "pages-4-release.png")
+    shot(page, "pages-4-release.png")
     assert page.locator(".release-text mark").count() > 10
 
     page.go_back()
@@ -63,7 +57,7 @@ def test_the_search_box_suggests_as_you_type(browser, served):
     options.first.wait_for()
     assert box.get_attribute("aria-expanded") == "true"
     assert options.first.inner_text().startswith("Cybersecurity")
-    _shot(page, "pages-5-suggest.png")
+    shot(page, "pages-5-suggest.png")
     box.press("ArrowDown")
     assert options.first.get_attribute("aria-selected") == "true"
     box.press("Enter")
@@ -96,7 +90,7 @@ def test_pages_read_on_a_phone(browser, served):
         page.goto(served.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} scrolls sideways ({width}px)"
-        _shot(page, name + ".png")
+        shot(page, name + ".png")
     page.goto(served.url + "/ontology")
-    _shot(page, "pages-9-ontology.png")
+    shot(page, "pages-9-ontology.png")
     watch.check()

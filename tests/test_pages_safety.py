@@ -15,8 +15,8 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 from graph import pipeline
 from graph.iris import RDFS, SKOS
 from graph.source import bundled_releases
+from tests.browser import CHROMIUM
 from tests.conftest import BASE, serving
-from tests.test_workbench_browser import ARGS, CHROMIUM
 
 EVIL = """<script>alert("pwned")</script> "NICT's" & <b>bold</b>"""
 NICT = NamedNode(BASE + "id/actor/nict")
@@ -74,20 +74,17 @@ def test_the_autocomplete_api_returns_the_label_as_data(evil_site):
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
-def test_no_script_runs_in_a_browser(evil_site):
-    from playwright.sync_api import sync_playwright
-
+def test_no_script_runs_in_a_browser(evil_site, browser):
     dialogs: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page()
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        for path in ("/page/actor/nict", "/page/initiative/notice", "/search?q=pwned"):
-            page.goto(evil_site + path)
-            assert EVIL.split(" ")[0] in page.inner_text("main")
-        page.goto(evil_site + "/")
-        page.fill("#site-search", "pwned")
-        page.wait_for_selector("#site-search-list li")
-        assert EVIL in page.inner_text("#site-search-list")
-        browser.close()
+    context = browser.new_context()
+    page = context.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for path in ("/page/actor/nict", "/page/initiative/notice", "/search?q=pwned"):
+        page.goto(evil_site + path)
+        assert EVIL.split(" ")[0] in page.inner_text("main")
+    page.goto(evil_site + "/")
+    page.fill("#site-search", "pwned")
+    page.wait_for_selector("#site-search-list li")
+    assert EVIL in page.inner_text("#site-search-list")
+    context.close()
     assert dialogs == []

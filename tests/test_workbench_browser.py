@@ -6,102 +6,15 @@ prefix.cc, no LOV). Screenshots go to tests/artifacts/ for a person to look at."
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-import pytest
 import requests
 
 from queries import examples
-from tests.conftest import BASE, ROOT
+from tests.browser import ARTIFACTS, TIMEOUT_MS, Served, Watch, pytestmark, shot  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 AGENDA = next(e for e in examples() if e.name == "03-agenda")
-TIMEOUT_MS = 30_000
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's Chromium is not at /usr/bin/chromium (apt-get install chromium; "
-           ".ci/run installs it)")
-
-
-@dataclass(frozen=True)
-class Served:
-    url: str  # http://127.0.0.1:PORT
-    base: str  # the graph's base IRI
-
-    @property
-    def endpoint(self) -> str:
-        return self.url + "/sparql"
-
-
-@pytest.fixture(scope="module")
-def served(endpoint):
-    """The session's `policykg serve` (tests/conftest.py), its graph's base IRI."""
-    return Served(endpoint.url.removesuffix("/sparql"), BASE)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
-                                              headless=True)
-        yield chromium
-        chromium.close()
-
-
-class Watch:
-    """A browser context whose requests may go to our server only; what else was tried,
-    what the page logged as an error and its uncaught exceptions are kept. The graph's
-    IRIs (under its base, https://kg.test/ here) are answered by our server, as a deployment
-    maps its base to it: following an IRI in the results reaches our page for it."""
-
-    def __init__(self, browser, served: Served, **options) -> None:
-        self.served = served
-        self.blocked: list[str] = []
-        self.errors: list[str] = []
-        self.port = urlsplit(served.url).port
-        self.context = browser.new_context(**options)
-        self.context.set_default_timeout(TIMEOUT_MS)
-        self.context.route("**/*", self._route)
-        self.context.on("page", self._watch_page)
-
-    def _route(self, route) -> None:
-        url = route.request.url
-        parts = urlsplit(url)
-        if parts.hostname == "127.0.0.1" and parts.port == self.port:
-            route.continue_()
-        elif url.startswith(self.served.base):
-            local = self.served.url + "/" + url.removeprefix(self.served.base)
-            route.fulfill(response=route.fetch(url=local))
-        else:
-            self.blocked.append(url)
-            route.abort()
-
-    def _watch_page(self, page) -> None:
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
-
-    def page(self):
-        return self.context.new_page()
-
-    def check(self, allow_errors: str | None = None) -> None:
-        assert self.blocked == [], f"requests to other hosts were attempted: {self.blocked}"
-        errors = [e for e in self.errors
-                  if not (allow_errors and re.search(allow_errors, e))]
-        assert not any("Content Security Policy" in e for e in errors), errors
-        assert not any(e.startswith("uncaught") for e in errors), errors
-
-
-def _shot(page, name: str, full_page: bool = False) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
 
 
 def _active(page, selector: str):
@@ -164,8 +77,8 @@ def test_workbench_runs_an_example_and_links_results(browser, served):
     assert int(chip.split()[0]) >= count  # "N results in S seconds" (one page shown)
     headers = _active(page, ".yasr table.dataTable thead th").all_inner_texts()
     assert {"meeting", "position", "topic", "concept"} <= set(headers)
-    _shot(page, "workbench-desktop.png")
-    _shot(page, "workbench-desktop-full.png", full_page=True)
+    shot(page, "workbench-desktop.png")
+    shot(page, "workbench-desktop-full.png", full_page=True)
 
     # an IRI of the graph links to itself: this server's page for it
     link = _active(page, f".yasr table.dataTable a.iri[href^='{served.base}id/']").first
@@ -182,7 +95,7 @@ def test_workbench_runs_an_example_and_links_results(browser, served):
     _active(page, ".yasqe_share").click()
     shared = page.locator(".yasqe_sharePopup input").input_value()
     assert shared == served.endpoint + "?query=" + quote(AGENDA.text, safe="-_.!~*'()")
-    _shot(page, "workbench-share.png")
+    shot(page, "workbench-share.png")
     watch.check()
     watch.context.close()
 
@@ -210,7 +123,7 @@ def test_permalink_opens_the_query_in_a_tab(browser, served):
     page.reload()
     page.get_by_role("tab").first.wait_for()
     assert page.get_by_role("tab").count() == before
-    _shot(page, "workbench-permalink.png")
+    shot(page, "workbench-permalink.png")
 
     # a query too long for a request line is shared after "#", which opens it all the same
     long = "# " + "a long comment " * 300 + "\n" + query
@@ -234,8 +147,8 @@ def test_workbench_on_a_phone(browser, served):
     page.get_by_role("tab", name=AGENDA.title, exact=True).click()
     _run_active(page)
     assert _active(page, ".yasr table.dataTable tbody tr").count() > 0
-    _shot(page, "workbench-phone.png")
-    _shot(page, "workbench-phone-full.png", full_page=True)
+    shot(page, "workbench-phone.png")
+    shot(page, "workbench-phone-full.png", full_page=True)
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390 + 1, f"the page is {width} px wide on a 390 px screen"
     watch.check()
@@ -252,7 +165,7 @@ def test_without_javascript_the_plain_form_works(browser, served):
     assert page.locator("#yasgui").inner_html() == ""
     textarea = form.locator("textarea[name=query]")
     assert textarea.input_value() == AGENDA.text  # the permalink fills the form
-    _shot(page, "workbench-nojs.png", full_page=True)
+    shot(page, "workbench-nojs.png", full_page=True)
     form.locator("select[name=format]").select_option("csv")
     with page.expect_response(_posted(served)) as answered, \
             page.expect_download() as downloaded:

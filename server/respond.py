@@ -1,0 +1,51 @@
+"""How every blueprint answers: the store of this request, an HTML page, an RDF graph in
+the negotiated format, the format itself (406 when nothing offered is acceptable)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import Response, abort, current_app, render_template, request
+from pyoxigraph import Triple, serialize
+
+from graph.query import prefixes
+
+from .dataset import Opened
+from .negotiate import Format, choose
+
+
+def opened() -> Opened:
+    return current_app.extensions["policykg"].dataset.current()
+
+
+def pick(offered: tuple[Format, ...]) -> Format:
+    """The format the request asks for (Accept, or a `format=` override), or 406."""
+    fmt = choose(offered, request.headers.get("Accept"), request.args.get("format"))
+    if fmt is None:
+        abort(406, "offered: " + ", ".join(f.media_type for f in offered))
+    return fmt
+
+
+def content_type(fmt: Format) -> str:
+    textual = fmt.media_type.startswith(("text/", "application/sparql-results+",
+                                         "application/n-"))
+    return f"{fmt.media_type}; charset=utf-8" if textual else fmt.media_type
+
+
+def html(template: str, current: Opened, status: int = 200, headers: dict | None = None,
+         **context) -> Response:
+    body = render_template(template, version=current.version, **context)
+    return Response(body, status, {"Content-Type": "text/html; charset=utf-8",
+                                   "Cache-Control": "no-cache", "Vary": "Accept",
+                                   **(headers or {})})
+
+
+def rdf(triples: Iterable[Triple], fmt: Format, current: Opened,
+        namespaces: dict[str, str] | None = None, headers: dict | None = None) -> Response:
+    """A graph, with validators from the store's version (it changes only on a rebuild)."""
+    body = serialize(triples, format=fmt.writer,
+                     prefixes=namespaces or (prefixes(current.base) if current.base else {}))
+    return Response(body, headers={
+        "Content-Type": content_type(fmt), "Vary": "Accept", "Cache-Control": "no-cache",
+        "ETag": f'"{current.version}-{fmt.name}"', "Last-Modified": current.last_modified,
+        **(headers or {})})
