@@ -2,8 +2,11 @@
 triples, the links into it, the labels of its neighbours, and the text spans of the
 releases that say it.
 
-Reads use pyoxigraph's pattern lookups and the queries in server/queries, with the resource
-given as a substitution, so no request text ever becomes query text.
+Reads walk the store with pyoxigraph's pattern lookups (each an index range scan), so no
+request text ever becomes query text. The few SPARQL queries (server/queries) get the
+resource as a substitution, and only where Oxigraph applies it inside the pattern: it
+joins substitutions after evaluating UNIONs and OPTIONALs, which makes a lookup that
+walks the whole graph (seconds on a million triples).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ DEFINITIONS = (NamedNode(SKOS + "definition"), NamedNode(RDFS + "comment"))
 EXTERNAL = (NamedNode(OWL + "sameAs"), NamedNode(SKOS + "exactMatch"),
             NamedNode(SKOS + "closeMatch"), NamedNode(SKOS + "broadMatch"))
 INCOMING_CAP = 1000  # links into one resource given in its RDF description
+EVIDENCE_CAP = 100  # stated relations whose evidence (spans, quotes) the description adds
 
 
 @cache
@@ -62,11 +66,28 @@ def incoming_counts(store: Store, base: str, node: NamedNode) -> list[tuple[Name
             for row in select(store, base, "incoming-counts", o=node)]
 
 
-def incoming(store: Store, base: str, node: NamedNode, predicate: NamedNode, offset: int,
-             limit: int) -> list:
+def subjects(store: Store, predicate: NamedNode, node) -> Iterator:
+    """The distinct subjects of (?, predicate, node), lazily (several graphs may hold the
+    same triple)."""
+    seen = set()
+    for quad in store.quads_for_pattern(None, predicate, node):
+        if quad.subject not in seen:
+            seen.add(quad.subject)
+            yield quad.subject
+
+
+def objects(store: Store, node, predicate: NamedNode) -> list:
+    return list(dict.fromkeys(q.object for q in store.quads_for_pattern(node, predicate, None)))
+
+
+def one(store: Store, node, predicate: NamedNode):
+    return next((q.object for q in store.quads_for_pattern(node, predicate, None)), None)
+
+
+def incoming(store: Store, node: NamedNode, predicate: NamedNode, offset: int, limit: int
+             ) -> list:
     """One page of the subjects linking to the resource by one predicate."""
-    rows = select(store, base, "incoming", o=node, p=predicate)
-    return [row["s"] for row in islice(rows, offset, offset + limit)]
+    return list(islice(subjects(store, predicate, node), offset, offset + limit))
 
 
 def label(store: Store, node, language: str = "en") -> str | None:
@@ -128,13 +149,29 @@ class Span:
     quote: str
 
 
+EVIDENCE_LINKS = ("ontology#evidence", OA + "hasTarget")  # statement/fact, mention → span
+SOURCE, SELECTOR = NamedNode(OA + "hasSource"), NamedNode(OA + "hasSelector")
+START, END, EXACT = NamedNode(OA + "start"), NamedNode(OA + "end"), NamedNode(OA + "exact")
+
+
 def spans(store: Store, base: str, node: NamedNode) -> list[Span]:
     """The evidence of a statement, a stated relation or a mention, in text order."""
     found = []
-    for row in select(store, base, "evidence", x=node):
-        found.append(Span(row["ev"], row["release"], _int(row["start"]), _int(row["end"]),
-                          row["quote"].value if row["quote"] is not None else ""))
-    return found
+    for link in EVIDENCE_LINKS:
+        predicate = NamedNode(link if link.startswith("http") else base + link)
+        for evidence in objects(store, node, predicate):
+            found.append(span(store, evidence))
+    return sorted(found, key=lambda s: (s.release.value if s.release else "", s.start or 0))
+
+
+def span(store: Store, evidence: NamedNode) -> Span:
+    start = end = None
+    quote = ""
+    for selector in objects(store, evidence, SELECTOR):
+        start = _int(one(store, selector, START)) if start is None else start
+        end = _int(one(store, selector, END)) if end is None else end
+        quote = quote or getattr(one(store, selector, EXACT), "value", "")
+    return Span(evidence, one(store, evidence, SOURCE), start, end, quote)
 
 
 def _int(term) -> int | None:
@@ -155,15 +192,28 @@ class Said:
     spans: list[Span] = field(default_factory=list)
 
 
+def statement_predicates(store: Store, base: str) -> list[NamedNode]:
+    """The properties whose subjects are statements (rdfs:domain pk:Statement in the
+    ontology): the links from a statement to what it is by, at, on or about."""
+    return sorted(subjects(store, NamedNode(RDFS + "domain"),
+                           NamedNode(f"{base}ontology#Statement")), key=lambda n: n.value)
+
+
 def statements_about(store: Store, base: str, node: NamedNode, offset: int, limit: int
                      ) -> tuple[int, list[Said]]:
-    """(how many, one page of) the statements linked to the resource either way (or the
-    resource itself, for a statement), in release and text order."""
-    total = next((int(row["n"].value)
-                  for row in select(store, base, "statements-about-count", e=node)), 0)
-    rows = select(store, base, "statements-about", e=node)
-    return total, [said(store, base, row["st"])
-                              for row in islice(rows, offset, offset + limit)]
+    """(how many, one page of) the statements linked to the resource, in release and text
+    order (a statement's IRI is its release's, which starts with the date, and its number
+    in the text)."""
+    found: set = set()
+    for predicate in statement_predicates(store, base):
+        found.update(subjects(store, predicate, node))
+    ordered = sorted(found, key=_text_order)
+    return len(ordered), [said(store, base, s) for s in ordered[offset:offset + limit]]
+
+
+def _text_order(node: NamedNode) -> tuple[str, int, str]:
+    stem, _, number = node.value.rpartition("-")
+    return (stem, int(number), "") if number.isdigit() else (node.value, 0, node.value)
 
 
 PK_LOCALS = ("statedBy", "attributionText", "speechAct", "onTopic", "madeAt")
@@ -198,10 +248,14 @@ class StatedRelation:
     spans: list[Span]
 
 
-def stated_relations(store: Store, base: str, node: NamedNode) -> list[StatedRelation]:
-    return [StatedRelation(row["fact"], row["s"], row["p"], row["o"],
-                           spans(store, base, row["fact"]))
-            for row in select(store, base, "stated-relations", e=node)]
+def stated_relations(store: Store, base: str, node: NamedNode, limit: int
+                     ) -> tuple[int, list[StatedRelation]]:
+    """(how many, the first of) the relations the releases state with the resource as
+    subject or object, in release and text order."""
+    facts = sorted(dict.fromkeys(f for p in REIFIED[::2] for f in subjects(store, p, node)),
+                   key=_text_order)
+    return len(facts), [StatedRelation(fact, s, p, o, spans(store, base, fact))
+                        for fact in facts[:limit] for s, p, o in reified(store, fact)]
 
 
 def description(store: Store, base: str, node: NamedNode) -> list[Triple]:
@@ -218,11 +272,11 @@ def description(store: Store, base: str, node: NamedNode) -> list[Triple]:
         neighbours.update((predicate, value))
     seen = 0
     for predicate, _ in incoming_counts(store, base, node):
-        for subject in incoming(store, base, node, predicate, 0, INCOMING_CAP - seen):
+        for subject in incoming(store, node, predicate, 0, INCOMING_CAP - seen):
             add(subject, predicate, node)
             neighbours.update((subject, predicate))
             seen += 1
-    for relation in stated_relations(store, base, node):
+    for relation in stated_relations(store, base, node, EVIDENCE_CAP)[1]:
         _evidence_triples(store, base, relation.fact, add)
     _evidence_triples(store, base, node, add)
     for neighbour in neighbours:

@@ -19,6 +19,7 @@ SHOWN_APART = {RDF + "type", RDFS + "label", SKOS + "prefLabel"}  # the page's t
 PLUMBING = {OA + "hasBody", OA + "hasTarget", RDF + "subject", RDF + "object"}
 VALUES_SHOWN = 12  # per incoming property; the rest on the property's own list
 SAID_PAGE = 20
+RELATIONS_SHOWN = 20  # stated relations on a page; all are in its RDF and the endpoint
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class EntityView:
     said_total: int
     said_offset: int
     relations: list[RelationView]
+    relations_total: int
     neighbours: list[tuple[Value, Value, bool]] = field(default_factory=list)  # (node, via, out)
     jsonld: str = ""
 
@@ -126,7 +128,7 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
 
     incoming = []
     for predicate, count in describe.incoming_counts(store, base, node):
-        subjects = describe.incoming(store, base, node, predicate, 0, VALUES_SHOWN)
+        subjects = describe.incoming(store, node, predicate, 0, VALUES_SHOWN)
         more = links.incoming(node.value, predicate.value) if count > len(subjects) else None
         incoming.append(Group(viewer.value(predicate), [viewer.value(s) for s in subjects],
                               count, more))
@@ -137,12 +139,13 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
     else:
         said_total, said = describe.statements_about(store, base, node, said_offset,
                                                      said_limit)
+    relations_total, stated = describe.stated_relations(store, base, node, RELATIONS_SHOWN)
     relations = [RelationView(viewer.value(r.subject), viewer.value(r.predicate),
-                              viewer.value(r.object), viewer.quotes(r.spans))
-                 for r in describe.stated_relations(store, base, node)]
+                              viewer.value(r.object), viewer.quotes(r.spans)) for r in stated]
     if describe.is_a(store, node, RDF + "Statement"):
         relations = [RelationView(*(viewer.value(t) for t in triple), viewer.quotes(
             describe.spans(store, base, node))) for triple in describe.reified(store, node)]
+        relations_total = len(relations)
 
     view = EntityView(
         iri=node.value,
@@ -152,7 +155,7 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
         aliases=describe.aliases(store, node),
         groups=outgoing, incoming=incoming, external=sorted(external, key=_order),
         said=[_said_view(viewer, s) for s in said], said_total=said_total,
-        said_offset=said_offset, relations=relations)
+        said_offset=said_offset, relations=relations, relations_total=relations_total)
     view.neighbours = _neighbours(outgoing, incoming)
     view.jsonld = embeddable_jsonld(
         [Triple(node, p, o) for p, o in pairs] +

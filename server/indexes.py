@@ -4,14 +4,16 @@ and a meeting's agenda."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import islice
 
 from pyoxigraph import NamedNode, Store
+
+from graph.iris import RDFS
 
 from . import describe
 from .entity_view import Value, Viewer
 from .links import Links
 
+SUB_CLASS_OF = NamedNode(RDFS + "subClassOf")
 # Index pages: the kind in the IRI path → the ontology class of the things listed, and the
 # page's title.
 KINDS = {"actor": ("Actor", "Actors"), "initiative": ("Initiative", "Initiatives"),
@@ -26,21 +28,64 @@ class Listing:
     cls: Value  # the class listed
     breakdown: list[tuple[Value, int]]  # (sub-class, how many)
     total: int
-    items: list[tuple[Value, Value, int]]  # (thing, its most specific kind, statements)
+    items: list[tuple[Value, Value, int]]  # (thing, its kind, statements)
 
 
-def listing(store: Store, base: str, links: Links, kind: str, offset: int, limit: int
-            ) -> Listing:
+@dataclass(frozen=True)
+class Counted:
+    """A kind's things, most discussed first: computed once per store version and process
+    (it walks every thing of the kind), then paged."""
+
+    breakdown: list[tuple[NamedNode, int]]
+    items: list[tuple[NamedNode, NamedNode, int]]
+
+
+_COUNTED: dict[tuple[str, str], Counted] = {}
+
+
+def counted(store: Store, base: str, target: str, kind: str) -> Counted:
+    key = (target, kind)
+    if key not in _COUNTED:
+        if any(k[0] != target for k in _COUNTED):
+            _COUNTED.clear()  # a rebuild: the old version's lists go
+        _COUNTED[key] = _count(store, base, NamedNode(f"{base}ontology#{KINDS[kind][0]}"))
+    return _COUNTED[key]
+
+
+def _count(store: Store, base: str, cls: NamedNode) -> Counted:
+    classes, frontier = [cls], [cls]
+    while frontier:  # the class and its sub-classes, from the ontology
+        frontier = [s for c in frontier for s in describe.subjects(store, SUB_CLASS_OF, c)
+                    if s not in classes]
+        classes += frontier
+    links = describe.statement_predicates(store, base)
+    kinds: dict[NamedNode, NamedNode] = {}
+    breakdown = []
+    for k in reversed(classes):  # the most specific kind first
+        members = list(describe.subjects(store, describe.TYPE, k))
+        if members:
+            breakdown.append((k, len(members)))
+        for member in members:
+            kinds.setdefault(member, k)
+    scored = []
+    for thing, k in kinds.items():
+        said = {s for predicate in links for s in describe.subjects(store, predicate, thing)}
+        scored.append((-len(said), (describe.label(store, thing) or thing.value).casefold(),
+                       thing, k))
+    scored.sort(key=lambda s: (s[0], s[1], s[2].value))
+    return Counted(sorted(breakdown, key=lambda b: (-b[1], b[0].value)),
+                   [(thing, k, -n) for n, _, thing, k in scored])
+
+
+def listing(store: Store, base: str, target: str, links: Links, kind: str, offset: int,
+            limit: int) -> Listing:
     viewer = Viewer(store, base, links)
     cls = NamedNode(f"{base}ontology#{KINDS[kind][0]}")
-    breakdown = [(viewer.value(row["k"]), int(row["n"].value))
-                 for row in describe.select(store, base, "index-kinds", **{"class": cls})]
-    total = max((n for value, n in breakdown if value.iri == cls.value), default=0)
-    rows = describe.select(store, base, "index", **{"class": cls})
-    items = [(viewer.value(row["x"]), viewer.value(row["kind"]), int(row["n"].value))
-             for row in islice(rows, offset, offset + limit)]
-    others = [b for b in breakdown if b[0].iri != cls.value]
-    return Listing(KINDS[kind][1], viewer.value(cls), others, total, items)
+    found = counted(store, base, target, kind)
+    items = [(viewer.value(thing), viewer.value(k), n)
+             for thing, k, n in found.items[offset:offset + limit]]
+    breakdown = [(viewer.value(k), n) for k, n in found.breakdown]
+    return Listing(KINDS[kind][1], viewer.value(cls), breakdown, len(found.items), items)
 
 
 @dataclass

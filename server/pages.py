@@ -21,7 +21,18 @@ bp = Blueprint("pages", __name__)
 EXTENSIONS = {"ttl": "ttl", "nt": "nt", "jsonld": "jsonld", "rdf": "rdfxml"}
 BY_NAME = {f.name: f for f in DESCRIPTIONS}
 LIST_PAGE = 100
-MEETING_STATEMENTS = 1000  # resources per page on a property's list and on an index
+MEETING_STATEMENTS = 1000
+# The workbench query a page links to for all the relations stated about its thing (the
+# thing's IRI, one the store holds, goes in; nothing from the request does).
+RELATIONS_QUERY = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX pk: <ontology#>
+SELECT ?subject ?predicate ?object ?quote WHERE {
+  VALUES ?thing { <$THING> }
+  { ?fact rdf:subject ?thing } UNION { ?fact rdf:object ?thing }
+  ?fact rdf:subject ?subject ; rdf:predicate ?predicate ; rdf:object ?object ;
+        pk:evidence/oa:hasSelector/oa:exact ?quote .
+}"""  # resources per page on a property's list and on an index
 
 
 def links_for(current: Opened) -> Links:
@@ -100,8 +111,8 @@ def index(kind: str) -> Response:
     if kind not in indexes.KINDS or not current.base:
         raise NotFound(kind)
     page = _page_number()
-    listing = indexes.listing(current.store, current.base, links_for(current), kind,
-                              (page - 1) * LIST_PAGE, LIST_PAGE)
+    listing = indexes.listing(current.store, current.base, current.target,
+                              links_for(current), kind, (page - 1) * LIST_PAGE, LIST_PAGE)
     return html("index.html", current, kind=kind, listing=listing, page=page,
                 per_page=LIST_PAGE)
 
@@ -128,7 +139,8 @@ def page(rest: str) -> Response:
     return html("entity.html", current, view=view, said_page=said_page,
                 said_per_page=SAID_PAGE, picture=diagram.layout(view),
                 data_links={ext: links.data(node.value, ext) for ext in EXTENSIONS},
-                describe_query=f"DESCRIBE <{node.value}>", **extra)
+                describe_query=f"DESCRIBE <{node.value}>",
+                relations_query=RELATIONS_QUERY.replace("$THING", node.value), **extra)
 
 
 def _by_topic(agenda: list[indexes.AgendaItem], said: list) -> list[tuple]:
@@ -153,8 +165,8 @@ def _linked_from(current: Opened, links: Links, node: NamedNode, predicate: str
     if prop is None:
         abort(400, "rel= must be the IRI of a property")
     total = dict(describe.incoming_counts(current.store, current.base, node)).get(prop, 0)
-    subjects = describe.incoming(current.store, current.base, node, prop,
-                                 (number - 1) * LIST_PAGE, LIST_PAGE)
+    subjects = describe.incoming(current.store, node, prop, (number - 1) * LIST_PAGE,
+                                 LIST_PAGE)
     return html("linked.html", current, thing=viewer.value(node), predicate=viewer.value(prop),
                 values=[viewer.value(s) for s in subjects], total=total, page=number,
                 per_page=LIST_PAGE, rel=predicate)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode, Store
 
+from graph.iris import OA
+
 from . import describe
 from .entity_view import Viewer
 from .links import Links
@@ -36,10 +38,21 @@ def annotated(store: Store, base: str, links: Links, release: NamedNode) -> Anno
     viewer = Viewer(store, base, links)
     text = next((q.object.value for q in store.quads_for_pattern(
         release, NamedNode(base + TEXT), None)), "")
-    statements = [(int(r["start"].value), int(r["end"].value), r["st"])
-                  for r in describe.select(store, base, "release-statements", r=release)]
-    mentions = [(int(r["start"].value), int(r["end"].value), r["entity"])
-                for r in describe.select(store, base, "release-mentions", r=release)]
+    statements, mentions = [], []
+    statement_class = NamedNode(base + "ontology#Statement")
+    for evidence in describe.subjects(store, describe.SOURCE, release):
+        where = describe.span(store, evidence)
+        if where.start is None or where.end is None:
+            continue
+        for said in describe.subjects(store, NamedNode(base + "ontology#evidence"), evidence):
+            if describe.is_a(store, said, statement_class.value):
+                statements.append((where.start, where.end, said))
+        for mention in describe.subjects(store, NamedNode(OA + "hasTarget"), evidence):
+            entity = describe.one(store, mention, NamedNode(OA + "hasBody"))
+            if entity is not None:
+                mentions.append((where.start, where.end, entity))
+    statements.sort(key=lambda s: (s[0], s[1]))
+    mentions.sort(key=lambda m: (m[0], m[1]))
     numbers = {st.value: n for n, (_, _, st) in enumerate(statements, 1)}
     cuts = sorted({0, len(text)} | {i for s, e, _ in statements + mentions for i in (s, e)
                                    if 0 <= i <= len(text)})
