@@ -287,14 +287,21 @@ def description(store: Store, base: str, node: NamedNode) -> list[Triple]:
     return list(triples)
 
 
+def own_spans(store: Store, base: str, node: NamedNode) -> list[Span]:
+    """The text a resource rests on: its evidence's spans, or its own if it is a span."""
+    if one(store, node, SELECTOR) is not None:
+        return [span(store, node)]
+    return spans(store, base, node)
+
+
 def _evidence_triples(store: Store, base: str, node: NamedNode, add) -> None:
     """The resource's evidence spans and their selectors, as triples."""
     for quad in store.quads_for_pattern(node, None, None):
         add(quad.subject, quad.predicate, quad.object)
-    for span in spans(store, base, node):
-        for quad in store.quads_for_pattern(span.evidence, None, None):
+    for found in own_spans(store, base, node):
+        for quad in store.quads_for_pattern(found.evidence, None, None):
             add(quad.subject, quad.predicate, quad.object)
-            if quad.predicate == NamedNode(OA + "hasSelector"):
+            if quad.predicate == SELECTOR:
                 for selector in store.quads_for_pattern(quad.object, None, None):
                     add(selector.subject, selector.predicate, selector.object)
 

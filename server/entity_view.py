@@ -76,6 +76,7 @@ class EntityView:
     said_offset: int
     relations: list[RelationView]
     relations_total: int
+    text: list[tuple[str, str | None]]  # the spans it rests on (evidence, mentions, facts)
     neighbours: list[tuple[Value, Value, bool]] = field(default_factory=list)  # (node, via, out)
     jsonld: str = ""
 
@@ -134,6 +135,7 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
                               count, more))
     incoming.sort(key=lambda g: (g.predicate.iri in PLUMBING, -g.total, g.predicate.text))
 
+    rests_on = []
     if describe.is_a(store, node, f"{base}ontology#Statement"):
         said_total, said = 1, [describe.said(store, base, node)]
     else:
@@ -146,6 +148,10 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
         relations = [RelationView(*(viewer.value(t) for t in triple), viewer.quotes(
             describe.spans(store, base, node))) for triple in describe.reified(store, node)]
         relations_total = len(relations)
+    elif not describe.is_a(store, node, f"{base}ontology#Statement"):
+        # statements and stated relations show their text with them; a span or a mention
+        # shows it on its own
+        rests_on = viewer.quotes(describe.own_spans(store, base, node))
 
     view = EntityView(
         iri=node.value,
@@ -155,7 +161,8 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
         aliases=describe.aliases(store, node),
         groups=outgoing, incoming=incoming, external=sorted(external, key=_order),
         said=[_said_view(viewer, s) for s in said], said_total=said_total,
-        said_offset=said_offset, relations=relations, relations_total=relations_total)
+        said_offset=said_offset, relations=relations, relations_total=relations_total,
+        text=rests_on)
     view.neighbours = _neighbours(outgoing, incoming)
     view.jsonld = embeddable_jsonld(
         [Triple(node, p, o) for p, o in pairs] +

@@ -430,3 +430,17 @@ def test_a_named_graph_gives_its_triples(site, store):
     lexicon = NamedNode(BASE + "graph/lexicon")
     count = sum(1 for _ in store.quads_for_pattern(None, None, None, lexicon))
     assert f"holding {count} triples" in get(site, "/graph/lexicon", "text/html").text
+
+
+@pytest.mark.parametrize("path", [
+    "/page/evidence/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue-771-864",
+    "/page/mention/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue-021"])
+def test_spans_and_mentions_show_the_text_they_rest_on(site, store, path):
+    html = get(site, path).text
+    section = re.search(r'<h2 id="rests-on">.*?</section>', html, re.S).group(0)
+    node = NamedNode(BASE + "id/" + path.removeprefix("/page/"))
+    evidence = node if "/evidence/" in path else next(
+        store.quads_for_pattern(node, NamedNode(OA + "hasTarget"), None)).object
+    exact = next(q.object.value for q in store.quads_for_pattern(
+        NamedNode(evidence.value + "#quote"), NamedNode(OA + "exact"), None))
+    assert f"“{exact}”" in text_of(section)
