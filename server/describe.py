@@ -154,13 +154,14 @@ SOURCE, SELECTOR = NamedNode(OA + "hasSource"), NamedNode(OA + "hasSelector")
 START, END, EXACT = NamedNode(OA + "start"), NamedNode(OA + "end"), NamedNode(OA + "exact")
 
 
-def spans(store: Store, base: str, node: NamedNode) -> list[Span]:
-    """The evidence of a statement, a stated relation or a mention, in text order."""
-    found = []
-    for link in EVIDENCE_LINKS:
-        predicate = NamedNode(link if link.startswith("http") else base + link)
-        for evidence in objects(store, node, predicate):
-            found.append(span(store, evidence))
+def spans(store: Store, base: str, node: NamedNode, limit: int | None = None) -> list[Span]:
+    """The evidence of a statement, a stated relation or a mention, in text order (the
+    first `limit` of them by IRI, which starts with the release's date, when limited)."""
+    evidence = [e for link in EVIDENCE_LINKS for e in objects(
+        store, node, NamedNode(link if link.startswith("http") else base + link))]
+    if limit is not None:
+        evidence = sorted(evidence, key=lambda e: e.value)[:limit]
+    found = [span(store, e) for e in evidence]
     return sorted(found, key=lambda s: (s.release.value if s.release else "", s.start or 0))
 
 
@@ -287,18 +288,19 @@ def description(store: Store, base: str, node: NamedNode) -> list[Triple]:
     return list(triples)
 
 
-def own_spans(store: Store, base: str, node: NamedNode) -> list[Span]:
+def own_spans(store: Store, base: str, node: NamedNode, limit: int | None = None
+              ) -> list[Span]:
     """The text a resource rests on: its evidence's spans, or its own if it is a span."""
     if one(store, node, SELECTOR) is not None:
         return [span(store, node)]
-    return spans(store, base, node)
+    return spans(store, base, node, limit)
 
 
 def _evidence_triples(store: Store, base: str, node: NamedNode, add) -> None:
     """The resource's evidence spans and their selectors, as triples."""
     for quad in store.quads_for_pattern(node, None, None):
         add(quad.subject, quad.predicate, quad.object)
-    for found in own_spans(store, base, node):
+    for found in own_spans(store, base, node, EVIDENCE_CAP):
         for quad in store.quads_for_pattern(found.evidence, None, None):
             add(quad.subject, quad.predicate, quad.object)
             if quad.predicate == SELECTOR:

@@ -4,7 +4,6 @@ relations that evidence them. Nothing here knows HTML; the templates do."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, serialize
@@ -17,7 +16,7 @@ from .links import Links
 SHOWN_APART = {RDF + "type", RDFS + "label", SKOS + "prefLabel"}  # the page's title and kinds
 # Links that only carry the evidence model (annotations, reification): listed last.
 PLUMBING = {OA + "hasBody", OA + "hasTarget", RDF + "subject", RDF + "object"}
-VALUES_SHOWN = 12  # per incoming property; the rest on the property's own list
+VALUES_SHOWN = 12  # per property; the rest on a list of their own or in the description
 SAID_PAGE = 20
 RELATIONS_SHOWN = 20  # stated relations on a page; all are in its RDF and the endpoint
 
@@ -122,8 +121,7 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
                 and not links.ours(value.value):
             external.append(viewer.value(value))
         groups.setdefault(predicate.value, []).append(value)
-    outgoing = [Group(viewer.value(NamedNode(p)), sorted(map(viewer.value, values),
-                                                         key=_order), len(values))
+    outgoing = [_group(viewer, links, node, NamedNode(p), values)
                 for p, values in groups.items() if p not in SHOWN_APART]
     outgoing.sort(key=lambda g: (g.predicate.iri in PLUMBING, g.predicate.text.casefold()))
 
@@ -151,7 +149,7 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
     elif not describe.is_a(store, node, f"{base}ontology#Statement"):
         # statements and stated relations show their text with them; a span or a mention
         # shows it on its own
-        rests_on = viewer.quotes(describe.own_spans(store, base, node))
+        rests_on = viewer.quotes(describe.own_spans(store, base, node, VALUES_SHOWN))
 
     view = EntityView(
         iri=node.value,
@@ -169,6 +167,18 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
         [Triple(NamedNode(v.iri), NamedNode(RDFS + "label"), Literal(v.text))
          for g in outgoing for v in g.values if v.iri and viewer.labels.get(v.iri)])
     return view
+
+
+def _group(viewer: Viewer, links: Links, node: NamedNode, predicate: NamedNode,
+           values: list) -> Group:
+    """A property's values, by label; when there are many (a topic's evidence in every
+    release), the first few by IRI, and a link to the description that has them all."""
+    if len(values) <= VALUES_SHOWN:
+        return Group(viewer.value(predicate), sorted(map(viewer.value, values), key=_order),
+                     len(values))
+    first = sorted(values, key=lambda v: (not isinstance(v, NamedNode), v.value))
+    return Group(viewer.value(predicate), [viewer.value(v) for v in first[:VALUES_SHOWN]],
+                 len(values), links.data(node.value, "ttl"))
 
 
 def _order(value: Value) -> tuple:
@@ -210,6 +220,6 @@ def _neighbours(outgoing: list[Group], incoming: list[Group]
 def embeddable_jsonld(triples: list[Triple]) -> str:
     """JSON-LD safe to put inside a <script> element: "<", ">" and "&" are escaped so no
     label can close the element or open another."""
-    data = json.loads(serialize(triples, format=RdfFormat.JSON_LD))
-    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = serialize(triples, format=RdfFormat.JSON_LD).decode("utf-8")
+    # outside strings JSON has none of the three, so escaping them everywhere is safe
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

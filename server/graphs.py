@@ -9,12 +9,13 @@ from pyoxigraph import NamedNode, Triple
 
 from .negotiate import DESCRIPTIONS, HTML
 from .ontology_docs import ontology, ontology_triples
-from .respond import html, opened, pick, rdf
+from .respond import cached, html, opened, pick, rdf
 
 bp = Blueprint("graphs", __name__)
 
 
 @bp.route("/graph/<path:rest>")
+@cached
 def named_graph(rest: str) -> Response:
     """A named graph: its triples for machines, a short page for people."""
     current = opened()

@@ -16,7 +16,7 @@ from . import describe
 from .entity_view import Value, Viewer
 from .links import Links
 from .negotiate import DESCRIPTIONS, HTML
-from .respond import html, opened, pick, rdf
+from .respond import cached, html, opened, pick, rdf
 
 bp = Blueprint("ontology", __name__)
 
@@ -139,6 +139,7 @@ def _answer(fmt) -> Response:
 
 
 @bp.route("/ontology")
+@cached
 def ontology() -> Response:
     """The ontology's IRI: documentation or RDF, by Accept (hash IRIs: a client asking for
     `{base}ontology#Actor` asks for this)."""
@@ -151,6 +152,7 @@ def ontology() -> Response:
 
 
 @bp.route("/ontology.<extension>")
+@cached
 def ontology_as(extension: str) -> Response:
     if extension not in EXTENSIONS:
         abort(404, "the ontology is at /ontology.{html,ttl,nt,jsonld,rdf}")

@@ -13,7 +13,7 @@ from .dataset import Opened
 from .entity_view import SAID_PAGE, Viewer, entity_view
 from .links import Links
 from .negotiate import DESCRIPTIONS, HTML
-from .respond import html, opened, pick, rdf
+from .respond import cached, html, opened, pick, rdf
 from .search import suggestions
 
 bp = Blueprint("pages", __name__)
@@ -94,6 +94,7 @@ def dereference(rest: str) -> Response:
 
 
 @bp.route("/data/<path:rest>")
+@cached
 def data(rest: str) -> Response:
     current = opened()
     stem, _, extension = rest.rpartition(".")
@@ -106,6 +107,7 @@ def data(rest: str) -> Response:
 
 
 @bp.route("/page/<kind>/")
+@cached
 def index(kind: str) -> Response:
     current = opened()
     if kind not in indexes.KINDS or not current.base:
@@ -118,6 +120,7 @@ def index(kind: str) -> Response:
 
 
 @bp.route("/page/<path:rest>")
+@cached
 def page(rest: str) -> Response:
     current = opened()
     node = _thing(current, rest)

@@ -13,7 +13,7 @@ from . import describe
 from .dataset import Opened
 from .entity_view import Value, Viewer
 from .links import Links
-from .respond import html, opened
+from .respond import cached, html, opened
 
 bp = Blueprint("search", __name__)
 
@@ -124,6 +124,7 @@ def _query() -> tuple[str, int]:
 
 
 @bp.route("/search")
+@cached
 def search_page() -> Response:
     current = opened()
     text, limit = _query()
@@ -133,6 +134,7 @@ def search_page() -> Response:
 
 
 @bp.route("/search.json")
+@cached
 def search_json() -> Response:
     """The autocomplete API: {query, results: [{iri, label, matched, kind, href}]}."""
     current = opened()

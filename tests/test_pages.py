@@ -43,9 +43,10 @@ def store(endpoint):
     return open_store(endpoint.store)
 
 
-def get(site: str, path: str, accept: str | None = None, **kwargs) -> requests.Response:
-    headers = {"Accept": accept} if accept else {}
-    return requests.get(site + path, headers=headers, allow_redirects=False, timeout=30,
+def get(site: str, path: str, accept: str | None = None, headers: dict | None = None,
+        **kwargs) -> requests.Response:
+    sent = {**({"Accept": accept} if accept else {}), **(headers or {})}
+    return requests.get(site + path, headers=sent, allow_redirects=False, timeout=30,
                         **kwargs)
 
 
@@ -444,3 +445,17 @@ def test_spans_and_mentions_show_the_text_they_rest_on(site, store, path):
     exact = next(q.object.value for q in store.quads_for_pattern(
         NamedNode(evidence.value + "#quote"), NamedNode(OA + "exact"), None))
     assert f"“{exact}”" in text_of(section)
+
+
+def test_pages_revalidate_with_etags(site):
+    first = get(site, "/page/actor/japan")
+    etag = first.headers["ETag"]
+    again = get(site, "/page/actor/japan", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["ETag"] == etag
+    other = get(site, "/page/actor/eu", headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["ETag"] != etag
+    cached = get(site, "/page/actor/japan")  # a worker's cache, or a fresh rendering
+    assert cached.text == first.text and cached.headers["Content-Type"] == \
+        first.headers["Content-Type"]
+    turtle = get(site, "/data/actor/japan.ttl")
+    assert turtle.headers["ETag"] != etag
