@@ -136,6 +136,9 @@ def page(rest: str) -> Response:
     extra = {}
     if describe.is_a(current.store, node, f"{current.base}ontology#Release"):
         extra["release"] = release_view.annotated(current.store, current.base, links, node)
+        # the text is on the page, annotated: not again as a value
+        text = f"{current.base}{release_view.TEXT}"
+        view.groups = [g for g in view.groups if g.predicate.iri != text]
     if meeting:
         extra["agenda"] = indexes.agenda(current.store, current.base, links, node)
         extra["by_topic"] = _by_topic(extra["agenda"], view.said)

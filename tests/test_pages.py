@@ -459,3 +459,10 @@ def test_pages_revalidate_with_etags(site):
         first.headers["Content-Type"]
     turtle = get(site, "/data/actor/japan.ttl")
     assert turtle.headers["ETag"] != etag
+
+
+def test_the_release_text_is_shown_once_annotated(site):
+    html = get(site, f"/page/{RELEASE}").text
+    facts = re.search(r'<h2 id="facts">.*?</section>', html, re.S).group(0)
+    assert "/ontology#text" not in facts
+    assert html.count("Results of 28th Japan-EU ICT Policy Dialogue") < 10
