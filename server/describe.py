@@ -31,7 +31,7 @@ DEFINITIONS = (NamedNode(SKOS + "definition"), NamedNode(RDFS + "comment"))
 EXTERNAL = (NamedNode(OWL + "sameAs"), NamedNode(SKOS + "exactMatch"),
             NamedNode(SKOS + "closeMatch"), NamedNode(SKOS + "broadMatch"))
 INCOMING_CAP = 1000  # links into one resource given in its RDF description
-EVIDENCE_CAP = 100  # stated relations whose evidence (spans, quotes) the description adds
+EVIDENCE_CAP = 25  # stated relations whose evidence (spans, quotes) the description adds
 
 
 @cache
@@ -52,12 +52,10 @@ def exists(store: Store, node: NamedNode) -> bool:
         next(store.quads_for_pattern(None, None, node), None) is not None
 
 
-def outgoing(store: Store, node: NamedNode) -> list[tuple[NamedNode, object]]:
-    """(predicate, object) pairs, once each though several graphs hold them."""
-    seen: dict[tuple, None] = {}
-    for quad in store.quads_for_pattern(node, None, None):
-        seen.setdefault((quad.predicate, quad.object), None)
-    return list(seen)
+def outgoing(store: Store, base: str, node: NamedNode) -> list[tuple[NamedNode, object]]:
+    """(predicate, object) pairs, once each though several graphs hold them (a topic's
+    are repeated in every release that names it: deduplicated in Oxigraph, not here)."""
+    return [(row["p"], row["o"]) for row in select(store, base, "outgoing", s=node)]
 
 
 def incoming_counts(store: Store, base: str, node: NamedNode) -> list[tuple[NamedNode, int]]:
@@ -205,9 +203,7 @@ def statements_about(store: Store, base: str, node: NamedNode, offset: int, limi
     """(how many, one page of) the statements linked to the resource, in release and text
     order (a statement's IRI is its release's, which starts with the date, and its number
     in the text)."""
-    found: set = set()
-    for predicate in statement_predicates(store, base):
-        found.update(subjects(store, predicate, node))
+    found = [row["st"] for row in select(store, base, "statements-about", e=node)]
     ordered = sorted(found, key=_text_order)
     return len(ordered), [said(store, base, s) for s in ordered[offset:offset + limit]]
 
@@ -223,7 +219,7 @@ PK_LOCALS = ("statedBy", "attributionText", "speechAct", "onTopic", "madeAt")
 def said(store: Store, base: str, statement: NamedNode) -> Said:
     pk = {local: NamedNode(f"{base}ontology#{local}") for local in PK_LOCALS}
     result = Said(statement, label(store, statement))
-    for predicate, value in outgoing(store, statement):
+    for predicate, value in outgoing(store, base, statement):
         if predicate == pk["statedBy"]:
             result.speakers.append(value)
         elif predicate == pk["attributionText"]:
@@ -249,12 +245,17 @@ class StatedRelation:
     spans: list[Span]
 
 
+def facts_about(store: Store, node: NamedNode) -> list[NamedNode]:
+    """The stated relations (rdf:Statement) with the resource as subject or object, in
+    release and text order."""
+    return sorted(dict.fromkeys(f for p in REIFIED[::2] for f in subjects(store, p, node)),
+                  key=_text_order)
+
+
 def stated_relations(store: Store, base: str, node: NamedNode, limit: int
                      ) -> tuple[int, list[StatedRelation]]:
-    """(how many, the first of) the relations the releases state with the resource as
-    subject or object, in release and text order."""
-    facts = sorted(dict.fromkeys(f for p in REIFIED[::2] for f in subjects(store, p, node)),
-                   key=_text_order)
+    """(how many, the first of) the relations the releases state about the resource."""
+    facts = facts_about(store, node)
     return len(facts), [StatedRelation(fact, s, p, o, spans(store, base, fact))
                         for fact in facts[:limit] for s, p, o in reified(store, fact)]
 
@@ -268,7 +269,7 @@ def description(store: Store, base: str, node: NamedNode) -> list[Triple]:
         triples.setdefault(Triple(s, p, o), None)
 
     neighbours: set = set()
-    for predicate, value in outgoing(store, node):
+    for predicate, value in outgoing(store, base, node):
         add(node, predicate, value)
         neighbours.update((predicate, value))
     seen = 0
@@ -277,8 +278,8 @@ def description(store: Store, base: str, node: NamedNode) -> list[Triple]:
             add(subject, predicate, node)
             neighbours.update((subject, predicate))
             seen += 1
-    for relation in stated_relations(store, base, node, EVIDENCE_CAP)[1]:
-        _evidence_triples(store, base, relation.fact, add)
+    for fact in facts_about(store, node)[:EVIDENCE_CAP]:
+        _evidence_triples(store, base, fact, add)
     _evidence_triples(store, base, node, add)
     for neighbour in neighbours:
         if isinstance(neighbour, NamedNode) and neighbour != node:

@@ -113,7 +113,7 @@ class Viewer:
 def entity_view(store: Store, base: str, links: Links, node: NamedNode,
                 said_offset: int = 0, said_limit: int = SAID_PAGE) -> EntityView:
     viewer = Viewer(store, base, links)
-    pairs = describe.outgoing(store, node)
+    pairs = describe.outgoing(store, base, node)
     groups: dict[str, list] = {}
     external = []
     for predicate, value in pairs:
