@@ -142,7 +142,8 @@ def page(rest: str) -> Response:
     if meeting:
         extra["agenda"] = indexes.agenda(current.store, current.base, links, node)
         extra["by_topic"] = _by_topic(extra["agenda"], view.said)
-    return html("entity.html", current, view=view, said_page=said_page,
+    return html("entity.html", current, headers={"Link": _alternates(links, node.value)},
+                view=view, said_page=said_page,
                 said_per_page=SAID_PAGE, picture=diagram.layout(view),
                 data_links={ext: links.data(node.value, ext) for ext in EXTENSIONS},
                 describe_query=f"DESCRIBE <{node.value}>",

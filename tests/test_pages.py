@@ -207,7 +207,8 @@ def test_external_identifiers_are_links(site):
 def test_literals_show_language_and_datatype(site):
     html = get(site, f"/page/{MEETING}").text
     assert re.search(r"2023-02-24<span class=\"dt\"[^>]*>xsd:date</span>", html)
-    assert '@en</span>' in get(site, "/page/actor/nict").text
+    nict = get(site, "/page/actor/nict").text
+    assert '<span lang="en">NICT</span><span class="lang" title="language">@en</span>' in nict
 
 
 def test_the_page_embeds_the_entity_s_json_ld(site):
@@ -221,8 +222,10 @@ def test_the_page_embeds_the_entity_s_json_ld(site):
 
 def test_the_page_links_its_alternates_and_the_workbench(site):
     html = get(site, "/page/actor/japan").text
+    link = get(site, "/page/actor/japan").headers["Link"]
     for ext in ("ttl", "nt", "jsonld", "rdf"):
         assert f'href="/data/actor/japan.{ext}"' in html
+        assert f"</data/actor/japan.{ext}>" in link
     assert 'href="/sparql?query=DESCRIBE+%3Chttps://kg.test/id/actor/japan%3E"' in html
 
 
