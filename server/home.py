@@ -52,4 +52,4 @@ def home() -> Response:
     rights, _ = attribution(opened)
     return html("home.html", opened, counts=counts, releases=releases, rights=rights,
                 year=opened.modified.year, modified=opened.modified.date().isoformat(),
-                site=request.url_root)
+                site=request.url_root, base=opened.base)

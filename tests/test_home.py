@@ -29,3 +29,10 @@ def test_home_page_links_attributes_and_cites(endpoint):
     for path in ("sparql", "dumps/", ".well-known/void"):
         assert requests.get(root + path, headers={"Accept": browser},
                             timeout=10).status_code == 200
+
+
+def test_home_page_names_the_graph_s_iris_under_its_base(endpoint):
+    import requests
+
+    html = requests.get(endpoint.url.removesuffix("/sparql") + "/", timeout=30).text
+    assert "<code>https://kg.test/id/…</code>" in html
