@@ -152,11 +152,15 @@ SOURCE, SELECTOR = NamedNode(OA + "hasSource"), NamedNode(OA + "hasSelector")
 START, END, EXACT = NamedNode(OA + "start"), NamedNode(OA + "end"), NamedNode(OA + "exact")
 
 
+def evidence_of(store: Store, base: str, node: NamedNode) -> list[NamedNode]:
+    return [e for link in EVIDENCE_LINKS for e in objects(
+        store, node, NamedNode(link if link.startswith("http") else base + link))]
+
+
 def spans(store: Store, base: str, node: NamedNode, limit: int | None = None) -> list[Span]:
     """The evidence of a statement, a stated relation or a mention, in text order (the
     first `limit` of them by IRI, which starts with the release's date, when limited)."""
-    evidence = [e for link in EVIDENCE_LINKS for e in objects(
-        store, node, NamedNode(link if link.startswith("http") else base + link))]
+    evidence = evidence_of(store, base, node)
     if limit is not None:
         evidence = sorted(evidence, key=lambda e: e.value)[:limit]
     found = [span(store, e) for e in evidence]

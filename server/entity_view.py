@@ -76,6 +76,7 @@ class EntityView:
     relations: list[RelationView]
     relations_total: int
     text: list[tuple[str, str | None]]  # the spans it rests on (evidence, mentions, facts)
+    text_total: int  # how many there are (a topic found in every release: hundreds)
     neighbours: list[tuple[Value, Value, bool]] = field(default_factory=list)  # (node, via, out)
     jsonld: str = ""
 
@@ -133,7 +134,7 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
                               count, more))
     incoming.sort(key=lambda g: (g.predicate.iri in PLUMBING, -g.total, g.predicate.text))
 
-    rests_on = []
+    rests_on, rests_on_total = [], 0
     if describe.is_a(store, node, f"{base}ontology#Statement"):
         said_total, said = 1, [describe.said(store, base, node)]
     else:
@@ -150,6 +151,7 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
         # statements and stated relations show their text with them; a span or a mention
         # shows it on its own
         rests_on = viewer.quotes(describe.own_spans(store, base, node, VALUES_SHOWN))
+        rests_on_total = max(len(rests_on), len(describe.evidence_of(store, base, node)))
 
     view = EntityView(
         iri=node.value,
@@ -160,7 +162,7 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
         groups=outgoing, incoming=incoming, external=sorted(external, key=_order),
         said=[_said_view(viewer, s) for s in said], said_total=said_total,
         said_offset=said_offset, relations=relations, relations_total=relations_total,
-        text=rests_on)
+        text=rests_on, text_total=rests_on_total)
     view.neighbours = _neighbours(outgoing, incoming)
     view.jsonld = embeddable_jsonld(
         [Triple(node, p, o) for p, o in pairs] +
