@@ -470,3 +470,15 @@ def test_the_release_text_is_shown_once_annotated(site):
     assert "/ontology#text" not in facts
     assert text_of(html).count("This policy dialogue aims to deepen the mutual "
                                "understanding") == 1
+
+
+def test_rdflib_dereferences_an_iri_as_a_linked_data_client(site):
+    """rdflib fetching a URL asks for RDF by Accept and follows the 303, as linked-data
+    clients do."""
+    graph = rdflib.Graph()
+    graph.parse(site + "/id/initiative/notice")
+    notice = rdflib.URIRef(BASE + "id/initiative/notice")
+    assert (notice, rdflib.URIRef(PK + "implementedBy"),
+            rdflib.URIRef(BASE + "id/actor/nict")) in graph
+    ontology = rdflib.Graph().parse(site + "/ontology")
+    assert (rdflib.URIRef(PK + "Statement"), rdflib.RDF.type, rdflib.OWL.Class) in ontology
