@@ -264,9 +264,17 @@ def stated_relations(store: Store, base: str, node: NamedNode, limit: int
                         for fact in facts[:limit] for s, p, o in reified(store, fact)]
 
 
-def description(store: Store, base: str, node: NamedNode) -> list[Triple]:
-    """The resource's RDF description: its triples, the links into it (up to a cap), the
-    labels and kinds of its neighbours, and its evidence with the quoted text."""
+@dataclass(frozen=True)
+class Description:
+    triples: list[Triple]
+    incoming: int  # links into the resource, in all
+    more: bool  # whether a later page has more of them
+
+
+def description(store: Store, base: str, node: NamedNode, page: int = 1) -> Description:
+    """The resource's RDF description: its triples, the links into it (INCOMING_CAP a
+    page, in the order of the page's lists), the labels and kinds of its neighbours, and
+    its evidence with the quoted text."""
     triples: dict[Triple, None] = {}
 
     def add(s, p, o) -> None:
@@ -276,21 +284,30 @@ def description(store: Store, base: str, node: NamedNode) -> list[Triple]:
     for predicate, value in outgoing(store, base, node):
         add(node, predicate, value)
         neighbours.update((predicate, value))
-    seen = 0
-    for predicate, _ in incoming_counts(store, base, node):
-        for subject in incoming(store, node, predicate, 0, INCOMING_CAP - seen):
+    counts = incoming_counts(store, base, node)
+    skip, seen = (page - 1) * INCOMING_CAP, 0
+    for predicate, count in counts:
+        if skip >= count:  # this property's links are all on earlier pages
+            skip -= count
+            continue
+        for subject in incoming(store, node, predicate, skip, INCOMING_CAP - seen):
             add(subject, predicate, node)
             neighbours.update((subject, predicate))
             seen += 1
-    for fact in facts_about(store, node)[:EVIDENCE_CAP]:
-        _evidence_triples(store, base, fact, add)
-    _evidence_triples(store, base, node, add)
+        skip = 0
+        if seen >= INCOMING_CAP:
+            break
+    total = sum(count for _, count in counts)
+    if page == 1:  # the evidence comes with the first page
+        for fact in facts_about(store, node)[:EVIDENCE_CAP]:
+            _evidence_triples(store, base, fact, add)
+        _evidence_triples(store, base, node, add)
     for neighbour in neighbours:
         if isinstance(neighbour, NamedNode) and neighbour != node:
             for predicate in (*LABELS, TYPE):
                 for quad in store.quads_for_pattern(neighbour, predicate, None):
                     add(neighbour, predicate, quad.object)
-    return list(triples)
+    return Description(list(triples), total, page * INCOMING_CAP < total)
 
 
 def own_spans(store: Store, base: str, node: NamedNode, limit: int | None = None

@@ -101,9 +101,20 @@ def data(rest: str) -> Response:
     if extension not in EXTENSIONS or not stem:
         abort(404, "a description is at /data/{kind}/{name}.{ttl,nt,jsonld,rdf}")
     node = _thing(current, stem)
-    return rdf(describe.description(current.store, current.base, node),
-               BY_NAME[EXTENSIONS[extension]], current,
-               headers={"Link": _alternates(links_for(current), node.value)})
+    number = _page_number()
+    found = describe.description(current.store, current.base, node, number)
+    if number > 1 and (number - 1) * describe.INCOMING_CAP >= found.incoming:
+        abort(404, f"this description has {found.incoming} links into its thing: no page "
+                   f"{number}")
+    links = [_alternates(links_for(current), node.value)]
+    here = f"{request.script_root}{request.path}"
+    if found.more:
+        links.append(f'<{here}?page={number + 1}>; rel="next"')
+    if number > 1:
+        links.append(f'<{here}?page={number - 1}>; rel="prev"')
+        links.append(f'<{here}>; rel="first"')
+    return rdf(found.triples, BY_NAME[EXTENSIONS[extension]], current,
+               headers={"Link": ", ".join(links)})
 
 
 @bp.route("/page/<kind>/")

@@ -482,3 +482,30 @@ def test_rdflib_dereferences_an_iri_as_a_linked_data_client(site):
             rdflib.URIRef(BASE + "id/actor/nict")) in graph
     ontology = rdflib.Graph().parse(site + "/ontology")
     assert (rdflib.URIRef(PK + "Statement"), rdflib.RDF.type, rdflib.OWL.Class) in ontology
+
+
+def test_a_description_pages_the_links_into_its_thing(endpoint, monkeypatch):
+    """With a cap of 5 links a page, Japan's links come over several pages that together
+    hold every one, each naming the next."""
+    from server import create_app, describe
+
+    monkeypatch.setattr(describe, "INCOMING_CAP", 5)
+    client = create_app({"store": str(endpoint.store)}).test_client()
+    japan = rdflib.URIRef(BASE + "id/actor/japan")
+    seen, path, pages = set(), "/data/actor/japan.nt", 0
+    while path:
+        response = client.get(path)
+        assert response.status_code == 200
+        graph = rdflib.Graph().parse(data=response.data, format="nt")
+        links = {(s, p) for s, p, _ in graph.triples((None, None, japan))}
+        # the first page also has the links of the stated relations it gives evidence for
+        assert len(links) > 0 and (pages == 0 or len(links) <= 5)
+        seen |= links
+        pages += 1
+        following = re.search(r'<([^>]+)>; rel="next"', response.headers["Link"])
+        path = following.group(1) if following else None
+    store = open_store(endpoint.store)
+    expected = {(rdflib.URIRef(q.subject.value), rdflib.URIRef(q.predicate.value))
+                for q in store.quads_for_pattern(None, None, NamedNode(japan))}
+    assert seen == expected and pages == -(-len(expected) // 5)
+    assert client.get(f"/data/actor/japan.nt?page={pages + 1}").status_code == 404
