@@ -81,12 +81,27 @@ class EntityView:
     jsonld: str = ""
 
 
+LABELS_KEPT = 100_000  # labels a worker remembers for the store it serves
+
+
+_LABELS: list = [None, {}]  # the store they were read from (held, so it is that one), labels
+
+
+def remembered_labels(store: Store) -> dict[str, str | None]:
+    """The labels looked up in this store so far, shared by the requests a worker serves:
+    the same neighbours (the parties, the topics, the speech acts, the ontology's terms)
+    are on page after page, and the store does not change under an open Store."""
+    if _LABELS[0] is not store or len(_LABELS[1]) > LABELS_KEPT:
+        _LABELS[:] = [store, {}]  # another store (a rebuild), or too many: start again
+    return _LABELS[1]
+
+
 class Viewer:
     """Turns terms into Values for one store, base and link scheme, remembering labels."""
 
     def __init__(self, store: Store, base: str, links: Links) -> None:
         self.store, self.base, self.links = store, base, links
-        self.labels: dict[str, str | None] = {}
+        self.labels = remembered_labels(store)
 
     def label_of(self, node) -> str | None:
         if node.value not in self.labels:
