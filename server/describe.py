@@ -152,15 +152,22 @@ SOURCE, SELECTOR = NamedNode(OA + "hasSource"), NamedNode(OA + "hasSelector")
 START, END, EXACT = NamedNode(OA + "start"), NamedNode(OA + "end"), NamedNode(OA + "exact")
 
 
+def evidence_links(base: str) -> tuple[NamedNode, ...]:
+    return tuple(NamedNode(link if link.startswith("http") else base + link)
+                 for link in EVIDENCE_LINKS)
+
+
 def evidence_of(store: Store, base: str, node: NamedNode) -> list[NamedNode]:
-    return [e for link in EVIDENCE_LINKS for e in objects(
-        store, node, NamedNode(link if link.startswith("http") else base + link))]
+    return [e for link in evidence_links(base) for e in objects(store, node, link)]
 
 
-def spans(store: Store, base: str, node: NamedNode, limit: int | None = None) -> list[Span]:
-    """The evidence of a statement, a stated relation or a mention, in text order (the
-    first `limit` of them by IRI, which starts with the release's date, when limited)."""
-    evidence = evidence_of(store, base, node)
+def spans(store: Store, base: str, node: NamedNode, limit: int | None = None,
+          evidence: list[NamedNode] | None = None) -> list[Span]:
+    """The evidence of a statement, a stated relation or a mention (or the `evidence`
+    already read), in text order (the first `limit` of them by IRI, which starts with
+    the release's date, when limited)."""
+    if evidence is None:
+        evidence = evidence_of(store, base, node)
     if limit is not None:
         evidence = sorted(evidence, key=lambda e: e.value)[:limit]
     found = [span(store, e) for e in evidence]
@@ -310,12 +317,12 @@ def description(store: Store, base: str, node: NamedNode, page: int = 1) -> Desc
     return Description(list(triples), total, page * INCOMING_CAP < total)
 
 
-def own_spans(store: Store, base: str, node: NamedNode, limit: int | None = None
-              ) -> list[Span]:
+def own_spans(store: Store, base: str, node: NamedNode, limit: int | None = None,
+              evidence: list[NamedNode] | None = None) -> list[Span]:
     """The text a resource rests on: its evidence's spans, or its own if it is a span."""
     if one(store, node, SELECTOR) is not None:
         return [span(store, node)]
-    return spans(store, base, node, limit)
+    return spans(store, base, node, limit, evidence)
 
 
 def _evidence_triples(store: Store, base: str, node: NamedNode, add) -> None:

@@ -165,8 +165,10 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
     elif not describe.is_a(store, node, f"{base}ontology#Statement"):
         # statements and stated relations show their text with them; a span or a mention
         # shows it on its own
-        rests_on = viewer.quotes(describe.own_spans(store, base, node, VALUES_SHOWN))
-        rests_on_total = max(len(rests_on), len(describe.evidence_of(store, base, node)))
+        links_to_text = describe.evidence_links(base)
+        evidence = [value for predicate, value in pairs if predicate in links_to_text]
+        rests_on = viewer.quotes(describe.own_spans(store, base, node, VALUES_SHOWN, evidence))
+        rests_on_total = max(len(rests_on), len(evidence))
 
     view = EntityView(
         iri=node.value,
