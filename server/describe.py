@@ -4,9 +4,9 @@ releases that say it.
 
 Reads walk the store with pyoxigraph's pattern lookups (each an index range scan), so no
 request text ever becomes query text. The few SPARQL queries (server/queries) get the
-resource as a substitution, and only where Oxigraph applies it inside the pattern: it
-joins substitutions after evaluating UNIONs and OPTIONALs, which makes a lookup that
-walks the whole graph (seconds on a million triples).
+resource as a substitution, and only in a basic pattern that it binds: Oxigraph may
+evaluate a UNION's branches without the substitution and join it afterwards, a lookup
+that walks the whole graph (100 s for one page on 850k quads, measured).
 """
 
 from __future__ import annotations
