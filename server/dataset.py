@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -34,6 +34,9 @@ class Opened:
     modified: dt.datetime
     last_modified: str  # `modified` as an HTTP date
     prefixes: dict[str, str] | None  # predeclared for queries (None: a store of no base)
+    # what a worker computes once per store version (the search index, the index pages'
+    # lists); a rebuild opens a new Opened, so they go with the old version
+    memo: dict = field(default_factory=dict)
 
 
 class Dataset:

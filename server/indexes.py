@@ -10,6 +10,7 @@ from pyoxigraph import NamedNode, Store
 from graph.iris import RDFS
 
 from . import describe
+from .dataset import Opened
 from .entity_view import Value, Viewer
 from .links import Links
 
@@ -40,16 +41,12 @@ class Counted:
     items: list[tuple[NamedNode, NamedNode, int]]
 
 
-_COUNTED: dict[tuple[str, str], Counted] = {}
-
-
-def counted(store: Store, base: str, target: str, kind: str) -> Counted:
-    key = (target, kind)
-    if key not in _COUNTED:
-        if any(k[0] != target for k in _COUNTED):
-            _COUNTED.clear()  # a rebuild: the old version's lists go
-        _COUNTED[key] = _count(store, base, NamedNode(f"{base}ontology#{KINDS[kind][0]}"))
-    return _COUNTED[key]
+def counted(current: Opened, kind: str) -> Counted:
+    key = ("index", kind)
+    if key not in current.memo:
+        current.memo[key] = _count(current.store, current.base,
+                                   NamedNode(f"{current.base}ontology#{KINDS[kind][0]}"))
+    return current.memo[key]
 
 
 def _count(store: Store, base: str, cls: NamedNode) -> Counted:
@@ -77,11 +74,10 @@ def _count(store: Store, base: str, cls: NamedNode) -> Counted:
                    [(thing, k, -n) for n, _, thing, k in scored])
 
 
-def listing(store: Store, base: str, target: str, links: Links, kind: str, offset: int,
-            limit: int) -> Listing:
-    viewer = Viewer(store, base, links)
-    cls = NamedNode(f"{base}ontology#{KINDS[kind][0]}")
-    found = counted(store, base, target, kind)
+def listing(current: Opened, links: Links, kind: str, offset: int, limit: int) -> Listing:
+    viewer = Viewer(current.store, current.base, links)
+    cls = NamedNode(f"{current.base}ontology#{KINDS[kind][0]}")
+    found = counted(current, kind)
     items = [(viewer.value(thing), viewer.value(k), n)
              for thing, k, n in found.items[offset:offset + limit]]
     breakdown = [(viewer.value(k), n) for k, n in found.breakdown]

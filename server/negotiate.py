@@ -36,6 +36,12 @@ GRAPHS = (
 )
 HTML = Format("html", "text/html", None)  # a page for people
 DESCRIPTIONS = GRAPHS[:4]  # Turtle, N-Triples, JSON-LD, RDF/XML: what a description comes in
+# The file extension of each description format, in `/data/….ttl` and `/ontology.ttl`.
+EXTENSIONS = dict(zip(("ttl", "nt", "jsonld", "rdf"), DESCRIPTIONS, strict=True))
+
+
+def extension(fmt: Format) -> str:
+    return next(ext for ext, f in EXTENSIONS.items() if f is fmt)
 # Other names clients send for the same types.
 ALIASES = {
     "application/json": "application/sparql-results+json",

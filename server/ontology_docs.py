@@ -15,12 +15,11 @@ from graph.iris import OWL, RDF, RDFS, SKOS
 from . import describe
 from .entity_view import Value, Viewer
 from .links import Links
-from .negotiate import DESCRIPTIONS, HTML
+from .negotiate import DESCRIPTIONS, EXTENSIONS, HTML, extension
 from .respond import cached, html, opened, pick, rdf
 
 bp = Blueprint("ontology", __name__)
 
-EXTENSIONS = {"ttl": "ttl", "nt": "nt", "jsonld": "jsonld", "rdf": "rdfxml", "html": "html"}
 SECTIONS = (("Classes", OWL + "Class"), ("Object properties", OWL + "ObjectProperty"),
             ("Datatype properties", OWL + "DatatypeProperty"),
             ("Annotation properties", OWL + "AnnotationProperty"),
@@ -131,7 +130,7 @@ def _answer(fmt) -> Response:
     alternates = ", ".join(
         [f'<{request.script_root}/ontology.html>; rel="alternate"; type="text/html"'] +
         [f'<{request.script_root}/ontology.{ext}>; rel="alternate"; type="{f.media_type}"'
-         for ext, f in zip(("ttl", "nt", "jsonld", "rdf"), DESCRIPTIONS, strict=True)])
+         for ext, f in EXTENSIONS.items()])
     if fmt is HTML:
         return html("ontology.html", current, docs=documentation(current, links),
                     headers={"Link": alternates})
@@ -145,16 +144,14 @@ def ontology() -> Response:
     `{base}ontology#Actor` asks for this)."""
     fmt = pick((HTML, *DESCRIPTIONS))
     response = _answer(fmt)
-    extension = "html" if fmt is HTML else next(
-        e for e, name in EXTENSIONS.items() if name == fmt.name)
-    response.headers["Content-Location"] = f"{request.script_root}/ontology.{extension}"
+    suffix = "html" if fmt is HTML else extension(fmt)
+    response.headers["Content-Location"] = f"{request.script_root}/ontology.{suffix}"
     return response
 
 
-@bp.route("/ontology.<extension>")
+@bp.route("/ontology.<suffix>")
 @cached
-def ontology_as(extension: str) -> Response:
-    if extension not in EXTENSIONS:
+def ontology_as(suffix: str) -> Response:
+    if suffix != "html" and suffix not in EXTENSIONS:
         abort(404, "the ontology is at /ontology.{html,ttl,nt,jsonld,rdf}")
-    name = EXTENSIONS[extension]
-    return _answer(HTML if name == "html" else next(f for f in DESCRIPTIONS if f.name == name))
+    return _answer(HTML if suffix == "html" else EXTENSIONS[suffix])

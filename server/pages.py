@@ -12,15 +12,13 @@ from . import describe, diagram, indexes, release_view
 from .dataset import Opened
 from .entity_view import SAID_PAGE, Viewer, entity_view
 from .links import Links
-from .negotiate import DESCRIPTIONS, HTML
+from .negotiate import DESCRIPTIONS, EXTENSIONS, HTML, extension
 from .respond import cached, html, opened, pick, rdf
 from .search import suggestions
 
 bp = Blueprint("pages", __name__)
 
-EXTENSIONS = {"ttl": "ttl", "nt": "nt", "jsonld": "jsonld", "rdf": "rdfxml"}
-BY_NAME = {f.name: f for f in DESCRIPTIONS}
-LIST_PAGE = 100
+LIST_PAGE = 100  # resources per page on a property's list and on an index
 MEETING_STATEMENTS = 1000
 # The workbench query a page links to for all the relations stated about its thing (the
 # thing's IRI, one the store holds, goes in; nothing from the request does).
@@ -32,7 +30,7 @@ SELECT ?subject ?predicate ?object ?quote WHERE {
   { ?fact rdf:subject ?thing } UNION { ?fact rdf:object ?thing }
   ?fact rdf:subject ?subject ; rdf:predicate ?predicate ; rdf:object ?object ;
         pk:evidence/oa:hasSelector/oa:exact ?quote .
-}"""  # resources per page on a property's list and on an index
+}"""
 
 
 def links_for(current: Opened) -> Links:
@@ -42,8 +40,8 @@ def links_for(current: Opened) -> Links:
 def _alternates(links: Links, iri: str) -> str:
     """The Link header naming a thing's page and descriptions."""
     entries = [f'<{links.href(iri)}>; rel="alternate"; type="text/html"']
-    entries += [f'<{links.data(iri, ext)}>; rel="alternate"; type="{BY_NAME[name].media_type}"'
-                for ext, name in EXTENSIONS.items()]
+    entries += [f'<{links.data(iri, ext)}>; rel="alternate"; type="{fmt.media_type}"'
+                for ext, fmt in EXTENSIONS.items()]
     return ", ".join(entries)
 
 
@@ -82,11 +80,7 @@ def dereference(rest: str) -> Response:
     node = _thing(current, rest)
     links = links_for(current)
     fmt = pick((HTML, *DESCRIPTIONS))
-    if fmt is HTML:
-        target = links.href(node.value)
-    else:
-        extension = next(e for e, name in EXTENSIONS.items() if name == fmt.name)
-        target = links.data(node.value, extension)
+    target = links.href(node.value) if fmt is HTML else links.data(node.value, extension(fmt))
     response = redirect(target, 303)
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = _alternates(links, node.value)
@@ -97,8 +91,8 @@ def dereference(rest: str) -> Response:
 @cached
 def data(rest: str) -> Response:
     current = opened()
-    stem, _, extension = rest.rpartition(".")
-    if extension not in EXTENSIONS or not stem:
+    stem, _, suffix = rest.rpartition(".")
+    if suffix not in EXTENSIONS or not stem:
         abort(404, "a description is at /data/{kind}/{name}.{ttl,nt,jsonld,rdf}")
     node = _thing(current, stem)
     number = _page_number()
@@ -113,7 +107,7 @@ def data(rest: str) -> Response:
     if number > 1:
         links.append(f'<{here}?page={number - 1}>; rel="prev"')
         links.append(f'<{here}>; rel="first"')
-    return rdf(found.triples, BY_NAME[EXTENSIONS[extension]], current,
+    return rdf(found.triples, EXTENSIONS[suffix], current,
                headers={"Link": ", ".join(links)})
 
 
@@ -124,8 +118,8 @@ def index(kind: str) -> Response:
     if kind not in indexes.KINDS or not current.base:
         raise NotFound(kind)
     page = _page_number()
-    listing = indexes.listing(current.store, current.base, current.target,
-                              links_for(current), kind, (page - 1) * LIST_PAGE, LIST_PAGE)
+    listing = indexes.listing(current, links_for(current), kind, (page - 1) * LIST_PAGE,
+                              LIST_PAGE)
     return html("index.html", current, kind=kind, listing=listing, page=page,
                 per_page=LIST_PAGE)
 

@@ -47,20 +47,15 @@ def fold(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
-_INDEXES: dict[str, list[Entry]] = {}  # one per process, for the store version it serves
-
-
 def index(current: Opened) -> list[Entry]:
-    found = _INDEXES.get(current.target)
+    """The labels and aliases of the findable things, read once per store version."""
+    found = current.memo.get("search")
     if found is None:
-        found = []
-        for row in describe.select(current.store, current.base, "labels"):
-            iri = row["x"].value
-            if _findable(iri, current.base):
-                found.append(Entry(fold(row["l"].value), row["l"].value, iri,
-                                   row["alias"].value == "true"))
-        _INDEXES.clear()
-        _INDEXES[current.target] = found
+        found = current.memo["search"] = [
+            Entry(fold(row["l"].value), row["l"].value, row["x"].value,
+                  row["alias"].value == "true")
+            for row in describe.select(current.store, current.base, "labels")
+            if _findable(row["x"].value, current.base)]
     return found
 
 
