@@ -690,20 +690,9 @@ class _Compiler:
         set in SHACL.
         """
         t = self._fresh()
-        low = self._int(shape, SH.minCount)
-        if low == 1:
-            piece(SH.MinCountConstraintComponent,
-                  f"{focus(f)}\nFILTER NOT EXISTS {{ ?{f} {path} ?{t} }}", None, needs_focus=True)
-        elif low is not None and low > 1:
-            piece(SH.MinCountConstraintComponent,
-                  f"{{ SELECT ?{f} WHERE {{ {focus(f)} OPTIONAL {{ ?{f} {path} ?{t} }} }} "
-                  f"GROUP BY ?{f} HAVING (COUNT(DISTINCT ?{t}) < {low}) }}", None,
-                  needs_focus=True)
-        high = self._int(shape, SH.maxCount)
-        if high is not None:
-            piece(SH.MaxCountConstraintComponent,
-                  f"{{ SELECT ?{f} WHERE {{ {focus(f)} ?{f} {path} ?{t} . }} "
-                  f"GROUP BY ?{f} HAVING (COUNT(DISTINCT ?{t}) > {high}) }}", None)
+        self._bounds(focus, f, f"?{f} {path} ?{t} .", t, self._int(shape, SH.minCount),
+                     self._int(shape, SH.maxCount), SH.MinCountConstraintComponent,
+                     SH.MaxCountConstraintComponent, piece)
         if self._bool(shape, SH.uniqueLang):
             lang = self._fresh()
             piece(SH.UniqueLangConstraintComponent,
@@ -727,19 +716,28 @@ class _Compiler:
         else:
             bad = self._violating(qualified, candidates, x)
             good = f"?{f} {path} ?{x} ." + (f" MINUS {{ {bad} }}" if bad else "")
-        low = self._int(shape, SH.qualifiedMinCount)
+        self._bounds(focus, f, good, x, self._int(shape, SH.qualifiedMinCount),
+                     self._int(shape, SH.qualifiedMaxCount),
+                     SH.QualifiedMinCountConstraintComponent,
+                     SH.QualifiedMaxCountConstraintComponent, piece)
+
+    @staticmethod
+    def _bounds(focus: Focus, f: str, pattern: str, x: str, low: int | None,
+                high: int | None, low_component: rdflib.term.Node,
+                high_component: rdflib.term.Node, piece: Callable[..., None]) -> None:
+        """A minimum and a maximum on how many distinct ?x `pattern` gives each focus ?f:
+        a minimum of one is a plain NOT EXISTS; others count per focus node."""
         if low == 1:
-            piece(SH.QualifiedMinCountConstraintComponent,
-                  f"{focus(f)}\nFILTER NOT EXISTS {{ {good} }}", None, needs_focus=True)
-        elif low is not None and low > 1:
-            piece(SH.QualifiedMinCountConstraintComponent,
-                  f"{focus(f)}\nMINUS {{ SELECT ?{f} WHERE {{ {good} }} "
-                  f"GROUP BY ?{f} HAVING (COUNT(DISTINCT ?{x}) >= {low}) }}", None,
+            piece(low_component, f"{focus(f)}\nFILTER NOT EXISTS {{ {pattern} }}", None,
                   needs_focus=True)
-        high = self._int(shape, SH.qualifiedMaxCount)
+        elif low is not None and low > 1:
+            piece(low_component,
+                  f"{{ SELECT ?{f} WHERE {{ {focus(f)} OPTIONAL {{ {pattern} }} }} "
+                  f"GROUP BY ?{f} HAVING (COUNT(DISTINCT ?{x}) < {low}) }}", None,
+                  needs_focus=True)
         if high is not None:
-            piece(SH.QualifiedMaxCountConstraintComponent,
-                  f"{{ SELECT ?{f} WHERE {{ {focus(f)} {good} }} "
+            piece(high_component,
+                  f"{{ SELECT ?{f} WHERE {{ {focus(f)} {pattern} }} "
                   f"GROUP BY ?{f} HAVING (COUNT(DISTINCT ?{x}) > {high}) }}", None)
 
     def _conforms(self, shape: rdflib.term.Node, x: str) -> str | None:

@@ -229,6 +229,11 @@ ex:RangeShape a sh:NodeShape ;
                   sh:message "score in (0, 10]" ] ,
                 [ sh:path ex:score ; sh:maxExclusive 10 ; sh:message "score below 10" ] ,
                 [ sh:path ex:score ; sh:minCount 2 ; sh:message "two scores" ] ,
+                [ sh:path ex:score ; sh:qualifiedValueShape [ sh:minInclusive 5 ] ;
+                  sh:qualifiedMinCount 2 ; sh:message "two scores of 5 or more" ] ,
+                [ sh:path ex:link ; sh:qualifiedValueShape [ sh:class ex:Thing ] ;
+                  sh:qualifiedMinCount 2 ; sh:qualifiedMaxCount 1 ;
+                  sh:message "links to things" ] ,
                 [ sh:path ex:code ; sh:maxLength 3 ; sh:pattern "^ab" ; sh:flags "i" ;
                   sh:message "code: at most 3 characters, starting with ab" ] .
 
