@@ -34,7 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     s = command("serve", "serve the SPARQL endpoint (builds the store first if there is none)")
     s.add_argument("--host", default=os.environ.get("POLICYKG_HOST", "127.0.0.1"))
     s.add_argument("--port", type=int, default=int(os.environ.get("POLICYKG_PORT", "8000")))
-    s.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    s.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
+                   help="worker processes (default: cores + 1)")
+    s.add_argument("--threads", type=int, default=4,
+                   help="threads per worker running the app (default 4)")
+    s.add_argument("--access-log", metavar="FILE", help="log each request there ('-': stdout)")
     s.add_argument("--timeout", type=float, help="seconds a query may run (default 30)")
     s.add_argument("--max-rows", type=int, help="cap on result rows (default: none)")
     return parser
@@ -53,7 +57,7 @@ def _serve(args) -> int:
         overrides["max_rows"] = args.max_rows
     print(f"policykg: serving {args.store} at http://{args.host}:{args.port}/sparql",
           file=sys.stderr)
-    serve(args.host, args.port, args.workers, overrides)
+    serve(args.host, args.port, args.workers, args.threads, overrides, args.access_log)
     return 0
 
 

@@ -15,14 +15,12 @@ from graph.errors import PolicykgError
 
 from . import config as config_module
 from .dataset import Dataset
-from .deadline import Deadline
 from .dumps import bp as dumps_bp
 from .graphs import bp as graphs_bp
 from .home import bp as home_bp
 from .ontology_docs import bp as ontology_bp
 from .pages import bp as pages_bp
 from .search import bp as search_bp
-from .sparql import ResponseCache
 from .sparql import bp as sparql_bp
 
 
@@ -32,16 +30,13 @@ class State:
 
     config: config_module.Config
     dataset: Dataset
-    cache: ResponseCache
-    deadline: Deadline
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     config = config_module.load(overrides)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
-    app.extensions["policykg"] = State(config, Dataset(config.store),
-                                       ResponseCache(config.cache_bytes), Deadline())
+    app.extensions["policykg"] = State(config, Dataset(config.store))
     app.register_blueprint(sparql_bp)
     app.register_blueprint(dumps_bp)
     app.register_blueprint(home_bp)

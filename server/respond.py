@@ -13,9 +13,8 @@ from pyoxigraph import Triple, serialize
 from graph.query import prefixes
 
 from .dataset import Opened
+from .front_cache import mark
 from .negotiate import Format, choose
-
-PAGE_HEADERS = ("Content-Type", "Vary", "Link", "Content-Location", "Last-Modified")
 
 
 def opened() -> Opened:
@@ -57,32 +56,22 @@ def rdf(triples: Iterable[Triple], fmt: Format, current: Opened,
 
 def cached(view: Callable[..., Response]) -> Callable[..., Response]:
     """Answers that depend only on the store version and the request (pages, descriptions,
-    search) get an ETag, a 304 when the client has them, and a place in the worker's
-    response cache: the store does not change between builds."""
+    search) get an ETag, a 304 when the client has them, and are marked for the server's
+    front cache (server/front_cache.py): the store does not change between builds."""
 
     @wraps(view)
     def answer(*args, **kwargs) -> Response:
-        state = current_app.extensions["policykg"]
-        current = state.dataset.current()
+        current = opened()
         accept = request.headers.get("Accept", "")
         digest = hashlib.sha1(f"{request.full_path}\n{accept}".encode()).hexdigest()[:16]
         etag = f'"{current.version}-{digest}"'
         match = request.headers.get("If-None-Match", "")
         if etag in [t.strip() for t in match.split(",")]:
             return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
-        key = ("answer", current.version, request.full_path, accept)
-        hit = state.cache.get(key)
-        if hit is not None:
-            body, headers = hit
-            return Response(body, headers=headers)
         response = view(*args, **kwargs)
         if response.status_code == 200 and not response.is_streamed:
             response.headers["ETag"] = etag
-            body = response.get_data()
-            if len(body) <= state.config.cache_entry_bytes:
-                state.cache.put(key, body, {name: value for name, value in response.headers
-                                            if name in (*PAGE_HEADERS, "ETag",
-                                                        "Cache-Control")})
+            mark(request.environ, current.version)
         return response
 
     return answer

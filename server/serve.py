@@ -1,13 +1,11 @@
-"""`policykg serve`: the app under gunicorn, a production server.
-
-Sync workers serve one request each at a time, so a worker can be ended to stop a query
-that runs past its deadline (server/deadline.py) without touching any other request;
-gunicorn replaces it. Each worker opens the store read-only on its first request.
+"""`policykg serve`: the app under gunicorn, a production server, with our worker class
+(server/worker.py): keep-alive connections on an event loop, a response cache in front of
+the app, the app on a few threads per worker. A worker is ended to stop a query that runs
+past its deadline (server/deadline.py); gunicorn replaces it. Each worker opens the store
+read-only on its first request.
 """
 
 from __future__ import annotations
-
-import os
 
 from gunicorn.app.base import BaseApplication
 
@@ -27,18 +25,19 @@ class _Gunicorn(BaseApplication):
         return create_app(self.overrides)
 
 
-def serve(host: str, port: int, workers: int, overrides: dict) -> None:
-    timeout = float(overrides.get("query_timeout") or
-                    os.environ.get("POLICYKG_QUERY_TIMEOUT", 30))
+def serve(host: str, port: int, workers: int, threads: int, overrides: dict,
+          access_log: str | None = None) -> None:
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",
-        # gunicorn's own watchdog must not end a worker before ours answers 503
-        "timeout": int(timeout) + 30,
+        "worker_class": "server.worker.Worker",
+        "threads": threads,
+        # a worker's loop is never blocked by a query (queries run on its threads), so the
+        # arbiter's watchdog only ends workers that are really stuck
+        "timeout": 30,
         "graceful_timeout": 10,
         "keepalive": 5,
-        "accesslog": "-",
+        "accesslog": access_log,
         "loglevel": "warning",
     }
     _Gunicorn(options, overrides).run()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -19,7 +18,10 @@ from flask import Blueprint, Response, current_app, request
 from pyoxigraph import NamedNode
 
 from .dataset import Opened
+from .deadline import ENVIRON_KEY as DEADLINE_KEY
+from .deadline import Deadline
 from .description import service_description
+from .front_cache import mark
 from .negotiate import GRAPHS, SOLUTIONS, Format, choose
 from .respond import content_type
 from .sparql_text import capped, shape, words
@@ -154,10 +156,6 @@ def _answer(parsed: Request, opened: Opened) -> Response:
     if _not_modified(etag, opened):
         return Response(status=304, headers=headers)
     state = current_app.extensions["policykg"]
-    cached = state.cache.get((opened.version, key))
-    if cached is not None:
-        body, extra = cached
-        return Response(body, headers={**headers, **extra, "X-Policykg-Cache": "hit"})
     spool, extra = _evaluate(parsed, opened, fmt, state, cap=kind.form == "select")
     size = spool.tell()
     spool.seek(0)
@@ -165,7 +163,8 @@ def _answer(parsed: Request, opened: Opened) -> Response:
     if size <= state.config.cache_entry_bytes:
         body = spool.read()
         spool.close()
-        state.cache.put((opened.version, key), body, extra)
+        if request.method == "GET":
+            mark(request.environ, opened.version)
         return Response(body, headers=headers)
     return Response(_stream(spool), headers={**headers, "Content-Length": str(size)})
 
@@ -212,20 +211,20 @@ def _not_modified(etag: str, opened: Opened) -> bool:
 def _evaluate(parsed: Request, opened: Opened, fmt: Format, state, cap: bool
               ) -> tuple[tempfile.SpooledTemporaryFile, dict[str, str]]:
     """Evaluate (with the row cap, if any) and serialise into a spool, all under the
-    deadline when served by gunicorn."""
-    client = request.environ.get("gunicorn.socket")
+    deadline when `policykg serve` serves the request."""
+    deadline: Deadline | None = request.environ.get(DEADLINE_KEY)
     timeout = state.config.query_timeout
-    if client is not None and timeout > 0:
-        state.deadline.arm(timeout, client, f"the query ran longer than the {timeout:g} s "
-                           "limit of this endpoint and was stopped; narrow it, add a LIMIT, "
-                           "or download a dump", opened.version)
+    if deadline is not None and timeout > 0:
+        deadline.arm(timeout, f"the query ran longer than the {timeout:g} s limit of this "
+                     "endpoint and was stopped; narrow it, add a LIMIT, or download a dump")
     try:
         extra: dict[str, str] = {}
         if cap and state.config.max_rows > 0:
             parsed, extra = _cap(parsed, opened, state.config.max_rows)
         return _run(parsed, opened, fmt), extra
     finally:
-        state.deadline.disarm()
+        if deadline is not None:
+            deadline.disarm()
 
 
 def _query(parsed: Request, opened: Opened):
@@ -278,28 +277,3 @@ def _stream(spool) -> Iterator[bytes]:
             yield chunk
     finally:
         spool.close()
-
-
-class ResponseCache:
-    """Small LRU of serialised results with the headers they were answered with (a row
-    cap's, say), keyed by store version and request: the store is immutable between
-    builds, so an entry is valid until the version changes."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity, self.used = capacity, 0
-        self.entries: OrderedDict[tuple, tuple[bytes, dict[str, str]]] = OrderedDict()
-
-    def get(self, key: tuple) -> tuple[bytes, dict[str, str]] | None:
-        entry = self.entries.get(key)
-        if entry is not None:
-            self.entries.move_to_end(key)
-        return entry
-
-    def put(self, key: tuple, body: bytes, headers: dict[str, str]) -> None:
-        if self.capacity <= 0 or len(body) > self.capacity or key in self.entries:
-            return
-        self.entries[key] = (body, headers)
-        self.used += len(body)
-        while self.used > self.capacity:
-            _, (old, _) = self.entries.popitem(last=False)
-            self.used -= len(old)

@@ -121,14 +121,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(store: Path, home: Path, timeout: float = 3.0, max_bytes: int = 8192):
-    """`policykg serve` in its own process group on a free localhost port (2 sync workers),
+def serving(store: Path, home: Path, timeout: float = 3.0, max_bytes: int = 8192,
+            max_rows: int = 0):
+    """`policykg serve` in its own process group on a free localhost port (2 workers),
     serving `store`; stopped on exit."""
     import requests
 
     port = free_port()
     env = {**os.environ, "POLICYKG_BASE_IRI": BASE, "XDG_DATA_HOME": str(home / "data"),
-           "POLICYKG_MAX_REQUEST_BYTES": str(max_bytes)}
+           "POLICYKG_MAX_REQUEST_BYTES": str(max_bytes), "POLICYKG_MAX_ROWS": str(max_rows)}
     env.pop("POLICYKG_STORE", None)
     log = home / "serve.log"
     with log.open("wb") as out:

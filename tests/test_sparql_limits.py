@@ -7,9 +7,12 @@ import csv
 import io
 
 import pytest
+import requests
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from server import create_app
+
+from .conftest import serving
 
 STATEMENTS = "SELECT ?s WHERE { ?s a pk:Statement } ORDER BY ?s"
 
@@ -21,26 +24,27 @@ def store_path(bundled_store):
 
 
 def rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))[1:]
+    text = response.text if isinstance(response, requests.Response) else \
+        response.get_data(as_text=True)
+    return list(csv.reader(io.StringIO(text)))[1:]
 
 
-def test_row_cap_cuts_and_says_so(store_path):
-    client = create_app({"store": store_path, "max_rows": 3}).test_client()
-    cut = client.get("/sparql", query_string={"query": STATEMENTS},
-                     headers={"Accept": "text/csv"})
-    assert cut.status_code == 200
-    assert len(rows(cut)) == 3
-    assert (cut.headers["X-Policykg-Row-Limit"], cut.headers["X-Policykg-Truncated"]) == (
-        "3", "true")
-    again = client.get("/sparql", query_string={"query": STATEMENTS},
-                       headers={"Accept": "text/csv"})
-    assert again.headers["X-Policykg-Cache"] == "hit"  # a cached answer says so too
-    assert (again.headers["X-Policykg-Row-Limit"], again.headers["X-Policykg-Truncated"]) == (
-        "3", "true")
-    small = client.get("/sparql", query_string={
-        "query": "SELECT ?m WHERE { ?m a pk:Meeting }"}, headers={"Accept": "text/csv"})
-    assert len(rows(small)) == 1
-    assert small.headers["X-Policykg-Truncated"] == "false"
+def test_row_cap_cuts_and_says_so(store_path, tmp_path):
+    with serving(store_path, tmp_path, max_rows=3) as capped:
+        def get(query: str) -> requests.Response:
+            return requests.get(capped.url, params={"query": query},
+                                headers={"Accept": "text/csv"}, timeout=10)
+
+        cut = [get(STATEMENTS) for _ in range(4)]  # two workers: each answers, then caches
+        assert [r.status_code for r in cut] == [200] * 4
+        assert [len(rows(r)) for r in cut] == [3] * 4
+        for answer in cut:  # a cached answer says so too
+            assert (answer.headers["X-Policykg-Row-Limit"],
+                    answer.headers["X-Policykg-Truncated"]) == ("3", "true")
+        assert "hit" in [r.headers.get("X-Policykg-Cache") for r in cut]
+        small = get("SELECT ?m WHERE { ?m a pk:Meeting }")
+        assert len(rows(small)) == 1
+        assert small.headers["X-Policykg-Truncated"] == "false"
 
 
 def test_without_a_cap_nothing_is_cut(store_path):
