@@ -73,6 +73,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policykg.cli import SERVE_THREADS, SERVE_WORKERS
+
 ROOT = Path(__file__).resolve().parent.parent
 EX = "http://bench.example/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -258,7 +260,8 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def start_servers(store: Path, workers: int, log: Path) -> dict[str, Server]:
+def start_servers(store: Path, workers: int, ours: tuple[int, int], log: Path
+                  ) -> dict[str, Server]:
     """Floor, ours and oxigraph, each in its own process group, ready when they answer."""
     py = sys.executable
     timeout = "600"
@@ -268,7 +271,8 @@ def start_servers(store: Path, workers: int, log: Path) -> dict[str, Server]:
                    str(ROOT / "bench"), "--bind", "127.0.0.1:{port}", "endpoint_floor:app"],
                   "/sparql"),
         "ours": ([py, "-m", "policykg", "serve", "--store", str(store), "--host", "127.0.0.1",
-                  "--port", "{port}", "--workers", str(workers), "--timeout", timeout],
+                  "--port", "{port}", "--workers", str(ours[0]), "--threads", str(ours[1]),
+                  "--timeout", timeout],
                  "/sparql"),
         "oxigraph": ([_oxigraph(), "serve-read-only", "--location", str(store), "--bind",
                       "127.0.0.1:{port}", "--union-default-graph"], "/query"),
@@ -556,7 +560,13 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per cell")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1,
-                        help="gunicorn workers for floor and ours (default: policykg's)")
+                        help="the floor's gunicorn sync workers (default: 2 × cores + 1, "
+                             "gunicorn's advice)")
+    parser.add_argument("--ours-workers", type=int, default=SERVE_WORKERS,
+                        help="our worker processes (default: policykg serve's)")
+    parser.add_argument("--threads", type=int, default=SERVE_THREADS,
+                        help="our app threads per worker (default: policykg serve's)")
+    parser.add_argument("--queries", nargs="+", help="only these of the mix (e.g. join text)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--client-threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workdir", type=Path, help="keeps the generated stores")
@@ -565,15 +575,16 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     for triples in args.triples:
         store, quads = build_store(work, triples)
-        queries = query_mix(quads // TRIPLES_PER_ENTITY)
+        queries = [q for q in query_mix(quads // TRIPLES_PER_ENTITY)
+                   if not args.queries or q.name in args.queries]
         log = work / f"logs-{triples}"
         log.mkdir(exist_ok=True)
         wrk = Wrk(work, args.client_threads, args.duration)
-        servers = start_servers(store, args.workers, log)
+        servers = start_servers(store, args.workers, (args.ours_workers, args.threads), log)
         try:
             counts = check_same(servers, queries)
             warm(servers, queries, wrk)
-            hits = cache_hits(servers["ours"], queries, 2 * args.workers)
+            hits = cache_hits(servers["ours"], queries, 2 * args.ours_workers)
             results = measure(servers, queries, wrk, args.concurrency, args.rounds)
             streams = [(name, fmt, *stream_rss(servers[name], accept, f"{name}-{fmt}"))
                        for name, fmt, accept in (("ours", "json", JSON_RESULTS),
@@ -582,7 +593,8 @@ def main() -> None:
                                                  ("oxigraph", "json", JSON_RESULTS))]
         finally:
             stop_servers(servers)
-        print(f"\n{quads:,} triples; {args.workers} gunicorn workers (floor, ours); "
+        print(f"\n{quads:,} triples; floor: {args.workers} gunicorn sync workers; ours: "
+              f"{args.ours_workers} workers × {args.threads} threads; "
               f"medians of {args.rounds} rounds of {args.duration} s cells; wrk "
               f"{args.client_threads} thread(s); results per query (first variant): "
               + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -18,6 +18,9 @@ from graph.iris import base_from_env, check_base
 from graph.source import bundled_releases
 from graph.store import default_store_path
 
+SERVE_WORKERS = (os.cpu_count() or 1) + 1  # `policykg serve`'s default worker processes
+SERVE_THREADS = 4  # and app threads per worker
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policykg", description=__doc__.splitlines()[0])
@@ -34,10 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     s = command("serve", "serve the SPARQL endpoint (builds the store first if there is none)")
     s.add_argument("--host", default=os.environ.get("POLICYKG_HOST", "127.0.0.1"))
     s.add_argument("--port", type=int, default=int(os.environ.get("POLICYKG_PORT", "8000")))
-    s.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
-                   help="worker processes (default: cores + 1)")
-    s.add_argument("--threads", type=int, default=4,
-                   help="threads per worker running the app (default 4)")
+    s.add_argument("--workers", type=int, default=SERVE_WORKERS,
+                   help=f"worker processes (default: cores + 1 = {SERVE_WORKERS})")
+    s.add_argument("--threads", type=int, default=SERVE_THREADS,
+                   help=f"app threads per worker (default {SERVE_THREADS})")
     s.add_argument("--access-log", metavar="FILE", help="log each request there ('-': stdout)")
     s.add_argument("--timeout", type=float, help="seconds a query may run (default 30)")
     s.add_argument("--max-rows", type=int, help="cap on result rows (default: none)")
@@ -45,8 +48,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args) -> int:
+    from server.allocator import rerun_with_jemalloc
     from server.serve import serve
 
+    rerun_with_jemalloc(args.argv)
     if not args.store.exists():
         built = pipeline.build(bundled_releases(), args.store, check_base(base_from_env()))
         print(f"built {built.result.path} (version {built.result.version})", file=sys.stderr)
@@ -65,7 +70,9 @@ COMMANDS = {**pipeline_cli.COMMANDS, "serve": _serve}
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
+    args.argv = argv  # `serve` may run itself again (server/allocator.py)
     try:
         return COMMANDS[args.command](args)
     except PolicykgError as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
 from collections import deque
 from collections.abc import Callable
@@ -80,8 +81,15 @@ class Front:
         self._date_second, self._date_line = -1, b""
         loop.call_later(POLL, self._watch)
 
-    def connection(self) -> Connection:
-        return Connection(self)
+    def adopt(self, conn: socket.socket) -> None:
+        """A connection accepted for this worker (server/worker.py)."""
+        if self.stopping:
+            conn.close()
+            return
+        if conn.family in (socket.AF_INET, socket.AF_INET6):
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.setblocking(False)
+        self.loop.create_task(self.loop.connect_accepted_socket(lambda: Connection(self), conn))
 
     def version(self) -> str | None:
         """The served store's version, or None when there is none to serve."""
@@ -327,6 +335,8 @@ class Connection(asyncio.Protocol):
         keep = request.keep_alive and not front.stopping
         try:
             sent = await self._send(request, reply, keep)
+        except (ConnectionError, RuntimeError):  # the connection ended while writing
+            sent, keep = 0, False
         finally:
             if reply.close is not None:
                 await self.loop.run_in_executor(front.pool, reply.close)
@@ -361,6 +371,8 @@ class Connection(asyncio.Protocol):
         elif not has_length and not (status_code in (204, 304) or status_code < 200):
             head += b"Content-Length: %d\r\n" % len(reply.body) if reply.rest is None else b""
         head += (_connection_line(request) if keep else b"Connection: close\r\n") + b"\r\n"
+        if self.transport.is_closing():
+            return 0  # the client went away while the app worked
         if bodiless:
             self.transport.write(head)
             return 0

@@ -122,7 +122,7 @@ def free_port() -> int:
 
 @contextmanager
 def serving(store: Path, home: Path, timeout: float = 3.0, max_bytes: int = 8192,
-            max_rows: int = 0):
+            max_rows: int = 0, workers: int = 2, environment: dict | None = None):
     """`policykg serve` in its own process group on a free localhost port (2 workers),
     serving `store`; stopped on exit."""
     import requests
@@ -131,11 +131,12 @@ def serving(store: Path, home: Path, timeout: float = 3.0, max_bytes: int = 8192
     env = {**os.environ, "POLICYKG_BASE_IRI": BASE, "XDG_DATA_HOME": str(home / "data"),
            "POLICYKG_MAX_REQUEST_BYTES": str(max_bytes), "POLICYKG_MAX_ROWS": str(max_rows)}
     env.pop("POLICYKG_STORE", None)
+    env.update(environment or {})
     log = home / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*policykg_command(), "serve", "--store", str(store), "--host", "127.0.0.1",
-             "--port", str(port), "--workers", "2", "--timeout", str(timeout)],
+             "--port", str(port), "--workers", str(workers), "--timeout", str(timeout)],
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=home, start_new_session=True)
     url = f"http://127.0.0.1:{port}/sparql"
     try:

@@ -1,0 +1,256 @@
+"""HTTP/1.1 as `policykg serve` speaks it (server/http1.py), met the way clients meet it:
+connections kept alive and requests pipelined on them, repeated GETs answered from the
+front cache (with their headers, 304s and HEADs), large answers streamed, malformed or
+oversized requests refused with a status and one line, and a query past its deadline
+answered 503 — with every other request its worker held answered 503 too, not dropped."""
+
+from __future__ import annotations
+
+import ctypes.util
+import http.client
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from urllib.parse import quote, urlsplit
+
+import pytest
+import requests
+
+from .conftest import serving
+
+ASK = "ASK { ?s ?p ?o }"
+HEAVY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
+         "FILTER(STR(?c) < STR(?i)) }")
+
+
+def fresh(query: str) -> str:
+    """The query with a unique comment, so no cache has its answer yet."""
+    return f"{query}\n# {uuid.uuid4()}"
+
+
+def address(endpoint) -> tuple[str, int]:
+    parts = urlsplit(endpoint.url)
+    return parts.hostname, parts.port
+
+
+def target(query: str) -> str:
+    return "/sparql?query=" + quote(query, safe="")
+
+
+def read_response(sock_file) -> tuple[int, dict[str, str], bytes]:
+    """One response off a raw connection (Content-Length framing)."""
+    status = int(sock_file.readline().split()[1])
+    headers = {}
+    while (line := sock_file.readline().decode("latin-1").strip()):
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    body = sock_file.read(int(headers.get("content-length", 0)))
+    return status, headers, body
+
+
+def test_a_connection_is_kept_alive_across_requests(endpoint):
+    conn = http.client.HTTPConnection(*address(endpoint), timeout=10)
+    sockets = []
+    for _ in range(5):
+        conn.request("GET", target(fresh(ASK)), headers={"Accept": "application/json"})
+        response = conn.getresponse()
+        assert response.status == 200
+        assert json.loads(response.read())["boolean"] is True
+        assert response.getheader("Connection") is None  # HTTP/1.1: open unless said
+        sockets.append(conn.sock)
+    assert all(s is sockets[0] for s in sockets)  # one connection served all five
+    conn.close()
+
+
+def test_pipelined_requests_are_answered_in_order(endpoint):
+    queries = [f"SELECT ?n WHERE {{ VALUES ?n {{ {n} }} }} # {uuid.uuid4()}"
+               for n in range(6)]
+    host, port = address(endpoint)
+    with socket.create_connection((host, port), timeout=10) as conn:
+        conn.sendall(b"".join(
+            f"GET {target(q)} HTTP/1.1\r\nHost: {host}\r\nAccept: text/csv\r\n\r\n".encode()
+            for q in queries))
+        replies = conn.makefile("rb")
+        answers = [read_response(replies) for _ in queries]
+    assert [status for status, _, _ in answers] == [200] * 6
+    assert [body.decode().split()[1] for _, _, body in answers] == [str(n) for n in range(6)]
+
+
+def test_a_repeated_get_is_answered_from_the_cache_with_the_same_headers(endpoint):
+    session = requests.Session()  # one connection, so one worker
+    params = {"query": fresh("SELECT ?m WHERE { ?m a pk:Meeting } ORDER BY ?m")}
+    first = session.get(endpoint.url, params=params, headers={"Accept": "text/csv"})
+    again = session.get(endpoint.url, params=params, headers={"Accept": "text/csv"})
+    assert first.status_code == again.status_code == 200
+    assert "X-Policykg-Cache" not in first.headers
+    assert again.headers["X-Policykg-Cache"] == "hit"
+    assert again.content == first.content
+    ignored = {"date", "x-policykg-cache"}
+    assert {k.lower(): v for k, v in again.headers.items() if k.lower() not in ignored} == \
+        {k.lower(): v for k, v in first.headers.items() if k.lower() not in ignored}
+    # HEAD of a cached answer: its headers, no body
+    head = session.head(endpoint.url, params=params, headers={"Accept": "text/csv"})
+    assert head.headers["X-Policykg-Cache"] == "hit"
+    assert head.headers["Content-Length"] == str(len(first.content)) and head.content == b""
+    # the client has it: 304 from the cache, with the validators
+    unchanged = session.get(endpoint.url, params=params, headers={
+        "Accept": "text/csv", "If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert unchanged.headers["ETag"] == first.headers["ETag"]
+    assert unchanged.headers["Vary"] == "Accept"
+    # another format is another answer
+    other = session.get(endpoint.url, params=params, headers={"Accept": "application/json"})
+    assert "X-Policykg-Cache" not in other.headers
+    assert other.headers["Content-Type"].startswith("application/sparql-results+json")
+    # a POST is always evaluated
+    posted = [session.post(endpoint.url, data=params, headers={"Accept": "text/csv"})
+              for _ in range(2)]
+    assert [p.headers.get("X-Policykg-Cache") for p in posted] == [None, None]
+    assert posted[1].content == first.content
+
+
+def test_pages_are_cached_too(endpoint, served):
+    session = requests.Session()
+    url = served.url + "/page/actor/nict"
+    answers = [session.get(url, headers={"Accept": "text/html"}) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[1].headers["X-Policykg-Cache"] == "hit"
+    assert answers[1].text == answers[0].text
+    missing = [session.get(served.url + "/page/actor/no-such-thing") for _ in range(2)]
+    assert [m.status_code for m in missing] == [404, 404]
+    assert "X-Policykg-Cache" not in missing[1].headers  # only 200s are kept
+
+
+def test_a_large_answer_streams_whole(endpoint):
+    count = requests.get(endpoint.url, params={"query": "SELECT (COUNT(*) AS ?n) "
+                                               "WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                         headers={"Accept": "text/csv"}, timeout=30).text.split()[1]
+    with requests.get(endpoint.url, params={"query": fresh(
+            "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }")},
+            headers={"Accept": "application/sparql-results+json"}, stream=True,
+            timeout=60) as response:
+        assert response.status_code == 200
+        body = b"".join(response.iter_content(1 << 16))
+    assert len(body) > 1 << 20  # past the size that is sent in one piece
+    assert len(json.loads(body)["results"]["bindings"]) == int(count)
+
+
+def test_http_1_0_gets_its_answer_and_the_connection_closes(endpoint):
+    host, port = address(endpoint)
+    with socket.create_connection((host, port), timeout=10) as conn:
+        conn.sendall(f"GET {target(fresh(ASK))} HTTP/1.0\r\nAccept: text/csv\r\n\r\n".encode())
+        replies = conn.makefile("rb")
+        status, headers, body = read_response(replies)
+        assert (status, body.strip()) == (200, b"true")
+        assert headers["connection"] == "close"
+        assert replies.read() == b""  # closed by the server
+
+
+def raw(endpoint, request: bytes) -> tuple[int, str]:
+    with socket.create_connection(address(endpoint), timeout=10) as conn:
+        conn.sendall(request)
+        status, headers, body = read_response(conn.makefile("rb"))
+    assert headers["content-type"] == "text/plain; charset=utf-8"
+    assert body.decode().count("\n") == 1
+    return status, body.decode().strip()
+
+
+def test_malformed_and_oversized_requests_get_a_status_and_a_line(endpoint):
+    status, message = raw(endpoint, b"GET /sparql HTTP/1.1\r\nHost x\r\n\r\n")
+    assert status == 400 and "malformed HTTP request" in message
+    many = b"".join(b"X-Field-%d: x\r\n" % n for n in range(120))
+    status, message = raw(endpoint, b"GET /sparql HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n")
+    assert status == 431 and "header fields" in message
+    status, message = raw(endpoint, b"GET /sparql HTTP/1.1\r\nHost: x\r\nX-Big: "
+                          + b"y" * 9000 + b"\r\n\r\n")
+    assert status == 431
+    size = endpoint.max_request_bytes + 1
+    status, message = raw(endpoint, b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                          b"application/sparql-query\r\nContent-Length: %d\r\n\r\n" % size)
+    assert status == 413 and str(endpoint.max_request_bytes) in message
+    assert requests.get(endpoint.url, params={"query": fresh(ASK)}, timeout=10).ok
+
+
+def test_expect_100_continue_is_honoured(endpoint):
+    host, port = address(endpoint)
+    body = fresh(ASK).encode()
+    with socket.create_connection((host, port), timeout=10) as conn:
+        conn.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n"
+                     b"Content-Type: application/sparql-query\r\nExpect: 100-continue\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body))
+        replies = conn.makefile("rb")
+        assert replies.readline().startswith(b"HTTP/1.1 100 Continue")
+        assert replies.readline() == b"\r\n"
+        conn.sendall(body)
+        status, _, answer = read_response(replies)
+    assert (status, answer.strip()) == (200, b"true")
+
+
+def test_past_the_deadline_every_request_of_the_worker_gets_503(bundled_store, tmp_path):
+    """One worker: the late query is answered with the deadline's message, a query that
+    shares its process (and would be lost when the process ends) with a request to retry;
+    then a new worker answers."""
+    built, _ = bundled_store
+    with serving(built.result.path, tmp_path, timeout=1.5, workers=1) as one:
+        answers: dict[str, requests.Response] = {}
+
+        def ask(name: str, delay: float) -> None:
+            time.sleep(delay)
+            answers[name] = requests.get(one.url, params={"query": fresh(HEAVY)}, timeout=30)
+
+        threads = [threading.Thread(target=ask, args=("late", 0.0)),
+                   threading.Thread(target=ask, args=("beside", 0.5))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        late, beside = answers["late"], answers["beside"]
+        assert late.status_code == beside.status_code == 503
+        assert "1.5 s limit" in late.text and "send the request again" in beside.text
+        assert int(beside.headers["Retry-After"]) > 0
+        deadline = time.monotonic() + 20
+        while True:  # the replacement worker
+            try:
+                if requests.get(one.url, params={"query": fresh(ASK)}, timeout=5).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+
+
+def serving_processes(endpoint) -> list[int]:
+    """The pids of the `policykg serve` answering at the endpoint (arbiter and workers)."""
+    port = f"--port\x00{address(endpoint)[1]}\x00"
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if port.encode() in f.read():
+                    pids.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def mapped(pid: int, library: str) -> bool:
+    with open(f"/proc/{pid}/maps") as f:
+        return library in f.read()
+
+
+@pytest.mark.skipif(ctypes.util.find_library("jemalloc") is None,
+                    reason="no libjemalloc on this machine (Debian: apt-get install libjemalloc2)")
+def test_the_server_runs_on_jemalloc_unless_told_not_to(endpoint, bundled_store, tmp_path):
+    pids = serving_processes(endpoint)
+    assert len(pids) >= 3  # the arbiter and two workers
+    assert all(mapped(pid, "libjemalloc") for pid in pids)
+    built, _ = bundled_store
+    with serving(built.result.path, tmp_path, environment={"POLICYKG_ALLOCATOR": "system"}
+                 ) as plain:
+        pids = serving_processes(plain)
+        assert len(pids) >= 3
+        assert not any(mapped(pid, "libjemalloc") for pid in pids)
+        assert requests.get(plain.url, params={"query": ASK}, timeout=10).ok
