@@ -5,9 +5,12 @@ One generated graph (default 1M triples; `--triples 10000` for a small one), loa
 with `oxigraph load` into one store directory that three servers read at the same time,
 all on 127.0.0.1:
 - floor:    bench/endpoint_floor.py, a 40-line Flask + pyoxigraph app (GET → serialize),
-            under gunicorn sync workers, as many as ours;
-- ours:     `policykg serve --store DIR --workers N` (the production command: gunicorn
-            sync workers, checks, negotiation, ETag, deadline, spool, response cache);
+            under gunicorn sync workers (`--workers`, default 2 × cores + 1, gunicorn's
+            advice for sync workers);
+- ours:     `policykg serve --store DIR` (the production command with its defaults, or
+            `--ours-workers` / `--threads`: gunicorn with our worker — keep-alive, the
+            front cache, checks, negotiation, ETag, deadline, spool — and jemalloc
+            preloaded when the machine has it, as `policykg serve` does);
 - oxigraph: `oxigraph serve-read-only --union-default-graph` (Rust, multi-threaded; its
             thread count is not configurable).
 Every server answers over the union of the graphs, and each query's result is checked to
@@ -28,15 +31,16 @@ Load generator: wrk (Debian package `wrk`; `apt-get install wrk`) with a Lua scr
 builds each request, one client thread by default. A Python client cannot drive ~10k
 req/s on 2 cores without measuring itself; wrk is an epoll loop in C that stays a small
 share of the CPU. Latency is wrk's per request (from the request's write to the end of
-its response; gunicorn's sync workers close each connection, so reconnects show in req/s,
-not in the percentiles).
+its response). wrk keeps connections alive where the server allows it (ours and
+oxigraph); the floor's sync workers close each one, so its reconnects show in req/s, not
+in the percentiles.
 
 Cells (server × query × concurrency) are interleaved in one run: each round walks every
 query and concurrency, and runs the servers one after another in an order rotated each
 round; the table shows medians over the rounds. After each cell the run waits until the
-servers' processes are idle (their CPU time stops growing): gunicorn's sync workers go on
-evaluating the requests still queued when wrk stops, which would otherwise be charged to
-the next cell. Ratios are ours / floor and ours /
+servers' processes are idle (their CPU time stops growing): a server goes on evaluating
+the requests still queued when wrk stops, which would otherwise be charged to the next
+cell. Ratios are ours / floor and ours /
 oxigraph; a `!` marks a ratio under its target (cold ≥ 0.9 × floor everywhere; cold ≥ 0.9
 × oxigraph on join, group and text; cached ≥ 1.0 × oxigraph repeated).
 
@@ -45,7 +49,9 @@ while the RSS (VmRSS) of its serving processes is sampled; the line shows the la
 growth of one process (target for ours: < 100 MB).
 
     python bench/endpoint_bench.py [--triples 1000000] [--duration 10] [--rounds 3]
-                                   [--workers N] [--concurrency 1 4 16] [--workdir DIR]
+                                   [--workers N] [--ours-workers N] [--threads N]
+                                   [--queries point describe join group text]
+                                   [--concurrency 1 4 16] [--workdir DIR]
 
 A round is 75 cells (5 queries × 3 concurrencies × 5 columns), so the defaults (3 rounds
 of 10 s) take about 45 minutes on 1M triples, most of it measuring; run it on a quiet
@@ -76,6 +82,7 @@ from pathlib import Path
 from policykg.cli import SERVE_THREADS, SERVE_WORKERS
 
 ROOT = Path(__file__).resolve().parent.parent
+FLOOR_WORKERS = (os.cpu_count() or 1) * 2 + 1  # gunicorn's advice for sync workers
 EX = "http://bench.example/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -559,7 +566,7 @@ def main() -> None:
                         help="graph size(s), one table each (e.g. 10000 1000000)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per cell")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1,
+    parser.add_argument("--workers", type=int, default=FLOOR_WORKERS,
                         help="the floor's gunicorn sync workers (default: 2 × cores + 1, "
                              "gunicorn's advice)")
     parser.add_argument("--ours-workers", type=int, default=SERVE_WORKERS,

@@ -4,8 +4,8 @@ and how do they stand beside `oxigraph serve` describing the same entities?
 One store built by `policykg build --no-validate --no-dumps` from N generated releases
 (bench/generate_releases.py; the default 1,200 releases give ~1.02M quads; `-n 20` a small
 one), kept in --workdir. Two servers read it at the same time, on 127.0.0.1:
-- ours:     `policykg serve --store DIR --workers N` (the production command; gunicorn
-            sync workers, 2 × cores + 1 by default) answering `GET /page/{kind}/{slug}`
+- ours:     `policykg serve --store DIR` (the production command, with its defaults
+            unless --workers / --threads say otherwise) answering `GET /page/{kind}/{slug}`
             (the HTML page) and `GET /data/{kind}/{slug}.ttl` (the RDF description);
 - oxigraph: `oxigraph serve-read-only --union-default-graph` (Rust, multi-threaded)
             answering the machine equivalent, `GET /query?query=DESCRIBE <iri>` with
@@ -31,8 +31,8 @@ so our response cache, which is keyed by the full path, never answers: these are
 figures. The stream starts at a different place each round.
 
 Load generator: wrk, with bench/endpoint_bench.py's runner and Lua script (its per-request
-prefix left out: each line is a whole path). Latency is wrk's per request; gunicorn's sync
-workers close each connection, so reconnects show in req/s, not in the percentiles. Cells
+prefix left out: each line is a whole path). Latency is wrk's per request; both servers
+keep wrk's connections alive. Cells
 (stream × concurrency) are interleaved: each round walks the concurrencies and runs the
 three streams (page, data, oxigraph) in an order rotated each round, waiting after each
 cell until the servers are idle; the table shows medians over the rounds. Ratios are
@@ -44,7 +44,8 @@ where the server allows it, as wrk keeps them) and prints the median time and bo
 per kind: what one page costs with no queueing, and which kinds are slow.
 
     python bench/page_bench.py [-n 1200] [--duration 10] [--rounds 3]
-                               [--concurrency 1 4 16] [--workers N] [--workdir DIR]
+                               [--concurrency 1 4 16] [--workers N] [--threads N]
+                               [--workdir DIR]
     python bench/page_bench.py -n 20 --duration 2 --rounds 1   # a smoke check, ~1 minute
 
 A round is 9 cells (3 streams × 3 concurrencies), so the defaults take ~6 minutes on 1M
@@ -71,6 +72,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from endpoint_bench import (  # noqa: E402
+    FLOOR_WORKERS,
     LUA,
     Sample,
     Server,
@@ -84,6 +86,7 @@ from endpoint_bench import (  # noqa: E402
 from pyoxigraph import Store  # noqa: E402
 
 from graph.iris import store_base  # noqa: E402
+from policykg.cli import SERVE_THREADS, SERVE_WORKERS  # noqa: E402
 
 # Per block of 20 requests: how many of each kind (see the docstring for why).
 MIX = {"statement": 6, "meeting": 3, "actor": 3, "initiative": 3, "topic": 2, "release": 1,
@@ -211,8 +214,7 @@ class PathWrk(Wrk):
 def get(conn: http.client.HTTPConnection, path: str, accept: str) -> tuple[int, int, float]:
     """(status, body bytes, milliseconds) of one GET. The connection is kept alive where the
     server allows it, as wrk keeps it: Oxigraph does (a new connection costs it ~3.5 ms
-    here, 20 times its answer to a small DESCRIBE); gunicorn's sync workers close each one,
-    and http.client opens the next."""
+    here, 20 times its answer to a small DESCRIBE), and so does ours."""
     start = time.perf_counter()
     conn.request("GET", path, headers={"Accept": accept})
     response = conn.getresponse()
@@ -346,8 +348,10 @@ def main() -> None:
                         help="generated releases (1200 ≈ 1.02M quads; 20 for a smoke check)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per cell")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1,
-                        help="gunicorn workers for ours (default: policykg's)")
+    parser.add_argument("--workers", type=int, default=SERVE_WORKERS,
+                        help="our worker processes (default: policykg serve's)")
+    parser.add_argument("--threads", type=int, default=SERVE_THREADS,
+                        help="our app threads per worker (default: policykg serve's)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--blocks", type=int, default=50,
                         help="blocks of 20 requests in the stream (50: 1,000 requests)")
@@ -366,7 +370,7 @@ def main() -> None:
     log.mkdir(exist_ok=True)
     wrk = PathWrk(work, args.client_threads, args.duration)
     measured = revision()  # as the servers load it: others may commit during the run
-    servers = start_servers(store, args.workers, log)
+    servers = start_servers(store, FLOOR_WORKERS, (args.workers, args.threads), log)
     stop_servers({"floor": servers.pop("floor")})  # endpoint_bench's floor: no pages
     try:
         warm(servers, all_streams, wrk)
@@ -376,8 +380,8 @@ def main() -> None:
         stop_servers(servers)
     distinct = len(set(iris))
     print(f"\n{quads:,} quads ({args.n} generated releases); {machine()}; {args.workers} "
-          f"gunicorn workers; medians of {args.rounds} rounds of {args.duration} s cells; wrk "
-          f"{args.client_threads} thread(s); commit {measured}")
+          f"workers × {args.threads} threads; medians of {args.rounds} rounds of "
+          f"{args.duration} s cells; wrk {args.client_threads} thread(s); commit {measured}")
     print(f"stream: {len(iris)} requests over {distinct} entities, per 20: "
           + ", ".join(f"{w} {k}" for k, w in MIX.items())
           + "; every request tagged (our response cache never answers)")
