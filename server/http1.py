@@ -334,7 +334,7 @@ class Connection(asyncio.Protocol):
             self.deadline = None
         keep = request.keep_alive and not front.stopping
         try:
-            sent = await self._send(request, reply, keep)
+            sent, keep = await self._send(request, reply, keep)
         except (ConnectionError, RuntimeError):  # the connection ended while writing
             sent, keep = 0, False
         finally:
@@ -349,14 +349,15 @@ class Connection(asyncio.Protocol):
             front.cache.keep((version, host, request.target, accept), version, reply.headers,
                              reply.body)
         self.busy = False
-        if not keep or not sent and reply.rest is not None:
+        if not keep:
             self.transport.close()
         elif not self.transport.is_closing():
             self._pump()
 
-    async def _send(self, request: HttpRequest, reply: Reply, keep: bool) -> int:
+    async def _send(self, request: HttpRequest, reply: Reply, keep: bool) -> tuple[int, bool]:
         """Write the reply (its body cut for HEAD); a stream is read from the app's
-        iterator on the pool as the client takes it. The bytes of body sent."""
+        iterator on the pool as the client takes it. The bytes of body sent, and whether
+        the connection can take another request."""
         status_code = int(reply.status[:3])
         bodiless = request.method == b"HEAD" or status_code in (204, 304) or status_code < 200
         has_length = any(name.lower() == "content-length" for name, _ in reply.headers)
@@ -372,17 +373,17 @@ class Connection(asyncio.Protocol):
             head += b"Content-Length: %d\r\n" % len(reply.body) if reply.rest is None else b""
         head += (_connection_line(request) if keep else b"Connection: close\r\n") + b"\r\n"
         if self.transport.is_closing():
-            return 0  # the client went away while the app worked
+            return 0, False  # the client went away while the app worked
         if bodiless:
             self.transport.write(head)
-            return 0
+            return 0, keep
         self.transport.write(head + (_chunk(reply.body) if chunked else reply.body))
         sent = len(reply.body)
         while reply.rest is not None:
             if self.writable is not None:
                 await self.writable
             if self.transport.is_closing():
-                return 0  # the client went away: the rest is not read
+                return sent, False  # the client went away: the rest is not read
             chunk = await self.loop.run_in_executor(self.front.pool, next_chunk, reply.rest)
             if chunk is None:
                 break
@@ -390,7 +391,7 @@ class Connection(asyncio.Protocol):
             sent += len(chunk)
         if chunked:
             self.transport.write(b"0\r\n\r\n")
-        return sent
+        return sent, keep
 
     def refuse(self, refusal: Refusal, retry_after: int | None = None,
                version: str | None = None) -> None:
