@@ -1,11 +1,12 @@
-"""The response cache in front of the app: answers a repeated GET (or HEAD) without
-entering Flask, which costs ~0.3 ms a request where Oxigraph's own server answers in
+"""The response cache in front of the app: answers a repeated GET, HEAD or POST query
+without entering Flask, which costs ~0.3 ms a request where Oxigraph's own server answers in
 ~0.05 ms.
 
 The store is immutable between builds, so an answer the app marks as depending only on
 the store version and the request (`mark`) stays valid until the version changes. An
 entry is keyed by the version, the Host, the request target as sent and the Accept header
-— what the app's answer may depend on — and holds the answer's head and body as bytes,
+(and for a POST its Content-Type and body) — what the app's answer may depend on; the key
+is made in server/http1.py — and holds the answer's head and body as bytes,
 ready to write. A request whose `If-None-Match` names the entry's ETag gets a 304 from
 here; other conditional requests go to the app, which knows how to answer them.
 """

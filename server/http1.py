@@ -37,6 +37,7 @@ from .wsgi_call import HttpRequest, Reply, call, environ, next_chunk
 log = logging.getLogger("policykg.http")
 
 QUEUED_MAX = 16  # requests read ahead on one connection before reading pauses
+POST_KEY_BYTES = 64 << 10  # a POST with a larger body is not looked up in the cache
 RESTARTED = ("the server process answering this request was restarted to stop another "
              "query that ran past the time limit; send the request again")
 
@@ -303,10 +304,10 @@ class Connection(asyncio.Protocol):
 
     def _from_cache(self, request: HttpRequest) -> bool:
         front = self.front
-        if front.cache is None or request.method not in (b"GET", b"HEAD"):
+        if front.cache is None:
             return False
-        host, accept, if_none_match = _cache_fields(request)
-        entry = front.cache.get((front.version(), host, request.target, accept))
+        key, if_none_match = _cache_key(request, front.version())
+        entry = front.cache.get(key) if key is not None else None
         if entry is None or if_none_match == b"":
             return False
         not_modified = if_none_match is not None and matches(if_none_match, entry.etag)
@@ -343,11 +344,11 @@ class Connection(asyncio.Protocol):
         if front.access is not None:
             self._log(request, reply.status[:3], sent, time.monotonic() - started)
         version = env.get(CACHEABLE_KEY)
-        if version is not None and request.method == b"GET" and reply.rest is None and \
+        if version is not None and request.method != b"HEAD" and reply.rest is None and \
                 reply.status.startswith("200") and front.cache is not None:
-            host, accept, _ = _cache_fields(request)
-            front.cache.keep((version, host, request.target, accept), version, reply.headers,
-                             reply.body)
+            key, _ = _cache_key(request, version)
+            if key is not None:
+                front.cache.keep(key, version, reply.headers, reply.body)
         self.busy = False
         if not keep:
             self.transport.close()
@@ -418,10 +419,14 @@ class Connection(asyncio.Protocol):
                                size, took * 1000)
 
 
-def _cache_fields(request: HttpRequest) -> tuple[bytes, bytes, bytes | None]:
-    """Host and Accept (parts of the cache key), and If-None-Match: None when absent, b""
-    when the request is conditional in a way the app answers (If-Modified-Since alone)."""
-    host = accept = b""
+def _cache_key(request: HttpRequest, version: str | None
+               ) -> tuple[tuple | None, bytes | None]:
+    """The request's key in the front cache (None: not to be cached), and its If-None-Match:
+    None when absent, b"" when the request is conditional in a way the app answers
+    (If-Modified-Since alone). What an answer may depend on: the store version, Host, the
+    request target and Accept, and for a POST query (the workbench sends them) its
+    Content-Type and body."""
+    host = accept = content_type = b""
     if_none_match = since = None
     for name, value in request.headers:
         lower = name.lower()
@@ -429,13 +434,19 @@ def _cache_fields(request: HttpRequest) -> tuple[bytes, bytes, bytes | None]:
             accept = value
         elif lower == b"host":
             host = value
+        elif lower == b"content-type":
+            content_type = value
         elif lower == b"if-none-match":
             if_none_match = value
         elif lower == b"if-modified-since":
             since = value
     if if_none_match is None and since is not None:
         if_none_match = b""
-    return host, accept, if_none_match
+    if request.method in (b"GET", b"HEAD"):
+        return (version, host, request.target, accept), if_none_match
+    if request.method == b"POST" and len(request.body) <= POST_KEY_BYTES:
+        return (version, host, request.target, accept, content_type, request.body), None
+    return None, None
 
 
 def _connection_line(request: HttpRequest) -> bytes:

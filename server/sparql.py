@@ -163,8 +163,7 @@ def _answer(parsed: Request, opened: Opened) -> Response:
     if size <= state.config.cache_entry_bytes:
         body = spool.read()
         spool.close()
-        if request.method == "GET":
-            mark(request.environ, opened.version)
+        mark(request.environ, opened.version)
         return Response(body, headers=headers)
     return Response(_stream(spool), headers={**headers, "Content-Length": str(size)})
 

@@ -79,7 +79,7 @@ def test_pipelined_requests_are_answered_in_order(endpoint):
     assert [body.decode().split()[1] for _, _, body in answers] == [str(n) for n in range(6)]
 
 
-def test_a_repeated_get_is_answered_from_the_cache_with_the_same_headers(endpoint):
+def test_a_repeated_query_is_answered_from_the_cache_with_the_same_headers(endpoint):
     session = requests.Session()  # one connection, so one worker
     params = {"query": fresh("SELECT ?m WHERE { ?m a pk:Meeting } ORDER BY ?m")}
     first = session.get(endpoint.url, params=params, headers={"Accept": "text/csv"})
@@ -105,11 +105,15 @@ def test_a_repeated_get_is_answered_from_the_cache_with_the_same_headers(endpoin
     other = session.get(endpoint.url, params=params, headers={"Accept": "application/json"})
     assert "X-Policykg-Cache" not in other.headers
     assert other.headers["Content-Type"].startswith("application/sparql-results+json")
-    # a POST is always evaluated
+    # a POST query (the workbench's) is its own entry, keyed by its body too
     posted = [session.post(endpoint.url, data=params, headers={"Accept": "text/csv"})
               for _ in range(2)]
-    assert [p.headers.get("X-Policykg-Cache") for p in posted] == [None, None]
-    assert posted[1].content == first.content
+    assert [p.headers.get("X-Policykg-Cache") for p in posted] == [None, "hit"]
+    assert posted[0].content == posted[1].content == first.content
+    other_body = session.post(endpoint.url, data={**params, "download": "1"},
+                              headers={"Accept": "text/csv"})
+    assert "X-Policykg-Cache" not in other_body.headers
+    assert other_body.headers["Content-Disposition"].startswith("attachment")
 
 
 def test_pages_are_cached_too(endpoint, served):
