@@ -17,7 +17,7 @@ LIBRARY = "jemalloc"
 
 
 def rerun_with_jemalloc(argv: list[str]) -> None:
-    """Replace this process by `python -m policykg <argv>` with jemalloc preloaded; return
+    """Replace this process by `python -P -m policykg <argv>` with jemalloc preloaded; return
     when that is not possible or not wanted (already preloaded, not installed, disabled)."""
     preload = os.environ.get("LD_PRELOAD", "")
     if os.environ.get("POLICYKG_ALLOCATOR", LIBRARY) != LIBRARY or LIBRARY in preload:
@@ -28,4 +28,6 @@ def rerun_with_jemalloc(argv: list[str]) -> None:
     env = {**os.environ, "LD_PRELOAD": ":".join(p for p in (found, preload) if p)}
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, "-m", "policykg", *argv], env)
+    # -P: the working directory must not shadow a module (a `grp.py` there would be
+    # imported by gunicorn in place of the standard library's)
+    os.execve(sys.executable, [sys.executable, "-P", "-m", "policykg", *argv], env)

@@ -258,3 +258,15 @@ def test_the_server_runs_on_jemalloc_unless_told_not_to(endpoint, bundled_store,
         assert len(pids) >= 3
         assert not any(mapped(pid, "libjemalloc") for pid in pids)
         assert requests.get(plain.url, params={"query": ASK}, timeout=10).ok
+
+
+def test_the_working_directory_does_not_shadow_a_module(bundled_store, tmp_path):
+    """`policykg serve` runs itself again (to preload jemalloc); a `grp.py` where it is
+    started must not stand in for the standard library's `grp`, which gunicorn imports."""
+    marker = tmp_path / "shadowed"
+    (tmp_path / "grp.py").write_text(f"open({str(marker)!r}, 'w').close()\n"
+                                     "raise ImportError('shadowed')\n")
+    built, _ = bundled_store
+    with serving(built.result.path, tmp_path) as started:
+        assert requests.get(started.url, params={"query": ASK}, timeout=10).ok
+    assert not marker.exists()
