@@ -118,9 +118,14 @@ class Front:
     def _stop_for(self, late: Connection) -> None:
         """Answer the late request 503 with the app's message, and every other request
         this process holds 503 too (it is about to end), then end the process: the query
-        cannot be stopped any other way. gunicorn starts a new worker."""
+        cannot be stopped any other way. gunicorn starts a new worker. From here on the
+        worker takes no new request (idle connections are closed, new ones refused): it
+        would be cut when the process ends."""
+        self.stopping = True
         version = self.version()
         refused = [conn for conn in self.connections if conn is late or conn.busy or conn.queue]
+        for conn in self.connections - set(refused):
+            conn.transport.close()  # idle: its client's next request goes to another worker
         for conn in refused:
             if conn is late:
                 conn.refuse(Refusal("503 Service Unavailable", late.deadline.message),
@@ -311,12 +316,12 @@ class Connection(asyncio.Protocol):
         if entry is None or if_none_match == b"":
             return False
         not_modified = if_none_match is not None and matches(if_none_match, entry.etag)
+        body = b"" if not_modified or request.method == b"HEAD" else entry.body
         self.transport.write(b"".join((
             entry.head_304 if not_modified else entry.head, front.date_line(),
-            _connection_line(request), HIT, b"\r\n",
-            b"" if not_modified or request.method == b"HEAD" else entry.body)))
+            _connection_line(request), HIT, b"\r\n", body)))
         if front.access is not None:
-            self._log(request, "304" if not_modified else "200", 0, 0.0)
+            self._log(request, "304" if not_modified else "200", len(body), 0.0)
         return True
 
     async def _answer(self, request: HttpRequest) -> None:
@@ -360,7 +365,8 @@ class Connection(asyncio.Protocol):
         iterator on the pool as the client takes it. The bytes of body sent, and whether
         the connection can take another request."""
         status_code = int(reply.status[:3])
-        bodiless = request.method == b"HEAD" or status_code in (204, 304) or status_code < 200
+        no_content = status_code in (204, 304) or status_code < 200  # never a body
+        bodiless = no_content or request.method == b"HEAD"
         has_length = any(name.lower() == "content-length" for name, _ in reply.headers)
         chunked = reply.rest is not None and not has_length and not bodiless
         if chunked and request.version == "1.0":
@@ -370,8 +376,8 @@ class Connection(asyncio.Protocol):
         head = "".join(lines).encode("latin-1") + self.front.date_line()
         if chunked:
             head += b"Transfer-Encoding: chunked\r\n"
-        elif not has_length and not (status_code in (204, 304) or status_code < 200):
-            head += b"Content-Length: %d\r\n" % len(reply.body) if reply.rest is None else b""
+        elif not has_length and not no_content and reply.rest is None:
+            head += b"Content-Length: %d\r\n" % len(reply.body)
         head += (_connection_line(request) if keep else b"Connection: close\r\n") + b"\r\n"
         if self.transport.is_closing():
             return 0, False  # the client went away while the app worked
