@@ -226,18 +226,24 @@ def test_past_the_deadline_every_request_of_the_worker_gets_503(bundled_store, t
             time.sleep(0.2)
 
 
-def serving_processes(endpoint) -> list[int]:
-    """The pids of the `policykg serve` answering at the endpoint (arbiter and workers)."""
-    port = f"--port\x00{address(endpoint)[1]}\x00"
-    pids = []
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                if port.encode() in f.read():
-                    pids.append(int(entry))
-        except (OSError, ValueError):
-            continue
-    return pids
+def serving_processes(endpoint, at_least: int = 3) -> list[int]:
+    """The pids of the `policykg serve` answering at the endpoint (arbiter and workers),
+    once there are `at_least` of them: the server answers as soon as its first worker is
+    up, and gunicorn may still be starting the others."""
+    port = f"--port\x00{address(endpoint)[1]}\x00".encode()
+    deadline = time.monotonic() + 10
+    while True:
+        pids = []
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if port in f.read():
+                        pids.append(int(entry))
+            except (OSError, ValueError):
+                continue
+        if len(pids) >= at_least or time.monotonic() > deadline:
+            return pids
+        time.sleep(0.1)
 
 
 def mapped(pid: int, library: str) -> bool:
