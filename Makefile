@@ -36,6 +36,7 @@ setup: $(STAMP) $(VENDOR_STAMP)
 
 run: setup
 	$(VENV)/bin/policykg build
+	$(VENV)/bin/policykg pages
 	$(VENV)/bin/policykg serve
 
 test: setup

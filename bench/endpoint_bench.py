@@ -267,9 +267,10 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def start_servers(store: Path, workers: int, ours: tuple[int, int], log: Path
-                  ) -> dict[str, Server]:
-    """Floor, ours and oxigraph, each in its own process group, ready when they answer."""
+def start_servers(store: Path, workers: int, ours: tuple[int, int], log: Path,
+                  variants: dict[str, dict[str, str]] | None = None) -> dict[str, Server]:
+    """Floor, ours and oxigraph, each in its own process group, ready when they answer;
+    `variants` adds more of ours by name, each with its own POLICYKG_* environment."""
     py = sys.executable
     timeout = "600"
     commands = {
@@ -284,11 +285,14 @@ def start_servers(store: Path, workers: int, ours: tuple[int, int], log: Path
         "oxigraph": ([_oxigraph(), "serve-read-only", "--location", str(store), "--bind",
                       "127.0.0.1:{port}", "--union-default-graph"], "/query"),
     }
+    environments = {name: {} for name in commands}
+    for name, variant in (variants or {}).items():
+        commands[name], environments[name] = commands["ours"], variant
     servers: dict[str, Server] = {}
-    env = {**os.environ, "FLOOR_STORE": str(store)}
     for name, (command, path) in commands.items():
         port = _free_port()
         out = (log / f"{name}.log").open("wb")
+        env = {**os.environ, "FLOOR_STORE": str(store), **environments[name]}
         proc = subprocess.Popen([c.replace("{port}", str(port)) for c in command], cwd=ROOT,
                                 env=env, stdout=subprocess.DEVNULL, stderr=out,
                                 start_new_session=True)

@@ -3,10 +3,14 @@ and how do they stand beside `oxigraph serve` describing the same entities?
 
 One store built by `policykg build --no-validate --no-dumps` from N generated releases
 (bench/generate_releases.py; the default 1,200 releases give ~1.02M quads; `-n 20` a small
-one), kept in --workdir. Two servers read it at the same time, on 127.0.0.1:
+one), its pages then rendered ahead of time by `policykg pages` (timed), kept in --workdir.
+Three servers read it at the same time, on 127.0.0.1:
 - ours:     `policykg serve --store DIR` (the production command, with its defaults
             unless --workers / --threads say otherwise) answering `GET /page/{kind}/{slug}`
-            (the HTML page) and `GET /data/{kind}/{slug}.ttl` (the RDF description);
+            (the HTML page, from the rendered pages: stream "page") and
+            `GET /data/{kind}/{slug}.ttl` (the RDF description: stream "data");
+- live:     the same command with POLICYKG_PAGE_FILES=0, rendering every page on request
+            (stream "live": what a store without `policykg pages` costs);
 - oxigraph: `oxigraph serve-read-only --union-default-graph` (Rust, multi-threaded)
             answering the machine equivalent, `GET /query?query=DESCRIBE <iri>` with
             `Accept: text/turtle`. Oxigraph's DESCRIBE gives the entity's own triples (and
@@ -27,14 +31,15 @@ and releases are distinct in the stream (50 blocks by default: 300 statements, 1
 meetings, ...); topics (31 on 1M), places (14) and series (7) are few and recur. Those
 three are the hubs, linked from thousands of statements. Every request carries a unique
 tag (`?bench=…` for ours, which ignores it; a `#` comment ending the query for oxigraph),
-so our response cache, which is keyed by the full path, never answers: these are cold
-figures. The stream starts at a different place each round.
+so our response cache, which is keyed by the full path, never answers: "live" and "data"
+are cold figures, and "page" is what reading a rendered page costs. The stream starts at
+a different place each round.
 
 Load generator: wrk, with bench/endpoint_bench.py's runner and Lua script (its per-request
 prefix left out: each line is a whole path). Latency is wrk's per request; both servers
 keep wrk's connections alive. Cells
 (stream × concurrency) are interleaved: each round walks the concurrencies and runs the
-three streams (page, data, oxigraph) in an order rotated each round, waiting after each
+four streams (page, live, data, oxigraph) in an order rotated each round, waiting after each
 cell until the servers are idle; the table shows medians over the rounds. Ratios are
 ours / oxigraph; the target column says whether ours meets p50 < 20 ms.
 
@@ -48,15 +53,16 @@ per kind: what one page costs with no queueing, and which kinds are slow.
                                [--workdir DIR]
     python bench/page_bench.py -n 20 --duration 2 --rounds 1   # a smoke check, ~1 minute
 
-A round is 9 cells (3 streams × 3 concurrencies), so the defaults take ~6 minutes on 1M
-quads after the build (~40 s). Needs the `bench` extra (`pip install -e .[bench]`: the
-`oxigraph` CLI) and `wrk` (`apt-get install wrk`).
+A round is 12 cells (4 streams × 3 concurrencies), so the defaults take ~8 minutes on 1M
+quads after the build (~40 s) and the pages (~65 s). Needs the `bench` extra (`pip install
+-e .[bench]`: the `oxigraph` CLI) and `wrk` (`apt-get install wrk`).
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import random
 import statistics
@@ -87,13 +93,18 @@ from pyoxigraph import Store  # noqa: E402
 
 from graph.iris import store_base  # noqa: E402
 from policykg.cli import SERVE_THREADS, SERVE_WORKERS  # noqa: E402
+from server.page_files import renderer  # noqa: E402
 
 # Per block of 20 requests: how many of each kind (see the docstring for why).
 MIX = {"statement": 6, "meeting": 3, "actor": 3, "initiative": 3, "topic": 2, "release": 1,
        "place": 1, "series": 1}
 TARGET_MS = 20.0
 HTML, TURTLE = "text/html", "text/turtle"
-STREAMS = ("page", "data", "oxigraph")
+STREAMS = ("page", "live", "data", "oxigraph")
+# The server answering each stream: ours, with the pages rendered ahead of time; the same
+# command told to render every page on request (POLICYKG_PAGE_FILES=0); oxigraph.
+SERVER_OF = {"page": "ours", "live": "live", "data": "ours", "oxigraph": "oxigraph"}
+LIVE = {"live": {"POLICYKG_PAGE_FILES": "0"}}
 COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
@@ -118,6 +129,19 @@ def build_store(work: Path, releases: int) -> tuple[Path, int]:
     quads = int(next(iter(Store.read_only(str(store)).query(COUNT_QUERY)))["n"].value)
     done.write_text(str(quads))
     return store, quads
+
+
+def render_pages(store: Path) -> str:
+    """`policykg pages` on the store, unless this code's pages are there already; what it
+    said (pages, seconds)."""
+    manifest = store / "pages" / "manifest.json"
+    if manifest.exists() and json.loads(manifest.read_text())["renderer"] == renderer():
+        return f"{json.loads(manifest.read_text())['pages']:,} pages rendered before this run"
+    done = subprocess.run([sys.executable, "-m", "policykg", "pages", "--store", str(store)],
+                          check=True, cwd=ROOT, capture_output=True, text=True)
+    said = done.stderr.strip().splitlines()[-1]
+    print(said, file=sys.stderr)
+    return said
 
 
 def entities(store: Path) -> tuple[str, dict[str, list[str]]]:
@@ -172,15 +196,15 @@ class Stream:
 def paths_of(base: str, iri: str) -> dict[str, str]:
     """The untagged path of each stream for one entity."""
     rest = urllib.parse.quote(iri[len(base) + 3:], safe="/")  # `actor/japan`
-    return {"page": f"/page/{rest}", "data": f"/data/{rest}.ttl",
+    return {"page": f"/page/{rest}", "live": f"/page/{rest}", "data": f"/data/{rest}.ttl",
             "oxigraph": "/query?query=" + urllib.parse.quote(f"DESCRIBE <{iri}>", safe="")}
 
 
 def streams(work: Path, base: str, iris: list[str]) -> list[Stream]:
     paths = [paths_of(base, iri) for iri in iris]
-    accepts = {"page": HTML, "data": TURTLE, "oxigraph": TURTLE}
+    accepts = {"page": HTML, "live": HTML, "data": TURTLE, "oxigraph": TURTLE}
     return [Stream(name, accepts[name], work / f"paths-{name}.txt", [p[name] for p in paths],
-                   "oxigraph" if name == "oxigraph" else "ours") for name in STREAMS]
+                   SERVER_OF[name]) for name in STREAMS]
 
 
 def tagged(stream: Stream, path: str) -> str:
@@ -295,14 +319,15 @@ def table(results: dict[tuple[str, int], list[Sample]], levels: list[int]) -> li
             f"{f'p50 < {TARGET_MS:g} ms':>14}")
     lines = [head, "-" * len(head)]
     errors = sum(s.errors for samples in results.values() for s in samples)
-    for name in ("page", "data"):
+    for name in ("page", "live", "data"):
         for clients in levels:
             cells = {"ours": results[(name, clients)], "oxi": results[("oxigraph", clients)]}
             rps = {k: _median(s, "rps") for k, s in cells.items()}
             p50 = {k: _median(s, "p50_ms") for k, s in cells.items()}
             p99 = {k: _median(s, "p99_ms") for k, s in cells.items()}
             shown = {k: f"{p50[k]:.1f}/{p99[k]:.1f}" for k in cells}
-            slower = f"{p50['ours'] / max(p50['oxi'], 1e-3):.0f}×"
+            times = p50["ours"] / max(p50["oxi"], 1e-3)
+            slower = f"{times:.{0 if times >= 10 else 1}f}×"
             lines.append(f"{name:<9}{clients:>3}{rps['ours']:>10,.1f}{shown['ours']:>14}"
                          f"{rps['oxi']:>10,.0f}{shown['oxi']:>14}"
                          f"{_ratio(rps['ours'], rps['oxi'], None):>14}{slower:>14}"
@@ -313,14 +338,15 @@ def table(results: dict[tuple[str, int], list[Sample]], levels: list[int]) -> li
 
 
 def kind_table(rows: list[KindRow]) -> list[str]:
-    head = (f"{'kind':<11}{'in store':>9}{'asked':>6}{'page ms':>9}{'data ms':>9}"
-            f"{'oxi ms':>8}{'page KB':>9}{'data KB':>9}{'oxi KB':>8}")
+    head = (f"{'kind':<11}{'in store':>9}{'asked':>6}{'page ms':>9}{'live ms':>9}"
+            f"{'data ms':>9}{'oxi ms':>8}{'page KB':>9}{'data KB':>9}{'oxi KB':>8}")
     lines = [head, "-" * len(head)]
-    for row in sorted(rows, key=lambda r: -statistics.median(r.ms["page"])):
+    for row in sorted(rows, key=lambda r: -statistics.median(r.ms["live"])):
         ms = {n: statistics.median(v) for n, v in row.ms.items()}
         kb = {n: statistics.median(v) / 1024 for n, v in row.size.items()}
         lines.append(f"{row.kind:<11}{row.count:>9,}{len(row.ms['page']):>6}"
-                     f"{ms['page']:>9.1f}{ms['data']:>9.1f}{ms['oxigraph']:>8.1f}"
+                     f"{ms['page']:>9.1f}{ms['live']:>9.1f}{ms['data']:>9.1f}"
+                     f"{ms['oxigraph']:>8.1f}"
                      f"{kb['page']:>9.1f}{kb['data']:>9.1f}{kb['oxigraph']:>8.1f}")
     return lines
 
@@ -363,6 +389,7 @@ def main() -> None:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="policykg-page-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     store, quads = build_store(work, args.n)
+    rendered = render_pages(store)
     base, kinds = entities(store)
     iris = stream_of(kinds, args.blocks)
     all_streams = streams(work, base, iris)
@@ -370,7 +397,7 @@ def main() -> None:
     log.mkdir(exist_ok=True)
     wrk = PathWrk(work, args.client_threads, args.duration)
     measured = revision()  # as the servers load it: others may commit during the run
-    servers = start_servers(store, FLOOR_WORKERS, (args.workers, args.threads), log)
+    servers = start_servers(store, FLOOR_WORKERS, (args.workers, args.threads), log, LIVE)
     stop_servers({"floor": servers.pop("floor")})  # endpoint_bench's floor: no pages
     try:
         warm(servers, all_streams, wrk)
@@ -391,7 +418,8 @@ def main() -> None:
           "medians; slowest page first):")
     for line in kind_table(rows):
         print(line)
-    print(f"(page: GET /page/…, data: GET /data/….ttl, oxi: oxigraph DESCRIBE as Turtle; "
+    print(f"(page: GET /page/… from the pages rendered ahead ({rendered}); live: the same "
+          "pages rendered on request; data: GET /data/….ttl, oxi: oxigraph DESCRIBE as Turtle; "
           f"work dir {work})")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 from graph import cli as pipeline_cli
@@ -34,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     pipeline_cli.add_commands(command)
+    p = command("pages", "render every entity page ahead of time into the store's build "
+                         "(served from there; a rebuild starts without them)")
+    p.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                   help="rendering processes (default: one per core)")
     s = command("serve", "serve the SPARQL endpoint (builds the store first if there is none)")
     s.add_argument("--host", default=os.environ.get("POLICYKG_HOST", "127.0.0.1"))
     s.add_argument("--port", type=int, default=int(os.environ.get("POLICYKG_PORT", "8000")))
@@ -55,6 +60,7 @@ def _serve(args) -> int:
     if not args.store.exists():
         built = pipeline.build(bundled_releases(), args.store, check_base(base_from_env()))
         print(f"built {built.result.path} (version {built.result.version})", file=sys.stderr)
+        _render_pages(args.store, os.cpu_count() or 1)
     overrides: dict = {"store": args.store}
     if args.timeout is not None:
         overrides["query_timeout"] = args.timeout
@@ -66,7 +72,21 @@ def _serve(args) -> int:
     return 0
 
 
-COMMANDS = {**pipeline_cli.COMMANDS, "serve": _serve}
+def _pages(args) -> int:
+    _render_pages(args.store, args.processes)
+    return 0
+
+
+def _render_pages(store: Path, processes: int) -> None:
+    from server.page_files import render_all
+
+    started = time.perf_counter()
+    directory, count = render_all(store, processes)
+    print(f"rendered {count} pages into {directory} in {time.perf_counter() - started:.1f} s",
+          file=sys.stderr)
+
+
+COMMANDS = {**pipeline_cli.COMMANDS, "pages": _pages, "serve": _serve}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from graph.store import default_store_path
 
+BOOLEANS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
 
 @dataclass(frozen=True)
 class Config:
@@ -18,6 +20,7 @@ class Config:
     max_request_bytes: int = 1 << 20  # larger request bodies: 413
     cache_bytes: int = 64 << 20  # response cache per worker process
     cache_entry_bytes: int = 1 << 20  # larger results are not cached
+    page_files: bool = True  # answer entity pages rendered ahead of time (server/page_files.py)
 
 
 def load(overrides: dict | None = None) -> Config:
@@ -39,4 +42,8 @@ def _convert(kind: str, value):
         return float(value)
     if kind == "int":
         return int(value)
+    if kind == "bool" and isinstance(value, str):
+        if value.lower() not in BOOLEANS:
+            raise ValueError(f"expected one of {', '.join(BOOLEANS)}, not {value!r}")
+        return BOOLEANS[value.lower()]
     return value

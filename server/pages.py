@@ -5,21 +5,22 @@ the page for people, `/data/….{ttl,nt,jsonld,rdf}` the description for machine
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, request
+from flask import Blueprint, Response, abort, current_app, redirect, request
 from pyoxigraph import NamedNode
 
-from . import describe, diagram, indexes, release_view
+from . import describe, diagram, indexes, page_files, release_view
 from .dataset import Opened
 from .entity_view import SAID_PAGE, Viewer, entity_view
 from .links import Links
 from .negotiate import DESCRIPTIONS, EXTENSIONS, HTML, extension
-from .respond import cached, html, opened, pick, rdf
+from .respond import HTML_HEADERS, cached, html, opened, pick, rdf
 from .search import suggestions
 
 bp = Blueprint("pages", __name__)
 
 LIST_PAGE = 100  # resources per page on a property's list and on an index
 MEETING_STATEMENTS = 1000
+PAGE_PARAMETERS = {"rel", "said"}  # what changes a thing's page (others are ignored)
 # The workbench query a page links to for all the relations stated about its thing (the
 # thing's IRI, one the store holds, goes in; nothing from the request does).
 RELATIONS_QUERY = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -128,6 +129,9 @@ def index(kind: str) -> Response:
 @cached
 def page(rest: str) -> Response:
     current = opened()
+    ahead = _rendered_ahead(current, rest)
+    if ahead is not None:
+        return ahead
     node = _thing(current, rest)
     links = links_for(current)
     predicate = request.args.get("rel")
@@ -153,6 +157,20 @@ def page(rest: str) -> Response:
                 data_links={ext: links.data(node.value, ext) for ext in EXTENSIONS},
                 describe_query=f"DESCRIBE <{node.value}>",
                 relations_query=RELATIONS_QUERY.replace("$THING", node.value), **extra)
+
+
+def _rendered_ahead(current: Opened, rest: str) -> Response | None:
+    """The page as `policykg pages` rendered it, when this request would render the same:
+    its first page of statements, the app mounted at the root (links are root-relative)."""
+    if (not current_app.extensions["policykg"].config.page_files or request.script_root
+            or not current.base or request.args.keys() & PAGE_PARAMETERS):
+        return None
+    body = page_files.read(current.target, rest)
+    if body is None:
+        return None
+    links = links_for(current)
+    return Response(body, headers={**HTML_HEADERS,
+                                   "Link": _alternates(links, f"{current.base}id/{rest}")})
 
 
 def _by_topic(agenda: list[indexes.AgendaItem], said: list) -> list[tuple]:

@@ -35,12 +35,14 @@ def content_type(fmt: Format) -> str:
     return f"{fmt.media_type}; charset=utf-8" if textual else fmt.media_type
 
 
+HTML_HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache",
+                "Vary": "Accept"}
+
+
 def html(template: str, current: Opened, status: int = 200, headers: dict | None = None,
          **context) -> Response:
     body = render_template(template, version=current.version, **context)
-    return Response(body, status, {"Content-Type": "text/html; charset=utf-8",
-                                   "Cache-Control": "no-cache", "Vary": "Accept",
-                                   **(headers or {})})
+    return Response(body, status, {**HTML_HEADERS, **(headers or {})})
 
 
 def rdf(triples: Iterable[Triple], fmt: Format, current: Opened,

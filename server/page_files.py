@@ -1,0 +1,154 @@
+"""Entity pages rendered ahead of time, kept beside the store they were rendered from.
+
+A store never changes once built, so neither does the page of any thing in it: rendering
+it on every request spends ~3-30 ms of CPU (a hub page more) to produce the same bytes.
+`policykg pages` renders each page once into `<build directory>/pages/`, and the page view
+answers from there. The files go with their build (a rebuild starts without them, and
+pruning an old build removes them) and name the code that rendered them: a server whose
+templates or page code differ ignores them and renders. Nothing is ever served from a file
+that a render of the same request would not give.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from functools import cache
+from pathlib import Path
+
+from pyoxigraph import Store
+
+from graph.errors import StoreError
+
+PAGES_DIR = "pages"
+MANIFEST = "manifest.json"
+# Resources that only carry a span of text (seven in ten of the IRIs of a large graph):
+# their pages are rendered on request, reached from the pages that show their text.
+SPAN_KINDS = frozenset({"evidence", "mention", "fact"})
+THINGS_QUERY = "SELECT DISTINCT ?thing WHERE { ?thing a ?kind }"
+BATCH = 200  # pages a rendering process is given at a time
+RECHECK = 1.0  # seconds between looks at a build whose pages are not (yet) usable
+
+
+@cache
+def renderer() -> str:
+    """A digest of the code that renders a page (the server's modules and templates): pages
+    rendered by other code are not this code's pages. Read when the module is imported, as
+    the code itself is: files changed on disk later are not the running code."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("*.py"), *root.glob("templates/*"), *root.glob("queries/*")]):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+renderer()
+
+
+def file_of(directory: Path, rest: str) -> Path:
+    """Where the page of `{base}id/{rest}` is kept in a build's pages directory (named by a
+    digest: no request text ever becomes a path)."""
+    name = hashlib.sha256(rest.encode()).hexdigest()
+    return directory / name[:2] / f"{name[2:]}.html.gz"
+
+
+_checked: dict[Path, tuple[bool, float]] = {}  # build's pages → (usable, when looked)
+
+
+def _usable(directory: Path) -> bool:
+    """Whether a build's pages were rendered by this code: the manifest, written after
+    every page, says by which. Looked at again each RECHECK seconds until it says so."""
+    usable, when = _checked.get(directory, (False, -RECHECK))
+    now = time.monotonic()
+    if not usable and now - when >= RECHECK:
+        try:
+            manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+            usable = manifest.get("renderer") == renderer()
+        except (OSError, ValueError):
+            usable = False
+        _checked[directory] = (usable, now)
+    return usable
+
+
+def read(target: str, rest: str) -> bytes | None:
+    """The page rendered ahead of time for `{base}id/{rest}` in the build at `target`, if
+    there is one this code would have rendered."""
+    directory = Path(target) / PAGES_DIR
+    if not _usable(directory):
+        return None
+    try:
+        return gzip.decompress(file_of(directory, rest).read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def things(store: Store, base: str) -> list[str]:
+    """The `rest` of every typed IRI under `{base}id/` whose page is kept, sorted."""
+    prefix = f"{base}id/"
+    found = (row["thing"].value for row in store.query(THINGS_QUERY,
+                                                       use_default_graph_as_union=True))
+    return sorted(iri[len(prefix):] for iri in found if iri.startswith(prefix)
+                  and iri[len(prefix):].split("/", 1)[0] not in SPAN_KINDS)
+
+
+def render_all(store_path: Path, processes: int) -> tuple[Path, int]:
+    """Render the page of every kept thing of the store into its build directory (the
+    manifest last, so a half-rendered directory is never used); (directory, pages)."""
+    from .dataset import Dataset  # the app's own view of the store: base, build directory
+
+    opened = Dataset(store_path).current()
+    if not opened.base:
+        raise StoreError(f"{store_path}: not built by policykg (no base IRI): it has no pages")
+    directory = Path(opened.target) / PAGES_DIR
+    (directory / MANIFEST).unlink(missing_ok=True)
+    rests = things(opened.store, opened.base)
+    batches = [rests[i:i + BATCH] for i in range(0, len(rests), BATCH)]
+    with ProcessPoolExecutor(max(1, processes), initializer=_start_renderer,
+                             initargs=(opened.target,)) as pool:
+        for _ in pool.map(_render_batch, batches):
+            pass
+    _write(directory / MANIFEST, json.dumps({"renderer": renderer(), "pages": len(rests)})
+           .encode())
+    return directory, len(rests)
+
+
+_client = None  # the rendering process's app, made once (server/__init__.py's create_app)
+
+
+def _start_renderer(target: str) -> None:
+    """Open the build itself, not the store link: a rebuild meanwhile changes nothing."""
+    from . import create_app
+
+    global _client
+    app = create_app({"store": target, "page_files": False})
+    _client = app.test_client()
+
+
+def _render_batch(rests: list[str]) -> int:
+    opened = _client.application.extensions["policykg"].dataset.current()
+    directory = Path(opened.target) / PAGES_DIR
+    for rest in rests:
+        response = _client.get(f"/page/{rest}")
+        if response.status_code != 200:
+            raise StoreError(f"{opened.target}: /page/{rest} answered {response.status_code} "
+                             "while its pages were rendered")
+        _write(file_of(directory, rest), gzip.compress(response.get_data(), compresslevel=6))
+    return len(rests)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Whole or not at all: a server may read the directory while pages are rendered."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
