@@ -94,3 +94,28 @@ def test_pages_read_on_a_phone(browser, served):
     page.goto(served.url + "/ontology")
     shot(page, "pages-9-ontology.png")
     watch.check()
+
+
+OVERLAPS = """svg => {
+  const boxes = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBBox()]);
+  const hit = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width &&
+                        a.y < b.y + b.height && b.y < a.y + a.height;
+  const found = [];
+  boxes.forEach(([s, a], i) => boxes.slice(i + 1).forEach(([t, b]) => {
+    if (hit(a, b)) found.push(s + ' / ' + t); }));
+  return found;
+}"""
+
+
+def test_no_label_of_the_diagram_covers_another(browser, served):
+    """As laid out by the browser (real text boxes), on pages with long names and many
+    neighbours: the centre's name, the properties' names and the neighbours' names."""
+    watch = Watch(browser, served, viewport={"width": 1280, "height": 900})
+    page = watch.page()
+    for path in ("/page/actor/nict", "/page/initiative/notice", "/page/actor/eu",
+                 "/page/topic/cybersecurity", RELEASE):
+        page.goto(served.url + path)
+        svg = page.locator("svg.neighbourhood")
+        assert svg.count() == 1, path
+        assert svg.evaluate(OVERLAPS) == [], path
+    watch.check()
