@@ -15,6 +15,9 @@ class InputError(PolicykgError):
         self.path = path
         self.message = message
 
+    def __reduce__(self):  # raised in an extraction process, re-raised in the build's
+        return type(self), (self.path, self.message)
+
 
 class StoreError(PolicykgError):
     """A store that cannot be built, opened or validated."""

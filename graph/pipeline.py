@@ -1,22 +1,22 @@
 """Releases in, store out: the whole pipeline behind `policykg build`.
 
-Releases stream through one at a time (extract → RDF → store), so memory stays flat
-however many there are; the new store is validated before it is swapped in.
+Releases stream through in order (read → extract → RDF, in worker processes when there are
+many: graph/convert.py → store), so memory stays flat however many there are; the new
+store is validated before it is swapped in.
 """
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .convert import clashes, convert, converted
 from .errors import InputError, StoreError
-from .extract import extract
-from .facts import ReleaseFacts
 from .iris import Iris
 from .lexicon import load_lexicon
-from .rdf import lexicon_quads, ontology_quads, release_quads
-from .source import read_source
+from .rdf import lexicon_quads, ontology_quads
 from .store import Building, BuildResult
 from .validate import summary, validate_store
 
@@ -40,41 +40,36 @@ def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = T
     """Extract, convert, store, validate and dump; the old store survives any failure."""
     lexicon = load_lexicon()
     iris = Iris(base)
-    building = Building(store_path, iris)
-    try:
-        building.add(list(ontology_quads(iris)))
-        building.add(lexicon_quads(lexicon, iris))
-        releases: dict[str, ReleaseSummary] = {}
-        labels: dict[str, str] = {}
-        for path in paths:
-            facts = extract(read_source(path), lexicon)
-            _one_label(facts, labels)
-            if facts.id in releases:
-                raise InputError(str(path), f"the same release as {releases[facts.id].path} "
-                                 f"({facts.title}, {facts.published})")
-            releases[facts.id] = ReleaseSummary(facts.id, facts.title, str(path),
-                                                len(facts.statements))
-            building.add(release_quads(facts, iris))
-        building.flush()
-        if validate:
-            report = validate_store(building.store, iris)
-            if not report.conforms:
-                raise StoreError(f"the extracted graph does not conform to the shapes: "
-                                 f"{summary(report)}")
-        result = building.commit(dumps)  # the metadata graph and the dumps, then the swap
-    except BaseException:
-        building.abort()
-        raise
+    with converted(paths, lexicon, iris) as releases_in_order:
+        building = Building(store_path, iris)
+        try:
+            building.add(list(ontology_quads(iris)))
+            building.add(lexicon_quads(lexicon, iris))
+            releases: dict[str, ReleaseSummary] = {}
+            labels: dict[str, str] = {}  # the first label of each discovered entity
+            for done in releases_in_order:
+                if done.id in releases:
+                    raise InputError(str(done.path), f"the same release as "
+                                     f"{releases[done.id].path} ({done.title}, {done.published})")
+                if clashes(done.names, labels):
+                    done = convert(done.path, lexicon, iris, labels)
+                else:
+                    for entity, label in done.names:
+                        labels.setdefault(entity, label)
+                releases[done.id] = ReleaseSummary(done.id, done.title, str(done.path),
+                                                   done.statements)
+                building.add_nquads(done.nquads, done.quads)
+            building.flush()
+            if validate:
+                report = validate_store(building.store, iris)
+                if not report.conforms:
+                    raise StoreError(f"the extracted graph does not conform to the shapes: "
+                                     f"{summary(report)}")
+            result = building.commit(dumps)  # the metadata graph and the dumps, then the swap
+        except BaseException as error:
+            # the failed step's frames may still hold the store (a dump writer's argument,
+            # say): let them go, so it closes before its directory is removed
+            traceback.clear_frames(error.__traceback__)
+            building.abort()
+            raise
     return Built(result, list(releases.values()))
-
-
-def _one_label(facts: ReleaseFacts, labels: dict[str, str]) -> None:
-    """A discovered entity written differently in two releases ("NOTICE", "Notice") is one
-    IRI with one preferred label: the first release's; later spellings become aliases."""
-    for entity in facts.entities:
-        if entity.curated:
-            continue
-        first = labels.setdefault(entity.id, entity.label)
-        if first != entity.label:
-            entity.aliases = [entity.label, *entity.aliases]
-            entity.label = first

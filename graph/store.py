@@ -64,23 +64,40 @@ class Building:
         self.store = Store(str(self.directory))
         self.digests: list[bytes] = []
         self.pending: list[Quad] = []
+        self.serialized: list[bytes] = []  # graphs already serialized as N-Quads
+        self.pending_quads = 0
         self.quads = 0
 
     def add(self, quads: list[Quad]) -> None:
         """Add one graph's quads; their digest joins the content hash, which sorts the
         digests so it does not depend on the order of the graphs (each graph's quads come
         in a deterministic order). Quads reach the store in large batches, the fast path
-        of bulk loading."""
+        of bulk loading; blank nodes keep their labels (the ontology's OWL lists)."""
         self.digests.append(hashlib.sha256(serialize(quads, format=RdfFormat.N_QUADS)).digest())
         self.pending += quads
-        self.quads += len(quads)
-        if len(self.pending) >= BATCH:
+        self._added(len(quads))
+
+    def add_nquads(self, data: bytes, quads: int) -> None:
+        """Add one graph serialized as N-Quads (by graph/convert.py: what `add` would hash
+        and store), loaded by Oxigraph's parser, which gives blank nodes new labels: for
+        graphs with none (a release's)."""
+        self.digests.append(hashlib.sha256(data).digest())
+        self.serialized.append(data)
+        self._added(quads)
+
+    def _added(self, quads: int) -> None:
+        self.quads += quads
+        self.pending_quads += quads
+        if self.pending_quads >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         if self.pending:
             self.store.bulk_extend(self.pending)
-            self.pending = []
+        if self.serialized:  # our own writer's output: the parser need not check IRIs
+            self.store.bulk_load(b"".join(self.serialized), format=RdfFormat.N_QUADS,
+                                 lenient=True)
+        self.pending, self.serialized, self.pending_quads = [], [], 0
 
     def commit(self, with_dumps: bool = True) -> BuildResult:
         digest = hashlib.sha256(b"".join(sorted(self.digests))).hexdigest()[:16]

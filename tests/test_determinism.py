@@ -70,7 +70,7 @@ def test_one_preferred_label_across_releases(tmp_path, lexicon):
 def test_invalid_data_fails_the_build_and_keeps_the_old_store(tmp_path, monkeypatch):
     """A build whose data break the shapes (here: statements lose their evidence) is not
     swapped in; the error names the violated constraint."""
-    from graph import rdf
+    from graph import convert, rdf
     from graph.errors import StoreError
 
     path = tmp_path / "store"
@@ -81,7 +81,7 @@ def test_invalid_data_fails_the_build_and_keeps_the_old_store(tmp_path, monkeypa
         return [q for q in real(facts, iris) if not (
             q.predicate.value.endswith("ontology#evidence") and "/statement/" in q.subject.value)]
 
-    monkeypatch.setattr(pipeline, "release_quads", without_statement_evidence)
+    monkeypatch.setattr(convert, "release_quads", without_statement_evidence)
     with pytest.raises(StoreError, match="A statement needs at least one pk:evidence"):
         pipeline.build(bundled_releases(), path, BASE)
     assert path.resolve() == good.directory

@@ -1,0 +1,125 @@
+"""One release file to its RDF (read → extract → RDF → N-Quads), and many of them on every
+core, handed back in the order given.
+
+Extraction and conversion are Python, one core's worth of work a release; loading the
+store is Rust. So a build of many releases converts them in worker processes while the
+building process loads what they hand back. What crosses over is small: a summary, the
+names of the entities the release discovered, and the release's graph as N-Quads, the
+bytes the store loads and the build's content hash digests.
+
+One thing is not a release's own: a discovered entity written differently in two releases
+("NOTICE", "Notice") keeps the first release's label (graph/pipeline.py). A worker cannot
+know what came first, so it reports the names as written, and the rare release whose names
+clash with earlier ones is converted again by the building process, with the labels
+known by then: the graph is the one a one-at-a-time build makes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, serialize
+
+from .extract import extract
+from .facts import ReleaseFacts
+from .iris import Iris
+from .lexicon import Lexicon
+from .rdf import release_quads
+from .source import read_source
+
+PARALLEL_FROM = 8  # releases; fewer are converted in the building process (no pool)
+AHEAD = 4  # releases in flight per worker: enough to keep them busy, little memory
+
+
+@dataclass(frozen=True)
+class Converted:
+    path: Path
+    id: str
+    title: str
+    published: str
+    statements: int
+    names: tuple[tuple[str, str], ...]  # (id, label as written) of each discovered entity
+    nquads: bytes  # the release's graph
+    quads: int
+
+
+def convert(path: Path, lexicon: Lexicon, iris: Iris,
+            labels: dict[str, str] | None = None) -> Converted:
+    """A release's graph; with `labels` (the first label of each discovered entity so far,
+    updated here), its entities take the first label seen, as `harmonise` says."""
+    facts = extract(read_source(path), lexicon)
+    names = tuple((e.id, e.label) for e in facts.entities if not e.curated)
+    if labels is not None:
+        harmonise(facts, labels)
+    quads = release_quads(facts, iris)
+    return Converted(path, facts.id, facts.title, str(facts.published),
+                     len(facts.statements), names,
+                     serialize(quads, format=RdfFormat.N_QUADS), len(quads))
+
+
+def harmonise(facts: ReleaseFacts, labels: dict[str, str]) -> None:
+    """A discovered entity written differently in two releases ("NOTICE", "Notice") is one
+    IRI with one preferred label: the first release's; later spellings become aliases."""
+    for entity in facts.entities:
+        if entity.curated:
+            continue
+        first = labels.setdefault(entity.id, entity.label)
+        if first != entity.label:
+            entity.aliases = [entity.label, *entity.aliases]
+            entity.label = first
+
+
+def clashes(names: Sequence[tuple[str, str]], labels: dict[str, str]) -> bool:
+    """Whether `harmonise` would relabel any of a release's discovered entities."""
+    seen: dict[str, str] = {}
+    return any(labels.get(i, seen.setdefault(i, label)) != label for i, label in names)
+
+
+@contextmanager
+def converted(paths: Sequence[Path], lexicon: Lexicon, iris: Iris
+              ) -> Iterator[Iterator[Converted]]:
+    """The releases converted, in the order given: by worker processes (one per core) when
+    there are many. The workers are forked on entering, before the caller opens its store,
+    so none of them holds a copy of an open store."""
+    workers = os.cpu_count() or 1
+    if workers < 2 or len(paths) < PARALLEL_FROM:
+        yield (convert(path, lexicon, iris) for path in paths)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_remember,
+                             initargs=(lexicon, iris)) as pool:
+        window = deque(pool.submit(_convert_here, path) for path in paths[:AHEAD * workers])
+        rest = iter(paths[AHEAD * workers:])
+
+        def in_order() -> Iterator[Converted]:
+            while window:
+                done = window.popleft().result()
+                following = next(rest, None)
+                if following is not None:
+                    window.append(pool.submit(_convert_here, following))
+                yield done
+
+        try:
+            yield in_order()
+        finally:
+            for future in window:
+                future.cancel()
+
+
+_worker: tuple[Lexicon, Iris] | None = None  # what a worker process converts with
+
+
+def _remember(lexicon: Lexicon, iris: Iris) -> None:
+    global _worker
+    _worker = (lexicon, iris)
+
+
+def _convert_here(path: Path) -> Converted:
+    return convert(path, *_worker)
