@@ -26,6 +26,7 @@ from .iris import DCAT, DCTERMS, PROV, RDF, VOID, XSD, Iris, ns
 
 KEEP_BUILDS = 2
 BATCH = 200_000  # quads handed to the store at once
+PARALLEL_DUMPS_FROM = 100_000  # quads; smaller stores' dumps take less than starting processes
 
 
 def default_store_path() -> Path:
@@ -111,7 +112,9 @@ class Building:
         self.store.bulk_extend(metadata)
         self.store.flush()
         if with_dumps:
-            files = dumps.write_dumps(self.store, self.directory / dumps.DUMPS_DIR, version)
+            processes = (os.cpu_count() or 1) if self.quads >= PARALLEL_DUMPS_FROM else 1
+            files = dumps.write_dumps(self.store, self.directory / dumps.DUMPS_DIR, version,
+                                      source=self.directory, processes=processes)
             self.store.bulk_extend(void.file_facts(self.iris, files))
             self.store.flush()
         link = self.builds / f".link-{os.getpid()}"

@@ -314,3 +314,14 @@ def test_a_build_without_dumps_advertises_none(tmp_path):
     assert b"dataDump" not in void.data and b"distribution" not in void.data
     listing = client.get("/dumps/", headers={"Accept": "text/html"})
     assert listing.status_code == 200
+
+
+def test_dumps_written_by_processes_are_the_same_bytes(built, tmp_path):
+    """Big builds write their dumps side by side in fresh processes reading the store;
+    each file is the one this process writes."""
+    directory, store = built
+    alone = dumps.write_dumps(store, tmp_path / "alone", "v")
+    together = dumps.write_dumps(store, tmp_path / "together", "v",
+                                 source=directory.parent, processes=2)
+    assert [(f.file, f.sha256, f.statements) for f in together] == \
+        [(f.file, f.sha256, f.statements) for f in alone]
