@@ -3,10 +3,11 @@
 A store never changes once built, so neither does the page of any thing in it: rendering
 it on every request spends ~3-30 ms of CPU (a hub page more) to produce the same bytes.
 `policykg pages` renders each page once into `<build directory>/pages/`, and the page view
-answers from there. The files go with their build (a rebuild starts without them, and
-pruning an old build removes them) and name the code that rendered them: a server whose
-templates or page code differ ignores them and renders. Nothing is ever served from a file
-that a render of the same request would not give.
+answers from there; the search's index of labels is kept there too. The files go with
+their build (a rebuild starts without them, and pruning an old build removes them) and name
+the code that rendered them: a server whose templates or page code differ ignores them and
+renders. Nothing is ever served from a file that a render of the same request would not
+give.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from graph.errors import StoreError
 
 PAGES_DIR = "pages"
 MANIFEST = "manifest.json"
+SEARCH_INDEX = "search.json.gz"  # the search's labels, read there once per worker
 # Resources that only carry a span of text (seven in ten of the IRIs of a large graph):
 # their pages are rendered on request, reached from the pages that show their text.
 SPAN_KINDS = frozenset({"evidence", "mention", "fact"})
@@ -87,6 +89,19 @@ def read(target: str, rest: str) -> bytes | None:
         return None
 
 
+def read_search_index(target: str) -> list[tuple[str, str, bool]] | None:
+    """The search index written beside the pages (see server/search.py), if they are this
+    code's."""
+    directory = Path(target) / PAGES_DIR
+    if not _usable(directory):
+        return None
+    try:
+        return [tuple(entry) for entry in
+                json.loads(gzip.decompress((directory / SEARCH_INDEX).read_bytes()))]
+    except FileNotFoundError:
+        return None
+
+
 def things(store: Store, base: str) -> list[str]:
     """The `rest` of every typed IRI under `{base}id/` whose page is kept, sorted."""
     prefix = f"{base}id/"
@@ -100,6 +115,7 @@ def render_all(store_path: Path, processes: int) -> tuple[Path, int]:
     """Render the page of every kept thing of the store into its build directory (the
     manifest last, so a half-rendered directory is never used); (directory, pages)."""
     from .dataset import Dataset  # the app's own view of the store: base, build directory
+    from .search import labelled  # (it reads the index from here)
 
     opened = Dataset(store_path).current()
     if not opened.base:
@@ -112,6 +128,7 @@ def render_all(store_path: Path, processes: int) -> tuple[Path, int]:
                              initargs=(opened.target,)) as pool:
         for _ in pool.map(_render_batch, batches):
             pass
+    _write(directory / SEARCH_INDEX, gzip.compress(json.dumps(labelled(opened)).encode()))
     _write(directory / MANIFEST, json.dumps({"renderer": renderer(), "pages": len(rests)})
            .encode())
     return directory, len(rests)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from pyoxigraph import NamedNode
 
-from . import describe
+from . import describe, page_files
 from .dataset import Opened
 from .entity_view import Value, Viewer
 from .links import Links
@@ -48,15 +48,24 @@ def fold(text: str) -> str:
 
 
 def index(current: Opened) -> list[Entry]:
-    """The labels and aliases of the findable things, read once per store version."""
+    """The labels and aliases of the findable things, read once per store version: from
+    the pages rendered ahead (server/page_files.py) when they are there, else from the
+    store (1.4 s on 1M quads, for a worker's first search)."""
     found = current.memo.get("search")
     if found is None:
+        kept = page_files.read_search_index(current.target) \
+            if current_app.extensions["policykg"].config.page_files else None
         found = current.memo["search"] = [
-            Entry(fold(row["l"].value), row["l"].value, row["x"].value,
-                  row["alias"].value == "true")
+            Entry(fold(label), label, iri, alias)
+            for label, iri, alias in (labelled(current) if kept is None else kept)]
+    return found
+
+
+def labelled(current: Opened) -> list[tuple[str, str, bool]]:
+    """(label or alias, IRI, whether an alias) of every findable thing, from the store."""
+    return [(row["l"].value, row["x"].value, row["alias"].value == "true")
             for row in describe.select(current.store, current.base, "labels")
             if _findable(row["x"].value, current.base)]
-    return found
 
 
 def _findable(iri: str, base: str) -> bool:

@@ -16,6 +16,8 @@ from pyoxigraph import Store
 from graph import pipeline
 from graph.source import bundled_releases
 from server import create_app, page_files
+from server.dataset import Dataset
+from server.search import labelled
 from tests.conftest import BASE, fixture_releases, serving
 
 RENDERED = re.compile(r"rendered (\d+) pages into (\S+) in [\d.]+ s")
@@ -105,6 +107,24 @@ def test_the_server_answers_from_the_files_when_they_are_its_own(cli, paged):
         again = requests.get(f"{root}/page/actor/japan", timeout=10,
                              headers={"If-None-Match": kept.headers["ETag"]})
         assert again.status_code == 304
+
+
+def test_the_search_reads_its_index_from_the_pages(cli, paged):
+    """The labels the search box looks through are read from the pages' directory (a label
+    written only there is found), and are the labels the store gives."""
+    home, store = paged
+    _pages(cli, store)
+    kept = store.resolve() / "pages" / "search.json.gz"
+    entries = json.loads(gzip.decompress(kept.read_bytes()))
+    assert [list(e) for e in labelled(Dataset(store).current())] == entries
+    entries.append(["Zanzibar Marker", f"{BASE}id/actor/japan", True])
+    kept.write_bytes(gzip.compress(json.dumps(entries).encode()))
+    (home / "search").mkdir(exist_ok=True)
+    with serving(store, home / "search") as served:
+        found = requests.get(served.url.removesuffix("/sparql") + "/search.json",
+                             params={"q": "zanzibar"}, timeout=10).json()["results"]
+        assert [(r["iri"], r["matched"]) for r in found] == \
+            [(f"{BASE}id/actor/japan", "Zanzibar Marker")]
 
 
 def test_pages_of_other_code_are_not_served(cli, paged):
