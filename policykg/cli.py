@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(args) -> int:
     from server.allocator import rerun_with_jemalloc
+    from server.page_files import ready
     from server.serve import serve
 
     rerun_with_jemalloc(args.argv)
@@ -61,6 +62,9 @@ def _serve(args) -> int:
         built = pipeline.build(bundled_releases(), args.store, check_base(base_from_env()))
         print(f"built {built.result.path} (version {built.result.version})", file=sys.stderr)
         _render_pages(args.store, os.cpu_count() or 1)
+    elif args.store.is_symlink() and not ready(args.store):  # a store policykg built
+        print(f"policykg: {args.store} has no pages rendered ahead: each page is rendered on "
+              "request (`policykg pages` renders them all)", file=sys.stderr)
     overrides: dict = {"store": args.store}
     if args.timeout is not None:
         overrides["query_timeout"] = args.timeout

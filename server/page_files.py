@@ -77,6 +77,11 @@ def _usable(directory: Path) -> bool:
     return usable
 
 
+def ready(store: Path) -> bool:
+    """Whether the store's current build has pages rendered by this code."""
+    return _usable(store.resolve() / PAGES_DIR)
+
+
 def read(target: str, rest: str) -> bytes | None:
     """The page rendered ahead of time for `{base}id/{rest}` in the build at `target`, if
     there is one this code would have rendered."""

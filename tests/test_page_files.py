@@ -95,6 +95,7 @@ def test_the_server_answers_from_the_files_when_they_are_its_own(cli, paged):
         root = served.url.removesuffix("/sparql")
         kept = requests.get(f"{root}/page/actor/japan", timeout=10)
         assert kept.status_code == 200 and kept.text == "<p>kept page of Japan</p>"
+        assert "no pages rendered ahead" not in served.log.read_text()
         assert kept.headers["Content-Type"] == "text/html; charset=utf-8"
         assert kept.headers["ETag"] and 'rel="alternate"' in kept.headers["Link"]
         assert "/data/actor/japan.ttl" in kept.headers["Link"]
@@ -141,6 +142,7 @@ def test_pages_of_other_code_are_not_served(cli, paged):
                             timeout=10)
         assert page.status_code == 200
         assert "kept page" not in page.text and "<h1" in page.text
+        assert "has no pages rendered ahead" in served.log.read_text()  # says so at start
 
 
 def test_a_rebuild_starts_without_pages(cli, tmp_path):
