@@ -54,7 +54,8 @@ def _build(args) -> int:
                            validate=not args.no_validate, dumps=not args.no_dumps)
     statements = sum(r.statements for r in built.releases)
     print(f"built {built.result.path} (version {built.result.version}): "
-          f"{len(built.releases)} release(s), {statements} statements, "
+          f"{len(built.releases)} release{'' if len(built.releases) == 1 else 's'}, "
+          f"{statements} statements, "
           f"{built.result.quads} quads{'' if args.no_validate else ', SHACL-valid'}")
     return 0
 

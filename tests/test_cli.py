@@ -20,7 +20,7 @@ AGENDA = "SELECT ?t WHERE { ?i pk:position ?p ; pk:topic/skos:prefLabel ?t } ORD
 def built(cli) -> None:
     result = cli("build")
     assert result.returncode == 0, result.stderr
-    assert "1 release(s), 26 statements" in result.stdout
+    assert "1 release, 26 statements" in result.stdout
 
 
 def test_build_then_query_table_with_default_store(cli, tmp_path):
