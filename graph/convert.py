@@ -8,7 +8,7 @@ names of the entities the release discovered, and the release's graph as N-Quads
 bytes the store loads and the build's content hash digests.
 
 One thing is not a release's own: a discovered entity written differently in two releases
-("NOTICE", "Notice") keeps the first release's label (graph/pipeline.py). A worker cannot
+("NOTICE", "Notice") keeps the first release's label (`harmonise`). A worker cannot
 know what came first, so it reports the names as written, and the rare release whose names
 clash with earlier ones is converted again by the building process, with the labels
 known by then: the graph is the one a one-at-a-time build makes.
