@@ -135,8 +135,9 @@ def render_pages(store: Path) -> str:
     """`policykg pages` on the store, unless this code's pages are there already; what it
     said (pages, seconds)."""
     manifest = store / "pages" / "manifest.json"
-    if manifest.exists() and json.loads(manifest.read_text())["renderer"] == renderer():
-        return f"{json.loads(manifest.read_text())['pages']:,} pages rendered before this run"
+    kept = json.loads(manifest.read_text()) if manifest.exists() else {}
+    if kept.get("renderer") == renderer():
+        return f"{kept['pages']:,} pages rendered before this run"
     done = subprocess.run([sys.executable, "-m", "policykg", "pages", "--store", str(store)],
                           check=True, cwd=ROOT, capture_output=True, text=True)
     said = done.stderr.strip().splitlines()[-1]

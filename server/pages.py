@@ -5,7 +5,7 @@ the page for people, `/data/….{ttl,nt,jsonld,rdf}` the description for machine
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, request
+from flask import Blueprint, Response, abort, redirect, request
 from pyoxigraph import NamedNode
 
 from . import describe, diagram, indexes, page_files, release_view
@@ -13,7 +13,7 @@ from .dataset import Opened
 from .entity_view import SAID_PAGE, Viewer, entity_view
 from .links import Links
 from .negotiate import DESCRIPTIONS, EXTENSIONS, HTML, extension
-from .respond import HTML_HEADERS, cached, html, opened, pick, rdf
+from .respond import HTML_HEADERS, cached, html, kept_files, opened, pick, rdf
 from .search import suggestions
 
 bp = Blueprint("pages", __name__)
@@ -162,7 +162,7 @@ def page(rest: str) -> Response:
 def _rendered_ahead(current: Opened, rest: str) -> Response | None:
     """The page as `policykg pages` rendered it, when this request would render the same:
     its first page of statements, the app mounted at the root (links are root-relative)."""
-    if (not current_app.extensions["policykg"].config.page_files or request.script_root
+    if (not kept_files() or request.script_root
             or not current.base or request.args.keys() & PAGE_PARAMETERS):
         return None
     body = page_files.read(current.target, rest)

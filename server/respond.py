@@ -21,6 +21,11 @@ def opened() -> Opened:
     return current_app.extensions["policykg"].dataset.current()
 
 
+def kept_files() -> bool:
+    """Whether this server answers from what `policykg pages` kept (server/page_files.py)."""
+    return current_app.extensions["policykg"].config.page_files
+
+
 def pick(offered: tuple[Format, ...]) -> Format:
     """The format the request asks for (Accept, or a `format=` override), or 406."""
     fmt = choose(offered, request.headers.get("Accept"), request.args.get("format"))

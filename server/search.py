@@ -6,14 +6,14 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from pyoxigraph import NamedNode
 
 from . import describe, page_files
 from .dataset import Opened
 from .entity_view import Value, Viewer
 from .links import Links
-from .respond import cached, html, opened
+from .respond import cached, html, kept_files, opened
 
 bp = Blueprint("search", __name__)
 
@@ -53,8 +53,7 @@ def index(current: Opened) -> list[Entry]:
     store (1.4 s on 1M quads, for a worker's first search)."""
     found = current.memo.get("search")
     if found is None:
-        kept = page_files.read_search_index(current.target) \
-            if current_app.extensions["policykg"].config.page_files else None
+        kept = page_files.read_search_index(current.target) if kept_files() else None
         found = current.memo["search"] = [
             Entry(fold(label), label, iri, alias)
             for label, iri, alias in (labelled(current) if kept is None else kept)]
