@@ -43,6 +43,10 @@ four streams (page, live, data, oxigraph) in an order rotated each round, waitin
 cell until the servers are idle; the table shows medians over the rounds. Ratios are
 ours / oxigraph; the target column says whether ours meets p50 < 20 ms.
 
+Before the load, one search on each of ours and live (`GET /search.json`), then a second on
+the same connection: what a worker's first search costs with the index kept beside the
+pages and with every label read from the store, against a warm one.
+
 After the rounds, a single client asks for a few entities of each kind in turn from both
 servers (also a check: every answer must be 200 and non-empty; connections kept alive
 where the server allows it, as wrk keeps them) and prints the median time and body size
@@ -137,12 +141,34 @@ def render_pages(store: Path) -> str:
     manifest = store / "pages" / "manifest.json"
     kept = json.loads(manifest.read_text()) if manifest.exists() else {}
     if kept.get("renderer") == renderer():
-        return f"{kept['pages']:,} pages rendered before this run"
-    done = subprocess.run([sys.executable, "-m", "policykg", "pages", "--store", str(store)],
-                          check=True, cwd=ROOT, capture_output=True, text=True)
-    said = done.stderr.strip().splitlines()[-1]
-    print(said, file=sys.stderr)
-    return said
+        said = f"{kept['pages']:,} pages rendered before this run"
+    else:
+        done = subprocess.run([sys.executable, "-m", "policykg", "pages", "--store",
+                               str(store)], check=True, cwd=ROOT, capture_output=True,
+                              text=True)
+        said = done.stderr.strip().splitlines()[-1]
+        print(said, file=sys.stderr)
+    size = sum(f.stat().st_size for f in manifest.parent.rglob("*") if f.is_file())
+    return f"{said}; {size / 1e6:.0f} MB on disk"
+
+
+def first_searches(servers: dict[str, Server], words: tuple[str, str] = ("cyber", "data")
+                   ) -> dict[str, tuple[float, float]]:
+    """Milliseconds of a worker's first search (ours: the index kept with the pages; live:
+    every label read from the store) and of a second one on the same connection (so the
+    same worker, its index in memory). Run before any other search."""
+    found = {}
+    for name in ("ours", "live"):
+        conn = http.client.HTTPConnection("127.0.0.1", servers[name].port, timeout=600)
+        times = []
+        for word in words:
+            status, size, ms = get(conn, f"/search.json?q={word}", "application/json")
+            if status != 200 or size == 0:
+                raise RuntimeError(f"{name} answered {status} to a search for {word}")
+            times.append(ms)
+        conn.close()
+        found[name] = (times[0], times[1])
+    return found
 
 
 def entities(store: Path) -> tuple[str, dict[str, list[str]]]:
@@ -401,6 +427,7 @@ def main() -> None:
     servers = start_servers(store, FLOOR_WORKERS, (args.workers, args.threads), log, LIVE)
     stop_servers({"floor": servers.pop("floor")})  # endpoint_bench's floor: no pages
     try:
+        searches = first_searches(servers)
         warm(servers, all_streams, wrk)
         results = measure(servers, all_streams, wrk, args.concurrency, args.rounds)
         rows = by_kind(servers, all_streams, base, kinds, args.per_kind)
@@ -419,6 +446,10 @@ def main() -> None:
           "medians; slowest page first):")
     for line in kind_table(rows):
         print(line)
+    print("\nA worker's first search, then a second on that worker (GET /search.json): "
+          + "; ".join(f"{name} {first:.1f} / {second:.1f} ms"
+                      for name, (first, second) in searches.items())
+          + " (ours: the index kept with the pages; live: read from the store)")
     print(f"(page: GET /page/… from the pages rendered ahead ({rendered}); live: the same "
           "pages rendered on request; data: GET /data/….ttl, oxi: oxigraph DESCRIBE as Turtle; "
           f"work dir {work})")
