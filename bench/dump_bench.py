@@ -3,16 +3,14 @@ flat memory?
 
 One generated graph (bench/endpoint_bench.py's generator: default 1M triples in two named
 graphs) is bulk-loaded into a pyoxigraph store once. Then a fresh subprocess opens the store
-read-only and writes the six dumps exactly as `policykg build` does
-(`graph.dumps.write_dumps`: N-Quads from the store, every other format parsed back from the
-N-Quads dump; stream → gzip → SHA-256): once in that one process, once with a process per
+read-only and writes the six dumps with `graph.dumps.write_dumps` (N-Quads from the store —
+a build writes that one while it loads —, every other format parsed back from the N-Quads
+dump; stream → gzip → SHA-256): once in that one process, once with a process per
 core beside it (as builds of 100k quads and more do). Printed: wall time and the
 subprocess's peak RSS (its VmHWM, read by itself at the end: getrusage's maxrss would count
 the pages a fork shares with this parent; the helper processes of the second run are not
 counted, each holds about as much as the first run), beside a subprocess that only opens
-the store (the floor); then each file's compressed size. The generated graph has no base
-IRI, so every quad is looked up for the triples held by several graphs (a policykg store
-skips the subjects only one release can hold): the dumps of a built store are faster.
+the store (the floor); then each file's compressed size.
 
     python bench/dump_bench.py [--triples 1000000] [--workdir DIR]
 """
@@ -39,8 +37,7 @@ from graph import dumps  # noqa: E402
 def child(processes: str, store_dir: str, out: str) -> None:
     store = Store.read_only(store_dir)
     if processes != "0":
-        dumps.write_dumps(store, Path(out), "bench", source=Path(store_dir),
-                          processes=int(processes))
+        dumps.write_dumps(store, Path(out), "bench", processes=int(processes))
     status = Path("/proc/self/status").read_text()
     print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
 

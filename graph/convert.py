@@ -58,7 +58,7 @@ def convert(path: Path, lexicon: Lexicon, iris: Iris,
     names = tuple((e.id, e.label) for e in facts.entities if not e.curated)
     if labels is not None:
         harmonise(facts, labels)
-    quads = release_quads(facts, iris)
+    quads = list(dict.fromkeys(release_quads(facts, iris)))  # each quad once, as stored
     return Converted(path, facts.id, facts.title, str(facts.published),
                      len(facts.statements), names,
                      serialize(quads, format=RdfFormat.N_QUADS), len(quads))

@@ -2,7 +2,8 @@
 
 The dumps of a build live in its own directory, under ``<build dir>/dumps/`` (Oxigraph
 ignores files it did not write), so they are swapped in and pruned with the store they were
-made from. The N-Quads file streams from the store, every other one from the N-Quads file
+made from. The N-Quads file is written by the build as it loads the store, from the same
+bytes (`policykg dump` streams it from a store), every other one from the N-Quads file
 parsed back (cheaper than scanning the store again), through gzip into a writer that hashes
 and counts the compressed bytes as they go: memory stays flat whatever the size of the
 graph.
@@ -158,34 +159,33 @@ def _merged(quads: Iterable[Quad], shared: dict[Triple, str], written: list[int]
 
 
 def write_dumps(store: Store, directory: Path, version: str,
-                formats: tuple[DumpFormat, ...] = FORMATS, source: Path | None = None,
-                processes: int = 1) -> list[DumpFile]:
+                formats: tuple[DumpFormat, ...] = FORMATS, processes: int = 1,
+                nquads: DumpFile | None = None) -> list[DumpFile]:
     """Write the dumps of `formats` into `directory` and their manifest; return them.
 
-    The N-Quads dump is written from the store (always: it is what the others are read
-    from). Every other format is parsed back from it and written, a quarter of the cost of
-    scanning the store again (at 1M quads ~2.5 s a format, not ~9 s). With `source` (the
-    store's flushed directory) and several `processes`, fresh processes do the writing side
-    by side, reading the store read-only (a forked one would inherit the open store), while
-    this one finds the triples held by several graphs. Each file is the same bytes either
+    The N-Quads dump comes first: `nquads` if the build already wrote it (`Writing`), else
+    streamed from the store. Every other format is parsed back from it, a quarter of the
+    cost of scanning the store again (at 1M quads ~2.5 s a format, not ~9 s); with several
+    `processes`, fresh processes write them side by side, the merged-graph ones once this
+    one has found the triples held by several graphs. Each file is the same bytes either
     way."""
     directory.mkdir(parents=True, exist_ok=True)
+    files = {SOURCE.key: nquads or _write_source(store, directory, version)}
+    source = str(directory / SOURCE.file_name)
     others = [fmt for fmt in formats if fmt is not SOURCE]
-    merged = any(not fmt.dataset for fmt in others)
-    nquads = str(directory / SOURCE.file_name)
-    if source is None or processes < 2:
-        files = {SOURCE.key: _write_source(store, directory, version)}
+    merged = [fmt for fmt in others if not fmt.dataset]
+    if processes < 2:
         shared = shared_triples(store) if merged else {}
-        files |= {fmt.key: _write_derived(nquads, str(directory), fmt.key, version, shared)
+        files |= {fmt.key: _write_derived(source, str(directory), fmt.key, version, shared)
                   for fmt in others}
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(processes, mp_context=context) as pool:
-            first = pool.submit(_write_source_in_process, str(source), str(directory), version)
+            futures = {fmt.key: pool.submit(_write_derived, source, str(directory), fmt.key,
+                                            version, {}) for fmt in others if fmt.dataset}
             shared = shared_triples(store) if merged else {}
-            files = {SOURCE.key: first.result()}
-            futures = {fmt.key: pool.submit(_write_derived, nquads, str(directory), fmt.key,
-                                            version, shared) for fmt in others}
+            futures |= {fmt.key: pool.submit(_write_derived, source, str(directory), fmt.key,
+                                             version, shared) for fmt in merged}
             files |= {key: future.result() for key, future in futures.items()}
     written = [files[fmt.key] for fmt in formats]
     write_manifest(directory, written)
@@ -194,10 +194,6 @@ def write_dumps(store: Store, directory: Path, version: str,
 
 def _write_source(store: Store, directory: Path, version: str) -> DumpFile:
     return _gzipped(directory, SOURCE, version, lambda out: write_rdf(store, out, SOURCE))
-
-
-def _write_source_in_process(source: str, directory: str, version: str) -> DumpFile:
-    return _write_source(Store.read_only(source), Path(directory), version)
 
 
 def _write_derived(nquads: str, directory: str, key: str, version: str,
@@ -222,18 +218,49 @@ def _counted(quads: Iterable[Quad], written: list[int]) -> Iterator[Quad]:
         yield quad
 
 
+class Writing:
+    """A dump file being written through gzip, whose output is hashed and counted as it
+    goes. The build writes the N-Quads dump this way while it loads the store, from the
+    very bytes it loads (graph by graph, in the order loaded), so no scan of the store is
+    needed afterwards."""
+
+    def __init__(self, directory: Path, fmt: DumpFormat) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.fmt = fmt
+        self.raw = (directory / fmt.file_name).open("wb")
+        self.hasher = HashingWriter(self.raw)
+        self.out = gzip.GzipFile(filename="", mode="wb", fileobj=self.hasher, mtime=0,
+                                 compresslevel=6)
+        self.statements = 0
+
+    def write(self, data: bytes, statements: int) -> None:
+        self.out.write(data)
+        self.statements += statements
+
+    def close(self, version: str) -> DumpFile:
+        self.discard()
+        fmt = self.fmt
+        return DumpFile(fmt.key, fmt.label, fmt.file_name, fmt.media_type,
+                        "all named graphs" if fmt.dataset else "merged graph",
+                        self.hasher.size, self.hasher.sha256.hexdigest(), self.statements,
+                        version, LICENSE)
+
+    def discard(self) -> None:
+        """Close the file (complete if every write happened; a failed build removes it)."""
+        self.out.close()
+        self.raw.close()
+
+
 def _gzipped(directory: Path, fmt: DumpFormat, version: str,
              fill: Callable[[BinaryIO], int]) -> DumpFile:
-    """A dump file: `fill` writes the RDF (and says how many statements) through gzip,
-    whose output is hashed and counted as it is written."""
-    with (directory / fmt.file_name).open("wb") as raw:
-        hasher = HashingWriter(raw)
-        with gzip.GzipFile(filename="", mode="wb", fileobj=hasher, mtime=0,
-                           compresslevel=6) as zipped:
-            statements = fill(zipped)
-    return DumpFile(fmt.key, fmt.label, fmt.file_name, fmt.media_type,
-                    "all named graphs" if fmt.dataset else "merged graph", hasher.size,
-                    hasher.sha256.hexdigest(), statements, version, LICENSE)
+    """A dump file: `fill` writes the RDF (and says how many statements)."""
+    writing = Writing(directory, fmt)
+    try:
+        writing.statements = fill(writing.out)
+    except BaseException:
+        writing.discard()
+        raise
+    return writing.close(version)
 
 
 def write_manifest(directory: Path, files: list[DumpFile]) -> None:

@@ -41,7 +41,7 @@ def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = T
     lexicon = load_lexicon()
     iris = Iris(base)
     with converted(paths, lexicon, iris) as releases_in_order:
-        building = Building(store_path, iris)
+        building = Building(store_path, iris, dumps)
         try:
             building.add(list(ontology_quads(iris)))
             building.add(lexicon_quads(lexicon, iris))
@@ -59,13 +59,13 @@ def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = T
                 releases[done.id] = ReleaseSummary(done.id, done.title, str(done.path),
                                                    done.statements)
                 building.add_nquads(done.nquads, done.quads)
-            building.flush()
+            building.loaded()  # describing the store starts, beside its validation
             if validate:
                 report = validate_store(building.store, iris)
                 if not report.conforms:
                     raise StoreError(f"the extracted graph does not conform to the shapes: "
                                      f"{summary(report)}")
-            result = building.commit(dumps)  # the metadata graph and the dumps, then the swap
+            result = building.commit()  # the metadata graph and the dumps, then the swap
         except BaseException as error:
             # the failed step's frames may still hold the store (a dump writer's argument,
             # say): let them go, so it closes before its directory is removed

@@ -15,6 +15,7 @@ import hashlib
 import os
 import secrets
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,12 +47,12 @@ class BuildResult:
 
 
 class Building:
-    """A store being built in a new directory. Add batches, then `commit()` to write the
+    """A store being built in a new directory. Add graphs, then `commit()` to write the
     metadata graph (graph/void.py) and the dumps (graph/dumps.py) and swap it in; if
     `commit()` fails or is never reached the directory is removed and the old store
     stays."""
 
-    def __init__(self, path: Path, iris: Iris) -> None:
+    def __init__(self, path: Path, iris: Iris, with_dumps: bool = True) -> None:
         self.path = path.absolute()
         if self.path.exists() and not self.path.is_symlink():
             raise StoreError(f"{self.path}: exists and is not a store built by policykg "
@@ -63,30 +64,37 @@ class Building:
         self.directory = self.builds / (f"{self.started:%Y%m%dT%H%M%SZ}-{os.getpid()}-"
                                         f"{secrets.token_hex(3)}")
         self.store = Store(str(self.directory))
+        # the N-Quads dump, written from what is loaded (the other dumps come at commit)
+        self.nquads = dumps.Writing(self.directory / dumps.DUMPS_DIR, dumps.SOURCE) \
+            if with_dumps else None
         self.digests: list[bytes] = []
         self.pending: list[Quad] = []
         self.serialized: list[bytes] = []  # graphs already serialized as N-Quads
         self.pending_quads = 0
         self.quads = 0
+        self.version = ""
+        self.description: Future[list[Quad]] | None = None  # the metadata graph, once loaded
 
     def add(self, quads: list[Quad]) -> None:
         """Add one graph's quads; their digest joins the content hash, which sorts the
         digests so it does not depend on the order of the graphs (each graph's quads come
         in a deterministic order). Quads reach the store in large batches, the fast path
         of bulk loading; blank nodes keep their labels (the ontology's OWL lists)."""
-        self.digests.append(hashlib.sha256(serialize(quads, format=RdfFormat.N_QUADS)).digest())
+        quads = list(dict.fromkeys(quads))  # the dump holds each quad once, as the store does
         self.pending += quads
-        self._added(len(quads))
+        self._added(serialize(quads, format=RdfFormat.N_QUADS), len(quads))
 
     def add_nquads(self, data: bytes, quads: int) -> None:
-        """Add one graph serialized as N-Quads (by graph/convert.py: what `add` would hash
-        and store), loaded by Oxigraph's parser, which gives blank nodes new labels: for
-        graphs with none (a release's)."""
-        self.digests.append(hashlib.sha256(data).digest())
+        """Add one graph serialized as N-Quads, each quad once (by graph/convert.py: what
+        `add` would hash and store), loaded by Oxigraph's parser, which gives blank nodes
+        new labels: for graphs with none (a release's)."""
         self.serialized.append(data)
-        self._added(quads)
+        self._added(data, quads)
 
-    def _added(self, quads: int) -> None:
+    def _added(self, data: bytes, quads: int) -> None:
+        self.digests.append(hashlib.sha256(data).digest())
+        if self.nquads is not None:
+            self.nquads.write(data, quads)
         self.quads += quads
         self.pending_quads += quads
         if self.pending_quads >= BATCH:
@@ -100,21 +108,36 @@ class Building:
                                  lenient=True)
         self.pending, self.serialized, self.pending_quads = [], [], 0
 
-    def commit(self, with_dumps: bool = True) -> BuildResult:
-        digest = hashlib.sha256(b"".join(sorted(self.digests))).hexdigest()[:16]
-        version = f"{self.started:%Y-%m-%d}-{digest}"
+    def loaded(self) -> None:
+        """Every graph is in: flush them, and start describing the store (graph/void.py,
+        one core's worth of queries) on a thread of its own, so that validating it, which
+        the caller may do meanwhile, has the other cores."""
         self.flush()
         self.store.flush()
+        digest = hashlib.sha256(b"".join(sorted(self.digests))).hexdigest()[:16]
+        self.version = f"{self.started:%Y-%m-%d}-{digest}"
+        pool = ThreadPoolExecutor(1, thread_name_prefix="describe")
+        self.description = pool.submit(self._describe, digest)
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+    def _describe(self, digest: str) -> list[Quad]:
+        return _metadata(self.iris, digest, self.version, self.started) + void.describe(
+            self.store, self.iris, self.version, self.started, self.nquads is not None)
+
+    def commit(self) -> BuildResult:
+        if self.description is None:
+            self.loaded()
+        version = self.version
         # The metadata graph, then the dumps (which include it), then what only the written
         # files can tell (size, SHA-256), all before the swap: a failed dump changes nothing.
-        metadata = _metadata(self.iris, digest, version, self.started)
-        metadata += void.describe(self.store, self.iris, version, self.started, with_dumps)
+        metadata = list(dict.fromkeys(self.description.result()))
         self.store.bulk_extend(metadata)
         self.store.flush()
-        if with_dumps:
+        if self.nquads is not None:
+            self.nquads.write(serialize(metadata, format=RdfFormat.N_QUADS), len(metadata))
             processes = (os.cpu_count() or 1) if self.quads >= PARALLEL_DUMPS_FROM else 1
             files = dumps.write_dumps(self.store, self.directory / dumps.DUMPS_DIR, version,
-                                      source=self.directory, processes=processes)
+                                      processes=processes, nquads=self.nquads.close(version))
             self.store.bulk_extend(void.file_facts(self.iris, files))
             self.store.flush()
         link = self.builds / f".link-{os.getpid()}"
@@ -126,6 +149,10 @@ class Building:
         return BuildResult(self.path, self.directory, version, self.quads)
 
     def abort(self) -> None:
+        if self.description is not None:
+            self.description.exception()  # waits: its queries hold the store
+        if self.nquads is not None:
+            self.nquads.discard()
         del self.store
         shutil.rmtree(self.directory, ignore_errors=True)
 

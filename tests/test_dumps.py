@@ -119,10 +119,19 @@ def test_statement_counts_are_those_of_the_files(built):
     for f in dumps.read_manifest(directory):
         fmt = dumps.BY_KEY[f.format]
         quads = list(parse(unzipped(directory, fmt), fmt.writer, base_iri=BASE))
-        if fmt.dataset:
-            assert f.statements == len(quads)
-        else:
-            assert f.statements == len(quads) == len(Dataset(quads))  # each triple once
+        assert f.statements == len(quads) == len(Dataset(quads))  # each statement once
+
+
+def test_the_n_quads_dump_holds_one_graph_after_another(built):
+    """The build writes it as it loads the store, graph by graph: a reader meets each
+    graph's quads together, the ontology and the lexicon first, the metadata last."""
+    directory, _ = built
+    graphs = [q.graph_name.value for q in parse(unzipped(directory, dumps.SOURCE),
+                                                 RdfFormat.N_QUADS)]
+    runs = [g for i, g in enumerate(graphs) if i == 0 or graphs[i - 1] != g]
+    assert len(runs) == len(set(runs)) > 3
+    assert runs[:2] == [IRIS.graph("ontology").value, IRIS.graph("lexicon").value]
+    assert runs[-1] == IRIS.graph("metadata").value
 
 
 def test_gzip_is_deterministic(built, tmp_path):
@@ -317,11 +326,10 @@ def test_a_build_without_dumps_advertises_none(tmp_path):
 
 
 def test_dumps_written_by_processes_are_the_same_bytes(built, tmp_path):
-    """Big builds write their dumps side by side in fresh processes reading the store;
-    each file is the one this process writes."""
-    directory, store = built
+    """Big builds write their dumps side by side in fresh processes; each file is the one
+    this process writes."""
+    _, store = built
     alone = dumps.write_dumps(store, tmp_path / "alone", "v")
-    together = dumps.write_dumps(store, tmp_path / "together", "v",
-                                 source=directory.parent, processes=2)
+    together = dumps.write_dumps(store, tmp_path / "together", "v", processes=2)
     assert [(f.file, f.sha256, f.statements) for f in together] == \
         [(f.file, f.sha256, f.statements) for f in alone]
