@@ -21,12 +21,14 @@ quads of the subjects that occur in several graphs), and counted as it is writte
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
 import multiprocessing
+import queue
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -222,7 +224,8 @@ class Writing:
     """A dump file being written through gzip, whose output is hashed and counted as it
     goes. The build writes the N-Quads dump this way while it loads the store, from the
     very bytes it loads (graph by graph, in the order loaded), so no scan of the store is
-    needed afterwards."""
+    needed afterwards; `write` hands them to a thread, as zlib lets go of the GIL while it
+    compresses and Oxigraph while it loads."""
 
     def __init__(self, directory: Path, fmt: DumpFormat) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -232,13 +235,25 @@ class Writing:
         self.out = gzip.GzipFile(filename="", mode="wb", fileobj=self.hasher, mtime=0,
                                  compresslevel=6)
         self.statements = 0
+        self.queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.writer: Future[None] | None = None
 
     def write(self, data: bytes, statements: int) -> None:
-        self.out.write(data)
+        if self.writer is None:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="dump")
+            self.writer = pool.submit(self._drain)
+            pool.shutdown(wait=False)  # the thread ends when the queue does
+        elif self.writer.done():
+            self.writer.result()  # it failed (a full disk, say): say so now
+        self.queue.put(data)
         self.statements += statements
 
+    def _drain(self) -> None:
+        while (data := self.queue.get()) is not None:
+            self.out.write(data)
+
     def close(self, version: str) -> DumpFile:
-        self.discard()
+        self._finish()
         fmt = self.fmt
         return DumpFile(fmt.key, fmt.label, fmt.file_name, fmt.media_type,
                         "all named graphs" if fmt.dataset else "merged graph",
@@ -246,9 +261,18 @@ class Writing:
                         version, LICENSE)
 
     def discard(self) -> None:
-        """Close the file (complete if every write happened; a failed build removes it)."""
-        self.out.close()
-        self.raw.close()
+        """Close the file of a failed build (which removes it), raising nothing."""
+        with contextlib.suppress(Exception):
+            self._finish()
+
+    def _finish(self) -> None:
+        try:
+            if self.writer is not None:
+                self.queue.put(None)
+                self.writer.result()
+        finally:
+            self.out.close()
+            self.raw.close()
 
 
 def _gzipped(directory: Path, fmt: DumpFormat, version: str,

@@ -64,15 +64,21 @@ class Building:
         self.directory = self.builds / (f"{self.started:%Y%m%dT%H%M%SZ}-{os.getpid()}-"
                                         f"{secrets.token_hex(3)}")
         self.store = Store(str(self.directory))
-        # the N-Quads dump, written from what is loaded (the other dumps come at commit)
-        self.nquads = dumps.Writing(self.directory / dumps.DUMPS_DIR, dumps.SOURCE) \
-            if with_dumps else None
+        try:  # the N-Quads dump, written from what is loaded (the others come at commit)
+            self.nquads = dumps.Writing(self.directory / dumps.DUMPS_DIR, dumps.SOURCE) \
+                if with_dumps else None
+        except BaseException:
+            del self.store
+            shutil.rmtree(self.directory, ignore_errors=True)
+            raise
         self.digests: list[bytes] = []
         self.pending: list[Quad] = []
         self.serialized: list[bytes] = []  # graphs already serialized as N-Quads
         self.pending_quads = 0
         self.quads = 0
         self.version = ""
+        self.loader = ThreadPoolExecutor(1, thread_name_prefix="load")
+        self.loading: Future[None] | None = None  # the batch being loaded
         self.description: Future[list[Quad]] | None = None  # the metadata graph, once loaded
 
     def add(self, quads: list[Quad]) -> None:
@@ -101,18 +107,27 @@ class Building:
             self.flush()
 
     def flush(self) -> None:
-        if self.pending:
-            self.store.bulk_extend(self.pending)
-        if self.serialized:  # our own writer's output: the parser need not check IRIs
-            self.store.bulk_load(b"".join(self.serialized), format=RdfFormat.N_QUADS,
-                                 lenient=True)
+        """Hand the batch to the store on a thread (Oxigraph lets go of the GIL while it
+        loads), so the next releases arrive meanwhile; one batch loads at a time."""
+        pending, serialized = self.pending, self.serialized
         self.pending, self.serialized, self.pending_quads = [], [], 0
+        if self.loading is not None:
+            self.loading.result()
+        self.loading = self.loader.submit(self._load, pending, serialized)
+
+    def _load(self, pending: list[Quad], serialized: list[bytes]) -> None:
+        if pending:
+            self.store.bulk_extend(pending)
+        if serialized:  # our own writer's output: the parser need not check IRIs
+            self.store.bulk_load(b"".join(serialized), format=RdfFormat.N_QUADS, lenient=True)
 
     def loaded(self) -> None:
         """Every graph is in: flush them, and start describing the store (graph/void.py,
         one core's worth of queries) on a thread of its own, so that validating it, which
         the caller may do meanwhile, has the other cores."""
         self.flush()
+        self.loader.shutdown()  # waits for the last batch
+        self.loading.result()
         self.store.flush()
         digest = hashlib.sha256(b"".join(sorted(self.digests))).hexdigest()[:16]
         self.version = f"{self.started:%Y-%m-%d}-{digest}"
@@ -149,6 +164,7 @@ class Building:
         return BuildResult(self.path, self.directory, version, self.quads)
 
     def abort(self) -> None:
+        self.loader.shutdown(cancel_futures=True)  # waits for a batch being loaded
         if self.description is not None:
             self.description.exception()  # waits: its queries hold the store
         if self.nquads is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import threading
 
 import pytest
 import rdflib
@@ -154,12 +155,26 @@ def test_a_failed_dump_leaves_the_old_store(tmp_path, monkeypatch):
     def broken(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(dumps, "write_dumps", broken)
-    with pytest.raises(OSError):
-        pipeline.build(bundled_releases(), path, BASE)
-    assert path.resolve() == first.directory
-    assert [d for d in path.with_name("store.builds").iterdir() if d.is_dir()] \
-        == [first.directory]
+    def in_a_thread(self, data):  # the N-Quads dump's compressed bytes, as it loads
+        if threading.current_thread() is not threading.main_thread():
+            threaded.append(data)
+            broken()
+        return original(self, data)
+
+    original, threaded = dumps.HashingWriter.write, []
+    # the dumps written at commit; the N-Quads dump written while loading: the gzip header
+    # (as the build starts), then the compressed graphs (by a thread)
+    for where, what, how in ((dumps, "write_dumps", broken),
+                             (dumps.HashingWriter, "write", broken),
+                             (dumps.HashingWriter, "write", in_a_thread)):
+        with monkeypatch.context() as patch:
+            patch.setattr(where, what, how)
+            with pytest.raises(OSError, match="disk full"):
+                pipeline.build(bundled_releases(), path, BASE)
+        assert path.resolve() == first.directory
+        assert [d for d in path.with_name("store.builds").iterdir() if d.is_dir()] \
+            == [first.directory]
+    assert threaded
 
 
 def agenda(store: Store) -> list[tuple]:
