@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import Quad, RdfFormat, Store, Triple, parse, serialize
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
 DUMPS_DIR = "dumps"
 MANIFEST = "manifest.json"
@@ -109,7 +109,7 @@ class HashingWriter:
 
 
 def write_rdf(store: Store, out: BinaryIO, fmt: DumpFormat,
-              shared: dict[Triple, str] | None = None) -> int:
+              shared: Shared | None = None) -> int:
     """Stream the store in one format (uncompressed) into `out`; return the statements
     written: quads (counted by SPARQL) or triples of the merged graph (as written).
     `shared` (from `shared_triples`) can be passed when several formats are written."""
@@ -138,46 +138,54 @@ MULTI_GRAPH_SUBJECTS = """SELECT ?s WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s
 GROUP BY ?s HAVING (COUNT(DISTINCT COALESCE(?g, "")) > 1)"""
 
 
-def shared_triples(store: Store) -> dict[Triple, str]:
-    """The triples held by more than one graph, each with the first of them (by IRI)."""
-    shared: dict[Triple, str] = {}
-    for (subject,) in store.query(MULTI_GRAPH_SUBJECTS):
+Shared = dict[Triple, tuple[str, ...]]  # a triple → the graphs holding it, sorted
+
+
+def shared_triples(store: Store, within: NamedNode | None = None) -> Shared:
+    """The triples held by more than one graph, each with those graphs (the first is the
+    one the merged graph takes it from). With `within`, only those of the subjects of that
+    graph: for a graph added after the others were searched (the metadata graph)."""
+    subjects = (s for (s,) in store.query(MULTI_GRAPH_SUBJECTS)) if within is None else \
+        {quad.subject for quad in store.quads_for_pattern(None, None, None, within)}
+    shared: Shared = {}
+    for subject in subjects:
         graphs: dict[Triple, list[str]] = {}
         for quad in store.quads_for_pattern(subject, None, None, None):
             graphs.setdefault(quad.triple, []).append(str(quad.graph_name))
-        shared |= {triple: min(held) for triple, held in graphs.items() if len(held) > 1}
+        shared |= {triple: tuple(sorted(held)) for triple, held in graphs.items()
+                   if len(held) > 1}
     return shared
 
 
-def _merged(quads: Iterable[Quad], shared: dict[Triple, str], written: list[int]
-            ) -> Iterator[Triple]:
+def _merged(quads: Iterable[Quad], shared: Shared, written: list[int]) -> Iterator[Triple]:
     """Each triple of the union of all graphs once: a triple held by several graphs is
     written from the first of them."""
     for quad in quads:
-        first = shared.get(quad.triple)
-        if first is None or first == str(quad.graph_name):
+        held = shared.get(quad.triple)
+        if held is None or held[0] == str(quad.graph_name):
             written[0] += 1
             yield quad.triple
 
 
 def write_dumps(store: Store, directory: Path, version: str,
                 formats: tuple[DumpFormat, ...] = FORMATS, processes: int = 1,
-                nquads: DumpFile | None = None) -> list[DumpFile]:
+                nquads: DumpFile | None = None, shared: Shared | None = None
+                ) -> list[DumpFile]:
     """Write the dumps of `formats` into `directory` and their manifest; return them.
 
     The N-Quads dump comes first: `nquads` if the build already wrote it (`Writing`), else
     streamed from the store. Every other format is parsed back from it, a quarter of the
     cost of scanning the store again (at 1M quads ~2.5 s a format, not ~9 s); with several
-    `processes`, fresh processes write them side by side, the merged-graph ones once this
-    one has found the triples held by several graphs. Each file is the same bytes either
-    way."""
+    `processes`, fresh processes write them side by side, the merged-graph ones once the
+    triples held by several graphs are known (`shared`, if the caller has them). Each file
+    is the same bytes either way."""
     directory.mkdir(parents=True, exist_ok=True)
     files = {SOURCE.key: nquads or _write_source(store, directory, version)}
     source = str(directory / SOURCE.file_name)
     others = [fmt for fmt in formats if fmt is not SOURCE]
     merged = [fmt for fmt in others if not fmt.dataset]
     if processes < 2:
-        shared = shared_triples(store) if merged else {}
+        shared = shared if shared is not None else shared_triples(store) if merged else {}
         files |= {fmt.key: _write_derived(source, str(directory), fmt.key, version, shared)
                   for fmt in others}
     else:
@@ -185,7 +193,7 @@ def write_dumps(store: Store, directory: Path, version: str,
         with ProcessPoolExecutor(processes, mp_context=context) as pool:
             futures = {fmt.key: pool.submit(_write_derived, source, str(directory), fmt.key,
                                             version, {}) for fmt in others if fmt.dataset}
-            shared = shared_triples(store) if merged else {}
+            shared = shared if shared is not None else shared_triples(store) if merged else {}
             futures |= {fmt.key: pool.submit(_write_derived, source, str(directory), fmt.key,
                                              version, shared) for fmt in merged}
             files |= {key: future.result() for key, future in futures.items()}
@@ -199,7 +207,7 @@ def _write_source(store: Store, directory: Path, version: str) -> DumpFile:
 
 
 def _write_derived(nquads: str, directory: str, key: str, version: str,
-                   shared: dict[Triple, str]) -> DumpFile:
+                   shared: Shared) -> DumpFile:
     """One dump read back from the N-Quads dump (blank nodes keep their labels)."""
     fmt = BY_KEY[key]
 

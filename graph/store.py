@@ -26,7 +26,7 @@ from .errors import StoreError
 from .iris import DCAT, DCTERMS, PROV, RDF, VOID, XSD, Iris, ns
 
 KEEP_BUILDS = 2
-BATCH = 200_000  # quads handed to the store at once
+BATCH = 100_000  # quads handed to the store at once (two batches are in memory: one loading)
 PARALLEL_DUMPS_FROM = 100_000  # quads; smaller stores' dumps take less than starting processes
 
 
@@ -80,6 +80,7 @@ class Building:
         self.loader = ThreadPoolExecutor(1, thread_name_prefix="load")
         self.loading: Future[None] | None = None  # the batch being loaded
         self.description: Future[list[Quad]] | None = None  # the metadata graph, once loaded
+        self.shared: dumps.Shared = {}  # the triples held by several data graphs
 
     def add(self, quads: list[Quad]) -> None:
         """Add one graph's quads; their digest joins the content hash, which sorts the
@@ -136,8 +137,10 @@ class Building:
         pool.shutdown(wait=False)  # the thread ends with its one task
 
     def _describe(self, digest: str) -> list[Quad]:
+        self.shared = dumps.shared_triples(self.store)  # VoID's and the merged dumps'
         return _metadata(self.iris, digest, self.version, self.started) + void.describe(
-            self.store, self.iris, self.version, self.started, self.nquads is not None)
+            self.store, self.iris, self.version, self.started, self.nquads is not None,
+            self.shared)
 
     def commit(self) -> BuildResult:
         if self.description is None:
@@ -151,8 +154,11 @@ class Building:
         if self.nquads is not None:
             self.nquads.write(serialize(metadata, format=RdfFormat.N_QUADS), len(metadata))
             processes = (os.cpu_count() or 1) if self.quads >= PARALLEL_DUMPS_FROM else 1
+            shared = self.shared | dumps.shared_triples(self.store,
+                                                        within=self.iris.graph("metadata"))
             files = dumps.write_dumps(self.store, self.directory / dumps.DUMPS_DIR, version,
-                                      processes=processes, nquads=self.nquads.close(version))
+                                      processes=processes, nquads=self.nquads.close(version),
+                                      shared=shared)
             self.store.bulk_extend(void.file_facts(self.iris, files))
             self.store.flush()
         link = self.builds / f".link-{os.getpid()}"

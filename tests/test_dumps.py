@@ -348,3 +348,22 @@ def test_dumps_written_by_processes_are_the_same_bytes(built, tmp_path):
     together = dumps.write_dumps(store, tmp_path / "together", "v", processes=2)
     assert [(f.file, f.sha256, f.statements) for f in together] == \
         [(f.file, f.sha256, f.statements) for f in alone]
+
+
+def test_the_shared_triples_of_a_graph_added_later_complete_the_search():
+    """The build searches the data graphs for triples held by several graphs, then adds
+    the metadata graph and searches only its subjects: the same as one search of all."""
+    from pyoxigraph import NamedNode
+
+    def q(s, o, g):
+        return Quad(NamedNode(f"{BASE}id/{s}"), NamedNode(f"{BASE}p"),
+                    NamedNode(f"{BASE}id/{o}"), NamedNode(f"{BASE}graph/{g}"))
+
+    store = Store()
+    store.extend([q("a", "b", "one"), q("a", "b", "two"), q("c", "d", "one"),
+                  q("e", "f", "two")])
+    data = dumps.shared_triples(store)
+    store.extend([q("c", "d", "metadata"), q("a", "b", "metadata"), q("g", "h", "metadata")])
+    later = data | dumps.shared_triples(store, within=NamedNode(f"{BASE}graph/metadata"))
+    assert later == dumps.shared_triples(store)
+    assert {t.subject.value[-1]: len(g) for t, g in later.items()} == {"a": 3, "c": 2}
