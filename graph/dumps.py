@@ -176,27 +176,24 @@ def write_dumps(store: Store, directory: Path, version: str,
     The N-Quads dump comes first: `nquads` if the build already wrote it (`Writing`), else
     streamed from the store. Every other format is parsed back from it, a quarter of the
     cost of scanning the store again (at 1M quads ~2.5 s a format, not ~9 s); with several
-    `processes`, fresh processes write them side by side, the merged-graph ones once the
-    triples held by several graphs are known (`shared`, if the caller has them). Each file
-    is the same bytes either way."""
+    `processes`, fresh processes write them side by side (else a thread, one after
+    another), the merged-graph ones once the triples held by several graphs are known
+    (`shared`, if the caller has them). Each file is the same bytes either way."""
     directory.mkdir(parents=True, exist_ok=True)
     files = {SOURCE.key: nquads or _write_source(store, directory, version)}
     source = str(directory / SOURCE.file_name)
     others = [fmt for fmt in formats if fmt is not SOURCE]
     merged = [fmt for fmt in others if not fmt.dataset]
-    if processes < 2:
-        shared = shared if shared is not None else shared_triples(store) if merged else {}
-        files |= {fmt.key: _write_derived(source, str(directory), fmt.key, version, shared)
-                  for fmt in others}
-    else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(processes, mp_context=context) as pool:
-            futures = {fmt.key: pool.submit(_write_derived, source, str(directory), fmt.key,
-                                            version, {}) for fmt in others if fmt.dataset}
-            shared = shared if shared is not None else shared_triples(store) if merged else {}
-            futures |= {fmt.key: pool.submit(_write_derived, source, str(directory), fmt.key,
-                                             version, shared) for fmt in merged}
-            files |= {key: future.result() for key, future in futures.items()}
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) \
+        if processes > 1 else ThreadPoolExecutor(1)
+    with pool:
+        futures = {fmt.key: pool.submit(_write_derived, source, str(directory), fmt.key,
+                                        version, {}) for fmt in others if fmt.dataset}
+        if merged and shared is None:
+            shared = shared_triples(store)
+        futures |= {fmt.key: pool.submit(_write_derived, source, str(directory), fmt.key,
+                                         version, shared) for fmt in merged}
+        files |= {key: future.result() for key, future in futures.items()}
     written = [files[fmt.key] for fmt in formats]
     write_manifest(directory, written)
     return written

@@ -79,8 +79,8 @@ class Building:
         self.version = ""
         self.loader = ThreadPoolExecutor(1, thread_name_prefix="load")
         self.loading: Future[None] | None = None  # the batch being loaded
-        self.description: Future[list[Quad]] | None = None  # the metadata graph, once loaded
-        self.shared: dumps.Shared = {}  # the triples held by several data graphs
+        # once loaded: the metadata graph, and the triples held by several data graphs
+        self.description: Future[tuple[list[Quad], dumps.Shared]] | None = None
 
     def add(self, quads: list[Quad]) -> None:
         """Add one graph's quads; their digest joins the content hash, which sorts the
@@ -136,11 +136,11 @@ class Building:
         self.description = pool.submit(self._describe, digest)
         pool.shutdown(wait=False)  # the thread ends with its one task
 
-    def _describe(self, digest: str) -> list[Quad]:
-        self.shared = dumps.shared_triples(self.store)  # VoID's and the merged dumps'
+    def _describe(self, digest: str) -> tuple[list[Quad], dumps.Shared]:
+        shared = dumps.shared_triples(self.store)  # VoID's and the merged dumps'
         return _metadata(self.iris, digest, self.version, self.started) + void.describe(
             self.store, self.iris, self.version, self.started, self.nquads is not None,
-            self.shared)
+            shared), shared
 
     def commit(self) -> BuildResult:
         if self.description is None:
@@ -148,14 +148,14 @@ class Building:
         version = self.version
         # The metadata graph, then the dumps (which include it), then what only the written
         # files can tell (size, SHA-256), all before the swap: a failed dump changes nothing.
-        metadata = list(dict.fromkeys(self.description.result()))
+        metadata, shared = self.description.result()
+        metadata = list(dict.fromkeys(metadata))
         self.store.bulk_extend(metadata)
         self.store.flush()
         if self.nquads is not None:
             self.nquads.write(serialize(metadata, format=RdfFormat.N_QUADS), len(metadata))
             processes = (os.cpu_count() or 1) if self.quads >= PARALLEL_DUMPS_FROM else 1
-            shared = self.shared | dumps.shared_triples(self.store,
-                                                        within=self.iris.graph("metadata"))
+            shared |= dumps.shared_triples(self.store, within=self.iris.graph("metadata"))
             files = dumps.write_dumps(self.store, self.directory / dumps.DUMPS_DIR, version,
                                       processes=processes, nquads=self.nquads.close(version),
                                       shared=shared)
