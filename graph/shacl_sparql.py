@@ -483,15 +483,33 @@ class _Compiler:
 
     def _path(self, node: rdflib.term.Node) -> str:
         """SPARQL text of a SHACL path: an IRI, or a list of IRIs (a sequence path)."""
+        return "/".join(self._steps(node))
+
+    def _steps(self, node: rdflib.term.Node) -> list[str]:
+        """The IRIs of a path's steps, in SPARQL syntax."""
         if isinstance(node, rdflib.URIRef):
-            return _iri(node)
+            return [_iri(node)]
         if isinstance(node, rdflib.BNode) and (node, RDF.first, None) in self.shapes:
             steps = self._list(node)
             if not steps or not all(isinstance(s, rdflib.URIRef) for s in steps):
                 raise NotImplementedError("sh:path: only sequences of IRIs are supported")
-            return "/".join(_iri(s) for s in steps)
+            return [_iri(s) for s in steps]
         kinds = sorted(str(p) for p in self.shapes.predicates(node, None))
         raise NotImplementedError(f"sh:path of this form is not supported: {kinds}")
+
+    def _along(self, steps: list[str], f: str, v: str) -> str:
+        """?f path ?v for joining with a set of focus nodes: a sequence path as one
+        sub-select per step.
+
+        Oxigraph joins a sub-select by hashing, where it evaluates a sequence path after
+        the focus nodes by looking each step up for each node: the value checks of the
+        evidence selectors of 1,000 releases (36k focus nodes) ran ~2× faster. The
+        solutions are the path's (one per intermediate node); every use is DISTINCT."""
+        if len(steps) == 1:  # one lookup per focus node: as fast as hashing, or faster
+            return f"?{f} {steps[0]} ?{v} ."
+        names = [f, *(self._fresh() for _ in steps[1:]), v]
+        return " ".join(f"{{ SELECT ?{a} ?{b} WHERE {{ ?{a} {step} ?{b} }} }}"
+                        for a, step, b in zip(names, steps, names[1:], strict=False))
 
     # ---- shapes → pieces
 
@@ -518,6 +536,7 @@ class _Compiler:
         self._refuse_unsupported(shape)
         path_node = self._one(shape, SH.path)
         path = self._path(path_node) if path_node is not None else None
+        steps = self._steps(path_node) if path_node is not None else []
         source = self._name(shape)
         messages = self._messages(shape)
         pieces: list[_Piece] = []
@@ -539,11 +558,13 @@ class _Compiler:
             value_var = v
             # DISTINCT: with the union default graph, a triple stated in several graphs
             # (an actor typed in every release that mentions it) comes once per graph.
-            values = f"{{ SELECT DISTINCT ?{f} ?{v} WHERE {{ {focus(f)} ?{f} {path} ?{v} . }} }}"
+            values = (f"{{ SELECT DISTINCT ?{f} ?{v} WHERE {{ {focus(f)} "
+                      f"{self._along(steps, f, v)} }} }}")
 
             def candidates(x: str) -> str:
                 g = self._fresh()
-                return f"{{ SELECT DISTINCT ?{x} WHERE {{ {focus(g)} ?{g} {path} ?{x} . }} }}"
+                return (f"{{ SELECT DISTINCT ?{x} WHERE {{ {focus(g)} "
+                        f"{self._along(steps, g, x)} }} }}")
         else:
             value_var = f
             values = focus(f)
@@ -555,7 +576,7 @@ class _Compiler:
 
         # Cardinality and language uniqueness: properties of the set of values.
         if path is not None:
-            self._count_pieces(shape, focus, f, path, piece)
+            self._count_pieces(shape, focus, f, path, steps, piece)
         else:
             for p in (SH.minCount, SH.maxCount, SH.uniqueLang, SH.qualifiedValueShape):
                 if (shape, p, None) in self.shapes:
@@ -683,7 +704,7 @@ class _Compiler:
         return int(node.toPython())
 
     def _count_pieces(self, shape: rdflib.term.Node, focus: Focus, f: str, path: str,
-                      piece: Callable[..., None]) -> None:
+                      steps: list[str], piece: Callable[..., None]) -> None:
         """sh:minCount, sh:maxCount and sh:uniqueLang: one result per focus node.
 
         Values are counted DISTINCT because a sequence path yields a bag in SPARQL and a
@@ -692,7 +713,7 @@ class _Compiler:
         t = self._fresh()
         self._bounds(focus, f, f"?{f} {path} ?{t} .", t, self._int(shape, SH.minCount),
                      self._int(shape, SH.maxCount), SH.MinCountConstraintComponent,
-                     SH.MaxCountConstraintComponent, piece)
+                     SH.MaxCountConstraintComponent, piece, self._along(steps, f, t))
         if self._bool(shape, SH.uniqueLang):
             lang = self._fresh()
             piece(SH.UniqueLangConstraintComponent,
@@ -724,20 +745,23 @@ class _Compiler:
     @staticmethod
     def _bounds(focus: Focus, f: str, pattern: str, x: str, low: int | None,
                 high: int | None, low_component: rdflib.term.Node,
-                high_component: rdflib.term.Node, piece: Callable[..., None]) -> None:
+                high_component: rdflib.term.Node, piece: Callable[..., None],
+                joined: str | None = None) -> None:
         """A minimum and a maximum on how many distinct ?x `pattern` gives each focus ?f:
-        a minimum of one is a plain NOT EXISTS; others count per focus node."""
+        a minimum of one is a plain NOT EXISTS; others count per focus node, joining the
+        focus nodes with `joined` (the same solutions, as `_along` writes them) if given."""
+        joined = joined or pattern
         if low == 1:
             piece(low_component, f"{focus(f)}\nFILTER NOT EXISTS {{ {pattern} }}", None,
                   needs_focus=True)
         elif low is not None and low > 1:
             piece(low_component,
-                  f"{{ SELECT ?{f} WHERE {{ {focus(f)} OPTIONAL {{ {pattern} }} }} "
+                  f"{{ SELECT ?{f} WHERE {{ {focus(f)} OPTIONAL {{ {joined} }} }} "
                   f"GROUP BY ?{f} HAVING (COUNT(DISTINCT ?{x}) < {low}) }}", None,
                   needs_focus=True)
         if high is not None:
             piece(high_component,
-                  f"{{ SELECT ?{f} WHERE {{ {focus(f)} {pattern} }} "
+                  f"{{ SELECT ?{f} WHERE {{ {focus(f)} {joined} }} "
                   f"GROUP BY ?{f} HAVING (COUNT(DISTINCT ?{x}) > {high}) }}", None)
 
     def _conforms(self, shape: rdflib.term.Node, x: str) -> str | None:
