@@ -748,11 +748,15 @@ class _Compiler:
                 high_component: rdflib.term.Node, piece: Callable[..., None],
                 joined: str | None = None) -> None:
         """A minimum and a maximum on how many distinct ?x `pattern` gives each focus ?f:
-        a minimum of one is a plain NOT EXISTS; others count per focus node, joining the
-        focus nodes with `joined` (the same solutions, as `_along` writes them) if given."""
+        a minimum of one is a MINUS; others count per focus node. Each joins the focus
+        nodes with `joined` (the same solutions, as `_along` writes them) if given.
+
+        MINUS, not FILTER NOT EXISTS: the same focus nodes remain, as ?f is always bound on
+        both sides, but Oxigraph evaluates the pattern once and subtracts by hashing,
+        where NOT EXISTS looks it up for each focus node (6× slower on 36k nodes)."""
         joined = joined or pattern
         if low == 1:
-            piece(low_component, f"{focus(f)}\nFILTER NOT EXISTS {{ {pattern} }}", None,
+            piece(low_component, f"{focus(f)}\nMINUS {{ {joined} }}", None,
                   needs_focus=True)
         elif low is not None and low > 1:
             piece(low_component,
