@@ -5,7 +5,8 @@ Extraction and conversion are Python, one core's worth of work a release; loadin
 store is Rust. So a build of many releases converts them in worker processes while the
 building process loads what they hand back. What crosses over is small: a summary, the
 names of the entities the release discovered, and the release's graph as N-Quads, the
-bytes the store loads and the build's content hash digests.
+bytes the store loads and the build's content hash digests (and as TriG, for the dump the
+build writes beside the N-Quads one while it loads).
 
 One thing is not a release's own: a discovered entity written differently in two releases
 ("NOTICE", "Notice") keeps the first release's label (`harmonise`). A worker cannot
@@ -25,8 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import RdfFormat, serialize
-
+from .dumps import serialized
 from .extract import extract
 from .facts import ReleaseFacts
 from .iris import Iris
@@ -46,22 +46,25 @@ class Converted:
     published: str
     statements: int
     names: tuple[tuple[str, str], ...]  # (id, label as written) of each discovered entity
-    nquads: bytes  # the release's graph
+    # the release's graph, as N-Quads ("nq") and in each other format asked for (by the
+    # key of its dump, graph/dumps.py: the dumps written while the store loads)
+    serialized: dict[str, bytes]
     quads: int
 
 
-def convert(path: Path, lexicon: Lexicon, iris: Iris,
-            labels: dict[str, str] | None = None) -> Converted:
-    """A release's graph; with `labels` (the first label of each discovered entity so far,
-    updated here), its entities take the first label seen, as `harmonise` says."""
+def convert(path: Path, lexicon: Lexicon, iris: Iris, labels: dict[str, str] | None = None,
+            also: tuple[str, ...] = ()) -> Converted:
+    """A release's graph, serialized as N-Quads and as the dumps `also` names; with
+    `labels` (the first label of each discovered entity so far, updated here), its
+    entities take the first label seen, as `harmonise` says."""
     facts = extract(read_source(path), lexicon)
     names = tuple((e.id, e.label) for e in facts.entities if not e.curated)
     if labels is not None:
         harmonise(facts, labels)
     quads = list(dict.fromkeys(release_quads(facts, iris)))  # each quad once, as stored
     return Converted(path, facts.id, facts.title, str(facts.published),
-                     len(facts.statements), names,
-                     serialize(quads, format=RdfFormat.N_QUADS), len(quads))
+                     len(facts.statements), names, serialized(quads, also), len(quads))
+
 
 
 def harmonise(facts: ReleaseFacts, labels: dict[str, str]) -> None:
@@ -83,18 +86,18 @@ def clashes(names: Sequence[tuple[str, str]], labels: dict[str, str]) -> bool:
 
 
 @contextmanager
-def converted(paths: Sequence[Path], lexicon: Lexicon, iris: Iris
+def converted(paths: Sequence[Path], lexicon: Lexicon, iris: Iris, also: tuple[str, ...] = ()
               ) -> Iterator[Iterator[Converted]]:
     """The releases converted, in the order given: by worker processes (one per core) when
     there are many. The workers are forked on entering, before the caller opens its store,
     so none of them holds a copy of an open store."""
     workers = os.cpu_count() or 1
     if workers < 2 or len(paths) < PARALLEL_FROM:
-        yield (convert(path, lexicon, iris) for path in paths)
+        yield (convert(path, lexicon, iris, also=also) for path in paths)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_remember,
-                             initargs=(lexicon, iris)) as pool:
+                             initargs=(lexicon, iris, also)) as pool:
         window = deque(pool.submit(_convert_here, path) for path in paths[:AHEAD * workers])
         rest = iter(paths[AHEAD * workers:])
 
@@ -113,13 +116,14 @@ def converted(paths: Sequence[Path], lexicon: Lexicon, iris: Iris
                 future.cancel()
 
 
-_worker: tuple[Lexicon, Iris] | None = None  # what a worker process converts with
+_worker: tuple[Lexicon, Iris, tuple[str, ...]] | None = None  # what a worker converts with
 
 
-def _remember(lexicon: Lexicon, iris: Iris) -> None:
+def _remember(lexicon: Lexicon, iris: Iris, also: tuple[str, ...]) -> None:
     global _worker
-    _worker = (lexicon, iris)
+    _worker = (lexicon, iris, also)
 
 
 def _convert_here(path: Path) -> Converted:
-    return convert(path, *_worker)
+    lexicon, iris, also = _worker
+    return convert(path, lexicon, iris, also=also)

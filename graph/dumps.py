@@ -2,8 +2,8 @@
 
 The dumps of a build live in its own directory, under ``<build dir>/dumps/`` (Oxigraph
 ignores files it did not write), so they are swapped in and pruned with the store they were
-made from. The N-Quads file is written by the build as it loads the store, from the same
-bytes (`policykg dump` streams it from a store), every other one from the N-Quads file
+made from. The N-Quads and TriG files are written by the build as it loads the store, graph
+by graph (`policykg dump` streams them from a store), every other one from the N-Quads file
 parsed back (cheaper than scanning the store again), through gzip into a writer that hashes
 and counts the compressed bytes as they go: memory stays flat whatever the size of the
 graph.
@@ -71,7 +71,22 @@ FORMATS = (
     DumpFormat("rdfxml", "RDF/XML", "rdf", "application/rdf+xml", RdfFormat.RDF_XML, False),
 )
 BY_KEY = {f.key: f for f in FORMATS}
-SOURCE = BY_KEY["nq"]  # written from the store; every other dump is read back from it
+SOURCE = BY_KEY["nq"]  # every other dump not written while loading is read back from it
+# Written by a build while it loads the store, graph by graph, from the graphs' own
+# serializations (each graph's quads are together in these formats; the merged graph needs
+# the triples held by several graphs, known only once all are loaded).
+WHILE_LOADING = tuple(f for f in FORMATS if f.dataset)
+
+
+def serialized(quads: list[Quad], also: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """One graph's quads as N-Quads ("nq") and in the format of each dump of `also`."""
+    return {key: serialize(quads, format=BY_KEY[key].writer) for key in (SOURCE.key, *also)}
+
+
+def serialized_besides(with_dumps: bool) -> tuple[str, ...]:
+    """The formats, besides N-Quads (which the store loads), that a build serializes each
+    graph in: those of the other dumps written while loading, if it writes dumps."""
+    return tuple(f.key for f in WHILE_LOADING if f is not SOURCE) if with_dumps else ()
 
 
 @dataclass(frozen=True)
@@ -169,20 +184,23 @@ def _merged(quads: Iterable[Quad], shared: Shared, written: list[int]) -> Iterat
 
 def write_dumps(store: Store, directory: Path, version: str,
                 formats: tuple[DumpFormat, ...] = FORMATS, processes: int = 1,
-                nquads: DumpFile | None = None, shared: Shared | None = None
+                written: dict[str, DumpFile] | None = None, shared: Shared | None = None
                 ) -> list[DumpFile]:
     """Write the dumps of `formats` into `directory` and their manifest; return them.
 
-    The N-Quads dump comes first: `nquads` if the build already wrote it (`Writing`), else
-    streamed from the store. Every other format is parsed back from it, a quarter of the
+    `written` are those the build already wrote (`Writing`, `WHILE_LOADING`). The N-Quads
+    dump, if not among them, is streamed from the store. Every other format is parsed back
+    from it, a quarter of the
     cost of scanning the store again (at 1M quads ~2.5 s a format, not ~9 s); with several
     `processes`, fresh processes write them side by side (else a thread, one after
     another), the merged-graph ones once the triples held by several graphs are known
     (`shared`, if the caller has them). Each file is the same bytes either way."""
     directory.mkdir(parents=True, exist_ok=True)
-    files = {SOURCE.key: nquads or _write_source(store, directory, version)}
+    files = dict(written or {})
+    if SOURCE.key not in files:
+        files[SOURCE.key] = _write_source(store, directory, version)
     source = str(directory / SOURCE.file_name)
-    others = [fmt for fmt in formats if fmt is not SOURCE]
+    others = [fmt for fmt in formats if fmt.key not in files]
     merged = [fmt for fmt in others if not fmt.dataset]
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) \
         if processes > 1 else ThreadPoolExecutor(1)
@@ -225,12 +243,16 @@ def _counted(quads: Iterable[Quad], written: list[int]) -> Iterator[Quad]:
         yield quad
 
 
+QUEUED_GRAPHS = 32  # graphs waiting to be compressed into a dump, at most
+
+
 class Writing:
     """A dump file being written through gzip, whose output is hashed and counted as it
-    goes. The build writes the N-Quads dump this way while it loads the store, from the
-    very bytes it loads (graph by graph, in the order loaded), so no scan of the store is
-    needed afterwards; `write` hands them to a thread, as zlib lets go of the GIL while it
-    compresses and Oxigraph while it loads."""
+    goes. The build writes the dataset dumps (`WHILE_LOADING`) this way while it loads the
+    store, graph by graph in the order loaded, from each graph's own serialization (the
+    N-Quads are the very bytes loaded), so no scan of the store is needed afterwards;
+    `write` hands them to a thread, as zlib lets go of the GIL while it compresses and
+    Oxigraph while it loads."""
 
     def __init__(self, directory: Path, fmt: DumpFormat) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -240,7 +262,8 @@ class Writing:
         self.out = gzip.GzipFile(filename="", mode="wb", fileobj=self.hasher, mtime=0,
                                  compresslevel=6)
         self.statements = 0
-        self.queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        # bounded: if compressing lags, the build waits rather than holding every graph
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_GRAPHS)
         self.writer: Future[None] | None = None
 
     def write(self, data: bytes, statements: int) -> None:
@@ -248,10 +271,20 @@ class Writing:
             pool = ThreadPoolExecutor(1, thread_name_prefix="dump")
             self.writer = pool.submit(self._drain)
             pool.shutdown(wait=False)  # the thread ends when the queue does
-        elif self.writer.done():
-            self.writer.result()  # it failed (a full disk, say): say so now
-        self.queue.put(data)
+        self._put(data)
         self.statements += statements
+
+    def _put(self, data: bytes | None) -> None:
+        """Queue `data`, waiting while the queue is full, unless the thread has failed (a
+        full disk, say): then its error is raised here."""
+        while True:
+            if self.writer.done():
+                self.writer.result()
+            try:
+                self.queue.put(data, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def _drain(self) -> None:
         while (data := self.queue.get()) is not None:
@@ -273,7 +306,7 @@ class Writing:
     def _finish(self) -> None:
         try:
             if self.writer is not None:
-                self.queue.put(None)
+                self._put(None)
                 self.writer.result()
         finally:
             self.out.close()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .convert import clashes, convert, converted
+from .dumps import serialized_besides
 from .errors import InputError, StoreError
 from .iris import Iris
 from .lexicon import load_lexicon
@@ -40,7 +41,8 @@ def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = T
     """Extract, convert, store, validate and dump; the old store survives any failure."""
     lexicon = load_lexicon()
     iris = Iris(base)
-    with converted(paths, lexicon, iris) as releases_in_order:
+    also = serialized_besides(dumps)  # each release's graph as TriG too, for its dump
+    with converted(paths, lexicon, iris, also) as releases_in_order:
         building = Building(store_path, iris, dumps)
         try:
             building.add(list(ontology_quads(iris)))
@@ -52,13 +54,13 @@ def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = T
                     raise InputError(str(done.path), f"the same release as "
                                      f"{releases[done.id].path} ({done.title}, {done.published})")
                 if clashes(done.names, labels):
-                    done = convert(done.path, lexicon, iris, labels)
+                    done = convert(done.path, lexicon, iris, labels, also)
                 else:
                     for entity, label in done.names:
                         labels.setdefault(entity, label)
                 releases[done.id] = ReleaseSummary(done.id, done.title, str(done.path),
                                                    done.statements)
-                building.add_nquads(done.nquads, done.quads)
+                building.add_serialized(done.serialized, done.quads)
             building.loaded()  # describing the store starts, beside its validation
             if validate:
                 report = validate_store(building.store, iris)

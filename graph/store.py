@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
 from . import dumps, void
 from .errors import StoreError
@@ -64,9 +64,10 @@ class Building:
         self.directory = self.builds / (f"{self.started:%Y%m%dT%H%M%SZ}-{os.getpid()}-"
                                         f"{secrets.token_hex(3)}")
         self.store = Store(str(self.directory))
-        try:  # the N-Quads dump, written from what is loaded (the others come at commit)
-            self.nquads = dumps.Writing(self.directory / dumps.DUMPS_DIR, dumps.SOURCE) \
-                if with_dumps else None
+        self.also = dumps.serialized_besides(with_dumps)  # each graph's formats but N-Quads
+        try:  # the dumps written from what is loaded (the others come at commit)
+            self.writing = {fmt.key: dumps.Writing(self.directory / dumps.DUMPS_DIR, fmt)
+                            for fmt in (dumps.WHILE_LOADING if with_dumps else ())}
         except BaseException:
             del self.store
             shutil.rmtree(self.directory, ignore_errors=True)
@@ -89,19 +90,19 @@ class Building:
         of bulk loading; blank nodes keep their labels (the ontology's OWL lists)."""
         quads = list(dict.fromkeys(quads))  # the dump holds each quad once, as the store does
         self.pending += quads
-        self._added(serialize(quads, format=RdfFormat.N_QUADS), len(quads))
+        self._added(dumps.serialized(quads, self.also), len(quads))
 
-    def add_nquads(self, data: bytes, quads: int) -> None:
-        """Add one graph serialized as N-Quads, each quad once (by graph/convert.py: what
-        `add` would hash and store), loaded by Oxigraph's parser, which gives blank nodes
-        new labels: for graphs with none (a release's)."""
-        self.serialized.append(data)
-        self._added(data, quads)
+    def add_serialized(self, graph: dict[str, bytes], quads: int) -> None:
+        """Add one graph, serialized by graph/convert.py (each quad once: what `add` would
+        hash and store) as N-Quads, loaded by Oxigraph's parser, which gives blank nodes
+        new labels: for graphs with none (a release's), and in the formats of `also`."""
+        self.serialized.append(graph[dumps.SOURCE.key])
+        self._added(graph, quads)
 
-    def _added(self, data: bytes, quads: int) -> None:
-        self.digests.append(hashlib.sha256(data).digest())
-        if self.nquads is not None:
-            self.nquads.write(data, quads)
+    def _added(self, graph: dict[str, bytes], quads: int) -> None:
+        self.digests.append(hashlib.sha256(graph[dumps.SOURCE.key]).digest())
+        for key, writing in self.writing.items():
+            writing.write(graph[key], quads)
         self.quads += quads
         self.pending_quads += quads
         if self.pending_quads >= BATCH:
@@ -139,7 +140,7 @@ class Building:
     def _describe(self, digest: str) -> tuple[list[Quad], dumps.Shared]:
         shared = dumps.shared_triples(self.store)  # VoID's and the merged dumps'
         return _metadata(self.iris, digest, self.version, self.started) + void.describe(
-            self.store, self.iris, self.version, self.started, self.nquads is not None,
+            self.store, self.iris, self.version, self.started, bool(self.writing),
             shared), shared
 
     def commit(self) -> BuildResult:
@@ -152,13 +153,15 @@ class Building:
         metadata = list(dict.fromkeys(metadata))
         self.store.bulk_extend(metadata)
         self.store.flush()
-        if self.nquads is not None:
-            self.nquads.write(serialize(metadata, format=RdfFormat.N_QUADS), len(metadata))
+        if self.writing:
+            graph = dumps.serialized(metadata, self.also)
+            for key, writing in self.writing.items():
+                writing.write(graph[key], len(metadata))
             processes = (os.cpu_count() or 1) if self.quads >= PARALLEL_DUMPS_FROM else 1
             shared |= dumps.shared_triples(self.store, within=self.iris.graph("metadata"))
+            written = {key: writing.close(version) for key, writing in self.writing.items()}
             files = dumps.write_dumps(self.store, self.directory / dumps.DUMPS_DIR, version,
-                                      processes=processes, nquads=self.nquads.close(version),
-                                      shared=shared)
+                                      processes=processes, written=written, shared=shared)
             self.store.bulk_extend(void.file_facts(self.iris, files))
             self.store.flush()
         link = self.builds / f".link-{os.getpid()}"
@@ -173,8 +176,8 @@ class Building:
         self.loader.shutdown(cancel_futures=True)  # waits for a batch being loaded
         if self.description is not None:
             self.description.exception()  # waits: its queries hold the store
-        if self.nquads is not None:
-            self.nquads.discard()
+        for writing in self.writing.values():
+            writing.discard()
         del self.store
         shutil.rmtree(self.directory, ignore_errors=True)
 

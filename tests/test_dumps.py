@@ -123,12 +123,12 @@ def test_statement_counts_are_those_of_the_files(built):
         assert f.statements == len(quads) == len(Dataset(quads))  # each statement once
 
 
-def test_the_n_quads_dump_holds_one_graph_after_another(built):
-    """The build writes it as it loads the store, graph by graph: a reader meets each
+@pytest.mark.parametrize("fmt", dumps.WHILE_LOADING, ids=lambda f: f.key)
+def test_the_dataset_dumps_hold_one_graph_after_another(built, fmt):
+    """The build writes them as it loads the store, graph by graph: a reader meets each
     graph's quads together, the ontology and the lexicon first, the metadata last."""
     directory, _ = built
-    graphs = [q.graph_name.value for q in parse(unzipped(directory, dumps.SOURCE),
-                                                 RdfFormat.N_QUADS)]
+    graphs = [q.graph_name.value for q in parse(unzipped(directory, fmt), fmt.writer)]
     runs = [g for i, g in enumerate(graphs) if i == 0 or graphs[i - 1] != g]
     assert len(runs) == len(set(runs)) > 3
     assert runs[:2] == [IRIS.graph("ontology").value, IRIS.graph("lexicon").value]
