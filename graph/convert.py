@@ -66,7 +66,6 @@ def convert(path: Path, lexicon: Lexicon, iris: Iris, labels: dict[str, str] | N
                      len(facts.statements), names, serialized(quads, also), len(quads))
 
 
-
 def harmonise(facts: ReleaseFacts, labels: dict[str, str]) -> None:
     """A discovered entity written differently in two releases ("NOTICE", "Notice") is one
     IRI with one preferred label: the first release's; later spellings become aliases."""

@@ -504,7 +504,8 @@ class _Compiler:
         Oxigraph joins a sub-select by hashing, where it evaluates a sequence path after
         the focus nodes by looking each step up for each node: the value checks of the
         evidence selectors of 1,000 releases (36k focus nodes) ran ~2× faster. The
-        solutions are the path's (one per intermediate node); every use is DISTINCT."""
+        solutions are the path's (one per intermediate node); every use keeps distinct
+        values, counts distinct values or only asks whether there is one."""
         if len(steps) == 1:  # one lookup per focus node: as fast as hashing, or faster
             return f"?{f} {steps[0]} ?{v} ."
         names = [f, *(self._fresh() for _ in steps[1:]), v]
@@ -535,8 +536,8 @@ class _Compiler:
         """The pieces of :meth:`_pieces`; ``top`` if they become checks of their own."""
         self._refuse_unsupported(shape)
         path_node = self._one(shape, SH.path)
-        path = self._path(path_node) if path_node is not None else None
         steps = self._steps(path_node) if path_node is not None else []
+        path = "/".join(steps) or None
         source = self._name(shape)
         messages = self._messages(shape)
         pieces: list[_Piece] = []
