@@ -29,6 +29,7 @@ from pathlib import Path
 from .dumps import serialized
 from .extract import extract
 from .facts import ReleaseFacts
+from .interrupts import leave_to_parent
 from .iris import Iris
 from .lexicon import Lexicon
 from .rdf import release_quads
@@ -121,6 +122,7 @@ _worker: tuple[Lexicon, Iris, tuple[str, ...]] | None = None  # what a worker co
 def _remember(lexicon: Lexicon, iris: Iris, also: tuple[str, ...]) -> None:
     global _worker
     _worker = (lexicon, iris, also)
+    leave_to_parent()
 
 
 def _convert_here(path: Path) -> Converted:

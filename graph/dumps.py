@@ -35,6 +35,8 @@ from typing import BinaryIO
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
+from .interrupts import leave_to_parent
+
 DUMPS_DIR = "dumps"
 MANIFEST = "manifest.json"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
@@ -202,7 +204,8 @@ def write_dumps(store: Store, directory: Path, version: str,
     source = str(directory / SOURCE.file_name)
     others = [fmt for fmt in formats if fmt.key not in files]
     merged = [fmt for fmt in others if not fmt.dataset]
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) \
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=leave_to_parent) \
         if processes > 1 else ThreadPoolExecutor(1)
     with pool:
         futures = {fmt.key: pool.submit(_write_derived, source, str(directory), fmt.key,

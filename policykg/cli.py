@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(args.command, f"SPARQL syntax {exc}", 2)
     except (ValueError, OSError) as exc:
         return _fail(args.command, str(exc), 2)
+    except KeyboardInterrupt:  # Ctrl-C: a build removes what it had written, as on failure
+        return _fail(args.command, "interrupted; nothing was changed" if args.command == "build"
+                     else "interrupted", 130)
 
 
 def _fail(command: str, message: str, code: int, limit: int = 300) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from graph.errors import StoreError
+from graph.interrupts import leave_to_parent
 
 PAGES_DIR = "pages"
 MANIFEST = "manifest.json"
@@ -145,6 +146,8 @@ _client = None  # the rendering process's app, made once (server/__init__.py's c
 def _start_renderer(target: str) -> None:
     """Open the build itself, not the store link: a rebuild meanwhile changes nothing."""
     from . import create_app
+
+    leave_to_parent()
 
     global _client
     app = create_app({"store": target, "page_files": False})

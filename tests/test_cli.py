@@ -6,12 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 import rdflib
 
-from .conftest import BAD, FIXTURES
+from .conftest import BAD, BASE, FIXTURES, ROOT, policykg_command
 
 TWO = FIXTURES / "fixture-two-meetings.txt"
 AGENDA = "SELECT ?t WHERE { ?i pk:position ?p ; pk:topic/skos:prefLabel ?t } ORDER BY ?p"
@@ -137,3 +142,35 @@ def test_store_path_that_is_not_ours_is_refused(cli, tmp_path):
     result = cli("build", "--store", str(other))
     assert result.returncode == 1 and "not a store built by policykg" in result.stderr
     assert (other / "keep.txt").read_text() == "mine"
+
+
+def test_ctrl_c_during_a_build_keeps_the_store(cli, tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, workers included) in the middle of a
+    build of many releases: one line, exit code 130, the old store served as before, the
+    new build's directory gone, no process left behind."""
+    built(cli)
+    store = tmp_path / "data" / "policykg" / "store"
+    before = store.resolve()
+    releases = tmp_path / "generated"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate_releases.py"),
+                    str(releases), "-n", "400"], check=True, capture_output=True)
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "POLICYKG_BASE_IRI": BASE}
+    build = subprocess.Popen([*policykg_command(), "build", str(releases)], env=env,
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    builds = store.with_name("store.builds")
+    deadline = time.monotonic() + 60
+    while len([d for d in builds.iterdir() if d.is_dir()]) < 2:  # the new build has begun
+        assert build.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.killpg(build.pid, signal.SIGINT)
+    _, err = build.communicate(timeout=60)
+    assert build.returncode == 130, err
+    assert err == "policykg build: interrupted; nothing was changed\n"
+    assert store.resolve() == before
+    assert [d for d in builds.iterdir() if d.is_dir()] == [before]
+    assert "Smart Cities" in cli("query", AGENDA).stdout
+    with pytest.raises(ProcessLookupError):
+        os.killpg(build.pid, 0)  # the conversion workers are gone too
