@@ -23,7 +23,7 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
 from . import dumps, void
 from .errors import StoreError
-from .iris import DCAT, DCTERMS, PROV, RDF, VOID, XSD, Iris, ns
+from .iris import DCAT, DCTERMS, PROV, RDF, XSD, Iris, ns
 
 KEEP_BUILDS = 2
 BATCH = 100_000  # quads handed to the store at once (two batches are in memory: one loading)
@@ -150,7 +150,6 @@ class Building:
         # The metadata graph, then the dumps (which include it), then what only the written
         # files can tell (size, SHA-256), all before the swap: a failed dump changes nothing.
         metadata, shared = self.description.result()
-        metadata = list(dict.fromkeys(metadata))
         self.store.bulk_extend(metadata)
         self.store.flush()
         if self.writing:
@@ -189,7 +188,6 @@ def _metadata(iris: Iris, digest: str, version: str, now: dt.datetime) -> list[Q
         Quad(dataset, ns(RDF, "type"), ns(PROV, "Entity"), graph),
         Quad(dataset, ns(DCTERMS, "modified"), Literal(now.isoformat().replace("+00:00", "Z"),
              datatype=ns(XSD, "dateTime")), graph),
-        Quad(dataset, ns(VOID, "uriSpace"), Literal(iris.base), graph),
         Quad(dataset, ns(DCTERMS, "identifier"), Literal(f"sha256:{digest}"), graph),
         Quad(dataset, ns(DCAT, "version"), Literal(version), graph),
     ]

@@ -172,7 +172,7 @@ def describe(store: Store, iris: Iris, version: str, built: dt.datetime,
     add(project, ns(FOAF, "name"), Literal(PROJECT))
     add(dataset, ns(DCTERMS, "issued"), when)
     add(dataset, ns(VOID, "sparqlEndpoint"), endpoint)
-    add(dataset, ns(VOID, "uriSpace"), Literal(base))  # also written by the store; one triple
+    add(dataset, ns(VOID, "uriSpace"), Literal(base))  # how a store tells its base
     for src, pub, _ in released:
         add(dataset, ns(DCTERMS, "source"), NamedNode(src))
         add(dataset, ns(PROV, "wasDerivedFrom"), NamedNode(src))
