@@ -13,6 +13,7 @@ from pathlib import Path
 from . import dumps, pipeline
 from .errors import StoreError
 from .extract import extract
+from .extract.gaps import report_lines
 from .iris import Iris, base_from_env, check_base, store_base
 from .lexicon import load_lexicon
 from .query import read_query, render, run
@@ -32,10 +33,13 @@ def add_commands(command) -> None:
     b.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
     b.add_argument("--no-dumps", action="store_true",
                    help="skip writing the RDF dumps (policykg dump still works)")
+    b.add_argument("--quiet", action="store_true", help="no summary line per release")
 
     e = command("extract", "print the facts extracted from one release as JSON")
     e.add_argument("release", type=Path)
     e.add_argument("--with-text", action="store_true", help="include the release's full text")
+    e.add_argument("--report", action="store_true",
+                   help="say what was not understood instead of printing the facts")
 
     q = command("query", "run a SPARQL query (text, .rq file, or - for stdin)")
     q.add_argument("query")
@@ -53,6 +57,9 @@ def _build(args) -> int:
     built = pipeline.build(releases, args.store, check_base(args.base_iri),
                            validate=not args.no_validate, dumps=not args.no_dumps)
     statements = sum(r.statements for r in built.releases)
+    if not args.quiet:
+        for release in built.releases:
+            print(f"{release.path}: {release.gaps}")
     print(f"built {built.result.path} (version {built.result.version}): "
           f"{len(built.releases)} release{'' if len(built.releases) == 1 else 's'}, "
           f"{statements} statements, "
@@ -62,6 +69,9 @@ def _build(args) -> int:
 
 def _extract(args) -> int:
     facts = extract(read_source(args.release), load_lexicon())
+    if args.report:
+        print("\n".join(report_lines(facts)))
+        return 0
     json.dump(facts.to_json_dict(include_text=args.with_text), sys.stdout, indent=2,
               ensure_ascii=False)
     sys.stdout.write("\n")

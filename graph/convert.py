@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .dumps import serialized
 from .extract import extract
+from .extract.gaps import summary_line
 from .facts import ReleaseFacts
 from .interrupts import leave_to_parent
 from .iris import Iris
@@ -46,6 +47,7 @@ class Converted:
     title: str
     published: str
     statements: int
+    gaps: str  # one line: what extraction did not understand (graph/extract/gaps.py)
     names: tuple[tuple[str, str], ...]  # (id, label as written) of each discovered entity
     # the release's graph, as N-Quads ("nq") and in each other format asked for (by the
     # key of its dump, graph/dumps.py: the dumps written while the store loads)
@@ -64,7 +66,8 @@ def convert(path: Path, lexicon: Lexicon, iris: Iris, labels: dict[str, str] | N
         harmonise(facts, labels)
     quads = list(dict.fromkeys(release_quads(facts, iris)))  # each quad once, as stored
     return Converted(path, facts.id, facts.title, str(facts.published),
-                     len(facts.statements), names, serialized(quads, also), len(quads))
+                     len(facts.statements), summary_line(facts), names,
+                     serialized(quads, also), len(quads))
 
 
 def harmonise(facts: ReleaseFacts, labels: dict[str, str]) -> None:

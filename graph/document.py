@@ -24,6 +24,8 @@ _NUMBERING = [
     ("ROMAN", re.compile(r"([IVXLC]{1,6})\.\s+")),
     ("roman-paren", re.compile(r"\(([ivxlc]{1,6})\)\s+")),
     ("alpha-paren", re.compile(r"\(?([a-h])\)\s+")),
+    ("ALPHA", re.compile(r"([A-H])\.\s+(?=[A-Z0-9])")),
+    ("ALPHA-paren", re.compile(r"\(?([A-H])\)\s+")),
 ]
 _MAX_HEADING = 150
 
@@ -43,7 +45,12 @@ class Paragraph:
 
 @dataclass
 class Section:
-    """A heading and the paragraphs under it (not those of its sub-sections)."""
+    """A heading and the paragraphs under it (not those of its sub-sections).
+
+    `role` says what the heading is: "topic" (an agenda topic, or a part naming a meeting:
+    extraction decides), "structure" (Results, Overview, Main outcomes: structures the text,
+    names no topic), or "field:<name>" for a fact sheet's labelled field (Date, Venue,
+    Participants), whose paragraphs are its value."""
 
     title: str
     start: int  # offsets of the title text, without its number
@@ -52,6 +59,7 @@ class Section:
     style: str | None = None
     level: int = 0
     paragraphs: list[Paragraph] = field(default_factory=list)
+    role: str = "topic"
 
 
 @dataclass
@@ -69,17 +77,26 @@ class Document:
     def text(self) -> str:
         return self.source.text
 
+    def fields(self, name: str) -> list[Section]:
+        return [s for s in self.sections if s.role == f"field:{name}"]
 
-def _lines(text: str) -> list[tuple[int, int]]:
+
+def _lines(text: str) -> list[tuple[int, int, bool]]:
+    """Non-blank lines as (start, end, follows a blank line or the start)."""
     spans = []
-    for match in re.finditer(r"[^\n]+", text):
-        start, end = match.start(), match.end()
+    blank, offset = True, 0
+    for raw in text.split("\n"):
+        start, end = offset, offset + len(raw)
+        offset = end + 1
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
         if end > start:
-            spans.append((start, end))
+            spans.append((start, end, blank))
+            blank = False
+        else:
+            blank = True
     return spans
 
 
@@ -91,7 +108,8 @@ def split_sentences(text: str, start: int, end: int, abbreviations: list[str]) -
     for match in re.finditer(r"[.!?][\"”’)]?\s+(?=[\"“(]?[A-Z0-9])", text[start:end]):
         cut = start + match.start() + 1
         before = text[begin:cut]
-        if any(before.endswith(" " + abbr) or before == abbr for abbr in abbreviations):
+        if any(before.endswith((" " + abbr, "(" + abbr)) or before == abbr
+               for abbr in abbreviations):
             continue
         stop = start + match.end()
         while stop > cut and text[stop - 1].isspace():
@@ -123,12 +141,35 @@ def _is_plain_heading(line: str, next_line: str | None) -> bool:
     return (
         next_line is not None
         and len(line) <= 90
-        and line[0].isupper()
+        and (line[0].isupper() or (line[0] in "[<【" and line[-1] in "]>】"))
         and not re.search(r"[.!?:;,]$", line)
         and "://" not in line
         and ":" not in line
         and len(line.split()) <= 12
     )
+
+
+def _labels(genre: dict) -> dict[str, str]:
+    """Heading text (lower case) → role, from the genre's field labels and structural
+    headings."""
+    out = {h.lower(): "structure" for h in genre.get("structure_headings", [])}
+    for name, labels in genre.get("field_labels", {}).items():
+        out |= {label.lower(): f"field:{name}" for label in labels}
+    return out
+
+
+def _labelled(line: str, labels: dict[str, str]) -> tuple[str, int, int] | None:
+    """A field label at the start of the line ("Date: 5 July", "Venue", "3. Participants:"):
+    its role and where its value starts (the line's end if none)."""
+    numbered = _numbering(line)
+    offset = numbered[2] if numbered else 0
+    m = re.match(r"([A-Za-z][A-Za-z /&()-]*?)\s*(?:[:：]\s*|$)", line[offset:])
+    if not m:
+        return None
+    role = labels.get(m.group(1).strip().lower())
+    if role is None:
+        return None
+    return role, offset, offset + m.end()
 
 
 def parse_document(source: SourceText, genre: dict) -> Document:
@@ -137,21 +178,45 @@ def parse_document(source: SourceText, genre: dict) -> Document:
     lines = _lines(text)
     if not lines:
         raise InputError(source.path, "no text")
-    title, title_span, published, date_span, body_from = _title_and_date(source, lines)
+    title, title_span, published, date_span, body_from = _title_and_date(
+        source, [(s, e) for s, e, _ in lines])
     abbreviations = genre.get("abbreviations", [])
     contact_heads = {h.lower() for h in genre.get("contact_headings", [])}
+    labels = _labels(genre)
 
     intro: list[Paragraph] = []
     sections: list[Section] = []
     contact: list[Paragraph] = []
     styles: list[str] = []
     in_contact = False
+    in_field = False  # the lines of a field's value run to the next blank line
     body = lines[body_from:]
-    for index, (start, end) in enumerate(body):
+    for index, (start, end, after_blank) in enumerate(body):
         line = text[start:end]
-        next_line = text[slice(*body[index + 1])] if index + 1 < len(body) else None
+        next_line = text[body[index + 1][0]:body[index + 1][1]] if index + 1 < len(body) else None
         if in_contact:
             contact.append(Paragraph(start, end, [Sentence(start, end)]))
+            continue
+        if after_blank:
+            in_field = False
+        if line.rstrip(":").lower() in contact_heads:
+            in_contact = True
+            continue
+        labelled = _labelled(line, labels)
+        if labelled is not None:
+            role, offset, value_at = labelled
+            label_end = start + len(line[:value_at].rstrip(": ：\t"))
+            section = Section(text[start + offset:label_end], start + offset, label_end,
+                              role=role)
+            sections.append(section)
+            if value_at < len(line):
+                section.paragraphs.append(Paragraph(start + value_at, end, split_sentences(
+                    text, start + value_at, end, abbreviations)))
+            in_field = role.startswith("field:")
+            continue
+        if in_field:
+            sections[-1].paragraphs.append(Paragraph(start, end, split_sentences(
+                text, start, end, abbreviations)))
             continue
         numbered = _numbering(line)
         if numbered and _is_heading_text(line):
@@ -162,9 +227,6 @@ def parse_document(source: SourceText, genre: dict) -> Document:
                                     styles.index(style) + 1))
             continue
         if _is_plain_heading(line, next_line):
-            if line.lower() in contact_heads:
-                in_contact = True
-                continue
             sections.append(Section(line, start, end))
             continue
         paragraph = Paragraph(start, end, split_sentences(text, start, end, abbreviations))

@@ -27,6 +27,8 @@ class Entity:
     curated: bool
     aliases: list[str] = field(default_factory=list)
     evidence: Evidence | None = None  # first mention, for discovered entities
+    identifiers: list[str] = field(default_factory=list)  # "ISO 3166-1:DE"
+    described: bool = False  # an unnamed initiative described by a phrase, not a name
 
 
 @dataclass
@@ -42,7 +44,7 @@ class Statement:
     speakers: list[str]
     attribution: str
     act: str
-    meeting: str
+    meeting: str | None  # None when the release's meeting was not understood (a gap)
     topics: list[str]
     content: str
     evidence: Evidence
@@ -81,6 +83,8 @@ class Meeting:
     organisers: list[str]
     evidence: Evidence
     agenda: list[AgendaItem] = field(default_factory=list)
+    end_date: str | None = None  # the last day, when the meeting ran over several
+    participants: list[str] = field(default_factory=list)  # people named as attending
 
 
 @dataclass
@@ -91,6 +95,17 @@ class Contact:
     url: str | None
     email: str | None
     evidence: Evidence
+
+
+@dataclass
+class Gaps:
+    """What extraction did not understand (graph/extract/gaps.py)."""
+
+    missing: list[str] = field(default_factory=list)
+    silent_sentences: list[Evidence] = field(default_factory=list)
+    unknown_verbs: list[str] = field(default_factory=list)
+    unresolved_speakers: list[Evidence] = field(default_factory=list)
+    coverage: float = 1.0  # share of result sentences that gave at least one statement
 
 
 @dataclass
@@ -109,6 +124,7 @@ class ReleaseFacts:
     statements: list[Statement] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
+    gaps: Gaps = field(default_factory=Gaps)
 
     def to_json_dict(self, include_text: bool = False) -> dict:
         data = asdict(self)

@@ -89,16 +89,56 @@ class Lexicon:
 
     @cached_property
     def verb_pattern(self) -> tuple[re.Pattern[str], dict[str, tuple[str, Entry]]]:
-        """One pattern for every speech-act verb form (longest first, so "exchanged views"
-        wins over a shorter form at the same place), and form → (finite/gerund/nominal, act)."""
-        forms = {
-            form.lower(): (kind, entry)
-            for entry in self.of("speech-act")
-            for kind in ("finite", "gerund", "nominal")
-            for form in entry.extra.get(kind, ())
-        }
+        """One pattern for every speech-act form (longest first, so "exchanged views" wins
+        over a shorter form at the same place), and form → (kind, act), where kind is
+        finite, gerund, participle (after was/were: passive), nominal, speakerless or
+        modal. The forms are made from the lemmas in speech_acts.yaml."""
+        forms: dict[str, tuple[str, Entry]] = {}
+        for entry in self.of("speech-act"):
+            for phrase in entry.extra.get("verbs", ()):
+                for kind, form in verb_forms(phrase):
+                    forms.setdefault(form.lower(), (kind, entry))
+            for key in ("nouns", "speakerless", "modal"):
+                for phrase in entry.extra.get(key, ()):
+                    for form in _determined(phrase.split()):
+                        forms.setdefault(form.lower(), ({"nouns": "nominal"}.get(key, key),
+                                                        entry))
         alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
         return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE), forms
+
+
+_DETERMINERS = ("a", "an", "the", "its", "their", "his", "her", "our")
+_PARTICLES = {"about", "on", "of", "for", "to", "out", "with", "over", "at"}
+_VERB_KINDS = {"VBD": "finite", "VBZ": "finite", "VBP": "finite", "VBG": "gerund",
+               "VBN": "participle"}
+
+
+def _determined(words: list[str]) -> list[str]:
+    """A phrase with each determiner slot filled by any determiner or none."""
+    if not words:
+        return [""]
+    rest = _determined(words[1:])
+    if words[0].lower() in _DETERMINERS:
+        heads = [d + " " for d in _DETERMINERS] + [""]
+        return [h + r for h in heads for r in rest]
+    return [(words[0] + " " + r).strip() for r in rest]
+
+
+def verb_forms(phrase: str) -> list[tuple[str, str]]:
+    """(kind, form) for every inflection of a verb phrase's first word (lemminflect), a
+    determiner allowed before a noun that follows the verb ("expressed its hope")."""
+    from lemminflect import getAllInflections
+
+    first, *rest = phrase.split()
+    tails = _determined(rest)
+    if rest and rest[0].lower() not in _PARTICLES | set(_DETERMINERS):
+        tails += [d + " " + t for d in _DETERMINERS for t in tails]
+    out = []
+    for tag, words in getAllInflections(first, upos="VERB").items():
+        kind = _VERB_KINDS.get(tag)
+        for word in words if kind else ():
+            out += [(kind, f"{word} {tail}".strip()) for tail in tails]
+    return out
 
 
 def _entries(category: str, data: dict) -> dict[tuple[str, str], Entry]:
@@ -121,10 +161,38 @@ def _read(name: str, directory: Path) -> dict:
     return yaml.safe_load((directory / name).read_text(encoding="utf-8")) or {}
 
 
+def _countries(extra: dict, curated: dict[tuple[str, str], Entry]) -> dict[tuple[str, str], Entry]:
+    """Every ISO 3166-1 country (pycountry) as an actor entry that is not curated knowledge
+    of ours but reference data: it enters a release's graph only when the release names
+    it. Forms releases use ("the German side", "Viet Nam") come from countries.yaml."""
+    import pycountry
+
+    known = {alias for entry in curated.values() for alias in entry.aliases}
+    out = {}
+    for country in pycountry.countries:
+        spec = extra.get(country.alpha_2) or {}
+        label = spec.get("label") or getattr(country, "common_name", None) or country.name
+        names = [label, country.name, getattr(country, "common_name", None),
+                 getattr(country, "official_name", None), *spec.get("names", [])]
+        names = [n for n in dict.fromkeys(names) if n and not re.search(r"[,(]", n)]
+        if known & set(names):
+            continue  # a curated actor (Japan, Belgium) already is this country
+        sides = [f"{adjective} {word}" for adjective in spec.get("adjectives", [])
+                 for word in ("side", "delegation", "Government", "government")]
+        aliases = names + sides + [f"Government of {label}"]
+        key = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        out[("actor", key)] = Entry(key=key, category="actor", label=label,
+                                    kinds=("Country", "Party"),
+                                    aliases=tuple(dict.fromkeys(aliases)),
+                                    extra={"iso3166": country.alpha_2, "reference": True})
+    return out
+
+
 def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     """Read every lexicon file; the result is immutable in use and cheap to share."""
     entries: dict[tuple[str, str], Entry] = {}
     entries |= _entries("actor", _read("actors.yaml", directory))
+    entries |= _countries(_read("countries.yaml", directory), entries)
     entries |= _entries("initiative", _read("initiatives.yaml", directory))
     entries |= _entries("place", _read("places.yaml", directory))
     entries |= _entries("series", _read("series.yaml", directory))

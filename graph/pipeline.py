@@ -28,6 +28,7 @@ class ReleaseSummary:
     title: str
     path: str
     statements: int
+    gaps: str
 
 
 @dataclass
@@ -59,7 +60,7 @@ def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = T
                     for entity, label in done.names:
                         labels.setdefault(entity, label)
                 releases[done.id] = ReleaseSummary(done.id, done.title, str(done.path),
-                                                   done.statements)
+                                                   done.statements, done.gaps)
                 building.add_serialized(done.serialized, done.quads)
             building.loaded()  # describing the store starts, beside its validation
             if validate:

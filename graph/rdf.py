@@ -114,6 +114,8 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         w.add(release, ns(PROV, "hadPrimarySource"), NamedNode(facts.source_url))
     if facts.rights:
         w.add(release, ns(DCTERMS, "rights"), _en(facts.rights))
+    coverage = f"{facts.gaps.coverage:.3f}".rstrip("0").rstrip(".")  # canonical xsd:decimal
+    w.pk(release, "statementCoverage", _xsd(coverage, "decimal"))
 
     for meeting in facts.meetings:
         node = iris.thing(meeting.id)
@@ -124,6 +126,10 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         if meeting.edition:
             w.pk(node, "edition", _xsd(meeting.edition, "integer"))
         w.add(node, ns(SCHEMA, "startDate"), _xsd(meeting.date, "date"))
+        if meeting.end_date:
+            w.add(node, ns(SCHEMA, "endDate"), _xsd(meeting.end_date, "date"))
+        for person in meeting.participants:
+            w.add(node, ns(SCHEMA, "attendee"), iris.thing(person))
         if meeting.place:
             w.pk(node, "heldIn", iris.thing(meeting.place))
         if meeting.mode:
@@ -148,6 +154,8 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         w.labelled(node, entity.label, entity.aliases, lang)
         w.pk(node, "curation", iris.term("Discovered"))
         w.add(node, ns(PROV, "wasDerivedFrom"), release)
+        for identifier in entity.identifiers:
+            w.add(node, ns(DCTERMS, "identifier"), Literal(identifier))
         if entity.evidence:
             w.pk(node, "evidence", evidence(entity.evidence))
         if "Topic" in entity.kinds:
@@ -162,7 +170,8 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
             w.pk(node, "statedBy", iris.thing(speaker))
         w.pk(node, "attributionText", _en(st.attribution, lang))
         w.pk(node, "speechAct", iris.thing(st.act))
-        w.pk(node, "madeAt", iris.thing(st.meeting))
+        if st.meeting:
+            w.pk(node, "madeAt", iris.thing(st.meeting))
         for topic in st.topics:
             w.pk(node, "onTopic", iris.thing(topic))
         w.pk(node, "content", _en(st.content, lang))
@@ -223,7 +232,8 @@ def _statement_label(attribution: str, act: str, content: str, limit: int = 110)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-_RELATION_TERMS = {"description": ns(DCTERMS, "description")}
+_RELATION_TERMS = {"description": ns(DCTERMS, "description"),
+                   "jobTitle": ns(SCHEMA, "jobTitle"), "memberOf": ns(ORG, "memberOf")}
 
 
 def _relation_predicate(name: str, object_kinds: set[str], iris: Iris) -> NamedNode:
@@ -249,6 +259,8 @@ def lexicon_quads(lexicon: Lexicon, iris: Iris) -> list[Quad]:
             w.add(scheme, ns(SKOS, "definition"), _en(lexicon.topic_scheme["definition"]))
 
     for entry in sorted(lexicon.entries.values(), key=lambda e: (e.category, e.key)):
+        if entry.extra.get("reference"):
+            continue  # reference data (countries): in a release's graph when it names them
         node = iris.thing(f"{entry.category}/{entry.key}")
         if entry.category in schemes:
             _concept(w, node, entry, schemes[entry.category], iris)

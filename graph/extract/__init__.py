@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 
 from ..document import Document, Section, parse_document
-from ..errors import InputError
-from ..facts import AgendaItem, Mention, Relation, ReleaseFacts, Statement
+from ..facts import AgendaItem, Meeting, Mention, Relation, ReleaseFacts, Statement
 from ..lexicon import Lexicon
 from ..source import SourceText
+from .agenda import cue_topic, inline_agenda
+from .agenda import matches as agenda_matches
 from .contact import extract_contacts
+from .gaps import find_gaps
 from .items import analyse_items, item_mentions
-from .meetings import extract_meetings, series_pattern
+from .meetings import extract_meetings, meeting_of_heading
 from .names import Name, evidence, find_names
 from .registry import Registry, slugify
 from .relations import find_relations
@@ -24,13 +26,10 @@ from .statements import Clause, content_of, find_clauses
 
 
 def extract(source: SourceText, lexicon: Lexicon) -> ReleaseFacts:
-    """All facts of one release; raise InputError if it reports no meeting."""
+    """All facts of one release (InputError only for unreadable input: no title or date)."""
     doc = parse_document(source, lexicon.genre)
     registry = Registry(lexicon)
     meetings, relations = extract_meetings(doc, registry)
-    if not meetings:
-        raise InputError(source.path, "no meeting found: no sentence says that a dialogue "
-                         "was held on a date")
     meta = source.meta
     facts = ReleaseFacts(
         id=f"release/{doc.published.isoformat()}-{slugify(doc.title, 60)}",
@@ -49,11 +48,13 @@ def extract(source: SourceText, lexicon: Lexicon) -> ReleaseFacts:
         names = find_names(doc.text, s, e, registry)
         facts.relations += find_relations(doc.text, s, e, names, registry, doc.published,
                                           None)[0]
-    _statements(doc, registry, facts)
+    unresolved: list = []
+    _statements(doc, registry, facts, unresolved)
     facts.contacts, contact_relations = extract_contacts(doc, registry)
     facts.relations += contact_relations
     facts.relations = _unique(facts.relations)
     facts.entities = sorted(registry.entities.values(), key=lambda e: e.id)
+    facts.gaps = find_gaps(doc, facts, unresolved)
     return facts
 
 
@@ -73,74 +74,140 @@ def _unique(relations: list[Relation]) -> list[Relation]:
 
 
 def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
-    """Yield (section or None for the intro, meeting id, topic id or None) in order, adding
-    each topic to its meeting's agenda."""
-    by_key = {(m.series, m.edition): m for m in facts.meetings}
-    meeting = facts.meetings[0]
-    yield None, meeting.id, None
-    numbered = any(s.number for s in doc.sections)
-    pattern = series_pattern(registry.lexicon.genre)
+    """Yield (section or None for the intro, meeting, topic id or None) in order, adding
+    each topic to its meeting's agenda. A heading naming a meeting opens its part; a
+    structural heading (Results, Overview) or a fact sheet's field names no topic."""
+    meeting = facts.meetings[0] if facts.meetings else None
+    yield None, meeting, None
+    numbered = any(s.number for s in doc.sections if s.role == "topic")
     for section in doc.sections:
-        found = _meeting_of(section.title, pattern, by_key, registry)
+        if section.role.startswith("field:"):
+            yield section, meeting, None
+            continue
+        found = meeting_of_heading(section.title, facts.meetings, registry.lexicon)
         if found is not None:
             meeting = found
-            yield section, meeting.id, None
+            yield section, meeting, None
             continue
-        if section.number is None and numbered:
-            yield section, meeting.id, None
+        if section.role == "structure" or (section.number is None and numbered) \
+                or meeting is None or _is_structure(section.title, registry):
+            yield section, meeting, None
             continue
         topic = _topic(doc, section, registry)
         meeting.agenda.append(AgendaItem(len(meeting.agenda) + 1, topic,
                                          evidence(doc.text, section.start, section.end)))
-        yield section, meeting.id, topic
+        yield section, meeting, topic
 
 
-def _meeting_of(title: str, pattern, by_key, registry: Registry):
-    m = pattern.search(title)
-    if not m or not m.group("ord"):
-        return None
-    entry = registry.lexicon.series_by_name(m.group("name"))
-    series = f"series/{entry.key}" if entry else f"series/{slugify(m.group('name'))}"
-    found = by_key.get((series, int(m.group("ord"))))
-    if found is None:
-        candidates = [mt for (_, ed), mt in by_key.items() if ed == int(m.group("ord"))]
-        found = candidates[0] if len(candidates) == 1 else None
-    return found
+def _is_structure(title: str, registry: Registry) -> bool:
+    """"Main outcomes of the 28th …", "Results of the meeting": structure, not a topic."""
+    lowered = title.lower()
+    return any(lowered.startswith(h.lower() + " of ")
+               for h in registry.lexicon.genre["structure_headings"])
 
 
 def _topic(doc: Document, section: Section, registry: Registry) -> str:
-    title = re.sub(r",?\s*etc\.?$", "", section.title).strip()
+    return _topic_at(doc, section.start, section.end, registry)
+
+
+def _topic_at(doc: Document, start: int, end: int, registry: Registry) -> str:
+    title = re.sub(r",?\s*etc\.?$", "", doc.text[start:end]).strip()
+    title = re.sub(r"^[\[<【(]\s*(.*?)\s*[\]>】)]$", r"\1", title)
     wanted = title.lower()
     for entry in registry.lexicon.of("topic"):
         if wanted in {a.lower() for a in (entry.label, *entry.aliases)}:
             return registry.curated(entry)
-    return registry.discovered(title, ["Topic"], evidence(doc.text, section.start, section.end),
+    label = title[0].upper() + title[1:] if title else title
+    return registry.discovered(label, ["Topic"], evidence(doc.text, start, end),
                                slug=slugify(title), category="topic")
 
 
-def _statements(doc: Document, registry: Registry, facts: ReleaseFacts) -> None:
-    meetings = {m.id: m for m in facts.meetings}
+_NOT_TOPICS = re.compile(r"\b(?:day|days|week|behalf|occasion|hand|sidelines|basis|margins?|"
+                         r"morning|afternoon|evening|way|whole|other|first|second|final|"
+                         r"results?|outcomes?)\b", re.IGNORECASE)
+
+
+def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: Registry,
+                    headed: bool) -> str | None:
+    """The agenda topic a sentence opens with ("Regarding data flows, …"): one already on
+    the agenda, or, in a release whose agenda is in no heading or list, a new one."""
+    cue = cue_topic(doc.text, s, e)
+    if cue is None or _NOT_TOPICS.search(doc.text[cue[0]:cue[1]]):
+        return None
+    phrase = doc.text[cue[0]:cue[1]]
+    for item in meeting.agenda:
+        if agenda_matches(registry.entities[item.topic].label, phrase) \
+                or agenda_matches(item.evidence.quote, phrase):
+            return item.topic
+    if headed:
+        return None
+    topic = _topic_at(doc, *cue, registry)
+    meeting.agenda.append(AgendaItem(len(meeting.agenda) + 1, topic,
+                                     evidence(doc.text, *cue)))
+    return topic
+
+
+def _add_inline_agenda(doc: Document, meeting: Meeting, s: int, e: int,
+                       registry: Registry) -> bool:
+    spans = inline_agenda(doc.text, s, e)
+    for start, end in spans:
+        topic = _topic_at(doc, start, end, registry)
+        meeting.agenda.append(AgendaItem(len(meeting.agenda) + 1, topic,
+                                         evidence(doc.text, start, end)))
+    return bool(spans)
+
+
+def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
+                unresolved: list) -> None:
     waiting: tuple | None = None  # a sentence whose speaker the next sentence names
-    for section, meeting_id, topic in _scopes(doc, facts, registry):
-        parties = _parties(meetings[meeting_id], facts)
+    previous: list[str] = []  # the speakers of the last statement, for "They"
+    listed: set[str] = set()  # meetings whose agenda an inline list gave
+    headings = any(s.role == "topic" and not _is_structure(s.title, registry)
+                   for s in doc.sections)
+    for section, meeting, topic in _scopes(doc, facts, registry):
+        meeting_id = meeting.id if meeting else None
+        parties = _parties(meeting, facts) if meeting else _named_parties(doc, registry)
         paragraphs = doc.intro if section is None else section.paragraphs
+        headed = bool(meeting and meeting.agenda) and meeting_id not in listed
         for paragraph in paragraphs:
+            current = topic
             for sentence in paragraph.sentences:
                 s, e = sentence.start, sentence.end
+                if meeting is not None and topic is None:
+                    if not headings and not meeting.agenda \
+                            and _add_inline_agenda(doc, meeting, s, e, registry):
+                        listed.add(meeting.id)
+                    elif section is not None or s >= meeting.evidence.end:
+                        current = _sentence_topic(doc, meeting, s, e, registry,
+                                                  headed) or current
                 names = find_names(doc.text, s, e, registry)
-                clauses, pending = find_clauses(doc.text, s, e, names, parties, registry)
+                clauses, pending = find_clauses(doc.text, s, e, names, parties, registry,
+                                                previous)
+                if clauses:
+                    previous = clauses[-1].speakers
                 if waiting is not None and clauses:
                     for clause in waiting[1]:
                         clause.speakers = clauses[0].speakers
                         clause.attribution = clauses[0].attribution
                     _sentence_facts(doc, registry, facts, *waiting)
                 waiting = None
-                topics = [topic] if topic else []
+                topics = [current] if current else []
                 topics += _lead_topics(doc.text, s, clauses, names, registry)
                 topics = list(dict.fromkeys(topics))
                 if pending:
                     waiting = (names, pending, s, e, meeting_id, topics)
+                unresolved += [evidence(doc.text, c.start, c.end) for c in clauses
+                               if not c.speakers]
                 _sentence_facts(doc, registry, facts, names, clauses, s, e, meeting_id, topics)
+
+
+def _named_parties(doc: Document, registry: Registry) -> list[str]:
+    """Without a meeting, "both sides" are the parties the title and intro name."""
+    spans = [doc.title_span] + [(p.start, p.end) for p in doc.intro]
+    found = [n.entity for s, e in spans for n in find_names(doc.text, s, e, registry)
+             if not n.nested and "Party" in registry.kinds(n.entity)]
+    found = list(dict.fromkeys(found))
+    return found if len(found) >= 2 else []
 
 
 def _parties(meeting, facts: ReleaseFacts) -> list[str]:
@@ -166,7 +233,7 @@ def _sentence_facts(doc: Document, registry: Registry, facts: ReleaseFacts, name
     text = doc.text
     sentence = evidence(text, start, end)
     numbers = []
-    for clause in clauses:
+    for clause in [c for c in clauses if c.speakers]:  # no speaker: a gap, reported
         number = len(facts.statements) + 1
         numbers.append((clause, number))
         mentioned = [

@@ -1,122 +1,319 @@
-"""Meetings a release reports: "MIC and DG CONNECT held the 28th Japan-EU ICT Policy
-Dialogue in Brussels, Belgium (with some participants attending online) on Friday,
-February 24, 2023." gives the series, edition, organisers, place, format and date."""
+"""Meetings a release reports, however it announces them: "MIC and DG CONNECT held the 28th
+Japan-EU ICT Policy Dialogue in Brussels, Belgium on Friday, February 24, 2023", "The 7th
+… was held in Berlin", "officials met in Tokyo on October 1 and 2, 2019 for the 25th …",
+"… was convened as a web conference", or a fact sheet whose Date, Venue and Participants
+fields give what the intro leaves out. Each gives the series, edition, organisers,
+participants, place, format and days."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cache
 
-from ..dates import find_date
-from ..document import Document, Sentence
+from ..dates import Days, find_days
+from ..document import Document, Paragraph, Sentence
 from ..facts import Meeting, Relation
-from .names import evidence, find_names
+from ..lexicon import Lexicon
+from .names import Name, evidence, find_names
+from .people import find_people
 from .registry import Registry, slugify
 
+_CAP = r"[A-Z][\w'’.-]*"
 _PLACE = re.compile(
-    r"\bin\s+(?P<city>[A-Z][\w'’-]*(?:\s[A-Z][\w'’-]*)*)(?:,\s+(?P<country>[A-Z][\w'’-]*"
-    r"(?:\s[A-Z][\w'’-]*)*))?"
+    rf"\bin\s+(?P<city>{_CAP}(?:\s{_CAP}){{0,2}})(?:,\s+(?P<country>{_CAP}(?:\s{_CAP}){{0,3}}))?"
 )
-_MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"}
+_NOT_PLACES = {"January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December", "Monday", "Tuesday",
+               "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Part", "ICT", "AI"}
+_STOP = ("the", "and", "a", "an", "on", "in", "at", "of", "for", "with", "by", "to", "was",
+         "were", "is", "held", "between", "from", "as", "which", "that", "this", "its")
 
 
-def series_pattern(genre: dict) -> re.Pattern[str]:
-    heads = "|".join(genre["series_heads"])
+@dataclass(frozen=True)
+class SeriesMention:
+    start: int
+    end: int
+    name: str  # the series' name as written, without edition
+    edition: int | None
+    name_start: int
+
+
+@cache
+def _series_regex(parties: tuple[str, ...], heads: tuple[str, ...],
+                  ordinals: tuple[str, ...]) -> re.Pattern[str]:
+    party = "(?:" + "|".join(re.escape(p) for p in parties) + r"|[A-Z][A-Za-z]*(?:\.[A-Z])*\.?)"
+    word = rf"(?!(?:{'|'.join(_STOP)})\b)[\w&'’/-]+(?:\.\w+)*"
+    head = "|".join(heads)
+    ordinal = "|".join(ordinals)
     return re.compile(
-        rf"(?:(?P<ord>\d+)(?:st|nd|rd|th)\s+)?(?P<name>(?:[A-Z0-9][\w&'’-]*\s+)+(?:{heads}))(?!\w)"
+        rf"(?:(?P<ord>\d{{1,3}}(?:st|nd|rd|th)|(?i:{ordinal}))\s+"
+        r"(?:(?i:meeting|session|round|edition)\s+(?:of|under)\s+(?:the\s+)?)?)?"
+        rf"(?P<name>{party}(?:[-–]{party})+(?:\s+{word}){{0,6}}\s+(?i:{head})"
+        r"(?:\s+(?:on|for)\s+(?:the\s+)?(?:[A-Z][\w-]*|ICT)(?:\s+(?:and\s+)?[A-Z][\w-]*)*)?)"
+        r"(?![\w-])"
     )
 
 
-def _sentences(doc: Document):
-    for paragraph in doc.intro:
+def series_regex(lexicon: Lexicon) -> re.Pattern[str]:
+    genre = lexicon.genre
+    parties = sorted({a for e in lexicon.of("actor") if {"Country", "Party"} & set(e.kinds)
+                      for a in e.aliases if " " in a and not a.endswith(("side", "delegation",
+                                                                           "Government",
+                                                                           "government"))},
+                     key=len, reverse=True)
+    return _series_regex(tuple(parties), tuple(genre["series_heads"]), tuple(genre["ordinals"]))
+
+
+def _edition(token: str | None, ordinals: list[str]) -> int | None:
+    if not token:
+        return None
+    if token[0].isdigit():
+        return int(re.match(r"\d+", token).group(0))
+    return ordinals.index(token.lower()) + 1
+
+
+def find_series(text: str, start: int, end: int, lexicon: Lexicon) -> list[SeriesMention]:
+    """The series names in text[start:end] ("the 28th Japan-EU ICT Policy Dialogue")."""
+    ordinals = lexicon.genre["ordinals"]
+    return [SeriesMention(m.start(), m.end(), " ".join(m.group("name").split()),
+                          _edition(m.group("ord"), ordinals), m.start("name"))
+            for m in series_regex(lexicon).finditer(text, start, end)]
+
+
+def series_key(name: str) -> str:
+    """The same series however its abbreviations are dotted ("Japan-U.S." = "Japan-US")."""
+    return slugify(re.sub(r"(?<=[A-Z])\.(?=[A-Z]|\W|$)", "", name))
+
+
+def _sentences(paragraphs: list[Paragraph]):
+    for paragraph in paragraphs:
         yield from paragraph.sentences
+
+
+def _all_sentences(doc: Document):
+    yield from _sentences(doc.intro)
     for section in doc.sections:
-        for paragraph in section.paragraphs:
-            yield from paragraph.sentences
+        yield from _sentences(section.paragraphs)
+
+
+def _held(text: str, sentence: Sentence, genre: dict) -> re.Match[str] | None:
+    """Where the sentence says a meeting took place, unless it is still to come."""
+    verbs = "|".join(re.escape(v) for v in sorted(genre["held_verbs"], key=len, reverse=True))
+    future = "|".join(re.escape(f) for f in sorted(genre["future_markers"], key=len,
+                                                   reverse=True))
+    for m in re.finditer(rf"\b(?:{verbs})\b", text[sentence.start:sentence.end]):
+        before = text[sentence.start:sentence.start + m.start()]
+        if re.search(rf"\b(?:{future})\s+(?:be\s+)?$", before) or re.search(r"\bnext\b",
+                                                                            before[-40:]):
+            continue
+        return re.compile(re.escape(m.group(0))).search(text, sentence.start + m.start())
+    return None
 
 
 def extract_meetings(doc: Document, registry: Registry) -> tuple[list[Meeting], list[Relation]]:
-    """One meeting per sentence that says a numbered (or dated) series meeting was held."""
+    """One meeting per series that a sentence says was held; failing that, the series the
+    title names, on the fact sheet's date."""
     genre = registry.lexicon.genre
-    held = re.compile(rf"\b(?:{'|'.join(genre['held_verbs'])})\b")
-    pattern = series_pattern(genre)
+    text = doc.text
     meetings: dict[str, Meeting] = {}
     relations: list[Relation] = []
-    text = doc.text
-    for sentence in _sentences(doc):
-        verb = held.search(text, sentence.start, sentence.end)
-        series = pattern.search(text, sentence.start, sentence.end)
-        dated = find_date(text, sentence.start, sentence.end)
-        if not (verb and series and dated):
+    field_days = _field_days(doc)
+    for sentence in _all_sentences(doc):
+        verb = _held(text, sentence, genre)
+        if verb is None:
             continue
-        meeting, found = _meeting(doc, sentence, series, verb, dated, registry)
+        mentions = [s for s in find_series(text, sentence.start, sentence.end, registry.lexicon)
+                    if not re.search(r"\bnext\s+$", text[max(0, s.start - 6):s.start])]
+        if not mentions:
+            continue
+        days = find_days(text, sentence.start, sentence.end, doc.published) or field_days
+        if days is None:
+            continue
+        series = min(mentions, key=lambda s: abs(s.start - verb.start()))
+        registry.series_names.add(series.name)
+        meeting, found = _meeting(doc, sentence, series, verb, days, registry)
         if meeting.id not in meetings:
             meetings[meeting.id] = meeting
             relations.extend(found)
+    if not meetings:
+        fallback = _from_title(doc, registry, field_days)
+        if fallback is not None:
+            meetings[fallback[0].id] = fallback[0]
+            relations.extend(fallback[1])
     return list(meetings.values()), relations
 
 
-def _meeting(doc: Document, sentence: Sentence, series: re.Match[str], verb: re.Match[str],
-             dated, registry: Registry) -> tuple[Meeting, list[Relation]]:
+def _field_days(doc: Document) -> Days | None:
+    for section in doc.fields("date"):
+        for paragraph in section.paragraphs:
+            days = find_days(doc.text, paragraph.start, paragraph.end, doc.published)
+            if days is not None:
+                return days
+    return None
+
+
+def _from_title(doc: Document, registry: Registry, days: Days | None):
+    """A release whose intro names the meeting without saying when ("MIC held the 8th …
+    with DoT. The outline is as follows."), dated by its Date field or first date."""
+    text = doc.text
+    for paragraph in doc.intro:
+        for sentence in paragraph.sentences:
+            mentions = find_series(text, sentence.start, sentence.end, registry.lexicon)
+            found = days or find_days(text, sentence.start, sentence.end, doc.published)
+            if mentions and found:
+                registry.series_names.add(mentions[0].name)
+                return _meeting(doc, sentence, mentions[0], None, found, registry)
+    mentions = find_series(text, *doc.title_span, registry.lexicon)
+    found = days or next((d for s in _all_sentences(doc)
+                          if (d := find_days(text, s.start, s.end, doc.published))), None)
+    if mentions and found:
+        registry.series_names.add(mentions[0].name)
+        return _meeting(doc, Sentence(*doc.title_span), mentions[0], None, found, registry)
+    return None
+
+
+def _series_entity(text: str, series: SeriesMention, registry: Registry) -> str:
+    entry = registry.lexicon.series_by_name(series.name)
+    if entry is not None:
+        return registry.curated(entry)
+    return registry.discovered(series.name, ["DialogueSeries"],
+                               evidence(text, series.name_start, series.end),
+                               slug=series_key(series.name), category="series")
+
+
+def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
+             verb: re.Match[str] | None, days: Days, registry: Registry
+             ) -> tuple[Meeting, list[Relation]]:
     text, genre = doc.text, registry.lexicon.genre
     ev = evidence(text, sentence.start, sentence.end)
-    name = series.group("name")
-    entry = registry.lexicon.series_by_name(name)
-    series_id = registry.curated(entry) if entry else registry.discovered(
-        name, ["DialogueSeries"], evidence(text, series.start("name"), series.end("name")),
-        slug=slugify(name), category="series")
+    series_id = _series_entity(text, series, registry)
     relations = [Relation(series_id, "party", ev, object=party)
-                 for party in _parties(name, registry)]
-    edition = int(series.group("ord")) if series.group("ord") else None
-    date, _, _ = dated
+                 for party in _parties(series.name, registry)]
     slug = series_id.split("/", 1)[1]
-    meeting_id = f"meeting/{slug}-{edition if edition else date.isoformat()}"
-    label = text[series.start():series.end()]
+    meeting_id = f"meeting/{slug}-{series.edition or days.first.isoformat()}"
+    label = text[series.start:series.end]
 
+    venue = doc.fields("venue")
     place, place_relations = _place(text, sentence, series, registry)
+    if place is None:
+        for paragraph in (p for s in venue for p in s.paragraphs):
+            place, place_relations = _place_field(text, paragraph, registry)
+            if place:
+                break
     relations.extend(place_relations)
-    names = [n for n in find_names(text, sentence.start, sentence.end, registry)
-             if not n.nested and registry.is_actor(n.entity)
-             and not series.start() <= n.start < series.end()
-             and not re.search(r"\bof (?:the )?$", text[max(0, n.start - 8):n.start])
-             and not text.startswith(("'s ", "’s "), n.end)]
-    subject = [n.entity for n in names if n.end <= verb.start()]
-    by_agent = [n.entity for n in names if n.start >= verb.end()
-                and re.match(r"\s*(?:by|with)\b", text[verb.end():n.start]) is not None]
-    organisers = list(dict.fromkeys(subject or by_agent))
-    if place is not None:
-        organisers = [o for o in organisers if o != place]
-    mode = _mode(text[sentence.start:sentence.end], genre, place is not None)
-    meeting = Meeting(meeting_id, label, series_id, edition, date.isoformat(), place, mode,
-                      organisers, ev)
+
+    names = find_names(text, sentence.start, sentence.end, registry)
+    people, people_relations = find_people(text, sentence.start, sentence.end, names, registry)
+    for section in doc.fields("participants"):
+        for paragraph in section.paragraphs:
+            more_names = find_names(text, paragraph.start, paragraph.end, registry)
+            found, found_relations = find_people(text, paragraph.start, paragraph.end,
+                                                 more_names, registry)
+            people += found
+            people_relations += found_relations
+    relations.extend(people_relations)
+    organisers = _organisers(text, sentence, series, verb, names, people, registry, place)
+    if not organisers:
+        organisers = [p.organisation for p in people if p.organisation and p.chair]
+    cues = text[sentence.start:sentence.end] + " " + " ".join(
+        text[p.start:p.end] for s in venue for p in s.paragraphs)
+    mode = _mode(cues, genre, place is not None)
+    meeting = Meeting(meeting_id, label, series_id, series.edition, days.first.isoformat(),
+                      place, mode, list(dict.fromkeys(organisers)), ev,
+                      end_date=days.last.isoformat() if days.last != days.first else None,
+                      participants=list(dict.fromkeys(p.entity for p in people)))
     return meeting, relations
+
+
+def _organisers(text: str, sentence: Sentence, series: SeriesMention, verb, names: list[Name],
+                people, registry: Registry, place: str | None) -> list[str]:
+    """Who held it: the actors before the held verb, and those after a cue ("hosted by",
+    "co-chaired by", "with"); a person stands for the organisation of their post."""
+    genre = registry.lexicon.genre
+    actors = [n for n in names if not n.nested and registry.is_actor(n.entity)
+              and not series.start <= n.start < series.end and n.entity != place
+              and not re.search(r"\b(?:of|in|at|from) (?:the )?$",
+                                text[max(0, n.start - 9):n.start])
+              and not text.startswith(("'s ", "’s "), n.end)]
+    by_person = {p.start: p for p in people}
+    chosen: list[str] = []
+    if verb is not None:
+        chosen += [n.entity for n in actors if n.end <= verb.start()]
+    cues = "|".join(re.escape(c) for c in sorted(genre["organiser_cues"], key=len, reverse=True))
+    for cue in re.finditer(rf"\b(?:{cues})\s+", text[sentence.start:sentence.end]):
+        at = sentence.start + cue.end()
+        stop = _clause_end(text, at, sentence.end)
+        chosen += [p.organisation for p in people if at <= p.start < stop and p.organisation]
+        chosen += [n.entity for n in actors if at <= n.start < stop
+                   and not any(p.start <= n.start < p.end for p in by_person.values())]
+    bodies = [c for c in chosen if "Country" not in registry.kinds(c)]
+    return [c for c in chosen if c in bodies] if bodies else chosen
+
+
+def _clause_end(text: str, start: int, end: int) -> int:
+    m = re.compile(r"\s(?:in|on|at|for|to|from|as|was|were)\s|;|\.\s").search(text, start, end)
+    return m.start() if m else end
 
 
 def _parties(name: str, registry: Registry) -> list[str]:
     """"Japan-EU ICT Policy Dialogue": the sides named before the first space."""
-    parts = name.split()[0].split("-")
+    pair = re.match(r"\S+(?:\s+Nam\b)?", name).group(0)
+    parts = re.split(r"[-–]", pair)
     entries = [registry.lexicon.lookup(p) for p in parts]
-    if len(parts) < 2 or any(e is None or e.category != "actor" for e in entries):
+    if len(parts) < 2 or any(e is None or "Party" not in e.kinds for e in entries):
         return []
     return [registry.curated(e) for e in entries]
 
 
-def _place(text: str, sentence: Sentence, series: re.Match[str], registry: Registry):
+def _place(text: str, sentence: Sentence, series: SeriesMention, registry: Registry):
     for m in _PLACE.finditer(text, sentence.start, sentence.end):
-        if series.start() <= m.start() < series.end() or m.group("city") in _MONTHS:
+        if series.start <= m.start() < series.end:
             continue
-        if m.group("city").split()[0] in _MONTHS:
+        city, city_end = m.group("city"), m.end("city")
+        if city.split()[0] in _NOT_PLACES or city.rstrip(".") in _NOT_PLACES:
             continue
-        relations = []
-        city = _place_entity(text, m.start("city"), m.end("city"), registry)
-        ev = evidence(text, sentence.start, sentence.end)
-        if m.group("country"):
-            country = _place_entity(text, m.start("country"), m.end("country"), registry,
-                                    country=True)
-            if country != city:
-                relations.append(Relation(city, "inCountry", ev, object=country))
-        return city, relations
+        entry = registry.lexicon.lookup(city.rstrip("."))
+        if entry is not None and entry.category not in ("place", "actor"):
+            continue
+        if entry is not None and entry.category == "actor" and "Country" not in entry.kinds:
+            continue
+        if city.isupper() and entry is None:
+            continue  # "in ICT", "in MIC"
+        country = m.group("country")
+        country_entry = registry.lexicon.lookup(country) if country else None
+        if country and (country_entry is None or "Country" not in country_entry.kinds):
+            if len(country) <= 5 and entry is None:  # "Washington, D.C."
+                city, city_end = text[m.start("city"):m.end("country")], m.end("country")
+            country = None
+        return _place_relations(text, m.start("city"), city_end,
+                                (m.start("country"), m.end("country")) if country else None,
+                                sentence, registry)
     return None, []
+
+
+def _place_field(text: str, paragraph: Paragraph, registry: Registry):
+    """A Venue field: "Paris, France (hybrid format)", "Singapore (in person)", "Online"."""
+    m = re.compile(rf"(?:[^,(]*?\bin\s+)?(?P<city>{_CAP}(?:\s{_CAP}){{0,3}})"
+                   rf"(?:,\s+(?P<country>{_CAP}(?:\s{_CAP}){{0,3}}))?").match(
+        text, paragraph.start, paragraph.end)
+    if not m or m.group("city").lower() in ("online", "web", "virtual", "video"):
+        return None, []
+    country = (m.start("country"), m.end("country")) if m.group("country") else None
+    return _place_relations(text, m.start("city"), m.end("city"), country,
+                            Sentence(paragraph.start, paragraph.end), registry)
+
+
+def _place_relations(text: str, start: int, end: int, country: tuple[int, int] | None,
+                     sentence: Sentence, registry: Registry):
+    city = _place_entity(text, start, end, registry)
+    relations = []
+    if country is not None:
+        nation = _place_entity(text, *country, registry, country=True)
+        if nation != city:
+            relations.append(Relation(city, "inCountry", evidence(text, sentence.start,
+                                                                  sentence.end), object=nation))
+    return city, relations
 
 
 def _place_entity(text: str, start: int, end: int, registry: Registry,
@@ -130,9 +327,28 @@ def _place_entity(text: str, start: int, end: int, registry: Registry,
                                category="actor" if country else "place")
 
 
-def _mode(sentence: str, genre: dict, has_place: bool) -> str | None:
-    lowered = sentence.lower()
+def _mode(cues: str, genre: dict, has_place: bool) -> str | None:
+    lowered = cues.lower()
     for rule in genre["attendance"]:
-        if any(cue in lowered for cue in rule["cues"]):
+        if any(re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])", lowered)
+               for cue in rule["cues"]):
             return rule["mode"]
     return "offline" if has_place else None
+
+
+def meeting_of_heading(title: str, meetings: list[Meeting], lexicon: Lexicon,
+                       ) -> Meeting | None:
+    """The meeting a part heading names ("(1) 30th Japan-EU ICT Policy Dialogue", "Part 2:
+    Japan-UK Cyber Security Workshop", "<Workshop>")."""
+    for mention in find_series(title, 0, len(title), lexicon):
+        key = series_key(mention.name)
+        same = [m for m in meetings if m.series.split("/", 1)[1] == key
+                or (mention.edition and m.edition == mention.edition)]
+        if len(same) == 1:
+            return same[0]
+    if len(meetings) > 1:
+        words = set(re.findall(r"[A-Za-z]+", title.lower()))
+        heads = [m for m in meetings if m.label.split()[-1].lower() in words]
+        if len(heads) == 1 and len(words) <= 6:
+            return heads[0]
+    return None

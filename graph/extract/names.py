@@ -54,7 +54,7 @@ def _runs(text: str, start: int, end: int, connectors: set[str]):
 
 
 def _head_candidates(text: str, start: int, end: int, genre: dict,
-                     known: list) -> list[_Candidate]:
+                     known: list, series: set[str]) -> list[_Candidate]:
     """Capitalised runs named by a head word ("… Act", "Act on …"); failing that, runs of
     three or more capitalised words inside a sentence ("the European Digital Identity
     Wallet"), which name an initiative of no stated kind."""
@@ -62,7 +62,7 @@ def _head_candidates(text: str, start: int, end: int, genre: dict,
     connectors = set(genre["name_connectors"])
     determiners = {d.capitalize() for d in genre["determiners"]} | set(genre["determiners"])
     leading = set(genre["leading_heads"])
-    series_heads = set(genre["series_heads"])
+    series_heads = set(genre["series_heads"]) - set(heads)
     found = []
     for run in _runs(text, start, end, connectors):
         while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
@@ -73,6 +73,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict,
         if len(words) < 2 or series_heads & set(words) or re.fullmatch(r"\d+(?:st|nd|rd|th)",
                                                                         words[0]):
             continue
+        if any(text[run[0].start():run[-1].end()].endswith(name) for name in series):
+            continue  # a meeting's series ("ASEAN-Japan Digital Forum"), not an event
         head_at = max((i for i, w in enumerate(words) if w in heads and i > 0), default=None)
         if head_at is not None:
             tail = head_at + 1
@@ -119,7 +121,7 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     known = registry.lexicon.find(text, start, end)
     candidates = (_quoted_candidates(text, start, end, genre)
                   + _acronym_candidates(text, start, end, genre)
-                  + _head_candidates(text, start, end, genre, known))
+                  + _head_candidates(text, start, end, genre, known, registry.series_names))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):

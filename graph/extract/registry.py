@@ -31,6 +31,8 @@ def slugify(text: str, limit: int = 80) -> str:
 
 def path_of(kinds: list[str] | tuple[str, ...]) -> str:
     """The IRI path segment ("actor", "initiative", …) for an entity of these kinds."""
+    if "Person" in kinds:
+        return "person"
     if set(kinds) & ACTOR_KINDS:
         return "actor"
     if set(kinds) & INITIATIVE_KINDS:
@@ -51,13 +53,17 @@ CATEGORY_KINDS = {"place": ["Place"], "topic": ["Topic"], "series": ["DialogueSe
 class Registry:
     lexicon: Lexicon
     entities: dict[str, Entity] = field(default_factory=dict)
+    series_names: set[str] = field(default_factory=set)  # the meetings' series, as written
 
     def curated(self, entry: Entry) -> str:
         kinds = list(entry.kinds) or CATEGORY_KINDS.get(entry.category, [])
         entity_id = f"{entry.category}/{entry.key}"
         if entity_id not in self.entities:
-            self.entities[entity_id] = Entity(entity_id, entry.label, kinds, True,
-                                              list(entry.aliases))
+            reference = bool(entry.extra.get("reference"))
+            self.entities[entity_id] = Entity(
+                entity_id, entry.label, kinds, not reference, list(entry.aliases),
+                identifiers=[f"ISO 3166-1:{entry.extra['iso3166']}"]
+                if entry.extra.get("iso3166") else [])
         return entity_id
 
     def named(self, name: str, kinds: list[str], evidence: Evidence,
@@ -80,4 +86,4 @@ class Registry:
         return set(self.entities[entity_id].kinds)
 
     def is_actor(self, entity_id: str) -> bool:
-        return entity_id.startswith("actor/")
+        return entity_id.startswith(("actor/", "person/"))

@@ -36,7 +36,7 @@ class Clause:
 class _Verb:
     start: int
     end: int
-    kind: str  # finite | gerund | nominal
+    kind: str  # finite | gerund | participle | nominal | speakerless | modal
     act: Entry
 
 
@@ -46,13 +46,24 @@ def _verbs(text: str, start: int, end: int, registry: Registry) -> list[_Verb]:
             for m in pattern.finditer(text, start, end)]
 
 
+def _framing(registry: Registry) -> str:
+    """"The following topics were discussed": a subject that frames, names no statement."""
+    return "|".join(re.escape(f) for f in registry.lexicon.genre["framing_subjects"])
+
+
 def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
-    """Move `end` left past white space and adverbs such as "also"."""
+    """Move `end` left past white space, adverbs such as "also" and an appositive (", which
+    will hold the G7 Presidency in 2024,")."""
     changed = True
     while changed:
         changed = False
         while end > start and text[end - 1].isspace():
             end -= 1
+        if end > start and text[end - 1] == ",":
+            m = re.search(r",\s+(?:which|who|as|being|having|with)\b[^,]*,$", text[start:end])
+            if m:
+                end, changed = start + m.start(), True
+                continue
         for adverb in adverbs:
             if text[start:end].endswith(" " + adverb) or text[start:end] == adverb:
                 end -= len(adverb)
@@ -62,21 +73,26 @@ def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
 
 
 def _subject(text: str, start: int, end: int, names: list[Name], parties: list[str],
-             registry: Registry) -> tuple[int, list[str]] | None:
-    """The subject ending at `end`: a joint phrase, an actor, or "X and (the) Y"."""
+             registry: Registry, previous: list[str]) -> tuple[int, list[str]] | None:
+    """The subject ending at `end`: a joint phrase, a pronoun for the previous speakers, an
+    actor, or "X and (the) Y"."""
     genre = registry.lexicon.genre
     before = text[start:end]
-    for phrase in genre["joint_speakers"]:
+    for phrase in sorted(genre["joint_speakers"], key=len, reverse=True):
         if before.lower().endswith(phrase) and (len(before) == len(phrase)
                                                  or not before[-len(phrase) - 1].isalnum()):
             return end - len(phrase), list(parties)
+    for pronoun in genre["pronoun_speakers"]:
+        if previous and re.fullmatch(rf"(?:(?:and|but|while|,)\s+)?{pronoun}",
+                                     before.strip().lower()):
+            return end - len(pronoun), list(previous)
     actors = [n for n in names if not n.nested and registry.is_actor(n.entity)
               and start <= n.start and n.end <= end]
     last = next((n for n in reversed(actors) if n.end == end), None)
     if last is None:
         return None
     speakers, first = [last.entity], last.start
-    pair = re.search(r"(?:\s+and\s+(?:the\s+)?)$", text[start:last.start])
+    pair = re.search(r"(?:,?\s+and\s+(?:the\s+)?)$", text[start:last.start])
     if pair:
         prior = next((n for n in reversed(actors) if n.end == start + pair.start()), None)
         if prior is not None:
@@ -85,9 +101,21 @@ def _subject(text: str, start: int, end: int, names: list[Name], parties: list[s
     return (start + det.start() if det else first), speakers
 
 
+def _side_prefix(text: str, start: int, end: int, names: list[Name],
+                 registry: Registry) -> Name | None:
+    """"On the EU side, …": the side that speaks in a sentence whose verb is passive."""
+    m = re.compile(r"(?:On|For|From)\s+(?:the\s+)?(.+?)(?:\s+side)?,\s").match(text, start, end)
+    if not m:
+        return None
+    return next((n for n in names if not n.nested and registry.is_actor(n.entity)
+                 and m.start(1) <= n.start and n.end <= m.end(0)), None)
+
+
 def find_clauses(text: str, start: int, end: int, names: list[Name], parties: list[str],
-                 registry: Registry) -> tuple[list[Clause], list[Clause]]:
-    """The statement clauses of one sentence, and those still waiting for a speaker."""
+                 registry: Registry, previous: list[str] | None = None,
+                 ) -> tuple[list[Clause], list[Clause]]:
+    """The statement clauses of one sentence, and those still waiting for a speaker.
+    `previous` are the speakers of the sentence before, for "They"/"It"."""
     adverbs = registry.lexicon.genre["subject_adverbs"]
     lead = _LEAD_INS.match(text, start)
     cursor = lead.end() if lead else start
@@ -100,14 +128,29 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
             continue
         stop = _strip_adverbs(text, cursor, verb.start, adverbs)
         clause_start, subject_span = None, None
-        if verb.kind == "finite":
-            subject = _subject(text, cursor, stop, names, parties, registry)
+        passive = re.search(r"\b(?:was|were|has been|have been|had been)\s+(?:also\s+|then\s+)?$",
+                            text[cursor:verb.start])
+        if passive and verb.kind in ("finite", "participle"):
+            agent = _agent(text, verb.end, end, names, registry) \
+                or _side_prefix(text, start, end, names, registry)
+            if agent is not None:
+                clause_start, speakers = cursor, [agent.entity]
+                attribution = text[agent.start:agent.end]
+                subject_span = (agent.start, agent.end)
+            elif verb.act.key in ("exchanged-views", "agreed", "confirmed") and parties \
+                    and not re.match(_framing(registry), text[cursor:verb.start], re.I):
+                clause_start, speakers, attribution = cursor, list(parties), ""
+        elif verb.kind in ("finite", "participle", "modal"):
+            subject = _subject(text, cursor, stop, names, parties, registry, previous or [])
             if subject is not None:
                 clause_start, speakers = subject
                 attribution = text[clause_start:stop]
                 subject_span = (clause_start, stop)
-            elif speakers and re.search(r"(?:,|\band)$", text[cursor:stop]):
+            elif verb.kind != "modal" and speakers and re.search(r"(?:,|\band)$",
+                                                                text[cursor:stop]):
                 clause_start = _after_connective(text, cursor, stop)
+        elif verb.kind == "speakerless" and parties:
+            clause_start, speakers, attribution = verb.start, list(parties), ""
         elif verb.kind == "gerund":
             if speakers and re.search(r"(?:,|\band)$", text[cursor:stop]):
                 clause_start = _after_connective(text, cursor, stop)
@@ -116,7 +159,7 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
                 pending.append(Clause(cursor + opener.start(), end, verb.end, verb.act, [], ""))
                 cursor = verb.end
                 continue
-        else:
+        elif verb.kind == "nominal":
             agent = _agent(text, verb.end, end, names, registry)
             if agent is not None:
                 clause_start, speakers = cursor, [agent.entity]

@@ -1,0 +1,85 @@
+"""What extraction did not understand in a release, so that nothing is lost in silence:
+the meeting facts it could not find, result sentences that gave no statement (with the
+verb that was not in the speech-act lexicon, when a side is the subject), speech acts
+whose speaker it could not resolve, and the share of result sentences that gave one."""
+
+from __future__ import annotations
+
+import re
+
+from ..document import Document
+from ..facts import Evidence, Gaps, ReleaseFacts
+from .names import evidence
+
+_VERB_AFTER = re.compile(r"\s+(?:also\s+|then\s+|further\s+)?([a-z]+ed)\b")
+
+
+def _result_sentences(doc: Document, facts: ReleaseFacts):
+    """Sentences that report results: those of the body's sections (not a fact sheet's
+    fields) and of the intro after the meeting's own sentence."""
+    meeting_ends = max((m.evidence.end for m in facts.meetings), default=0)
+    for paragraph in doc.intro:
+        for sentence in paragraph.sentences:
+            if sentence.start >= meeting_ends:
+                yield sentence
+    for section in doc.sections:
+        if section.role.startswith("field:"):
+            continue
+        for paragraph in section.paragraphs:
+            yield from paragraph.sentences
+
+
+def find_gaps(doc: Document, facts: ReleaseFacts, unresolved: list[Evidence]) -> Gaps:
+    text = doc.text
+    missing = []
+    if not facts.meetings:
+        missing.append("no meeting understood: no sentence says that a meeting of a named "
+                       "series was held on a date")
+    for meeting in facts.meetings:
+        if not meeting.organisers:
+            missing.append(f"{meeting.label}: no organiser named")
+        if meeting.place is None and meeting.mode != "online":
+            missing.append(f"{meeting.label}: no place and not said to be online")
+        if not meeting.agenda:
+            missing.append(f"{meeting.label}: no agenda topic found")
+    sentences = list(_result_sentences(doc, facts))
+    spans = [(s.evidence.start, s.evidence.end) for s in facts.statements]
+    silent, verbs = [], []
+    for sentence in sentences:
+        if any(a < sentence.end and sentence.start < b for a, b in spans):
+            continue
+        silent.append(evidence(text, sentence.start, sentence.end))
+        subject = next((m for m in facts.mentions if m.entity.startswith(("actor/", "person/"))
+                        and sentence.start <= m.evidence.start < sentence.start + 40), None)
+        verb = _VERB_AFTER.match(text, subject.evidence.end) if subject else None
+        if verb:
+            verbs.append(verb.group(1))
+    with_statement = len(sentences) - len(silent)
+    coverage = with_statement / len(sentences) if sentences else 1.0
+    return Gaps(missing=missing, silent_sentences=silent, unknown_verbs=sorted(set(verbs)),
+                unresolved_speakers=unresolved, coverage=round(coverage, 3))
+
+
+def report_lines(facts: ReleaseFacts) -> list[str]:
+    """The gap report as lines a person reads (policykg extract --report)."""
+    gaps = facts.gaps
+    lines = [f"{facts.id}: {len(facts.meetings)} meeting(s), {len(facts.statements)} "
+             f"statements, coverage {gaps.coverage:.0%} of result sentences"]
+    lines += [f"  missing: {m}" for m in gaps.missing]
+    lines += [f"  no statement: “{e.quote}” [{e.start}–{e.end}]" for e in gaps.silent_sentences]
+    lines += [f"  verb not in the speech-act lexicon: {v}" for v in gaps.unknown_verbs]
+    lines += [f"  speaker not resolved: “{e.quote}” [{e.start}–{e.end}]"
+              for e in gaps.unresolved_speakers]
+    return lines
+
+
+def summary_line(facts: ReleaseFacts) -> str:
+    """The gap report in one line, for the build's summary of each release."""
+    gaps = facts.gaps
+    parts = [f"{len(facts.statements)} statements", f"coverage {gaps.coverage:.0%}"]
+    parts += gaps.missing
+    if gaps.silent_sentences:
+        parts.append(f"{len(gaps.silent_sentences)} result sentences without a statement")
+    if gaps.unresolved_speakers:
+        parts.append(f"{len(gaps.unresolved_speakers)} speakers not resolved")
+    return "; ".join(parts)

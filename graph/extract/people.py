@@ -1,0 +1,89 @@
+"""People named with their posts: "Mr. Taro Yamada, Vice-Minister for Policy Coordination,
+MIC, and Dr. Anna Weber, State Secretary, Federal Ministry for Digital and Transport".
+
+A person is found by an honorific (or, in a Participants field, by a line of the form
+"Name, Post, Organisation"); the post runs to the organisation that ends the list item.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..facts import Relation
+from .names import Name, evidence
+from .registry import ORGANISATION_KINDS, Registry, slugify
+
+_WORD = r"(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z]{2,}|[A-Z]\.)"
+_NAME = rf"{_WORD}(?:\s+{_WORD}){{0,3}}"
+_CHAIR = re.compile(r"\b(?:co-)?chair(?:ed|s)?\b|\bled by\b|\bheaded by\b|\bhead of\b",
+                    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Person:
+    entity: str
+    start: int
+    end: int
+    organisation: str | None
+    chair: bool
+
+
+def find_people(text: str, start: int, end: int, names: list[Name], registry: Registry,
+                bare: bool = False) -> tuple[list[Person], list[Relation]]:
+    """The people named in text[start:end] with their posts (memberOf, jobTitle)."""
+    genre = registry.lexicon.genre
+    honorifics = "|".join(re.escape(h) for h in sorted(genre["honorifics"], key=len,
+                                                        reverse=True))
+    lead = rf"(?:(?<![\w.])(?:{honorifics})\s+)" + ("?" if bare else "")
+    pattern = re.compile(rf"{lead}(?P<name>{_NAME})(?=,|\s*\(|\s+and\b|\s*$|\s*[.;])")
+    people, relations = [], []
+    cursor = start
+    while True:
+        m = pattern.search(text, cursor, end)
+        if m is None:
+            break
+        cursor = m.end()
+        person_name = m.group("name")
+        if bare and (m.start() != start or _is_known(person_name, registry)):
+            break
+        if not bare and _is_known(person_name, registry):
+            continue
+        post_start, organisation, item_end = _post(text, m.end(), end, names, registry,
+                                                    honorifics)
+        if bare and organisation is None:
+            break
+        ev = evidence(text, m.start("name"), m.end("name"))
+        entity = registry.discovered(person_name, ["Person"], ev, slug=slugify(person_name),
+                                     category="person")
+        sentence_ev = evidence(text, m.start(), item_end)
+        chair = bool(_CHAIR.search(text[max(start, m.start() - 40):m.start()]))
+        post = text[post_start[0]:post_start[1]].strip(" ,") if post_start else ""
+        if post:
+            relations.append(Relation(entity, "jobTitle", sentence_ev, value=post))
+        if organisation:
+            relations.append(Relation(entity, "memberOf", sentence_ev, object=organisation))
+        people.append(Person(entity, m.start(), item_end, organisation, chair))
+        cursor = max(cursor, item_end)
+    return people, relations
+
+
+def _is_known(name: str, registry: Registry) -> bool:
+    heads = registry.lexicon.genre["name_heads"]
+    return registry.lexicon.lookup(name) is not None or any(w in heads for w in name.split())
+
+
+def _post(text: str, at: int, end: int, names: list[Name], registry: Registry,
+          honorifics: str) -> tuple[tuple[int, int] | None, str | None, int]:
+    """The post after a person's name: the parts up to the organisation that closes the
+    item (", and Dr. …", ";", the sentence's end); the organisation; the item's end."""
+    stop = re.compile(rf",\s+and\s+|;|\s+and\s+(?=(?:{honorifics})\s)|\.\s+[A-Z]|\.?$").search(
+        text, at, end)
+    item_end = stop.start() if stop else end
+    organisations = [n for n in names if not n.nested and at <= n.start < item_end
+                     and registry.kinds(n.entity) & ORGANISATION_KINDS]
+    if not organisations:
+        return ((at, item_end) if item_end > at else None), None, item_end
+    org = organisations[-1]
+    post = (at, org.start) if org.start > at else None
+    return post, org.entity, item_end
