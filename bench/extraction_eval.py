@@ -81,7 +81,7 @@ class _Names:
     """Every extracted entity's names: label, aliases and the text of each mention."""
 
     def __init__(self, facts: ReleaseFacts, lexicon: Lexicon) -> None:
-        self.facts = facts
+        self.facts, self.lexicon = facts, lexicon
         self.names: dict[str, set[str]] = {}
         for entity in facts.entities:
             self.names[entity.id] = {norm(n) for n in (entity.label, *entity.aliases)}
@@ -96,7 +96,23 @@ class _Names:
                 self.names[key] |= {norm(a) for a in entry.aliases}
 
     def of(self, entity: str | None) -> set[str]:
-        return self.names.get(entity, set()) if entity else set()
+        if not entity:
+            return set()
+        if entity not in self.names and "/" in entity:  # curated, named by the lexicon only
+            entry = self.lexicon.get(*entity.split("/", 1))
+            return {norm(a) for a in entry.aliases} if entry else set()
+        return self.names.get(entity, set())
+
+    def country_of(self, place: str | None) -> str | None:
+        """The country of a meeting's place: the place itself, the release's inCountry,
+        or the lexicon's (a curated city's country)."""
+        if place is None or place.startswith("actor/"):
+            return place
+        stated = next((r.object for r in self.facts.relations
+                       if r.subject == place and r.predicate == "inCountry"), None)
+        entry = self.lexicon.get(*place.split("/", 1))
+        known = entry.extra.get("country") if entry else None
+        return stated or (f"actor/{known}" if known else None)
 
 
 class _Gold:
@@ -115,15 +131,6 @@ class _Gold:
         return self.by_name.get(norm(name), {norm(name)})
 
 
-def _country_of(place: str | None, facts: ReleaseFacts) -> str | None:
-    if place is None:
-        return None
-    if place.startswith("actor/"):
-        return place
-    return next((r.object for r in facts.relations
-                 if r.subject == place and r.predicate == "inCountry"), None)
-
-
 def _meeting_fields(gm: dict, m, facts: ReleaseFacts, names: _Names, gold: _Gold) -> dict:
     end = getattr(m, "end_date", None) or m.date
     organisers = [names.of(o) for o in m.organisers]
@@ -135,9 +142,9 @@ def _meeting_fields(gm: dict, m, facts: ReleaseFacts, names: _Names, gold: _Gold
         "end": str(gm.get("end") or gm.get("start")) == end,
         "place": (not gm.get("place") and not m.place)
         or (bool(gm.get("place")) and same_name(gold.names(gm["place"]), names.of(m.place))),
-        "country": (not gm.get("country") and not _country_of(m.place, facts))
+        "country": (not gm.get("country") and not names.country_of(m.place))
         or (bool(gm.get("country"))
-            and same_name(gold.names(gm["country"]), names.of(_country_of(m.place, facts)))),
+            and same_name(gold.names(gm["country"]), names.of(names.country_of(m.place)))),
         "mode": (gm.get("mode") or None) == m.mode,
         "organisers": len(organisers) == len(wanted)
         and all(any(same_name(w, o) for o in organisers) for w in wanted),

@@ -77,6 +77,12 @@ class Lexicon:
             for m in self._name_pattern.finditer(text, start, end)
         ]
 
+    @cached_property
+    def country_names(self) -> frozenset[str]:
+        """Every one-word name of a country or party ("Japan", "Germany", "EU")."""
+        return frozenset(a for e in self.of("actor") if {"Country", "Party"} & set(e.kinds)
+                         for a in e.aliases if " " not in a)
+
     def lookup(self, name: str) -> Entry | None:
         """The entry one of whose aliases is exactly this name."""
         return self._by_alias.get(name.strip())
@@ -161,13 +167,15 @@ def _read(name: str, directory: Path) -> dict:
     return yaml.safe_load((directory / name).read_text(encoding="utf-8")) or {}
 
 
-def _countries(extra: dict, curated: dict[tuple[str, str], Entry]) -> dict[tuple[str, str], Entry]:
+def _countries(extra: dict, curated: dict[tuple[str, str], Entry], places: dict
+               ) -> dict[tuple[str, str], Entry]:
     """Every ISO 3166-1 country (pycountry) as an actor entry that is not curated knowledge
     of ours but reference data: it enters a release's graph only when the release names
     it. Forms releases use ("the German side", "Viet Nam") come from countries.yaml."""
     import pycountry
 
     known = {alias for entry in curated.values() for alias in entry.aliases}
+    of_places = {str(spec.get("country")) for spec in places.values()}
     out = {}
     for country in pycountry.countries:
         spec = extra.get(country.alpha_2) or {}
@@ -184,7 +192,8 @@ def _countries(extra: dict, curated: dict[tuple[str, str], Entry]) -> dict[tuple
         out[("actor", key)] = Entry(key=key, category="actor", label=label,
                                     kinds=("Country", "Party"),
                                     aliases=tuple(dict.fromkeys(aliases)),
-                                    extra={"iso3166": country.alpha_2, "reference": True})
+                                    extra={"iso3166": country.alpha_2,
+                                           "reference": key not in of_places})
     return out
 
 
@@ -192,9 +201,10 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     """Read every lexicon file; the result is immutable in use and cheap to share."""
     entries: dict[tuple[str, str], Entry] = {}
     entries |= _entries("actor", _read("actors.yaml", directory))
-    entries |= _countries(_read("countries.yaml", directory), entries)
+    places = _read("places.yaml", directory)
+    entries |= _countries(_read("countries.yaml", directory), entries, places)
     entries |= _entries("initiative", _read("initiatives.yaml", directory))
-    entries |= _entries("place", _read("places.yaml", directory))
+    entries |= _entries("place", places)
     entries |= _entries("series", _read("series.yaml", directory))
     entries |= _entries("speech-act", _read("speech_acts.yaml", directory))
     entries |= _entries("status", _read("statuses.yaml", directory))

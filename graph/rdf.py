@@ -281,6 +281,8 @@ def lexicon_quads(lexicon: Lexicon, iris: Iris) -> list[Quad]:
             w.add(node, ns(ELI, "id_local"), Literal(str(extra["celex"])))
         if extra.get("country"):
             w.pk(node, "inCountry", iris.thing(f"actor/{extra['country']}"))
+        if extra.get("iso3166"):
+            w.add(node, ns(DCTERMS, "identifier"), Literal(f"ISO 3166-1:{extra['iso3166']}"))
     return w.quads
 
 

@@ -136,12 +136,37 @@ def extract_meetings(doc: Document, registry: Registry) -> tuple[list[Meeting], 
         if meeting.id not in meetings:
             meetings[meeting.id] = meeting
             relations.extend(found)
+    for meeting in meetings.values():
+        if not meeting.organisers:
+            relations.extend(_organisers_elsewhere(doc, meeting, registry))
     if not meetings:
         fallback = _from_title(doc, registry, field_days)
         if fallback is not None:
             meetings[fallback[0].id] = fallback[0]
             relations.extend(fallback[1])
     return list(meetings.values()), relations
+
+
+def _organisers_elsewhere(doc: Document, meeting: Meeting, registry: Registry
+                          ) -> list[Relation]:
+    """"The dialogue was co-chaired by Mr. A, …, MIC, and Dr. B, …, BMDV": organisers
+    named in a sentence of the intro after the one that says the meeting was held."""
+    text = doc.text
+    nowhere = SeriesMention(0, 0, "", None, 0)
+    paragraphs = doc.intro + [p for s in doc.sections if s.role != "topic" for p in s.paragraphs]
+    for sentence in _sentences(paragraphs):
+        if sentence.start < meeting.evidence.end:
+            continue
+        names = find_names(text, sentence.start, sentence.end, registry)
+        people, relations = find_people(text, sentence.start, sentence.end, names, registry)
+        found = _organisers(text, sentence, nowhere, None, names, people, registry,
+                            meeting.place)
+        if found:
+            meeting.organisers = list(dict.fromkeys(found))
+            meeting.participants = list(dict.fromkeys(
+                meeting.participants + [p.entity for p in people]))
+            return relations
+    return []
 
 
 def _field_days(doc: Document) -> Days | None:
@@ -271,6 +296,8 @@ def _place(text: str, sentence: Sentence, series: SeriesMention, registry: Regis
         if series.start <= m.start() < series.end:
             continue
         city, city_end = m.group("city"), m.end("city")
+        if city.endswith(".") and not re.search(r"\b[A-Z]\.$", city):  # the sentence's stop
+            city, city_end = city[:-1], city_end - 1
         if city.split()[0] in _NOT_PLACES or city.rstrip(".") in _NOT_PLACES:
             continue
         entry = registry.lexicon.lookup(city.rstrip("."))

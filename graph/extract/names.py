@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from ..facts import Evidence
 from .registry import Registry
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9’'-]*|&")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9’'&-]*|&")
+_DATE_WORDS = {"January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December", "Monday", "Tuesday",
+               "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+# "Department for Science, Innovation and Technology (DSIT)": an official name with commas,
+# bound by the acronym that follows it
+_COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(?:the\s+)?"
+                         r"[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*(?=\s+\([A-Z][A-Za-z&-]{1,11}\))")
 _QUOTED = re.compile(r"[\"“]([^\"”\n]{3,150})[\"”]")
 
 
@@ -53,8 +60,8 @@ def _runs(text: str, start: int, end: int, connectors: set[str]):
         yield run
 
 
-def _head_candidates(text: str, start: int, end: int, genre: dict,
-                     known: list, series: set[str]) -> list[_Candidate]:
+def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
+                     series: set[str], known_countries: frozenset[str]) -> list[_Candidate]:
     """Capitalised runs named by a head word ("… Act", "Act on …"); failing that, runs of
     three or more capitalised words inside a sentence ("the European Digital Identity
     Wallet"), which name an initiative of no stated kind."""
@@ -63,15 +70,35 @@ def _head_candidates(text: str, start: int, end: int, genre: dict,
     determiners = {d.capitalize() for d in genre["determiners"]} | set(genre["determiners"])
     leading = set(genre["leading_heads"])
     series_heads = set(genre["series_heads"]) - set(heads)
+    posts = set(genre["post_words"])
     found = []
     for run in _runs(text, start, end, connectors):
         while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
             run = run[1:]
         while run and run[-1].group(0) in connectors:
             run = run[:-1]
+        after = max((i for i, t in enumerate(run) if t.group(0) in series_heads), default=None)
+        paired = any(re.fullmatch(r"[A-Z][\w.]*(?:[-–][A-Z][\w.]*)+", t.group(0))
+                     for t in run[:after])
+        if after is not None and paired:  # "… Joint Working Group with the Department of …"
+            run = run[after + 1:]
+            while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
+                run = run[1:]
+        starts = {m.start for m in known}
+        joint = next((i for i, t in enumerate(run[:-1]) if t.group(0) == "and" and (
+            run[i + 1].start() in starts or (run[i + 1].group(0) == "the" and i + 2 < len(run)
+                                             and run[i + 2].start() in starts))), None)
+        if joint is not None:  # "the Digital Agency of Japan and the European Commission"
+            run = run[:joint]
+        cut = next((i for i, t in enumerate(run) if t.group(0) in _DATE_WORDS), None)
+        if cut is not None:  # "Tokyo on October 1": a date ends a name
+            run = run[:cut]
+            while run and run[-1].group(0) in connectors:
+                run = run[:-1]
         words = [t.group(0) for t in run]
-        if len(words) < 2 or series_heads & set(words) or re.fullmatch(r"\d+(?:st|nd|rd|th)",
-                                                                        words[0]):
+        if set(words) & posts:
+            continue  # "Vice-Minister for Policy Coordination": a post, not a thing
+        if len(words) < 2 or re.fullmatch(r"\d+(?:st|nd|rd|th)", words[0]):
             continue
         if any(text[run[0].start():run[-1].end()].endswith(name) for name in series):
             continue  # a meeting's series ("ASEAN-Japan Digital Forum"), not an event
@@ -81,19 +108,50 @@ def _head_candidates(text: str, start: int, end: int, genre: dict,
             while tail < len(words) and words[tail].isdigit():
                 tail += 1
             kind = heads[words[head_at]]
+            tail = _continued(words, tail, connectors, known_countries)
         elif words[0] in leading and len(words) >= 3:
             tail, kind = len(words), heads[words[0]]
-        elif (len([w for w in words if w not in connectors]) >= 3 and run[0].start() > start
-              and not any(run[0].start() <= m.start < run[-1].end() for m in known)):
+        elif (run[0].start() > start and len([
+                t for t in run if t.group(0) not in connectors
+                and not any(m.start <= t.start() < m.end for m in known)]) >= 3):
             tail, kind = len(words), "Initiative"
         else:
             continue
+        if all(any(m.start <= t.start() < m.end for m in known)
+               for t in run[:tail] if t.group(0) not in connectors):
+            continue  # "DG CONNECT of the European Commission": known names, composed
         s, e = run[0].start(), run[tail - 1].end()
+        if tail == len(run) and kind in ORGANISATION_HEAD_KINDS:
+            comma = _COMMA_NAME.match(text, e, end)
+            e = comma.end() if comma else e
         before = text[max(start, s - 12):s].split()
         if before and before[-1] in genre["proposal_cues"] and kind in genre["law_kinds"]:
             kind = genre["proposal_kind"]
         found.append(_Candidate(s, e, text[s:e], kind))
     return found
+
+
+ORGANISATION_HEAD_KINDS = {"GovernmentBody", "OrganisationalUnit", "Collaboration",
+                           "Organisation"}
+
+
+def _continued(words: list[str], tail: int, connectors: set[str], countries: set[str]) -> int:
+    """A name goes on after its head noun ("AI Governance Guidelines for Business",
+    "Federal Ministry for Digital and Transport"), but not into "and the …" or a country
+    that qualifies it ("the Digital Agency of Japan")."""
+    while tail + 1 < len(words) and words[tail] in connectors - {"and", "&", "the"}:
+        nxt = tail + 1
+        if words[nxt] == "the":
+            nxt += 1
+        if nxt >= len(words) or not words[nxt][0].isupper() or words[nxt] in countries:
+            break
+        end = nxt
+        while end + 1 < len(words) and (words[end + 1][0].isupper() or (
+                words[end + 1] == "and" and end + 2 < len(words)
+                and words[end + 2][0].isupper())):
+            end += 1
+        tail = end + 1
+    return tail
 
 
 def _acronym_candidates(text: str, start: int, end: int, genre: dict) -> list[_Candidate]:
@@ -121,7 +179,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     known = registry.lexicon.find(text, start, end)
     candidates = (_quoted_candidates(text, start, end, genre)
                   + _acronym_candidates(text, start, end, genre)
-                  + _head_candidates(text, start, end, genre, known, registry.series_names))
+                  + _head_candidates(text, start, end, genre, known, registry.series_names,
+                                     registry.lexicon.country_names))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):

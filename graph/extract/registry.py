@@ -78,6 +78,9 @@ class Registry:
     def discovered(self, label: str, kinds: list[str], evidence: Evidence, slug: str,
                    category: str | None = None) -> str:
         entity_id = f"{category or path_of(kinds)}/{slug}"
+        entry = self.lexicon.get(*entity_id.split("/", 1))
+        if entry is not None:  # a curated thing under another spelling: the curated one
+            return self.curated(entry)
         if entity_id not in self.entities:
             self.entities[entity_id] = Entity(entity_id, label, kinds, False, [], evidence)
         return entity_id
