@@ -52,6 +52,9 @@ def add_commands(command) -> None:
     d.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
 
 
+_SHOWN = 20  # possible duplicates printed by build
+
+
 def _build(args) -> int:
     releases = expand(args.releases) if args.releases else bundled_releases()
     built = pipeline.build(releases, args.store, check_base(args.base_iri),
@@ -60,6 +63,10 @@ def _build(args) -> int:
     if not args.quiet:
         for release in built.releases:
             print(f"{release.path}: {release.gaps}")
+        for pair in built.duplicates[:_SHOWN]:
+            print(f"possible duplicate: {pair.first} ~ {pair.second} ({pair.score:.0f})")
+        if len(built.duplicates) > _SHOWN:
+            print(f"… and {len(built.duplicates) - _SHOWN} more possible duplicates")
     print(f"built {built.result.path} (version {built.result.version}): "
           f"{len(built.releases)} release{'' if len(built.releases) == 1 else 's'}, "
           f"{statements} statements, "

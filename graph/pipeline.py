@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .convert import clashes, convert, converted
 from .dumps import serialized_besides
+from .duplicates import Candidate, candidates
 from .errors import InputError, StoreError
 from .iris import Iris
 from .lexicon import load_lexicon
@@ -35,6 +36,7 @@ class ReleaseSummary:
 class Built:
     result: BuildResult
     releases: list[ReleaseSummary]
+    duplicates: list[Candidate]
 
 
 def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = True,
@@ -75,4 +77,4 @@ def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = T
             traceback.clear_frames(error.__traceback__)
             building.abort()
             raise
-    return Built(result, list(releases.values()))
+    return Built(result, list(releases.values()), candidates(labels, lexicon))
