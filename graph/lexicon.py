@@ -57,8 +57,7 @@ class Lexicon:
             if entry.category in ("actor", "initiative", "place", "topic")
             for alias in entry.aliases
         }
-        alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
+        return re.compile(rf"(?<!\w)(?:{trie_pattern(names)})(?!\w)")
 
     @cached_property
     def _by_alias(self) -> dict[str, Entry]:
@@ -76,6 +75,15 @@ class Lexicon:
             Match(m.start(), m.end(), self._by_alias[m.group(0)])
             for m in self._name_pattern.finditer(text, start, end)
         ]
+
+    @cached_property
+    def party_names(self) -> tuple[str, ...]:
+        """Names of countries and parties of several words ("Viet Nam"), longest first: the
+        sides a series name may join with a hyphen ("Japan-Viet Nam")."""
+        suffixes = ("side", "delegation", "Government", "government")
+        return tuple(sorted({a for e in self.of("actor") if {"Country", "Party"} & set(e.kinds)
+                             for a in e.aliases if " " in a and not a.endswith(suffixes)},
+                            key=len, reverse=True))
 
     @cached_property
     def country_names(self) -> frozenset[str]:
@@ -109,8 +117,7 @@ class Lexicon:
                     for form in _determined(phrase.split()):
                         forms.setdefault(form.lower(), ({"nouns": "nominal"}.get(key, key),
                                                         entry))
-        alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-        return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE), forms
+        return re.compile(rf"(?<![\w-])(?:{trie_pattern(forms)})(?![\w-])", re.IGNORECASE), forms
 
 
 _DETERMINERS = ("a", "an", "the", "its", "their", "his", "her", "our")
@@ -145,6 +152,28 @@ def verb_forms(phrase: str) -> list[tuple[str, str]]:
         for word in words if kind else ():
             out += [(kind, f"{word} {tail}".strip()) for tail in tails]
     return out
+
+
+def trie_pattern(words) -> str:
+    """One regex alternation for many literal words, sharing their prefixes (a trie), so
+    that matching does not try each word in turn; longer words win at the same place."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items())
+                    if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return pattern(trie)
 
 
 def _entries(category: str, data: dict) -> dict[tuple[str, str], Entry]:

@@ -57,12 +57,8 @@ def _series_regex(parties: tuple[str, ...], heads: tuple[str, ...],
 
 def series_regex(lexicon: Lexicon) -> re.Pattern[str]:
     genre = lexicon.genre
-    parties = sorted({a for e in lexicon.of("actor") if {"Country", "Party"} & set(e.kinds)
-                      for a in e.aliases if " " in a and not a.endswith(("side", "delegation",
-                                                                           "Government",
-                                                                           "government"))},
-                     key=len, reverse=True)
-    return _series_regex(tuple(parties), tuple(genre["series_heads"]), tuple(genre["ordinals"]))
+    return _series_regex(lexicon.party_names, tuple(genre["series_heads"]),
+                         tuple(genre["ordinals"]))
 
 
 def _edition(token: str | None, ordinals: list[str]) -> int | None:
