@@ -119,3 +119,16 @@ def test_a_build_reports_possible_duplicates_across_releases(genre_store):
     assert ("initiative/beyond-5g-r-d-promotion-strategy",
             "initiative/beyond-5g-promotion-strategy") in pairs
     assert not any(a.startswith("initiative/internet-governance-forum") for a, _ in pairs)
+
+
+def test_sentences_survive_titles_and_abbreviations(lexicon):
+    from graph.document import split_sentences
+
+    text = ("Prof. Naoko Fujiwara chaired the session. The EU explained Art. 5 of the AI Act, "
+            "applicable from Jan. 5, 2025. The U.S. side agreed. Mr. Smith of Washington, "
+            "D.C. spoke.")
+    found = [text[s.start:s.end] for s in split_sentences(
+        text, 0, len(text), lexicon.genre["abbreviations"])]
+    assert found == ["Prof. Naoko Fujiwara chaired the session.",
+                     "The EU explained Art. 5 of the AI Act, applicable from Jan. 5, 2025.",
+                     "The U.S. side agreed.", "Mr. Smith of Washington, D.C. spoke."]
