@@ -17,6 +17,7 @@ from .agenda import cue_topic, inline_agenda
 from .agenda import matches as agenda_matches
 from .contact import extract_contacts
 from .gaps import find_gaps
+from .people import find_people
 from .items import analyse_items, item_mentions
 from .meetings import extract_meetings, meeting_of_heading
 from .names import Name, evidence, find_names
@@ -181,6 +182,10 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                         current = _sentence_topic(doc, meeting, s, e, registry,
                                                   headed) or current
                 names = find_names(doc.text, s, e, registry)
+                people, people_relations = find_people(doc.text, s, e, names, registry)
+                if people:  # "Prof. A, …, chaired": the person is a name of the sentence
+                    facts.relations += people_relations
+                    names = find_names(doc.text, s, e, registry)
                 clauses, pending = find_clauses(doc.text, s, e, names, parties, registry,
                                                 previous)
                 if clauses:

@@ -202,6 +202,10 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     for match in known:
         inside = any(s <= match.start and match.end <= e for s, e in taken)
         names.append(Name(match.start, match.end, registry.curated(match.entry), inside))
+    spans = [(n.start, n.end) for n in names]
+    for m in registry.seen_pattern().finditer(text, start, end) if registry.seen else ():
+        if not any(s < m.end() and m.start() < e for s, e in spans):
+            names.append(Name(m.start(), m.end(), registry.seen[m.group(0)]))
     _abbreviations(text, names, registry)
     return sorted(names, key=lambda n: (n.start, -(n.end - n.start)))
 
@@ -213,3 +217,5 @@ def _abbreviations(text: str, names: list[Name], registry: Registry) -> None:
         entity = registry.entities[name.entity]
         if m and not entity.curated and m.group(1) not in entity.aliases:
             entity.aliases.append(m.group(1))
+        if m and registry.lexicon.lookup(m.group(1)) is None:
+            registry.remember(m.group(1), name.entity)  # "IMDA presented …" later on

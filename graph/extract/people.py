@@ -56,6 +56,7 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
         ev = evidence(text, m.start("name"), m.end("name"))
         entity = registry.discovered(person_name, ["Person"], ev, slug=slugify(person_name),
                                      category="person")
+        registry.remember(person_name, entity)
         sentence_ev = evidence(text, m.start(), item_end)
         chair = bool(_CHAIR.search(text[max(start, m.start() - 40):m.start()]))
         post = text[post_start[0]:post_start[1]].strip(" ,") if post_start else ""

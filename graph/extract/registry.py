@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..facts import Entity, Evidence
-from ..lexicon import Entry, Lexicon
+from ..lexicon import Entry, Lexicon, trie_pattern
 
 ACTOR_KINDS = {"Actor", "Party", "Country", "Organisation", "GovernmentBody",
                "OrganisationalUnit", "Collaboration"}
@@ -54,6 +54,19 @@ class Registry:
     lexicon: Lexicon
     entities: dict[str, Entity] = field(default_factory=dict)
     series_names: set[str] = field(default_factory=set)  # the meetings' series, as written
+    # names this release gave a thing the lexicon does not know (an acronym after its full
+    # name, a person's name), so that later mentions of them are found
+    seen: dict[str, str] = field(default_factory=dict)
+    _seen_pattern: re.Pattern[str] | None = None
+
+    def remember(self, name: str, entity_id: str) -> None:
+        if self.seen.setdefault(name, entity_id) == entity_id:
+            self._seen_pattern = None
+
+    def seen_pattern(self) -> re.Pattern[str]:
+        if self._seen_pattern is None:
+            self._seen_pattern = re.compile(rf"(?<![\w-])(?:{trie_pattern(self.seen)})(?![\w-])")
+        return self._seen_pattern
 
     def curated(self, entry: Entry) -> str:
         kinds = list(entry.kinds) or CATEGORY_KINDS.get(entry.category, [])
