@@ -17,10 +17,10 @@ from .agenda import cue_topic, inline_agenda
 from .agenda import matches as agenda_matches
 from .contact import extract_contacts
 from .gaps import find_gaps
-from .people import find_people
 from .items import analyse_items, item_mentions
 from .meetings import extract_meetings, meeting_of_heading
 from .names import Name, evidence, find_names
+from .people import find_people
 from .registry import Registry, slugify
 from .relations import find_relations
 from .statements import Clause, content_of, find_clauses
