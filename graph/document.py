@@ -108,7 +108,7 @@ def split_sentences(text: str, start: int, end: int, abbreviations: list[str]) -
     for match in re.finditer(r"[.!?][\"”’)]?\s+(?=[\"“(]?[A-Z0-9])", text[start:end]):
         cut = start + match.start() + 1
         before = text[begin:cut]
-        if any(before.endswith((" " + abbr, "(" + abbr)) or before == abbr
+        if any(before.endswith((" " + abbr, "(" + abbr, "-" + abbr)) or before == abbr
                for abbr in abbreviations):
             continue
         stop = start + match.end()

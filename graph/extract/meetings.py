@@ -26,6 +26,7 @@ _PLACE = re.compile(
 _NOT_PLACES = {"January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December", "Monday", "Tuesday",
                "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Part", "ICT", "AI"}
+_DAYS = "|".join(sorted(_NOT_PLACES - {"Part", "ICT", "AI"}))
 _STOP = ("the", "and", "a", "an", "on", "in", "at", "of", "for", "with", "by", "to", "was",
          "were", "is", "held", "between", "from", "as", "which", "that", "this", "its")
 
@@ -50,7 +51,8 @@ def _series_regex(parties: tuple[str, ...], heads: tuple[str, ...],
         rf"(?:(?P<ord>\d{{1,3}}(?:st|nd|rd|th)|(?i:{ordinal}))\s+"
         r"(?:(?i:meeting|session|round|edition)\s+(?:of|under)\s+(?:the\s+)?)?)?"
         rf"(?P<name>{party}(?:[-–]{party})+(?:\s+{word}){{0,6}}\s+(?i:{head})"
-        r"(?:\s+(?:on|for)\s+(?:the\s+)?(?:[A-Z][\w-]*|ICT)(?:\s+(?:and\s+)?[A-Z][\w-]*)*)?)"
+        rf"(?:\s+(?:on|for)\s+(?:the\s+)?(?!{_DAYS}\b)(?:[A-Z][\w-]*|ICT)"
+        r"(?:\s+(?:and\s+)?[A-Z][\w-]*)*)?)"
         r"(?![\w-])"
     )
 
