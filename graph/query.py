@@ -22,7 +22,7 @@ from pyoxigraph import (
 
 from .iris import DCTERMS, OA, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
-KINDS = ["actor", "initiative", "topic", "meeting", "series", "release", "statement",
+KINDS = ["actor", "person", "initiative", "topic", "meeting", "series", "release", "statement",
          "place", "evidence", "mention", "fact", "agenda-item", "contact", "speech-act",
          "status", "scheme"]
 RESULT_FORMATS = {"json": QueryResultsFormat.JSON, "csv": QueryResultsFormat.CSV,

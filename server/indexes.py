@@ -17,7 +17,8 @@ from .links import Links
 SUB_CLASS_OF = NamedNode(RDFS + "subClassOf")
 # Index pages: the kind in the IRI path → the ontology class of the things listed, and the
 # page's title.
-KINDS = {"actor": ("Actor", "Actors"), "initiative": ("Initiative", "Initiatives"),
+KINDS = {"actor": ("Actor", "Actors"), "person": ("Person", "People"),
+         "initiative": ("Initiative", "Initiatives"),
          "topic": ("Topic", "Topics"), "meeting": ("Meeting", "Meetings"),
          "series": ("DialogueSeries", "Dialogue series"), "place": ("Place", "Places"),
          "release": ("Release", "Releases"), "statement": ("Statement", "Statements")}

@@ -132,3 +132,38 @@ def test_sentences_survive_titles_and_abbreviations(lexicon):
     assert found == ["Prof. Naoko Fujiwara chaired the session.",
                      "The EU explained Art. 5 of the AI Act, applicable from Jan. 5, 2025.",
                      "The U.S. side agreed.", "Mr. Smith of Washington, D.C. spoke."]
+
+
+def test_a_post_ends_where_its_organisation_begins(lexicon):
+    facts = extract(read_source(ROOT / "tests" / "fixtures" / "genre"
+                                / "us-internet-economy-dialogue.txt"), lexicon)
+    posts = {(r.subject, r.predicate): r.value or r.object for r in facts.relations
+             if r.subject.startswith("person/")}
+    # "…, Ministry of Internal Affairs and Communications (MIC)": one organisation
+    assert posts[("person/ichiro-sakamoto", "jobTitle")] == (
+        "Assistant Vice-Minister for Policy Coordination (International Affairs)")
+    assert posts[("person/ichiro-sakamoto", "memberOf")] == "actor/mic"
+    # "…, U.S. Department of State": the country qualifies the body, not the post
+    assert posts[("person/elaine-parker", "jobTitle")] == (
+        "Deputy Assistant Secretary for International Information and Communications Policy")
+
+
+def test_people_are_served_as_pages_an_index_and_sparql(genre_store, tmp_path):
+    import requests
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    from .conftest import serving
+
+    built, _ = genre_store
+    with serving(built.result.directory, tmp_path) as endpoint:
+        site = endpoint.url.removesuffix("/sparql")
+        index = requests.get(site + "/page/person/", timeout=10)
+        assert index.status_code == 200 and "Kenji Harada" in index.text
+        page = requests.get(site + "/id/person/kenji-harada", timeout=10,
+                            headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "Director-General" in page.text
+        client = SPARQLWrapper(endpoint.url)
+        client.setQuery("SELECT ?post WHERE { person:kenji-harada schema:jobTitle ?post }")
+        client.setReturnFormat(JSON)
+        rows = client.query().convert()["results"]["bindings"]
+        assert [r["post"]["value"] for r in rows] == ["Director-General, Global Strategy Bureau"]

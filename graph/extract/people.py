@@ -78,7 +78,7 @@ def _post(text: str, at: int, end: int, names: list[Name], registry: Registry,
           honorifics: str) -> tuple[tuple[int, int] | None, str | None, int]:
     """The post after a person's name: the parts up to the organisation that closes the
     item (", and Dr. …", ";", the sentence's end); the organisation; the item's end."""
-    stop = re.compile(rf",\s+and\s+|;|\s+and\s+(?=(?:{honorifics})\s)|\.\s+[A-Z]|\.?$").search(
+    stop = re.compile(rf",\s+and\s+|;|\s+and\s+(?=(?:{honorifics})\s)|\.?$").search(
         text, at, end)
     item_end = stop.start() if stop else end
     organisations = [n for n in names if not n.nested and at <= n.start < item_end
@@ -86,5 +86,14 @@ def _post(text: str, at: int, end: int, names: list[Name], registry: Registry,
     if not organisations:
         return ((at, item_end) if item_end > at else None), None, item_end
     org = organisations[-1]
-    post = (at, org.start) if org.start > at else None
+    for earlier in reversed(organisations[:-1]):  # "Ministry of … (MIC)": one organisation
+        if earlier.entity != org.entity:
+            break
+        org = earlier
+    post_end = org.start
+    qualifier = next((n for n in names if n.end + 1 == org.start and n.start >= at
+                      and "Country" in registry.kinds(n.entity)), None)
+    if qualifier is not None:  # "…, U.S. Department of State": the country is the body's
+        post_end = qualifier.start
+    post = (at, post_end) if post_end > at else None
     return post, org.entity, item_end
