@@ -167,3 +167,13 @@ def test_people_are_served_as_pages_an_index_and_sparql(genre_store, tmp_path):
         client.setReturnFormat(JSON)
         rows = client.query().convert()["results"]["bindings"]
         assert [r["post"]["value"] for r in rows] == ["Director-General, Global Strategy Bureau"]
+
+
+def test_the_report_names_a_verb_it_does_not_know(lexicon):
+    text = ("May 10, 2024 Results of the 2nd Japan-Germany Digital Dialogue\n\n"
+            "The 2nd Japan-Germany Digital Dialogue was held in Berlin on May 8, 2024.\n\n"
+            "1. Artificial intelligence\n\n"
+            "The German side explained its AI Action Plan. The German side sang.\n")
+    facts = extract(SourceText("sang.txt", text), lexicon)
+    assert facts.gaps.unknown_verbs == ["sang"]
+    assert [e.quote for e in facts.gaps.silent_sentences] == ["The German side sang."]

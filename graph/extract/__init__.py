@@ -55,7 +55,7 @@ def extract(source: SourceText, lexicon: Lexicon) -> ReleaseFacts:
     facts.relations += contact_relations
     facts.relations = _unique(facts.relations)
     facts.entities = sorted(registry.entities.values(), key=lambda e: e.id)
-    facts.gaps = find_gaps(doc, facts, unresolved)
+    facts.gaps = find_gaps(doc, facts, unresolved, registry)
     return facts
 
 

@@ -1,17 +1,20 @@
 """What extraction did not understand in a release, so that nothing is lost in silence:
 the meeting facts it could not find, result sentences that gave no statement (with the
-verb that was not in the speech-act lexicon, when a side is the subject), speech acts
+verb that was not in the speech-act lexicon, when a side is its subject), speech acts
 whose speaker it could not resolve, and the share of result sentences that gave one."""
 
 from __future__ import annotations
 
 import re
 
+from lemminflect import getAllLemmas
+
 from ..document import Document
 from ..facts import Evidence, Gaps, ReleaseFacts
-from .names import evidence
+from .names import evidence, find_names
+from .registry import Registry
 
-_VERB_AFTER = re.compile(r"\s+(?:also\s+|then\s+|further\s+)?([a-z]+ed)\b")
+_WORD_AFTER = re.compile(r"\s+(?:also\s+|then\s+|further\s+)?([a-z]+)\b")
 
 
 def _result_sentences(doc: Document, facts: ReleaseFacts):
@@ -29,7 +32,8 @@ def _result_sentences(doc: Document, facts: ReleaseFacts):
             yield from paragraph.sentences
 
 
-def find_gaps(doc: Document, facts: ReleaseFacts, unresolved: list[Evidence]) -> Gaps:
+def find_gaps(doc: Document, facts: ReleaseFacts, unresolved: list[Evidence],
+              registry: Registry) -> Gaps:
     text = doc.text
     missing = []
     if not facts.meetings:
@@ -49,11 +53,11 @@ def find_gaps(doc: Document, facts: ReleaseFacts, unresolved: list[Evidence]) ->
         if any(a < sentence.end and sentence.start < b for a, b in spans):
             continue
         silent.append(evidence(text, sentence.start, sentence.end))
-        subject = next((m for m in facts.mentions if m.entity.startswith(("actor/", "person/"))
-                        and sentence.start <= m.evidence.start < sentence.start + 40), None)
-        verb = _VERB_AFTER.match(text, subject.evidence.end) if subject else None
-        if verb:
-            verbs.append(verb.group(1))
+        subject = next((n for n in find_names(text, sentence.start, sentence.end, registry)
+                        if registry.is_actor(n.entity) and n.start < sentence.start + 40), None)
+        word = _WORD_AFTER.match(text, subject.end) if subject else None
+        if word and "VERB" in getAllLemmas(word.group(1)):  # lemminflect knows it as a verb
+            verbs.append(word.group(1))
     with_statement = len(sentences) - len(silent)
     coverage = with_statement / len(sentences) if sentences else 1.0
     return Gaps(missing=missing, silent_sentences=silent, unknown_verbs=sorted(set(verbs)),
