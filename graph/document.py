@@ -227,7 +227,10 @@ def parse_document(source: SourceText, genre: dict) -> Document:
                                     styles.index(style) + 1))
             continue
         if _is_plain_heading(line, next_line):
-            sections.append(Section(line, start, end))
+            # "Main outcomes of the 28th …": a structural heading naming what it structures
+            role = "structure" if any(line.lower().startswith(h + " of ")
+                                      for h in labels if labels[h] == "structure") else "topic"
+            sections.append(Section(line, start, end, role=role))
             continue
         paragraph = Paragraph(start, end, split_sentences(text, start, end, abbreviations))
         (sections[-1].paragraphs if sections else intro).append(paragraph)

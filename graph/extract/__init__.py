@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..document import Document, Section, parse_document
+from ..document import Document, parse_document
 from ..facts import AgendaItem, Meeting, Mention, Relation, ReleaseFacts, Statement
 from ..lexicon import Lexicon
 from ..source import SourceText
@@ -91,24 +91,20 @@ def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
             yield section, meeting, None
             continue
         if section.role == "structure" or (section.number is None and numbered) \
-                or meeting is None or _is_structure(section.title, registry):
+                or meeting is None:
             yield section, meeting, None
             continue
-        topic = _topic(doc, section, registry)
-        meeting.agenda.append(AgendaItem(len(meeting.agenda) + 1, topic,
-                                         evidence(doc.text, section.start, section.end)))
-        yield section, meeting, topic
+        yield section, meeting, _add_agenda_item(doc, meeting, section.start, section.end,
+                                                 registry)
 
 
-def _is_structure(title: str, registry: Registry) -> bool:
-    """"Main outcomes of the 28th …", "Results of the meeting": structure, not a topic."""
-    lowered = title.lower()
-    return any(lowered.startswith(h.lower() + " of ")
-               for h in registry.lexicon.genre["structure_headings"])
-
-
-def _topic(doc: Document, section: Section, registry: Registry) -> str:
-    return _topic_at(doc, section.start, section.end, registry)
+def _add_agenda_item(doc: Document, meeting: Meeting, start: int, end: int,
+                     registry: Registry) -> str:
+    """The topic text[start:end] names, added as the meeting's next agenda item."""
+    topic = _topic_at(doc, start, end, registry)
+    meeting.agenda.append(AgendaItem(len(meeting.agenda) + 1, topic,
+                                     evidence(doc.text, start, end)))
+    return topic
 
 
 def _topic_at(doc: Document, start: int, end: int, registry: Registry) -> str:
@@ -140,21 +136,14 @@ def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: R
         if agenda_matches(registry.entities[item.topic].label, phrase) \
                 or agenda_matches(item.evidence.quote, phrase):
             return item.topic
-    if headed:
-        return None
-    topic = _topic_at(doc, *cue, registry)
-    meeting.agenda.append(AgendaItem(len(meeting.agenda) + 1, topic,
-                                     evidence(doc.text, *cue)))
-    return topic
+    return None if headed else _add_agenda_item(doc, meeting, *cue, registry)
 
 
 def _add_inline_agenda(doc: Document, meeting: Meeting, s: int, e: int,
                        registry: Registry) -> bool:
     spans = inline_agenda(doc.text, s, e)
     for start, end in spans:
-        topic = _topic_at(doc, start, end, registry)
-        meeting.agenda.append(AgendaItem(len(meeting.agenda) + 1, topic,
-                                         evidence(doc.text, start, end)))
+        _add_agenda_item(doc, meeting, start, end, registry)
     return bool(spans)
 
 
@@ -163,8 +152,7 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
     waiting: tuple | None = None  # a sentence whose speaker the next sentence names
     previous: list[str] = []  # the speakers of the last statement, for "They"
     listed: set[str] = set()  # meetings whose agenda an inline list gave
-    headings = any(s.role == "topic" and not _is_structure(s.title, registry)
-                   for s in doc.sections)
+    headings = any(s.role == "topic" for s in doc.sections)
     for section, meeting, topic in _scopes(doc, facts, registry):
         meeting_id = meeting.id if meeting else None
         parties = _parties(meeting, facts) if meeting else _named_parties(doc, registry)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from ..dates import Days, find_days
+from ..dates import MONTHS, WEEKDAYS, Days, find_days
 from ..document import Document, Paragraph, Sentence
 from ..facts import Meeting, Relation
 from ..lexicon import Lexicon
@@ -23,10 +23,8 @@ _CAP = r"[A-Z][\w'’.-]*"
 _PLACE = re.compile(
     rf"\bin\s+(?P<city>{_CAP}(?:\s{_CAP}){{0,2}})(?:,\s+(?P<country>{_CAP}(?:\s{_CAP}){{0,3}}))?"
 )
-_NOT_PLACES = {"January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December", "Monday", "Tuesday",
-               "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Part", "ICT", "AI"}
-_DAYS = "|".join(sorted(_NOT_PLACES - {"Part", "ICT", "AI"}))
+_DAYS = "|".join(MONTHS + WEEKDAYS)
+_NOT_PLACES = set(MONTHS) | set(WEEKDAYS) | {"Part", "ICT", "AI"}
 _STOP = ("the", "and", "a", "an", "on", "in", "at", "of", "for", "with", "by", "to", "was",
          "were", "is", "held", "between", "from", "as", "which", "that", "this", "its")
 
@@ -38,6 +36,7 @@ class SeriesMention:
     name: str  # the series' name as written, without edition
     edition: int | None
     name_start: int
+    pair: str  # the sides it joins, as written ("Japan-Viet Nam")
 
 
 @cache
@@ -50,7 +49,7 @@ def _series_regex(parties: tuple[str, ...], heads: tuple[str, ...],
     return re.compile(
         rf"(?:(?P<ord>\d{{1,3}}(?:st|nd|rd|th)|(?i:{ordinal}))\s+"
         r"(?:(?i:meeting|session|round|edition)\s+(?:of|under)\s+(?:the\s+)?)?)?"
-        rf"(?P<name>{party}(?:[-–]{party})+(?:\s+{word}){{0,6}}\s+(?i:{head})"
+        rf"(?P<name>(?P<pair>{party}(?:[-–]{party})+)(?:\s+{word}){{0,6}}\s+(?i:{head})"
         rf"(?:\s+(?:on|for)\s+(?:the\s+)?(?!{_DAYS}\b)(?:[A-Z][\w-]*|ICT)"
         r"(?:\s+(?:and\s+)?[A-Z][\w-]*)*)?)"
         r"(?![\w-])"
@@ -75,7 +74,7 @@ def find_series(text: str, start: int, end: int, lexicon: Lexicon) -> list[Serie
     """The series names in text[start:end] ("the 28th Japan-EU ICT Policy Dialogue")."""
     ordinals = lexicon.genre["ordinals"]
     return [SeriesMention(m.start(), m.end(), " ".join(m.group("name").split()),
-                          _edition(m.group("ord"), ordinals), m.start("name"))
+                          _edition(m.group("ord"), ordinals), m.start("name"), m.group("pair"))
             for m in series_regex(lexicon).finditer(text, start, end)]
 
 
@@ -150,7 +149,7 @@ def _organisers_elsewhere(doc: Document, meeting: Meeting, registry: Registry
     """"The dialogue was co-chaired by Mr. A, …, MIC, and Dr. B, …, BMDV": organisers
     named in a sentence of the intro after the one that says the meeting was held."""
     text = doc.text
-    nowhere = SeriesMention(0, 0, "", None, 0)
+    nowhere = SeriesMention(0, 0, "", None, 0, "")
     paragraphs = doc.intro + [p for s in doc.sections if s.role != "topic" for p in s.paragraphs]
     for sentence in _sentences(paragraphs):
         if sentence.start < meeting.evidence.end:
@@ -212,7 +211,7 @@ def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
     ev = evidence(text, sentence.start, sentence.end)
     series_id = _series_entity(text, series, registry)
     relations = [Relation(series_id, "party", ev, object=party)
-                 for party in _parties(series.name, registry)]
+                 for party in _parties(series, registry)]
     slug = series_id.split("/", 1)[1]
     meeting_id = f"meeting/{slug}-{series.edition or days.first.isoformat()}"
     label = text[series.start:series.end]
@@ -279,10 +278,9 @@ def _clause_end(text: str, start: int, end: int) -> int:
     return m.start() if m else end
 
 
-def _parties(name: str, registry: Registry) -> list[str]:
-    """"Japan-EU ICT Policy Dialogue": the sides named before the first space."""
-    pair = re.match(r"\S+(?:\s+Nam\b)?", name).group(0)
-    parts = re.split(r"[-–]", pair)
+def _parties(series: SeriesMention, registry: Registry) -> list[str]:
+    """"Japan-EU ICT Policy Dialogue": the sides its name joins."""
+    parts = re.split(r"[-–]", series.pair)
     entries = [registry.lexicon.lookup(p) for p in parts]
     if len(parts) < 2 or any(e is None or "Party" not in e.kinds for e in entries):
         return []

@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..dates import MONTHS, WEEKDAYS
 from ..facts import Evidence
 from .registry import Registry
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9’'&-]*|&")
-_DATE_WORDS = {"January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December", "Monday", "Tuesday",
-               "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+_DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # "Department for Science, Innovation and Technology (DSIT)": an official name with commas,
 # bound by the acronym that follows it
 _COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(?:the\s+)?"

@@ -137,7 +137,7 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
                 clause_start, speakers = cursor, [agent.entity]
                 attribution = text[agent.start:agent.end]
                 subject_span = (agent.start, agent.end)
-            elif verb.act.key in ("exchanged-views", "agreed", "confirmed") and parties \
+            elif verb.act.extra.get("agentless_joint") and parties \
                     and not re.match(_framing(registry), text[cursor:verb.start], re.I):
                 clause_start, speakers, attribution = cursor, list(parties), ""
         elif verb.kind in ("finite", "participle", "modal"):
