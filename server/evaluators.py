@@ -1,0 +1,212 @@
+"""The worker's side of query evaluation: a few evaluator processes (server/evaluator.py),
+each running one query at a time, confined (server/sandbox.py).
+
+Why processes, not threads: pyoxigraph cannot cancel an evaluation, and a query can ask
+for unbounded memory or, through an engine bug, crash. In a process of its own a query
+past its deadline is killed, one past the memory limit aborts, a crash ends only that
+process: the request that sent it gets a 503 with a message, every other request goes
+on, and a new evaluator takes the dead one's place.
+
+The HTTP worker's threads share its pool; a thread waits for an idle evaluator for as
+long as its query's time limit would allow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.reduction import recv_handle
+from typing import BinaryIO
+
+STARTUP_TIMEOUT = 20.0  # seconds an evaluator may take to import, confine and say so
+WATCH = 0.05  # seconds between looks at a running evaluator's resident memory
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True)
+class Job:
+    target: str  # the build directory to read
+    query: str
+    base: str
+    prefixes: dict[str, str] | None
+    default_graphs: tuple[str, ...] | None  # None: the query's own dataset (or the union)
+    named_graphs: tuple[str, ...]
+    union: bool  # the union of all graphs as the default graph
+    graph: bool  # a graph result (CONSTRUCT, DESCRIBE)
+    format: str  # the name of a server/negotiate.py format
+    probe: str | None = None  # a query counting rows for the row cap, run first
+
+
+@dataclass
+class Outcome:
+    body: bytes | BinaryIO  # small results as bytes; large ones as an open file at 0
+    size: int
+    rows: int | None  # what the probe counted
+
+
+class Failed(Exception):
+    """The evaluator said the query is wrong (`kind`: syntax, invalid, write)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind, self.message = kind, message
+
+
+class Stopped(Exception):
+    """The query was stopped (`reason`: time, memory, crash, busy, unavailable); the
+    message says so to the client."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason, self.message = reason, message
+
+
+@dataclass
+class _Evaluator:
+    process: subprocess.Popen
+    conn: Connection
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        self.conn.close()
+        self.process.wait()
+
+
+class Pool:
+    """One per worker process, made on its first query."""
+
+    def __init__(self, size: int, memory_bytes: int) -> None:
+        self.size, self.memory_bytes = size, memory_bytes
+        self.idle: queue.LifoQueue[_Evaluator] = queue.LifoQueue()
+        self.started = 0
+        self.lock = threading.Lock()
+        # Evaluators are started from this one long-lived thread: PR_SET_PDEATHSIG fires
+        # when the *thread* that started a process ends, and the server's request
+        # threads come and go.
+        self.starter = ThreadPoolExecutor(1, thread_name_prefix="policykg-evaluators")
+        self.confinement: list[str] = []
+
+    def run(self, job: Job, timeout: float, messages: dict[str, str]) -> Outcome:
+        """Evaluate `job` within `timeout` seconds (0: none). `messages` holds what the
+        client is told for each reason a query can be stopped."""
+        deadline = time.monotonic() + timeout if timeout > 0 else None
+        evaluator = self._take(deadline, messages)
+        try:
+            evaluator.conn.send_bytes(json.dumps(job.__dict__).encode())
+            head = self._receive(evaluator, deadline, messages)
+            if "error" in head:
+                body: bytes | BinaryIO = b""
+            elif head.get("file"):
+                fd = recv_handle(evaluator.conn)
+                body = os.fdopen(fd, "rb")
+                body.seek(0)
+            else:
+                body = evaluator.conn.recv_bytes()
+        except (EOFError, OSError):
+            self._lost(evaluator)
+            raise Stopped("crash", messages["crash"]) from None
+        except Stopped:
+            self._lost(evaluator)
+            raise
+        self.idle.put(evaluator)
+        if "error" in head:
+            raise Failed(head["error"], head["message"])
+        return Outcome(body, head["size"], head.get("rows"))
+
+    def _receive(self, evaluator: _Evaluator, deadline: float | None,
+                 messages: dict[str, str]) -> dict:
+        while not evaluator.conn.poll(WATCH):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Stopped("time", messages["time"])
+            if self.memory_bytes > 0 and _resident(evaluator.process.pid) > self.memory_bytes:
+                raise Stopped("memory", messages["memory"])
+        try:
+            return json.loads(evaluator.conn.recv_bytes())
+        except EOFError:
+            # ended while evaluating: the memory limit (an allocation failed and the
+            # process aborted) or a crash
+            code = evaluator.process.wait()
+            reason = "memory" if code in (-signal.SIGABRT, -signal.SIGKILL) else "crash"
+            raise Stopped(reason, messages[reason]) from None
+
+    def _take(self, deadline: float | None, messages: dict[str, str]) -> _Evaluator:
+        try:
+            return self.idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self.lock:
+            start = self.started < self.size
+            if start:
+                self.started += 1
+        if start:
+            try:
+                return self.starter.submit(self._start).result()
+            except Stopped:
+                with self.lock:
+                    self.started -= 1
+                raise
+        wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            return self.idle.get(timeout=wait)
+        except queue.Empty:
+            raise Stopped("busy", messages["busy"]) from None
+
+    def _lost(self, evaluator: _Evaluator) -> None:
+        """A dead or killed evaluator: its place is free for a new one."""
+        evaluator.kill()
+        with self.lock:
+            self.started -= 1
+
+    def _start(self) -> _Evaluator:
+        ours, theirs = socket.socketpair()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-P", "-m", "server.evaluator", str(theirs.fileno()),
+                 str(self.memory_bytes)],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+        finally:
+            theirs.close()
+        conn = Connection(ours.detach())
+        evaluator = _Evaluator(process, conn)
+        if not conn.poll(STARTUP_TIMEOUT):
+            evaluator.kill()
+            raise Stopped("unavailable", "the query evaluator did not start in time")
+        try:
+            hello = json.loads(conn.recv_bytes())
+        except EOFError:
+            evaluator.kill()
+            raise Stopped("unavailable", "the query evaluator could not start") from None
+        if "refused" in hello:
+            evaluator.kill()
+            raise Stopped("unavailable", f"queries are not evaluated here: {hello['refused']}")
+        self.confinement = hello["ready"]
+        return evaluator
+
+    def close(self) -> None:
+        """End the idle evaluators (those running a query end with it)."""
+        while True:
+            try:
+                self.idle.get_nowait().kill()
+            except queue.Empty:
+                return
+
+
+def _resident(pid: int) -> int:
+    """Bytes of memory the process holds (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
