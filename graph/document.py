@@ -26,6 +26,10 @@ _NUMBERING = [
     ("alpha-paren", re.compile(r"\(?([a-h])\)\s+")),
     ("ALPHA", re.compile(r"([A-H])\.\s+(?=[A-Z0-9])")),
     ("ALPHA-paren", re.compile(r"\(?([A-H])\)\s+")),
+    # "Part 1: The 3rd Japan-UK ICT Policy Dialogue": a part naming a meeting
+    ("part", re.compile(r"(?:Part|PART|Session|SESSION)\s+(\d{1,2}|[IVX]{1,4})\s*[:.：–-]?\s+")),
+    # "○ Promotion of 5G", "・Cybersecurity", "- Data flows": bullets (no comma, few words)
+    ("bullet", re.compile(r"([○●◎◇◆■□・•▪]|[-–](?=\s))\s*")),
 ]
 _MAX_HEADING = 150
 
@@ -129,7 +133,11 @@ def _numbering(line: str) -> tuple[str, str, int] | None:
     return None
 
 
-def _is_heading_text(line: str) -> bool:
+def _is_heading_text(line: str, style: str | None = None) -> bool:
+    """Whether a (numbered) line reads as a heading; a bullet's must also be short and
+    have no comma, or every item of a bulleted list of people would be a heading."""
+    if style == "bullet" and ("," in line or ";" in line or len(line.split()) > 12):
+        return False
     return (
         len(line) <= _MAX_HEADING
         and (not line.endswith(".") or line.endswith("etc."))
@@ -206,8 +214,9 @@ def parse_document(source: SourceText, genre: dict) -> Document:
         if labelled is not None:
             role, offset, value_at = labelled
             label_end = start + len(line[:value_at].rstrip(": ：\t"))
+            numbering = _numbering(line)
             section = Section(text[start + offset:label_end], start + offset, label_end,
-                              role=role)
+                              role=role, style=numbering[0] if numbering else None)
             sections.append(section)
             if value_at < len(line):
                 section.paragraphs.append(Paragraph(start + value_at, end, split_sentences(
@@ -219,7 +228,7 @@ def parse_document(source: SourceText, genre: dict) -> Document:
                 text, start, end, abbreviations)))
             continue
         numbered = _numbering(line)
-        if numbered and _is_heading_text(line):
+        if numbered and _is_heading_text(line, numbered[0]):
             style, number, offset = numbered
             if style not in styles:
                 styles.append(style)
@@ -234,7 +243,21 @@ def parse_document(source: SourceText, genre: dict) -> Document:
             continue
         paragraph = Paragraph(start, end, split_sentences(text, start, end, abbreviations))
         (sections[-1].paragraphs if sections else intro).append(paragraph)
+    _outline_siblings(sections)
     return Document(source, title, title_span, published, date_span, intro, sections, contact)
+
+
+def _outline_siblings(sections: list[Section]) -> None:
+    """"1. Date … 4. Overview, (1) X, (2) Y, 5. Next meeting": when the topics are numbered
+    in a style of their own, a heading numbered like the fact sheet's fields and structural
+    headings is one of them (structure), not a topic."""
+    outline = {s.style for s in sections if s.role != "topic" and s.style}
+    topics = {s.style for s in sections if s.role == "topic" and s.style} - outline
+    if not topics:
+        return
+    for section in sections:
+        if section.role == "topic" and section.style in outline:
+            section.role = "structure"
 
 
 def _title_and_date(source: SourceText, lines: list[tuple[int, int]]):

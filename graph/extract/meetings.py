@@ -21,7 +21,8 @@ from .registry import Registry, slugify
 
 _CAP = r"[A-Z][\w'’.-]*"
 _PLACE = re.compile(
-    rf"\bin\s+(?P<city>{_CAP}(?:\s{_CAP}){{0,2}})(?:,\s+(?P<country>{_CAP}(?:\s{_CAP}){{0,3}}))?"
+    rf"\bin\s+(?P<city>{_CAP}(?:\s{_CAP}){{0,2}})"
+    rf"(?:,\s+(?:the\s+)?(?P<country>{_CAP}(?:\s(?:of\s)?{_CAP}){{0,3}}))?"
 )
 _DAYS = "|".join(MONTHS + WEEKDAYS)
 _NOT_PLACES = set(MONTHS) | set(WEEKDAYS) | {"Part", "ICT", "AI"}
@@ -49,7 +50,9 @@ def _series_regex(parties: tuple[str, ...], heads: tuple[str, ...],
     return re.compile(
         rf"(?:(?P<ord>\d{{1,3}}(?:st|nd|rd|th)|(?i:{ordinal}))\s+"
         r"(?:(?i:meeting|session|round|edition)\s+(?:of|under)\s+(?:the\s+)?)?)?"
-        rf"(?P<name>(?P<pair>{party}(?:[-–]{party})+)(?:\s+{word}){{0,6}}\s+(?i:{head})"
+        rf"(?P<name>(?P<pair>{party}(?:[-–]{party})+)"
+        # "Innovation and Digitalisation Dialogue" (not "… Dialogue and Japan-UK Workshop")
+        rf"(?:\s+(?:(?:and|&)\s+(?=[A-Z])(?![\w.]*[-–]))?{word}){{0,6}}\s+(?i:{head})"
         rf"(?:\s+(?:on|for)\s+(?:the\s+)?(?!{_DAYS}\b)(?:[A-Z][\w-]*|ICT)"
         r"(?:\s+(?:and\s+)?[A-Z][\w-]*)*)?)"
         r"(?![\w-])"
@@ -134,8 +137,7 @@ def extract_meetings(doc: Document, registry: Registry) -> tuple[list[Meeting], 
             meetings[meeting.id] = meeting
             relations.extend(found)
     for meeting in meetings.values():
-        if not meeting.organisers:
-            relations.extend(_organisers_elsewhere(doc, meeting, registry))
+        relations.extend(_leaders_elsewhere(doc, meeting, list(meetings.values()), registry))
     if not meetings:
         fallback = _from_title(doc, registry, field_days)
         if fallback is not None:
@@ -144,26 +146,55 @@ def extract_meetings(doc: Document, registry: Registry) -> tuple[list[Meeting], 
     return list(meetings.values()), relations
 
 
-def _organisers_elsewhere(doc: Document, meeting: Meeting, registry: Registry
-                          ) -> list[Relation]:
-    """"The dialogue was co-chaired by Mr. A, …, MIC, and Dr. B, …, BMDV": organisers
-    named in a sentence of the intro after the one that says the meeting was held."""
-    text = doc.text
+def _leaders_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
+                       registry: Registry) -> list[Relation]:
+    """"The dialogue was co-chaired by Mr. A, …, MIC, and Dr. B, …, BMDV", "The Israeli
+    delegation was headed by Ms. C, …, INCD": organisers and participants named after the
+    sentence that says the meeting was held, in every later sentence of its part where the
+    meeting was led (not "the opening session was chaired by"), or a side when that
+    sentence names no organiser ("MIC hosted …; the Indian delegation was led by …": India's
+    body attended). They join those of the held sentence (a body rather than a country)."""
+    text, genre = doc.text, registry.lexicon.genre
+    subjects = genre["meeting_subjects"] + genre["series_heads"]
+    if not _bodies(meeting.organisers, registry):  # a side's leader, when no body held it
+        subjects += genre["side_subjects"]
+    subjects = "|".join(re.escape(w) for w in subjects)
+    cues = re.compile(rf"\b(?i:{subjects})\s+(?:was|were)\s+(?:\w+\s+)?(?:"
+                      + "|".join(re.escape(c) for c in genre["leader_cues"]) + r")\b")
     nowhere = SeriesMention(0, 0, "", None, 0, "")
-    paragraphs = doc.intro + [p for s in doc.sections if s.role != "topic" for p in s.paragraphs]
-    for sentence in _sentences(paragraphs):
-        if sentence.start < meeting.evidence.end:
+    relations: list[Relation] = []
+    for sentence in _part_sentences(doc, meeting, meetings, registry.lexicon):
+        if not cues.search(text, sentence.start, sentence.end):
             continue
         names = find_names(text, sentence.start, sentence.end, registry)
-        people, relations = find_people(text, sentence.start, sentence.end, names, registry)
+        people, found_relations = find_people(text, sentence.start, sentence.end, names,
+                                              registry)
         found = _organisers(text, sentence, nowhere, None, names, people, registry,
-                            meeting.place)
-        if found:
-            meeting.organisers = list(dict.fromkeys(found))
-            meeting.participants = list(dict.fromkeys(
-                meeting.participants + [p.entity for p in people]))
-            return relations
-    return []
+                            meeting.place, leaders_only=True)
+        if not found:
+            continue
+        meeting.organisers = _prefer_bodies(meeting.organisers + found, registry)
+        meeting.participants = list(dict.fromkeys(
+            meeting.participants + [p.entity for p in people]))
+        relations += found_relations
+    return relations
+
+
+def _part_sentences(doc: Document, meeting: Meeting, meetings: list[Meeting],
+                    lexicon: Lexicon):
+    """The sentences that may say more about a meeting: those of the intro after the one
+    that announces it (up to the next meeting's), the sections that are not topics (one
+    meeting) and the part whose heading names it (several)."""
+    later = [m.evidence.start for m in meetings if m.evidence.start > meeting.evidence.start]
+    stop = min(later, default=len(doc.text))
+    for sentence in _sentences(doc.intro):
+        if meeting.evidence.end <= sentence.start < stop:
+            yield sentence
+    for section in doc.sections:
+        if len(meetings) == 1 and section.role != "topic" \
+                or section.role == "topic" and len(meetings) > 1 \
+                and meeting_of_heading(section.title, meetings, lexicon) is meeting:
+            yield from _sentences(section.paragraphs)
 
 
 def _field_days(doc: Document) -> Days | None:
@@ -249,9 +280,11 @@ def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
 
 
 def _organisers(text: str, sentence: Sentence, series: SeriesMention, verb, names: list[Name],
-                people, registry: Registry, place: str | None) -> list[str]:
+                people, registry: Registry, place: str | None,
+                leaders_only: bool = False) -> list[str]:
     """Who held it: the actors before the held verb, and those after a cue ("hosted by",
-    "co-chaired by", "with"); a person stands for the organisation of their post."""
+    "co-chaired by", "with"; only leader cues in a sentence that does not announce the
+    meeting); a person stands for the organisation of their post."""
     genre = registry.lexicon.genre
     actors = [n for n in names if not n.nested and registry.is_actor(n.entity)
               and not series.start <= n.start < series.end and n.entity != place
@@ -262,20 +295,39 @@ def _organisers(text: str, sentence: Sentence, series: SeriesMention, verb, name
     chosen: list[str] = []
     if verb is not None:
         chosen += [n.entity for n in actors if n.end <= verb.start()]
-    cues = "|".join(re.escape(c) for c in sorted(genre["organiser_cues"], key=len, reverse=True))
+    phrases = genre["leader_cues"] + ([] if leaders_only else genre["organiser_cues"])
+    cues = "|".join(re.escape(c) for c in sorted(phrases, key=len, reverse=True))
+    spans = [(p.start, p.end) for p in people]
     for cue in re.finditer(rf"\b(?:{cues})\s+", text[sentence.start:sentence.end]):
         at = sentence.start + cue.end()
-        stop = _clause_end(text, at, sentence.end)
+        stop = _clause_end(text, at, sentence.end, spans)
         chosen += [p.organisation for p in people if at <= p.start < stop and p.organisation]
         chosen += [n.entity for n in actors if at <= n.start < stop
                    and not any(p.start <= n.start < p.end for p in by_person.values())]
-    bodies = [c for c in chosen if "Country" not in registry.kinds(c)]
-    return [c for c in chosen if c in bodies] if bodies else chosen
+    return _prefer_bodies(chosen, registry)
 
 
-def _clause_end(text: str, start: int, end: int) -> int:
-    m = re.compile(r"\s(?:in|on|at|for|to|from|as|was|were)\s|;|\.\s").search(text, start, end)
-    return m.start() if m else end
+def _prefer_bodies(chosen: list[str], registry: Registry) -> list[str]:
+    """"EU officials met …; co-chaired by MIC and DG CONNECT": the bodies, if any, hold it."""
+    return list(dict.fromkeys(_bodies(chosen, registry) or chosen))
+
+
+def _bodies(actors: list[str], registry: Registry) -> list[str]:
+    return [a for a in actors if not {"Country", "Party"} & registry.kinds(a)]
+
+
+def _clause_end(text: str, start: int, end: int, people: list[tuple[int, int]]) -> int:
+    """Where the clause after an organiser cue ends; a person's post ("Vice-Minister for
+    Policy Coordination") does not end it, nor does an abbreviation's dot ("the U.S.
+    delegation by Ms. …": the sentence is already cut where it ends)."""
+    pattern = re.compile(r"\s(?:in|on|at|for|to|from|as|was|were)\s|;")
+    at = start
+    while (m := pattern.search(text, at, end)) is not None:
+        inside = next((e for s, e in people if s <= m.start() < e), None)
+        if inside is None:
+            return m.start()
+        at = inside
+    return end
 
 
 def _parties(series: SeriesMention, registry: Registry) -> list[str]:
@@ -304,8 +356,7 @@ def _place(text: str, sentence: Sentence, series: SeriesMention, registry: Regis
         if city.isupper() and entry is None:
             continue  # "in ICT", "in MIC"
         country = m.group("country")
-        country_entry = registry.lexicon.lookup(country) if country else None
-        if country and (country_entry is None or "Country" not in country_entry.kinds):
+        if country and _country(country, registry) is None:
             if len(country) <= 5 and entry is None:  # "Washington, D.C."
                 city, city_end = text[m.start("city"):m.end("country")], m.end("country")
             country = None
@@ -316,15 +367,50 @@ def _place(text: str, sentence: Sentence, series: SeriesMention, registry: Regis
 
 
 def _place_field(text: str, paragraph: Paragraph, registry: Registry):
-    """A Venue field: "Paris, France (hybrid format)", "Singapore (in person)", "Online"."""
-    m = re.compile(rf"(?:[^,(]*?\bin\s+)?(?P<city>{_CAP}(?:\s{_CAP}){{0,3}})"
-                   rf"(?:,\s+(?P<country>{_CAP}(?:\s{_CAP}){{0,3}}))?").match(
-        text, paragraph.start, paragraph.end)
-    if not m or m.group("city").lower() in ("online", "web", "virtual", "video"):
+    """A Venue field: "Paris, France (hybrid format)", "Singapore (in person)", "Online",
+    "DICT Head Office, Quezon City, the Philippines": the country is the last part if it
+    is one, the city the known place or else the last part before it that is not a
+    building ("… Office", "… Headquarters")."""
+    value_end = text.find("(", paragraph.start, paragraph.end)
+    value_end = paragraph.end if value_end < 0 else value_end
+    parts = [m.span() for m in re.compile(r"[^,;]+").finditer(text, paragraph.start,
+                                                                value_end)]
+    parts = [_strip_article(text, *_strip(text, a, b)) for a, b in parts]
+    parts = [(a, b) for a, b in parts if b > a and text[a].isupper()]
+    if not parts or text[parts[0][0]:parts[0][1]].lower() in ("online", "web", "virtual",
+                                                             "video"):
         return None, []
-    country = (m.start("country"), m.end("country")) if m.group("country") else None
-    return _place_relations(text, m.start("city"), m.end("city"), country,
-                            Sentence(paragraph.start, paragraph.end), registry)
+    country = parts[-1] if len(parts) > 1 and _country(text[slice(*parts[-1])],
+                                                      registry) else None
+    cities = [part for part in parts if part != country]
+    venues = registry.lexicon.genre["venue_words"]
+    known = [c for c in cities if (e := registry.lexicon.lookup(text[slice(*c)])) is not None
+             and e.category == "place"]
+    plain = [c for c in cities if not set(text[slice(*c)].split()) & set(venues)]
+    city = (known or plain or [None])[-1]
+    if city is None:
+        return None, []
+    return _place_relations(text, *city, country, Sentence(paragraph.start, paragraph.end),
+                            registry)
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1] in " \t.":
+        end -= 1
+    return start, end
+
+
+def _strip_article(text: str, start: int, end: int) -> tuple[int, int]:
+    return (start + 4, end) if text.startswith("the ", start) else (start, end)
+
+
+def _country(name: str, registry: Registry):
+    """The country entry a name is ("Republic of Indonesia", "the Philippines"), or None."""
+    name = name[4:] if name.startswith("the ") else name
+    entry = registry.lexicon.lookup(name)
+    return entry if entry is not None and {"Country", "Party"} & set(entry.kinds) else None
 
 
 def _place_relations(text: str, start: int, end: int, country: tuple[int, int] | None,

@@ -14,7 +14,9 @@ from ..facts import Relation
 from .names import Name, evidence
 from .registry import ORGANISATION_KINDS, Registry, slugify
 
-_WORD = r"(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z]{2,}|[A-Z]\.)"
+# Letters of Latin names beyond ASCII ("Hélène", "Łukasz"): upper, lower case.
+_UP, _LOW = "A-ZÀ-ÖØ-ÞĀ-Ž", "a-zß-öø-ÿĀ-ž"
+_WORD = rf"(?:[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?|[A-Z]{{2,}}|[A-Z]\.)"
 _NAME = rf"{_WORD}(?:\s+{_WORD}){{0,3}}"
 _CHAIR = re.compile(r"\b(?:co-)?chair(?:ed|s)?\b|\bled by\b|\bheaded by\b|\bhead of\b",
                     re.IGNORECASE)
