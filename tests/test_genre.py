@@ -4,6 +4,7 @@ not read), scored against their gold files by bench/extraction_eval.py."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -177,3 +178,41 @@ def test_the_report_names_a_verb_it_does_not_know(lexicon):
     facts = extract(SourceText("sang.txt", text), lexicon)
     assert facts.gaps.unknown_verbs == ["sang"]
     assert [e.quote for e in facts.gaps.silent_sentences] == ["The German side sang."]
+
+
+def _build(tmp_path: Path, releases: dict[str, str]) -> Path:
+    """`policykg build` of these release texts into a new store, as a user runs it."""
+    paths = []
+    for name, text in releases.items():
+        paths.append(tmp_path / name)
+        paths[-1].write_text(text, encoding="utf-8")
+    store = tmp_path / "store"
+    subprocess.run([*policykg_command(), "build", *map(str, paths), "--store", str(store),
+                    "--base-iri", BASE, "--no-dumps", "--quiet"], check=True,
+                   capture_output=True, text=True)
+    return store
+
+
+def _query(store: Path, sparql: str) -> list[dict]:
+    out = subprocess.run([*policykg_command(), "query", sparql, "--store", str(store),
+                          "--format", "json"], check=True, capture_output=True, text=True)
+    return [{k: v["value"] for k, v in row.items()}
+            for row in json.loads(out.stdout)["results"]["bindings"]]
+
+
+def test_one_series_whatever_the_order_and_case_of_its_name(tmp_path):
+    store = _build(tmp_path, {
+        "uk-first.txt": "May 10, 2024 Results of the 3rd UK-Japan ICT Policy Dialogue\n\n"
+                        "The 3rd UK-Japan ICT Policy Dialogue was held in London on May 8, "
+                        "2024.\n\n1. Artificial intelligence\n\nThe UK side explained its "
+                        "approach to AI safety.\n",
+        "japan-first.txt": "June 3, 2025 Results of the 4th Japan-UK ICT policy dialogue\n\n"
+                           "The 4th Japan-UK ICT policy dialogue was held in Tokyo on May 30, "
+                           "2025.\n\n1. Cybersecurity\n\nThe Japanese side explained its "
+                           "cybersecurity measures.\n",
+    })
+    rows = _query(store, "SELECT ?series ?edition WHERE { ?m pk:series ?series ; "
+                         "pk:edition ?edition } ORDER BY ?edition")
+    assert [(r["series"], r["edition"]) for r in rows] == [
+        (BASE + "id/series/japan-uk-ict-policy-dialogue", "3"),
+        (BASE + "id/series/japan-uk-ict-policy-dialogue", "4")]

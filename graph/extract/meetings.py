@@ -81,9 +81,26 @@ def find_series(text: str, start: int, end: int, lexicon: Lexicon) -> list[Serie
             for m in series_regex(lexicon).finditer(text, start, end)]
 
 
-def series_key(name: str) -> str:
-    """The same series however its abbreviations are dotted ("Japan-U.S." = "Japan-US")."""
+def series_key(series: SeriesMention, lexicon: Lexicon) -> str:
+    """The same series however its abbreviations are dotted ("Japan-U.S." = "Japan-US"),
+    its words are cased and its sides ordered ("UK-Japan ICT Policy Dialogue" = "Japan-UK
+    ICT policy dialogue"): the home party first, then the others as written."""
+    home = lexicon.genre["home_parties"]
+    parts = re.split(r"[-–]", series.pair)
+    parts = [p for p in parts if p in home] + [p for p in parts if p not in home]
+    name = "-".join(parts) + series.name[len(series.pair):]
     return slugify(re.sub(r"(?<=[A-Z])\.(?=[A-Z]|\W|$)", "", name))
+
+
+def _curated_series(series: SeriesMention, lexicon: Lexicon):
+    """The lexicon's series this mention names, by alias or by key (any order or case)."""
+    entry = lexicon.series_by_name(series.name)
+    if entry is not None:
+        return entry
+    key = series_key(series, lexicon)
+    return next((e for e in lexicon.of("series") for alias in e.aliases
+                 for m in find_series(alias, 0, len(alias), lexicon)
+                 if series_key(m, lexicon) == key), None)
 
 
 def _sentences(paragraphs: list[Paragraph]):
@@ -227,12 +244,12 @@ def _from_title(doc: Document, registry: Registry, days: Days | None):
 
 
 def _series_entity(text: str, series: SeriesMention, registry: Registry) -> str:
-    entry = registry.lexicon.series_by_name(series.name)
+    entry = _curated_series(series, registry.lexicon)
     if entry is not None:
         return registry.curated(entry)
     return registry.discovered(series.name, ["DialogueSeries"],
                                evidence(text, series.name_start, series.end),
-                               slug=series_key(series.name), category="series")
+                               slug=series_key(series, registry.lexicon), category="series")
 
 
 def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
@@ -450,7 +467,7 @@ def meeting_of_heading(title: str, meetings: list[Meeting], lexicon: Lexicon,
     """The meeting a part heading names ("(1) 30th Japan-EU ICT Policy Dialogue", "Part 2:
     Japan-UK Cyber Security Workshop", "<Workshop>")."""
     for mention in find_series(title, 0, len(title), lexicon):
-        key = series_key(mention.name)
+        key = series_key(mention, lexicon)
         same = [m for m in meetings if m.series.split("/", 1)[1] == key
                 or (mention.edition and m.edition == mention.edition)]
         if len(same) == 1:
