@@ -6,22 +6,29 @@ The server only reads the store the pipeline built; it never parses releases.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from graph.errors import PolicykgError
 
 from . import config as config_module
+from .assets import versioned
+from .compression import compress
+from .conditional import name_held_tag
 from .dataset import Dataset
 from .dumps import bp as dumps_bp
 from .graphs import bp as graphs_bp
+from .headers import common
 from .home import bp as home_bp
 from .ontology_docs import bp as ontology_bp
 from .pages import bp as pages_bp
+from .respond import opened
 from .search import bp as search_bp
 from .sparql import bp as sparql_bp
+from .visible import visible
 
 
 @dataclass
@@ -35,6 +42,7 @@ class State:
 def create_app(overrides: dict | None = None) -> Flask:
     config = config_module.load(overrides)
     app = Flask(__name__)
+    app.jinja_options = {**app.jinja_options, "finalize": visible}
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     app.extensions["policykg"] = State(config, Dataset(config.store))
     app.register_blueprint(sparql_bp)
@@ -45,21 +53,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(ontology_bp)
     app.register_blueprint(graphs_bp)
 
-    @app.after_request
-    def _common_headers(response: Response) -> Response:
-        headers = response.headers
-        headers["Access-Control-Allow-Origin"] = "*"
-        headers["Access-Control-Expose-Headers"] = "ETag, X-Policykg-Version"
-        if request.method == "OPTIONS":  # what a preflight asks; other answers need not say
-            headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-        try:  # also on answers given before the store was needed (405, 413, …)
-            version = app.extensions["policykg"].dataset.current().version
-        except (PolicykgError, OSError):
-            version = None
-        if version is not None:
-            response.headers["X-Policykg-Version"] = version
-        return response
+    app.after_request(common)
+    app.after_request(name_held_tag)
+    app.after_request(_version)
+    versioned(app)
+    compress(app)
 
     @app.errorhandler(413)
     def _too_large(_exc) -> Response:
@@ -76,3 +74,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         return response
 
     return app
+
+
+def _version(response: Response) -> Response:
+    """The version of the store the answer came from (the one the request pinned; also on
+    answers given before the store was needed: 405, 413, …)."""
+    with suppress(PolicykgError, OSError):  # no store to name: nothing to say
+        response.headers["X-Policykg-Version"] = opened().version
+    return response

@@ -10,11 +10,12 @@ Nothing here runs the pipeline: it reads the store directory the link points to.
 from __future__ import annotations
 
 import base64
+import hashlib
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, send_file
+from flask import Blueprint, Response, abort, current_app, send_file
 
-from graph.dumps import DUMPS_DIR, LICENSE, read_manifest
+from graph.dumps import DUMPS_DIR, LICENSE, DumpFile, read_manifest
 from graph.iris import DCAT, DCTERMS, PROV, RDF, RDFS, VOID, XSD
 from graph.void import FOAF, SPDX
 
@@ -92,6 +93,13 @@ def download(name: str) -> Response:
     if name not in listed:  # only the files the manifest lists: no path from the request
         abort(404, f"no dump {name!r} in this build; see /dumps/")
     entry = listed[name]
+    damage = _damage(directory / entry.file, entry)
+    if damage:
+        current_app.logger.error("dump %s: %s", directory / entry.file, damage)
+        return Response(f"the dump {name} is damaged on the server; {damage}: it is not "
+                        "served until the store is rebuilt\n", 503,
+                        {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "3600",
+                         "Cache-Control": "no-store"})
     response = send_file(directory / entry.file, mimetype="application/gzip",
                          as_attachment=True, download_name=entry.file, conditional=True,
                          etag=entry.sha256, max_age=None)
@@ -100,6 +108,34 @@ def download(name: str) -> Response:
     # RFC 9530: the digest of the whole file, also on a 206 (a part of it)
     response.headers["Repr-Digest"] = f"sha-256=:{_b64(entry.sha256)}:"
     return response
+
+
+_verified: set[tuple] = set()  # files whose digest this process has checked, by identity
+
+
+def _damage(path: Path, entry: DumpFile) -> str | None:
+    """What is wrong with a dump file against its manifest entry, if anything: its size is
+    looked at on every request (a truncated file), its SHA-256 once per process per file
+    (an altered one; a file replaced or rewritten is a new file, checked again)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror})"
+    if stat.st_size != entry.bytes:
+        return f"{stat.st_size} bytes where the manifest says {entry.bytes}"
+    identity = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if identity not in _verified:
+        digest = hashlib.sha256()
+        try:
+            with path.open("rb") as data:
+                while chunk := data.read(1 << 20):
+                    digest.update(chunk)
+        except OSError as exc:
+            return f"it cannot be read ({exc.strerror})"
+        if digest.hexdigest() != entry.sha256:
+            return "its SHA-256 is not the manifest's"
+        _verified.add(identity)
+    return None
 
 
 def _b64(hex_digest: str) -> str:

@@ -12,6 +12,7 @@ from graph.iris import OA, RDF, RDFS, SKOS, XSD
 
 from . import describe
 from .links import Links
+from .visible import HIDDEN
 
 SHOWN_APART = {RDF + "type", RDFS + "label", SKOS + "prefLabel"}  # the page's title and kinds
 # Links that only carry the evidence model (annotations, reification): listed last.
@@ -240,9 +241,13 @@ def _neighbours(outgoing: list[Group], incoming: list[Group]
     return found
 
 
+# JSON escapes for what must not stand raw in a page: "<", ">" and "&" (no label can close
+# the element or open another) and the hidden characters (server/visible.py)
+JSON_ESCAPES = {code: f"\\u{code:04x}" for code in (ord("<"), ord(">"), ord("&"), *HIDDEN)}
+
+
 def embeddable_jsonld(triples: list[Triple]) -> str:
-    """JSON-LD safe to put inside a <script> element: "<", ">" and "&" are escaped so no
-    label can close the element or open another."""
+    """JSON-LD safe to put inside a <script> element, saying the same data."""
     text = serialize(triples, format=RdfFormat.JSON_LD).decode("utf-8")
-    # outside strings JSON has none of the three, so escaping them everywhere is safe
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    # outside strings JSON has none of them, so escaping them everywhere is safe
+    return text.translate(JSON_ESCAPES)

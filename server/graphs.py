@@ -5,11 +5,11 @@ modules and versions (`{base}ontology/…`). Each resolves, so no IRI of ours is
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, url_for
-from pyoxigraph import NamedNode, Triple
+from pyoxigraph import Triple
 
 from .negotiate import DESCRIPTIONS, HTML
 from .ontology_docs import ontology, ontology_triples
-from .respond import cached, html, opened, pick, rdf
+from .respond import cached, html, opened, ours, pick, rdf
 
 bp = Blueprint("graphs", __name__)
 
@@ -19,7 +19,7 @@ bp = Blueprint("graphs", __name__)
 def named_graph(rest: str) -> Response:
     """A named graph: its triples for machines, a short page for people."""
     current = opened()
-    graph = NamedNode(f"{current.base}graph/{rest}")
+    graph = ours(current, f"graph/{rest}")
     if not current.base or next(current.store.quads_for_pattern(None, None, None, graph),
                                 None) is None:
         abort(404, f"this store has no graph {graph.value}")
@@ -55,7 +55,7 @@ def ontology_module(rest: str) -> Response:
     """The ontology's version IRI and its alignment module: the ontology (they are
     described in it), if the ontology graph names them."""
     current = opened()
-    iri = NamedNode(f"{current.base}ontology/{rest}")
+    iri = ours(current, f"ontology/{rest}")
     if not any(iri in (t.subject, t.object) for t in ontology_triples(current)):
         abort(404, f"the ontology of this graph names no {iri.value}")
     return ontology()

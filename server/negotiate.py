@@ -35,6 +35,9 @@ GRAPHS = (
     Format("trig", "application/trig", RdfFormat.TRIG, dataset=True),
 )
 HTML = Format("html", "text/html", None)  # a page for people
+# The parameters that override Accept, first first: `output=` is Fuseki's and Virtuoso's
+# name for `format=`, and their clients send it.
+FORMAT_PARAMETERS = ("format", "output")
 DESCRIPTIONS = GRAPHS[:4]  # Turtle, N-Triples, JSON-LD, RDF/XML: what a description comes in
 # The file extension of each description format, in `/data/….ttl` and `/ontology.ttl`.
 EXTENSIONS = dict(zip(("ttl", "nt", "jsonld", "rdf"), DESCRIPTIONS, strict=True))

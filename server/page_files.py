@@ -40,12 +40,14 @@ RECHECK = 1.0  # seconds between looks at a build whose pages are not (yet) usab
 
 @cache
 def renderer() -> str:
-    """A digest of the code that renders a page (the server's modules and templates): pages
-    rendered by other code are not this code's pages. Read when the module is imported, as
-    the code itself is: files changed on disk later are not the running code."""
+    """A digest of the code that renders a page (the server's modules and templates, and
+    the static files, whose versions are in the pages' URLs): pages rendered by other code
+    are not this code's pages. Read when the module is imported, as the code itself is:
+    files changed on disk later are not the running code."""
     root = Path(__file__).parent
     digest = hashlib.sha256()
-    for path in sorted([*root.glob("*.py"), *root.glob("templates/*"), *root.glob("queries/*")]):
+    for path in sorted([*root.glob("*.py"), *root.glob("templates/*"), *root.glob("queries/*"),
+                        *root.glob("static/*.*")]):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -13,7 +13,7 @@ from .dataset import Opened
 from .entity_view import SAID_PAGE, Viewer, entity_view
 from .links import Links
 from .negotiate import DESCRIPTIONS, EXTENSIONS, HTML, extension
-from .respond import HTML_HEADERS, cached, html, kept_files, opened, pick, rdf
+from .respond import HTML_HEADERS, cached, html, kept_files, opened, ours, pick, rdf
 from .search import suggestions
 
 bp = Blueprint("pages", __name__)
@@ -50,7 +50,7 @@ def _thing(current: Opened, rest: str) -> NamedNode:
     """The IRI a request path names; 404 (with suggestions) unless the store knows it."""
     if not current.base:
         abort(404, "this store was not built by policykg: it has no pages")
-    node = NamedNode(f"{current.base}id/{rest}")
+    node = ours(current, f"id/{rest}")
     if not describe.exists(current.store, node):
         raise NotFound(rest)
     return node
@@ -191,7 +191,10 @@ def _linked_from(current: Opened, links: Links, node: NamedNode, predicate: str
     """Everything that links to the thing by one property, a page at a time."""
     number = _page_number()
     viewer = Viewer(current.store, current.base, links)
-    prop = NamedNode(predicate) if predicate.startswith(("http://", "https://")) else None
+    try:
+        prop = NamedNode(predicate) if predicate.startswith(("http://", "https://")) else None
+    except ValueError:
+        prop = None
     if prop is None:
         abort(400, "rel= must be the IRI of a property")
     total = dict(describe.incoming_counts(current.store, current.base, node)).get(prop, 0)
@@ -204,6 +207,6 @@ def _linked_from(current: Opened, links: Links, node: NamedNode, predicate: str
 
 def _page_number(name: str = "page") -> int:
     raw = request.args.get(name, "1")
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         abort(400, f"{name}= must be a whole number from 1")
     return int(raw)

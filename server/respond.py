@@ -7,18 +7,33 @@ import hashlib
 from collections.abc import Callable, Iterable
 from functools import wraps
 
-from flask import Response, abort, current_app, render_template, request
-from pyoxigraph import Triple, serialize
+from flask import Response, abort, current_app, g, render_template, request
+from pyoxigraph import NamedNode, Triple, serialize
 
 from graph.query import prefixes
 
+from .conditional import unchanged
 from .dataset import Opened
 from .front_cache import mark
-from .negotiate import Format, choose
+from .negotiate import FORMAT_PARAMETERS, Format, choose
 
 
 def opened() -> Opened:
-    return current_app.extensions["policykg"].dataset.current()
+    """The store this request reads, the same from its first use to the last header: a
+    rebuild may swap the store link meanwhile, and an answer must not mix two versions
+    (its body from one, its X-Policykg-Version or ETag from the next)."""
+    if "policykg_opened" not in g:
+        g.policykg_opened = current_app.extensions["policykg"].dataset.current()
+    return g.policykg_opened
+
+
+def ours(current: Opened, path: str) -> NamedNode:
+    """The IRI `{base}{path}` of a request path; a path that makes no IRI (a space, `<`,
+    `%ZZ`, a control character) names nothing here: 404."""
+    try:
+        return NamedNode(f"{current.base}{path}")
+    except ValueError:
+        abort(404, "this path names no resource: it does not make an IRI")
 
 
 def kept_files() -> bool:
@@ -26,9 +41,15 @@ def kept_files() -> bool:
     return current_app.extensions["policykg"].config.page_files
 
 
+def format_override() -> str | None:
+    """`format=` of the URL, or its alias `output=` (what Fuseki and Virtuoso clients send)."""
+    return next((request.args[name] for name in FORMAT_PARAMETERS if request.args.get(name)),
+                None)
+
+
 def pick(offered: tuple[Format, ...]) -> Format:
     """The format the request asks for (Accept, or a `format=` override), or 406."""
-    fmt = choose(offered, request.headers.get("Accept"), request.args.get("format"))
+    fmt = choose(offered, request.headers.get("Accept"), format_override())
     if fmt is None:
         abort(406, "offered: " + ", ".join(f.media_type for f in offered))
     return fmt
@@ -72,8 +93,7 @@ def cached(view: Callable[..., Response]) -> Callable[..., Response]:
         accept = request.headers.get("Accept", "")
         digest = hashlib.sha1(f"{request.full_path}\n{accept}".encode()).hexdigest()[:16]
         etag = f'"{current.version}-{digest}"'
-        match = request.headers.get("If-None-Match", "")
-        if etag in [t.strip() for t in match.split(",")]:
+        if unchanged(etag):
             return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
         response = view(*args, **kwargs)
         if response.status_code == 200 and not response.is_streamed:

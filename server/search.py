@@ -122,7 +122,8 @@ def suggestions(current: Opened, query: str, links: Links, limit: int = LIMIT) -
 def _query() -> tuple[str, int]:
     text = request.args.get("q", "")[:MAX_QUERY]
     raw = request.args.get("limit", str(LIMIT))
-    limit = min(int(raw), MAX_LIMIT) if raw.isdigit() and int(raw) > 0 else LIMIT
+    limit = min(int(raw), MAX_LIMIT) if raw.isascii() and raw.isdigit() and int(raw) > 0 \
+        else LIMIT
     return text, limit
 
 

@@ -12,18 +12,19 @@ import hashlib
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 from flask import Blueprint, Response, current_app, request
 from pyoxigraph import NamedNode
 
+from .conditional import unchanged
 from .dataset import Opened
 from .deadline import ENVIRON_KEY as DEADLINE_KEY
 from .deadline import Deadline
 from .description import service_description
 from .front_cache import mark
-from .negotiate import GRAPHS, SOLUTIONS, Format, choose
+from .negotiate import DESCRIPTIONS, FORMAT_PARAMETERS, GRAPHS, HTML, SOLUTIONS, Format, choose
 from .respond import content_type
+from .respond import opened as current_store
 from .sparql_text import capped, shape, words
 from .workbench import page as workbench_page
 from .workbench import prefers_html
@@ -60,9 +61,11 @@ def _refused(exc: Refused) -> Response:
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def sparql() -> Response:
     if request.method == "OPTIONS":
-        return Response(status=204)
+        preflight = Response(status=204)
+        del preflight.headers["Content-Type"]  # no body, so no type
+        return preflight
     parsed = _parse_request()
-    opened = current_app.extensions["policykg"].dataset.current()
+    opened = current_store()
     if parsed is None:
         return _no_query(opened)
     if request.method in ("GET", "HEAD") and prefers_html(request.headers.get("Accept")):
@@ -120,12 +123,12 @@ def _parse_request() -> Request | None:
 def _no_query(opened: Opened) -> Response:
     """GET /sparql alone: the workbench for browsers, the service description otherwise."""
     accept = request.headers.get("Accept", "")
-    if choose((Format("html", "text/html", None),) + GRAPHS, accept).name == "html" and \
-            "text/html" in accept:
+    override = _param("format")
+    if not override and "text/html" in accept and choose((HTML, *DESCRIPTIONS), accept) is HTML:
         return workbench_page(opened)
-    fmt = choose(GRAPHS[:4], accept, request.args.get("format"))
+    fmt = choose(DESCRIPTIONS, accept, override)
     if fmt is None:
-        raise _not_acceptable(GRAPHS[:4])
+        raise _not_acceptable(DESCRIPTIONS)
     body = service_description(request.url_root + "sparql", opened, current_app, fmt)
     return Response(body, headers={"Content-Type": content_type(fmt), "Vary": "Accept"})
 
@@ -186,25 +189,21 @@ def _cap(parsed: Request, opened: Opened, cap: int) -> tuple[Request, dict[str, 
     return Request(limited, parsed.default_graphs, parsed.named_graphs), headers
 
 
+# The names a parameter also goes by (`output=` is Fuseki's and Virtuoso's `format=`).
+PARAMETER_NAMES = {"format": FORMAT_PARAMETERS}
+
+
 def _param(name: str) -> str | None:
-    """A parameter from the URL, or from the form of a POST (a GET has no form to parse)."""
-    value = request.args.get(name)
-    if value is None and request.method == "POST":
-        value = request.form.get(name)
-    return value
+    """A parameter from the URL, or from the form of a POST (a GET has no form to parse),
+    under its own name or an alias."""
+    sources = [request.args] + ([request.form] if request.method == "POST" else [])
+    return next((source[key] for key in PARAMETER_NAMES.get(name, (name,))
+                 for source in sources if source.get(key)), None)
 
 
 def _not_modified(etag: str, opened: Opened) -> bool:
-    match = request.headers.get("If-None-Match")
-    if match is not None:
-        return etag in [t.strip() for t in match.split(",")] or match.strip() == "*"
-    since = request.headers.get("If-Modified-Since")
-    if since:
-        try:
-            return opened.modified.replace(microsecond=0) <= parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-    return False
+    """A GET or HEAD whose client holds this answer (server/conditional.py)."""
+    return unchanged(etag, opened.modified)
 
 
 def _evaluate(parsed: Request, opened: Opened, fmt: Format, state, cap: bool
