@@ -114,8 +114,6 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         w.add(release, ns(PROV, "hadPrimarySource"), NamedNode(facts.source_url))
     if facts.rights:
         w.add(release, ns(DCTERMS, "rights"), _en(facts.rights))
-    coverage = f"{facts.gaps.coverage:.3f}".rstrip("0").rstrip(".")  # canonical xsd:decimal
-    w.pk(release, "statementCoverage", _xsd(coverage, "decimal"))
 
     for meeting in facts.meetings:
         node = iris.thing(meeting.id)

@@ -19,8 +19,12 @@ from collections import Counter
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
 
+from .document import parse_document
 from .dumps import FORMATS, GZIP_MEDIA_TYPE, IANA, LICENSE, DumpFile, Shared, shared_triples
-from .iris import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, VOID, XSD, Iris, ns
+from .extract.gaps import coverage, result_sentences
+from .iris import DCAT, DCTERMS, OA, PROV, RDF, RDFS, SKOS, VOID, XSD, Iris, ns
+from .lexicon import load_lexicon
+from .source import SourceText
 
 FOAF = "http://xmlns.com/foaf/0.1/"
 SPDX = "http://spdx.org/rdf/terms#"
@@ -221,12 +225,49 @@ def describe(store: Store, iris: Iris, version: str, built: dt.datetime,
         add(dist, ns(DCTERMS, "license"), NamedNode(LICENSE))
         add(dist, ns(DCAT, "version"), Literal(version))
     add(NamedNode(LICENSE), ns(RDFS, "label"), Literal("CC BY 4.0"))
+    for release, share in statement_coverage(store, iris):
+        add(release, iris.term("statementCoverage"), share)
     seen, quads = set(), []
     for s, p, o in out:
         if (s, p, o) not in seen:
             seen.add((s, p, o))
             quads.append(Quad(s, p, o, graph))
     return quads
+
+
+def _spans_query(iris: Iris, path: str) -> str:
+    """(release, start, end) of the evidence of what `path` leads to from a release."""
+    return (f"SELECT ?r ?start ?end WHERE {{ GRAPH ?g {{ ?r a <{iris.term('Release').value}> "
+            f". {path} ?x . ?x <{iris.term('evidence').value}>/<{OA}hasSelector> ?p . "
+            f"?p <{OA}start> ?start ; <{OA}end> ?end }} }}")
+
+
+def statement_coverage(store: Store, iris: Iris) -> list[tuple[NamedNode, Literal]]:
+    """Each release's pk:statementCoverage: the share of its result sentences that gave a
+    statement. A figure about the extraction, not a fact the release states, so it is
+    described here, counted from the store like every figure of this graph: the
+    release's text, its meetings' and statements' evidence."""
+    genre = load_lexicon().genre
+    term = iris.term
+    texts = _rows(store, f"SELECT ?r ?text WHERE {{ GRAPH ?g {{ ?r a <{term('Release').value}>"
+                         f" ; <{term('text').value}> ?text }} }}")
+    meetings: dict[str, int] = {}
+    for r, _, end in _rows(store, _spans_query(iris, f"?r <{term('reports').value}>")):
+        meetings[r.value] = max(meetings.get(r.value, 0), int(end.value))
+    spans: dict[str, list[tuple[int, int]]] = {}
+    query = (f"SELECT ?r ?start ?end WHERE {{ GRAPH ?g {{ ?x a <{term('Statement').value}> ; "
+             f"<{term('evidence').value}> ?e . ?e <{OA}hasSource> ?r ; <{OA}hasSelector> ?p . "
+             f"?p <{OA}start> ?start ; <{OA}end> ?end }} }}")
+    for r, start, end in _rows(store, query):
+        spans.setdefault(r.value, []).append((int(start.value), int(end.value)))
+    out = []
+    for release, text in sorted(texts, key=lambda row: row[0].value):
+        doc = parse_document(SourceText(release.value, text.value), genre)
+        sentences, silent = result_sentences(doc, meetings.get(release.value, 0),
+                                             spans.get(release.value, []))
+        share = f"{coverage(sentences, silent):.3f}".rstrip("0").rstrip(".")  # canonical
+        out.append((release, Literal(share, datatype=ns(XSD, "decimal"))))
+    return out
 
 
 def file_facts(iris: Iris, files: list[DumpFile]) -> list[Quad]:

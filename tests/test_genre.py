@@ -216,3 +216,21 @@ def test_one_series_whatever_the_order_and_case_of_its_name(tmp_path):
     assert [(r["series"], r["edition"]) for r in rows] == [
         (BASE + "id/series/japan-uk-ict-policy-dialogue", "3"),
         (BASE + "id/series/japan-uk-ict-policy-dialogue", "4")]
+
+
+def test_coverage_is_in_the_metadata_graph_per_release(tmp_path):
+    store = _build(tmp_path, {
+        "two-of-three.txt": "May 10, 2024 Results of the 2nd Japan-Germany Digital Dialogue\n\n"
+                            "The 2nd Japan-Germany Digital Dialogue was held in Berlin on "
+                            "May 8, 2024.\n\n1. Artificial intelligence\n\nThe German side "
+                            "explained its AI Action Plan. The German side sang. Both sides "
+                            "agreed to stay in touch.\n",
+    })
+    rows = _query(store, "SELECT ?g ?release ?coverage WHERE { GRAPH ?g { "
+                         "?release pk:statementCoverage ?coverage } }")
+    assert [(r["g"], r["coverage"]) for r in rows] == [(BASE + "graph/metadata", "0.667")]
+    titles = _query(store, f"SELECT ?title WHERE {{ GRAPH ?g {{ <{rows[0]['release']}> "
+                           f"dcterms:title ?title }} }}")
+    assert [t["title"] for t in titles] == ["Results of the 2nd Japan-Germany Digital Dialogue"]
+    assert subprocess.run([*policykg_command(), "validate", "--store", str(store)],
+                          capture_output=True, text=True).returncode == 0

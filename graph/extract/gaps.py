@@ -9,7 +9,7 @@ import re
 
 from lemminflect import getAllLemmas
 
-from ..document import Document
+from ..document import Document, Sentence
 from ..facts import Evidence, Gaps, ReleaseFacts
 from .names import evidence, find_names
 from .registry import Registry
@@ -17,10 +17,10 @@ from .registry import Registry
 _WORD_AFTER = re.compile(r"\s+(?:also\s+|then\s+|further\s+)?([a-z]+)\b")
 
 
-def _result_sentences(doc: Document, facts: ReleaseFacts):
+def _result_sentences(doc: Document, meeting_ends: int):
     """Sentences that report results: those of the body's sections (not a fact sheet's
-    fields) and of the intro after the meeting's own sentence."""
-    meeting_ends = max((m.evidence.end for m in facts.meetings), default=0)
+    fields) and of the intro after the meetings' own sentences (which end at
+    `meeting_ends`)."""
     for paragraph in doc.intro:
         for sentence in paragraph.sentences:
             if sentence.start >= meeting_ends:
@@ -46,22 +46,33 @@ def find_gaps(doc: Document, facts: ReleaseFacts, unresolved: list[Evidence],
             missing.append(f"{meeting.label}: no place and not said to be online")
         if not meeting.agenda:
             missing.append(f"{meeting.label}: no agenda topic found")
-    sentences = list(_result_sentences(doc, facts))
+    meeting_ends = max((m.evidence.end for m in facts.meetings), default=0)
     spans = [(s.evidence.start, s.evidence.end) for s in facts.statements]
+    sentences, silent_ones = result_sentences(doc, meeting_ends, spans)
     silent, verbs = [], []
-    for sentence in sentences:
-        if any(a < sentence.end and sentence.start < b for a, b in spans):
-            continue
+    for sentence in silent_ones:
         silent.append(evidence(text, sentence.start, sentence.end))
         subject = next((n for n in find_names(text, sentence.start, sentence.end, registry)
                         if registry.is_actor(n.entity) and n.start < sentence.start + 40), None)
         word = _WORD_AFTER.match(text, subject.end) if subject else None
         if word and "VERB" in getAllLemmas(word.group(1)):  # lemminflect knows it as a verb
             verbs.append(word.group(1))
-    with_statement = len(sentences) - len(silent)
-    coverage = with_statement / len(sentences) if sentences else 1.0
     return Gaps(missing=missing, silent_sentences=silent, unknown_verbs=sorted(set(verbs)),
-                unresolved_speakers=unresolved, coverage=round(coverage, 3))
+                unresolved_speakers=unresolved, coverage=coverage(sentences, silent_ones))
+
+
+def result_sentences(doc: Document, meeting_ends: int, spans: list[tuple[int, int]]
+                     ) -> tuple[list[Sentence], list[Sentence]]:
+    """The result sentences, and those of them no statement span overlaps. The build
+    counts them again from the store (graph/void.py), so this is the one definition."""
+    sentences = list(_result_sentences(doc, meeting_ends))
+    silent = [s for s in sentences if not any(a < s.end and s.start < b for a, b in spans)]
+    return sentences, silent
+
+
+def coverage(sentences: list[Sentence], silent: list[Sentence]) -> float:
+    """The share of result sentences that gave at least one statement (1 if none)."""
+    return round((len(sentences) - len(silent)) / len(sentences), 3) if sentences else 1.0
 
 
 def report_lines(facts: ReleaseFacts) -> list[str]:
