@@ -1,5 +1,5 @@
-"""An evaluator process: `python -m server.evaluator FD MEMORY_BYTES`. It confines itself
-(server/sandbox.py), then answers jobs from the worker that started it over the Unix
+"""An evaluator process: `python -m sandbox.evaluator FD MEMORY_BYTES`. It confines itself
+(sandbox/confine.py), then answers jobs from the worker that started it over the Unix
 socket FD, one at a time, until that socket closes.
 
 A job is JSON; the answer is a JSON head, then (for an answer that went well) the
@@ -17,10 +17,9 @@ import tempfile
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import send_handle
 
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, Store
 
-from .negotiate import GRAPHS, SOLUTIONS
-from .sandbox import Unconfined, confine
+from .confine import Unconfined, confine
 
 INLINE_MAX = 8 << 20  # results up to this size go through the socket
 
@@ -84,9 +83,9 @@ def _query(store: Store, job: dict, text: str):
     return store.query(text, **options)
 
 
-def _writer(job: dict):
-    formats = GRAPHS if job["graph"] else SOLUTIONS
-    return next(f.writer for f in formats if f.name == job["format"])
+def _writer(job: dict) -> RdfFormat | QueryResultsFormat | None:
+    kind = RdfFormat if job["graph"] else QueryResultsFormat
+    return kind.from_media_type(job["media_type"])
 
 
 if __name__ == "__main__":

@@ -16,6 +16,9 @@ BOOLEANS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "n
 class Config:
     store: Path
     query_timeout: float = 30.0  # seconds of evaluation before a query is stopped (503)
+    query_memory_mb: int = 1024  # address space of an evaluator; a query needing more: 503
+    evaluators: int = 4  # evaluator processes per server process (queries run at once)
+    header_timeout: float = 10.0  # seconds to send a request head before the connection closes
     max_rows: int = 0  # 0: no cap; otherwise results are cut there, and the response says so
     max_request_bytes: int = 1 << 20  # larger request bodies: 413
     cache_bytes: int = 64 << 20  # response cache per worker process

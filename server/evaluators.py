@@ -1,5 +1,5 @@
-"""The worker's side of query evaluation: a few evaluator processes (server/evaluator.py),
-each running one query at a time, confined (server/sandbox.py).
+"""The server's side of query evaluation: a few evaluator processes (sandbox/evaluator.py),
+each running one query at a time, confined (sandbox/confine.py).
 
 Why processes, not threads: pyoxigraph cannot cancel an evaluation, and a query can ask
 for unbounded memory or, through an engine bug, crash. In a process of its own a query
@@ -44,7 +44,7 @@ class Job:
     named_graphs: tuple[str, ...]
     union: bool  # the union of all graphs as the default graph
     graph: bool  # a graph result (CONSTRUCT, DESCRIBE)
-    format: str  # the name of a server/negotiate.py format
+    media_type: str  # of the results' format
     probe: str | None = None  # a query counting rows for the row cap, run first
 
 
@@ -85,18 +85,30 @@ class _Evaluator:
 
 
 class Pool:
-    """One per worker process, made on its first query."""
+    """One per server process. Evaluators are started ahead (`warm`, and a replacement as
+    soon as one is lost), so a request does not wait for a process to start: importing
+    and opening the store takes ~0.3-1 s."""
 
     def __init__(self, size: int, memory_bytes: int) -> None:
         self.size, self.memory_bytes = size, memory_bytes
         self.idle: queue.LifoQueue[_Evaluator] = queue.LifoQueue()
-        self.started = 0
+        self.warmed = False
         self.lock = threading.Lock()
         # Evaluators are started from this one long-lived thread: PR_SET_PDEATHSIG fires
         # when the *thread* that started a process ends, and the server's request
         # threads come and go.
         self.starter = ThreadPoolExecutor(1, thread_name_prefix="policykg-evaluators")
         self.confinement: list[str] = []
+        self.failure: str | None = None  # why the last start failed, if it did
+
+    def warm(self) -> None:
+        """Start every evaluator, in the background."""
+        with self.lock:
+            if self.warmed:
+                return
+            self.warmed = True
+        for _ in range(self.size):
+            self.starter.submit(self._start)
 
     def run(self, job: Job, timeout: float, messages: dict[str, str]) -> Outcome:
         """Evaluate `job` within `timeout` seconds (0: none). `messages` holds what the
@@ -142,60 +154,52 @@ class Pool:
             raise Stopped(reason, messages[reason]) from None
 
     def _take(self, deadline: float | None, messages: dict[str, str]) -> _Evaluator:
-        try:
-            return self.idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self.lock:
-            start = self.started < self.size
-            if start:
-                self.started += 1
-        if start:
+        self.warm()
+        while True:
+            wait = WATCH if deadline is None else min(WATCH, deadline - time.monotonic())
+            if wait <= 0:
+                raise Stopped("busy", messages["busy"])
             try:
-                return self.starter.submit(self._start).result()
-            except Stopped:
-                with self.lock:
-                    self.started -= 1
-                raise
-        wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-        try:
-            return self.idle.get(timeout=wait)
-        except queue.Empty:
-            raise Stopped("busy", messages["busy"]) from None
+                evaluator = self.idle.get(timeout=wait)
+            except queue.Empty:
+                if self.failure is not None:
+                    raise Stopped("unavailable", self.failure) from None
+                continue
+            if evaluator.process.poll() is None:
+                return evaluator
+            self._lost(evaluator)  # ended while idle (killed from outside, say)
 
     def _lost(self, evaluator: _Evaluator) -> None:
-        """A dead or killed evaluator: its place is free for a new one."""
+        """A dead or killed evaluator: a new one takes its place."""
         evaluator.kill()
-        with self.lock:
-            self.started -= 1
+        self.starter.submit(self._start)
 
-    def _start(self) -> _Evaluator:
+    def _start(self) -> None:
         ours, theirs = socket.socketpair()
         try:
             process = subprocess.Popen(
-                [sys.executable, "-P", "-m", "server.evaluator", str(theirs.fileno()),
+                [sys.executable, "-P", "-m", "sandbox.evaluator", str(theirs.fileno()),
                  str(self.memory_bytes)],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
         finally:
             theirs.close()
-        conn = Connection(ours.detach())
-        evaluator = _Evaluator(process, conn)
-        if not conn.poll(STARTUP_TIMEOUT):
+        evaluator = _Evaluator(process, Connection(ours.detach()))
+        hello: dict = {}
+        if evaluator.conn.poll(STARTUP_TIMEOUT):
+            with contextlib.suppress(EOFError):
+                hello = json.loads(evaluator.conn.recv_bytes())
+        if "ready" not in hello:
             evaluator.kill()
-            raise Stopped("unavailable", "the query evaluator did not start in time")
-        try:
-            hello = json.loads(conn.recv_bytes())
-        except EOFError:
-            evaluator.kill()
-            raise Stopped("unavailable", "the query evaluator could not start") from None
-        if "refused" in hello:
-            evaluator.kill()
-            raise Stopped("unavailable", f"queries are not evaluated here: {hello['refused']}")
+            self.failure = ("queries are not evaluated here: "
+                            + hello.get("refused", "the query evaluator could not start"))
+            return
+        self.failure = None
         self.confinement = hello["ready"]
-        return evaluator
+        self.idle.put(evaluator)
 
     def close(self) -> None:
         """End the idle evaluators (those running a query end with it)."""
+        self.starter.shutdown(wait=True)
         while True:
             try:
                 self.idle.get_nowait().kill()

@@ -1,86 +1,135 @@
-"""The response cache in front of the app: answers a repeated GET, HEAD or POST query
-without entering Flask, which costs ~0.3 ms a request where Oxigraph's own server answers in
-~0.05 ms.
+"""The response cache: WSGI middleware in front of Flask that answers a repeated GET, HEAD
+or POST query without entering the app (Flask costs ~0.3 ms a request; a hit here a few
+microseconds).
 
 The store is immutable between builds, so an answer the app marks as depending only on
 the store version and the request (`mark`) stays valid until the version changes. An
-entry is keyed by the version, the Host, the request target as sent and the Accept header
-(and for a POST its Content-Type and body) — what the app's answer may depend on; the key
-is made in server/http1.py — and holds the answer's head and body as bytes,
-ready to write. A request whose `If-None-Match` names the entry's ETag gets a 304 from
-here; other conditional requests go to the app, which knows how to answer them.
+entry is keyed by the version, the Host, the request target, Accept and Accept-Encoding
+(and for a POST its Content-Type and body) — what the app's answer may depend on. A
+conditional request on a cached GET is answered here the way werkzeug reads its
+validators (weak and strong ETags, `*`, dates); a POST is never answered 304.
+
+For a public deployment a caching reverse proxy goes in front as well (nginx
+`proxy_cache`); this cache keeps one server process fast on its own.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from io import BytesIO
+
+from werkzeug.http import is_resource_modified
 
 ENVIRON_KEY = "policykg.cacheable"
-HIT = b"X-Policykg-Cache: hit\r\n"
+HIT = ("X-Policykg-Cache", "hit")
+POST_KEY_BYTES = 64 << 10  # a POST with a larger body is not looked up
 # headers a 304 repeats from the 200 it stands for (RFC 9110 §15.4.5), and CORS
-_KEPT_IN_304 = {b"etag", b"vary", b"cache-control", b"content-location", b"last-modified",
-                b"access-control-allow-origin", b"access-control-expose-headers",
-                b"x-policykg-version"}
+_KEPT_IN_304 = {"etag", "vary", "cache-control", "content-location", "last-modified",
+                "access-control-allow-origin", "access-control-expose-headers",
+                "x-policykg-version", "x-content-type-options", "referrer-policy"}
 
 
 def mark(environ: dict, version: str) -> None:
     """Said by the app of an answer that depends only on the store version and on what the
-    cache key holds; the server decides whether to keep it."""
+    cache key holds; the cache decides whether to keep it."""
     environ[ENVIRON_KEY] = version
 
 
 @dataclass(slots=True, frozen=True)
 class Entry:
-    head: bytes  # status line and headers of the 200, without the blank line
-    head_304: bytes
-    etag: bytes
+    headers: list[tuple[str, str]]
+    headers_304: list[tuple[str, str]]
+    etag: str | None
+    last_modified: str | None
     body: bytes
 
 
-class FrontCache:
-    """An LRU bounded by body bytes; one per worker process."""
+class ResponseCache:
+    """An LRU bounded by body bytes, one per server process, shared by its threads."""
 
-    def __init__(self, capacity: int, entry_limit: int) -> None:
+    def __init__(self, app, version: Callable[[], str | None], capacity: int,
+                 entry_limit: int) -> None:
+        self.app, self.version = app, version
         self.capacity, self.entry_limit, self.used = capacity, entry_limit, 0
-        self.version: str | None = None
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self.stored_version: str | None = None  # the version of every entry
+        self.lock = threading.Lock()
 
-    def get(self, key: tuple) -> Entry | None:
-        entry = self.entries.get(key)
+    def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "")
+        key = _key(environ, method) if self.capacity > 0 else None
+        version = self.version() if key is not None else None
+        if key is None or version is None:
+            return self.app(environ, start_response)
+        with self.lock:
+            entry = self.entries.get((version, *key))
+            if entry is not None:
+                self.entries.move_to_end((version, *key))
         if entry is not None:
-            self.entries.move_to_end(key)
-        return entry
+            if method != "POST" and not is_resource_modified(
+                    environ, etag=entry.etag, last_modified=entry.last_modified):
+                start_response("304 Not Modified", [*entry.headers_304, HIT])
+                return []
+            start_response("200 OK", [*entry.headers, HIT])
+            return [] if method == "HEAD" else [entry.body]
+        answer: list = []
 
-    def keep(self, key: tuple, version: str, headers: list[tuple[str, str]],
-             body: bytes) -> None:
-        """A 200 the app marked, answered from `version` (the key's first part)."""
-        if self.capacity <= 0 or len(body) > min(self.entry_limit, self.capacity):
+        def capture(status: str, headers: list[tuple[str, str]], exc_info=None):
+            answer[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, capture)
+        marked = environ.get(ENVIRON_KEY)
+        if marked is None or method == "HEAD" or not answer or not answer[0].startswith("200"):
+            return result
+        try:
+            body = b"".join(result)  # a marked answer is small and already in memory
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        self._keep((marked, *key), answer[1], body)
+        return [body]
+
+    def _keep(self, key: tuple, headers: list[tuple[str, str]], body: bytes) -> None:
+        if len(body) > min(self.entry_limit, self.capacity):
             return
-        if version != self.version:  # a rebuild: every entry is of an older store
-            self.entries.clear()
-            self.used, self.version = 0, version
-        if key in self.entries:
-            return
-        lines, kept, etag = [b"HTTP/1.1 200 OK"], [b"HTTP/1.1 304 Not Modified"], b""
-        for name, value in headers:
-            line = f"{name}: {value}".encode("latin-1")
-            lines.append(line)
-            lower = name.lower().encode("latin-1")
-            if lower in _KEPT_IN_304:
-                kept.append(line)
-            if lower == b"etag":
-                etag = value.encode("latin-1")
-        if not any(name.lower() == "content-length" for name, _ in headers):
-            lines.append(b"Content-Length: %d" % len(body))
-        self.entries[key] = Entry(b"\r\n".join(lines) + b"\r\n",
-                                  b"\r\n".join(kept) + b"\r\n", etag, body)
-        self.used += len(body)
-        while self.used > self.capacity:
-            _, old = self.entries.popitem(last=False)
-            self.used -= len(old.body)
+        lower = {name.lower(): value for name, value in headers}
+        entry = Entry(list(headers), [(n, v) for n, v in headers if n.lower() in _KEPT_IN_304],
+                      lower.get("etag"), lower.get("last-modified"), body)
+        with self.lock:
+            if key[0] != self.stored_version:  # a rebuild: every entry is of an older store
+                self.entries.clear()
+                self.used, self.stored_version = 0, key[0]
+            if key in self.entries:
+                return
+            self.entries[key] = entry
+            self.used += len(body)
+            while self.used > self.capacity:
+                _, old = self.entries.popitem(last=False)
+                self.used -= len(old.body)
 
 
-def matches(if_none_match: bytes, etag: bytes) -> bool:
-    return bool(etag) and (if_none_match.strip() == b"*" or etag in
-                           [tag.strip() for tag in if_none_match.split(b",")])
+def _key(environ: dict, method: str) -> tuple | None:
+    """What the app's answer may depend on; None: not to be cached. A POST's body is read
+    here (and put back for the app) to be part of the key."""
+    target = environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
+    common = (environ.get("HTTP_HOST", ""), target, environ.get("HTTP_ACCEPT", ""),
+              environ.get("HTTP_ACCEPT_ENCODING", ""))
+    if method in ("GET", "HEAD"):
+        return common
+    if method != "POST":
+        return None
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or "-1")
+    except ValueError:
+        return None
+    if not 0 <= length <= POST_KEY_BYTES:
+        return None
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = BytesIO(body)
+    return (*common, environ.get("CONTENT_TYPE", ""), body)
+

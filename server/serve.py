@@ -1,43 +1,57 @@
-"""`policykg serve`: the app under gunicorn, a production server, with our worker class
-(server/worker.py): keep-alive connections on an event loop, a response cache in front of
-the app, the app on a few threads per worker. A worker is ended to stop a query that runs
-past its deadline (server/deadline.py); gunicorn replaces it. Each worker opens the store
-read-only on its first request.
+"""`policykg serve`: the app under granian, a maintained HTTP server (Rust, hyper), through
+its WSGI interface: HTTP/1.1 and HTTP/2 parsing, keep-alive, timeouts on reading a request
+head, worker processes that are replaced when they die, and graceful stops are all its.
+Ours is only the app (server/wsgi.py) with its response cache in front, and the
+evaluator processes that queries run in (server/evaluators.py).
+
+The server's settings reach the worker processes as POLICYKG_* environment variables
+(server/config.py reads them), since granian starts each worker from an import path.
 """
 
 from __future__ import annotations
 
-from gunicorn.app.base import BaseApplication
+import os
+from pathlib import Path
 
-from . import create_app
+from granian import Granian
+from granian.constants import Interfaces
+from granian.http import HTTP1Settings
 
+from . import config as config_module
 
-class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict, overrides: dict) -> None:
-        self.options, self.overrides = options, overrides
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        return create_app(self.overrides)
+BACKLOG = 1024
 
 
 def serve(host: str, port: int, workers: int, threads: int, overrides: dict,
           access_log: str | None = None) -> None:
-    options = {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "server.worker.Worker",
-        "threads": threads,
-        # a worker's loop is never blocked by a query (queries run on its threads), so the
-        # arbiter's watchdog only ends workers that are really stuck
-        "timeout": 30,
-        "graceful_timeout": 10,
-        "keepalive": 5,
-        "accesslog": access_log,
-        "loglevel": "warning",
-    }
-    _Gunicorn(options, overrides).run()
+    for name, value in overrides.items():
+        os.environ[f"POLICYKG_{name.upper()}"] = str(value)
+    os.environ.setdefault("POLICYKG_EVALUATORS", str(threads))
+    config = config_module.load()
+    Granian(
+        "server.wsgi:application",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        backlog=BACKLOG,
+        http1_settings=HTTP1Settings(header_read_timeout=int(config.header_timeout * 1000)),
+        respawn_failed_workers=True,
+        respawn_interval=0.5,
+        workers_kill_timeout=10,
+        log_level="warning",
+        log_access=access_log is not None,
+        log_dictconfig=_access_log_config(access_log) if access_log else None,
+        working_dir=Path.cwd(),
+    ).serve()
+
+
+def _access_log_config(target: str) -> dict:
+    """Granian's access logger, to standard output ('-') or to a file."""
+    handler = ({"class": "logging.StreamHandler", "stream": "ext://sys.stdout"} if target == "-"
+               else {"class": "logging.FileHandler", "filename": target})
+    return {"handlers": {"console": {"class": "logging.StreamHandler",
+                                     "stream": "ext://sys.stderr"},
+                         "access": {**handler, "formatter": "access"}}}

@@ -1,37 +1,38 @@
 """The SPARQL 1.1 Protocol, read-only, as one blueprint (docs/endpoint.md is the contract).
 
-Requests are checked before anything is evaluated (form, dataset, update, SERVICE, format);
-a query is evaluated and its results serialised by pyoxigraph's writers into a spool
-(memory, then disk), under a deadline that ends the process if it passes; only then is the
-response sent, streamed from the spool.
+Requests are checked before anything is evaluated (form, dataset, update, SERVICE,
+nesting, format), from a parse of the query; a query is then evaluated and its results
+serialised by pyoxigraph's writers in a confined evaluator process (server/evaluators.py),
+killed at the deadline or the memory limit; only then is the response sent, whole: a client
+gets the complete answer or a clear 503, never a truncated 200.
 """
 
 from __future__ import annotations
 
 import hashlib
-import tempfile
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, Response, current_app, request
 from pyoxigraph import NamedNode
 
+from graph.sparql_shape import QuerySyntaxError, QueryTooDeep, capped, shape
+
 from .conditional import unchanged
+from .config import Config
 from .dataset import Opened
-from .deadline import ENVIRON_KEY as DEADLINE_KEY
-from .deadline import Deadline
 from .description import service_description
+from .evaluators import Failed, Job, Outcome, Pool, Stopped
 from .front_cache import mark
 from .negotiate import DESCRIPTIONS, FORMAT_PARAMETERS, GRAPHS, HTML, SOLUTIONS, Format, choose
 from .respond import content_type
 from .respond import opened as current_store
-from .sparql_text import capped, shape, words
 from .workbench import page as workbench_page
 from .workbench import prefers_html
 
 bp = Blueprint("sparql", __name__)
 
-SPOOL_MEMORY = 8 << 20  # results up to this size stay in memory
 CHUNK = 1 << 16
 QUERY_TYPES = ("application/sparql-query",)
 FORM_TYPES = ("application/x-www-form-urlencoded",)
@@ -139,7 +140,12 @@ def _not_acceptable(offered: tuple[Format, ...]) -> Refused:
 
 
 def _answer(parsed: Request, opened: Opened) -> Response:
-    kind = shape(parsed.query)
+    try:
+        kind = shape(parsed.query)
+    except QueryTooDeep as exc:
+        raise Refused(400, str(exc)) from exc
+    except QuerySyntaxError as exc:
+        raise Refused(400, f"SPARQL syntax error: {_brief(str(exc))}") from exc
     if kind.update:
         raise Refused(400, "this endpoint is read-only: SPARQL Update is not accepted")
     if kind.service:
@@ -159,34 +165,14 @@ def _answer(parsed: Request, opened: Opened) -> Response:
     if _not_modified(etag, opened):
         return Response(status=304, headers=headers)
     state = current_app.extensions["policykg"]
-    spool, extra = _evaluate(parsed, opened, fmt, state, cap=kind.form == "select")
-    size = spool.tell()
-    spool.seek(0)
+    outcome, extra = _evaluate(parsed, opened, kind, fmt, state.config)
     headers.update(extra)
-    if size <= state.config.cache_entry_bytes:
-        body = spool.read()
-        spool.close()
-        mark(request.environ, opened.version)
-        return Response(body, headers=headers)
-    return Response(_stream(spool), headers={**headers, "Content-Length": str(size)})
-
-
-def _cap(parsed: Request, opened: Opened, cap: int) -> tuple[Request, dict[str, str]]:
-    """The row cap, announced: the query cut to `cap` rows, and headers saying the cap and
-    whether rows were dropped (counted by a probe query). A query that cannot be wrapped
-    (FROM clauses cannot stand in a sub-query) runs uncut, and the header says so."""
-    wrapped = capped(parsed.query, cap)
-    if wrapped is None:
-        return parsed, {"X-Policykg-Row-Limit": "not applied"}
-    limited, probe = wrapped
-    try:
-        counted = _query(Request(probe, parsed.default_graphs, parsed.named_graphs), opened)
-        rows = int(next(iter(counted))["n"].value)
-    except Refused:
-        return parsed, {"X-Policykg-Row-Limit": "not applied (query form)"}
-    headers = {"X-Policykg-Row-Limit": str(cap), "X-Policykg-Truncated":
-               "true" if rows > cap else "false"}
-    return Request(limited, parsed.default_graphs, parsed.named_graphs), headers
+    if isinstance(outcome.body, bytes):
+        if outcome.size <= state.config.cache_entry_bytes:
+            mark(request.environ, opened.version)
+        return Response(outcome.body, headers=headers)
+    return Response(_stream(outcome.body), headers={**headers,
+                                                    "Content-Length": str(outcome.size)})
 
 
 # The names a parameter also goes by (`output=` is Fuseki's and Virtuoso's `format=`).
@@ -206,61 +192,88 @@ def _not_modified(etag: str, opened: Opened) -> bool:
     return unchanged(etag, opened.modified)
 
 
-def _evaluate(parsed: Request, opened: Opened, fmt: Format, state, cap: bool
-              ) -> tuple[tempfile.SpooledTemporaryFile, dict[str, str]]:
-    """Evaluate (with the row cap, if any) and serialise into a spool, all under the
-    deadline when `policykg serve` serves the request."""
-    deadline: Deadline | None = request.environ.get(DEADLINE_KEY)
-    timeout = state.config.query_timeout
-    if deadline is not None and timeout > 0:
-        deadline.arm(timeout, f"the query ran longer than the {timeout:g} s limit of this "
-                     "endpoint and was stopped; narrow it, add a LIMIT, or download a dump")
+def _evaluate(parsed: Request, opened: Opened, kind, fmt: Format, config: Config
+              ) -> tuple[Outcome, dict[str, str]]:
+    """Evaluate in an evaluator process (server/evaluators.py), with the row cap if any:
+    the query cut to the cap, and headers saying the cap and whether rows were dropped
+    (counted by a probe query). A query that cannot be wrapped (FROM clauses cannot stand
+    in a sub-query) runs uncut, and the header says so."""
+    given = bool(parsed.default_graphs or parsed.named_graphs)
+    job = Job(target=opened.target, query=parsed.query, base=opened.base,
+              prefixes=opened.prefixes,
+              default_graphs=tuple(_graphs(parsed.default_graphs, "default-graph-uri"))
+              if given else None,
+              named_graphs=tuple(_graphs(parsed.named_graphs, "named-graph-uri")),
+              # the union is the default dataset; a query's FROM / FROM NAMED define its own
+              union=not given and not kind.dataset,
+              graph=kind.graph_result, media_type=fmt.media_type)
+    cap = config.max_rows if kind.form == "select" and config.max_rows > 0 else 0
+    wrapped = capped(parsed.query, cap) if cap else None
+    if cap and wrapped is None:
+        return _run(job, config), {"X-Policykg-Row-Limit": "not applied"}
+    if wrapped is None:
+        return _run(job, config), {}
+    limited, probe = wrapped
     try:
-        extra: dict[str, str] = {}
-        if cap and state.config.max_rows > 0:
-            parsed, extra = _cap(parsed, opened, state.config.max_rows)
-        return _run(parsed, opened, fmt), extra
-    finally:
-        if deadline is not None:
-            deadline.disarm()
+        outcome = _run(replace(job, query=limited, probe=probe), config)
+    except Refused as exc:
+        if exc.status != 400:
+            raise
+        return _run(job, config), {"X-Policykg-Row-Limit": "not applied (query form)"}
+    return outcome, {"X-Policykg-Row-Limit": str(cap),
+                     "X-Policykg-Truncated": "true" if (outcome.rows or 0) > cap else "false"}
 
 
-def _query(parsed: Request, opened: Opened):
-    options: dict = {"base_iri": opened.base or None, "prefixes": opened.prefixes}
-    if parsed.default_graphs or parsed.named_graphs:
-        options["default_graph"] = _graphs(parsed.default_graphs, "default-graph-uri")
-        options["named_graphs"] = _graphs(parsed.named_graphs, "named-graph-uri")
-    elif "FROM" not in words(parsed.query):
-        # the union is the default dataset; a query's FROM / FROM NAMED define its own
-        options["use_default_graph_as_union"] = True
+def _run(job: Job, config: Config) -> Outcome:
     try:
-        return opened.store.query(parsed.query, **options)
-    except SyntaxError as exc:
-        raise Refused(400, f"SPARQL syntax error: {_brief(str(exc))}") from exc
-    except ValueError as exc:
-        raise Refused(400, f"invalid request: {_brief(str(exc))}") from exc
+        return _pool(config).run(job, config.query_timeout, _stop_messages(config))
+    except Failed as exc:
+        if exc.kind == "syntax":
+            raise Refused(400, f"SPARQL syntax error: {_brief(exc.message)}") from exc
+        if exc.kind == "invalid":
+            raise Refused(400, f"invalid request: {_brief(exc.message)}") from exc
+        raise Refused(500, f"the results could not be written: {exc.message}") from exc
+    except Stopped as exc:
+        retry = {"Retry-After": "5"} if exc.reason in ("busy", "crash", "unavailable") else {}
+        raise Refused(503, exc.message, retry) from exc
 
 
-def _graphs(iris: tuple[str, ...], parameter: str) -> list[NamedNode]:
+_POOL: list[Pool] = []  # this process's, made on its first query
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(config: Config) -> Pool:
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(Pool(config.evaluators, config.query_memory_mb << 20))
+        return _POOL[0]
+
+
+def _stop_messages(config: Config) -> dict[str, str]:
+    advice = "narrow it, add a LIMIT, or download a dump"
+    return {
+        "time": f"the query ran longer than the {config.query_timeout:g} s limit of this "
+                f"endpoint and was stopped; {advice}",
+        "memory": f"the query needed more than the {config.query_memory_mb} MB of memory "
+                  f"this endpoint allows a query and was stopped; {advice}",
+        "crash": "the process evaluating the query ended unexpectedly; the query was not "
+                 "answered (other requests were not affected)",
+        "busy": "every query evaluator of this server stayed busy past the time limit; "
+                "send the request again later",
+        "unavailable": "queries cannot be evaluated right now",
+    }
+
+
+def _graphs(iris: tuple[str, ...], parameter: str) -> list[str]:
+    """The IRIs, checked here so that a bad one is named in the answer."""
     graphs = []
     for iri in iris:
         try:
-            graphs.append(NamedNode(iri))
+            graphs.append(NamedNode(iri).value)
         except ValueError as exc:
             raise Refused(400, f"'{parameter}' must be an IRI, not '{_brief(iri, 80)}': "
                                f"{_brief(str(exc))}") from exc
     return graphs
-
-
-def _run(parsed: Request, opened: Opened, fmt: Format) -> tempfile.SpooledTemporaryFile:
-    result = _query(parsed, opened)
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 (closed by the response)
-    try:
-        result.serialize(spool, fmt.writer)
-    except OSError as exc:
-        spool.close()
-        raise Refused(500, f"the results could not be written: {exc}") from exc
-    return spool
 
 
 def _brief(message: str, limit: int = 240) -> str:

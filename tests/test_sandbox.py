@@ -1,4 +1,4 @@
-"""Queries run in confined evaluator processes (server/evaluators.py, server/sandbox.py):
+"""Queries run in confined evaluator processes (server/evaluators.py, sandbox/):
 no outbound connection even when the parse-based SERVICE refusal is bypassed, a memory
 limit, a deadline; a query stopped for any of these fails alone."""
 
@@ -35,7 +35,8 @@ def store_dir(tmp_path_factory) -> str:
 
 def job(store_dir: str, query: str, **changes) -> Job:
     fields = dict(target=store_dir, query=query, base="", prefixes=None, default_graphs=None,
-                  named_graphs=(), union=True, graph=False, format="json")
+                  named_graphs=(), union=True, graph=False,
+                  media_type="application/sparql-results+json")
     return Job(**{**fields, **changes})
 
 
@@ -132,7 +133,7 @@ def test_an_evaluator_killed_mid_query_is_a_crash_for_that_query_only(store_dir,
     thread.start()
     time.sleep(1.0)
     children = [int(pid) for pid in os.listdir("/proc") if pid.isdigit()
-                and _parent(int(pid)) == os.getpid() and b"server.evaluator" in _cmdline(pid)]
+                and _parent(int(pid)) == os.getpid() and b"sandbox.evaluator" in _cmdline(pid)]
     assert children
     for pid in children:
         os.kill(pid, signal.SIGKILL)
@@ -143,7 +144,7 @@ def test_an_evaluator_killed_mid_query_is_a_crash_for_that_query_only(store_dir,
 
 def test_a_large_result_comes_back_whole_through_a_file(store_dir, pool):
     pairs = 'SELECT ?s ?o2 WHERE { ?s ?p ?o . ?s2 ?p ?o2 FILTER(STRSTARTS(?o2, "1")) }'
-    answer = pool.run(job(store_dir, pairs, format="csv"), 60, MESSAGES)
+    answer = pool.run(job(store_dir, pairs, media_type="text/csv"), 60, MESSAGES)
     assert not isinstance(answer.body, bytes)  # over the inline limit: a file
     data = answer.body.read()
     answer.body.close()

@@ -27,6 +27,7 @@ import pytest
 import rdflib
 import requests
 from rdflib.query import Result
+from requests.structures import CaseInsensitiveDict
 
 from graph.store import open_store
 
@@ -757,7 +758,8 @@ def test_head_returns_the_headers_and_no_body(endpoint):
         headers, _, body = rest.partition(b"\r\n\r\n")
         assert status.split()[1] == b"200", head
         assert body == b""
-        fields = dict(line.decode().split(": ", 1) for line in headers.split(b"\r\n"))
+        fields = CaseInsensitiveDict(line.decode().split(": ", 1)
+                                     for line in headers.split(b"\r\n"))
         if path == target:
             assert fields["Content-Type"].startswith("application/sparql-results+xml")
             xml = call(endpoint, params={"query": ASK_ONE},
@@ -920,11 +922,13 @@ def test_request_body_over_the_limit(endpoint):
 
 
 def test_request_line_over_the_limit(endpoint):
-    """A query too long for a URL (a request line over 4094 bytes, gunicorn's limit) is
-    refused by the HTTP server itself with 414 and a line, before the app sees it; such a
-    query goes by POST."""
+    """A long query fits in a URL (5,000 characters are answered); one past the HTTP
+    server's limit on a URI (64 KiB, hyper's) is refused by the server itself with 414
+    before the app sees it; such a query goes by POST."""
     query = f"SELECT ?m WHERE {{ ?m a <{PK}Meeting> }} #" + "x" * 5000
-    assert "by POST" in assert_one_line(call(endpoint, params={"query": query}), 414)
+    assert call(endpoint, params={"query": query}).status_code == 200
+    assert call(endpoint, params={"query": query + "x" * 70000}).status_code == 414
+    assert call(endpoint, "POST", data={"query": query + "x" * 70000}).status_code == 413
     assert_serving(endpoint)
 
 
@@ -936,7 +940,7 @@ def test_a_query_past_the_timeout_gets_503_and_the_server_goes_on(endpoint):
     took = time.monotonic() - started
     message = assert_one_line(response, 503)
     assert f"{endpoint.timeout:g} s" in message
-    assert int(response.headers["Retry-After"]) > 0
+    assert "Retry-After" not in response.headers  # the same query would be stopped again
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert endpoint.timeout - 0.5 <= took <= endpoint.timeout + 4
     started = time.monotonic()
