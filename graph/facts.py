@@ -105,6 +105,9 @@ class Gaps:
     silent_sentences: list[Evidence] = field(default_factory=list)
     unknown_verbs: list[str] = field(default_factory=list)
     unresolved_speakers: list[Evidence] = field(default_factory=list)
+    # capitalised names of several words that became no entity ("the Asia Pacific Digital
+    # Hub"): the lexicon or the name heads may lack them
+    untyped_names: list[Evidence] = field(default_factory=list)
     coverage: float = 1.0  # share of result sentences that gave at least one statement
 
 

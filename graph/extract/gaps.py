@@ -9,11 +9,13 @@ import re
 
 from lemminflect import getAllLemmas
 
+from ..dates import MONTHS, WEEKDAYS
 from ..document import Document, Sentence
 from ..facts import Evidence, Gaps, ReleaseFacts
-from .names import evidence, find_names
+from .names import capitalised_runs, evidence, find_names
 from .registry import Registry
 
+DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 _WORD_AFTER = re.compile(r"\s+(?:also\s+|then\s+|further\s+)?([a-z]+)\b")
 
 
@@ -58,7 +60,44 @@ def find_gaps(doc: Document, facts: ReleaseFacts, unresolved: list[Evidence],
         if word and "VERB" in getAllLemmas(word.group(1)):  # lemminflect knows it as a verb
             verbs.append(word.group(1))
     return Gaps(missing=missing, silent_sentences=silent, unknown_verbs=sorted(set(verbs)),
-                unresolved_speakers=unresolved, coverage=coverage(sentences, silent_ones))
+                unresolved_speakers=unresolved, untyped_names=_untyped(doc, facts, registry),
+                coverage=coverage(sentences, silent_ones))
+
+
+def _untyped(doc: Document, facts: ReleaseFacts, registry: Registry) -> list[Evidence]:
+    """Runs of two or more capitalised words in the intro and the results that overlap
+    nothing extraction made an entity of (names, people, mentions, series, topics), less
+    the determiners and connectors at their ends."""
+    text, genre = doc.text, registry.lexicon.genre
+    connectors = set(genre["name_connectors"])
+    leading = {d.capitalize() for d in genre["determiners"]} | connectors
+    taken = [(e.evidence.start, e.evidence.end) for e in facts.entities if e.evidence]
+    taken += [(m.evidence.start, m.evidence.end) for m in facts.mentions]
+    taken += [(m.evidence.start, m.evidence.end) for m in facts.meetings]
+    taken += [(i.evidence.start, i.evidence.end) for m in facts.meetings for i in m.agenda]
+    taken += [(r.evidence.start, r.evidence.end) for r in facts.relations
+              if r.subject.startswith("person/")]
+    found = []
+    for paragraph in doc.intro + [p for s in doc.sections for p in s.paragraphs]:
+        for sentence in paragraph.sentences:
+            names: list[tuple[int, int]] | None = None  # found only when needed (costly)
+            for run in capitalised_runs(text, sentence.start, sentence.end, connectors):
+                while run and run[0].group(0) in leading:
+                    run = run[1:]
+                while run and run[-1].group(0) in connectors:
+                    run = run[:-1]
+                words = [t.group(0) for t in run if t.group(0) not in connectors]
+                if len(words) < 2 or all(w.isdigit() or w in DATE_WORDS for w in words):
+                    continue
+                s, e = run[0].start(), run[-1].end()
+                if any(a < e and s < b for a, b in taken):
+                    continue
+                if names is None:
+                    names = [(n.start, n.end) for n in find_names(
+                        text, sentence.start, sentence.end, registry)]
+                if not any(a < e and s < b for a, b in names):
+                    found.append(evidence(text, s, e))
+    return found
 
 
 def result_sentences(doc: Document, meeting_ends: int, spans: list[tuple[int, int]]
@@ -85,6 +124,8 @@ def report_lines(facts: ReleaseFacts) -> list[str]:
     lines += [f"  verb not in the speech-act lexicon: {v}" for v in gaps.unknown_verbs]
     lines += [f"  speaker not resolved: “{e.quote}” [{e.start}–{e.end}]"
               for e in gaps.unresolved_speakers]
+    lines += [f"  name left untyped: “{e.quote}” [{e.start}–{e.end}]"
+              for e in gaps.untyped_names]
     return lines
 
 
@@ -97,4 +138,6 @@ def summary_line(facts: ReleaseFacts) -> str:
         parts.append(f"{len(gaps.silent_sentences)} result sentences without a statement")
     if gaps.unresolved_speakers:
         parts.append(f"{len(gaps.unresolved_speakers)} speakers not resolved")
+    if gaps.untyped_names:
+        parts.append(f"{len(gaps.untyped_names)} names left untyped")
     return "; ".join(parts)

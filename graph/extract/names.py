@@ -42,7 +42,7 @@ def evidence(text: str, start: int, end: int) -> Evidence:
     return Evidence(start, end, text[start:end])
 
 
-def _runs(text: str, start: int, end: int, connectors: set[str]):
+def capitalised_runs(text: str, start: int, end: int, connectors: set[str]):
     """Maximal runs of capitalised tokens (with small connectors inside) as token lists."""
     run: list[re.Match[str]] = []
     for token in _TOKEN.finditer(text, start, end):
@@ -71,7 +71,7 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
     series_heads = set(genre["series_heads"]) - set(heads)
     posts = set(genre["post_words"])
     found = []
-    for run in _runs(text, start, end, connectors):
+    for run in capitalised_runs(text, start, end, connectors):
         while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
             run = run[1:]
         while run and run[-1].group(0) in connectors:
