@@ -1,5 +1,7 @@
 """The store a server process reads: opened read-only, reopened when a rebuild swaps the
-store link, with the facts every response needs (version, build time, base IRI)."""
+store link, with the facts every response needs (version, build time, base IRI). Each open
+build is held (graph/store.py `hold`), so no later build removes it while a request, or a
+query in an evaluator, may still read it."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from graph.query import prefixes
-from graph.store import open_store
+from graph.store import Held, open_held
 
 RECHECK = 1.0  # seconds between looks at where the store link points
 
@@ -34,6 +36,7 @@ class Opened:
     modified: dt.datetime
     last_modified: str  # `modified` as an HTTP date
     prefixes: dict[str, str] | None  # predeclared for queries (None: a store of no base)
+    held: Held  # let go when this Opened is collected: no request uses it any more
     # what a worker computes once per store version (the search index, the index pages'
     # lists); a rebuild opens a new Opened, so they go with the old version
     memo: dict = field(default_factory=dict)
@@ -61,7 +64,8 @@ class Dataset:
 
 
 def _open(path: Path, target: str) -> Opened:
-    store = open_store(path)
+    store, held = open_held(path)
+    target = str(held.directory)
     base = version = modified = None
     for row in store.query(METADATA_QUERY):
         base, version, modified = row["base"].value, row["version"].value, row["modified"].value
@@ -73,4 +77,4 @@ def _open(path: Path, target: str) -> Opened:
         base = ""
     when = dt.datetime.fromisoformat(modified.replace("Z", "+00:00"))
     return Opened(store, target, base, version, when, format_datetime(when, usegmt=True),
-                  prefixes(base) if base else None)
+                  prefixes(base) if base else None, held)

@@ -17,6 +17,8 @@ from granian import Granian
 from granian.constants import Interfaces
 from granian.http import HTTP1Settings
 
+from graph.store import check
+
 from . import config as config_module
 
 BACKLOG = 1024
@@ -28,6 +30,7 @@ def serve(host: str, port: int, workers: int, threads: int, overrides: dict,
         os.environ[f"POLICYKG_{name.upper()}"] = str(value)
     os.environ.setdefault("POLICYKG_EVALUATORS", str(threads))
     config = config_module.load()
+    check(config.store)  # a missing, empty or damaged store: one line, before any worker
     Granian(
         "server.wsgi:application",
         factory=True,

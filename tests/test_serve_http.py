@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -20,7 +21,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 import requests
 
-from .conftest import serving
+from .conftest import free_port, policykg_command, serving
 
 ASK = "ASK { ?s ?p ?o }"
 HEAVY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
@@ -325,3 +326,18 @@ def test_the_working_directory_does_not_shadow_a_module(bundled_store, tmp_path)
     with serving(built.result.path, tmp_path) as started:
         assert requests.get(started.url, params={"query": ASK}, timeout=10).ok
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("damage", ["empty directory", "corrupt database"])
+def test_a_store_that_cannot_be_read_stops_serve_with_one_line(tmp_path, damage):
+    store = tmp_path / "store"
+    store.mkdir()
+    if damage == "corrupt database":
+        (store / "CURRENT").write_text("not a manifest name\n")
+    done = subprocess.run([*policykg_command(), "serve", "--store", str(store), "--port",
+                           str(free_port())], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "POLICYKG_ALLOCATOR": "system"})
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("policykg serve:")]
+    assert len(errors) == 1 and str(store) in errors[0], done.stderr
+    assert "Traceback" not in done.stderr
