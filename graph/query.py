@@ -1,6 +1,7 @@
-"""Running SPARQL on a store the way policykg's users expect: the union of all graphs as
-the default graph, the store's base IRI as the query's base (so ``PREFIX pk: <ontology#>``
-in our example queries resolves), and our prefixes predeclared."""
+"""Running SPARQL on a store the way policykg's users expect, and as the endpoint does: the
+union of all graphs as the default graph unless the query names its own dataset (FROM /
+FROM NAMED), the store's base IRI as the query's base (so ``PREFIX pk: <ontology#>`` in our
+example queries resolves), and our prefixes predeclared."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pyoxigraph import (
 )
 
 from .iris import DCTERMS, OA, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
+from .sparql_shape import shape
 
 KINDS = ["actor", "person", "initiative", "topic", "meeting", "series", "release", "statement",
          "place", "evidence", "mention", "fact", "agenda-item", "contact", "speech-act",
@@ -39,8 +41,11 @@ def prefixes(base: str) -> dict[str, str]:
 
 
 def run(store: Store, sparql: str, base: str):
+    """The query's result; a text that does not parse raises QuerySyntaxError (a
+    SyntaxError), one nested too deep QueryTooDeep, before the engine sees it."""
+    union = not shape(sparql).dataset  # FROM / FROM NAMED: the query's own dataset
     return store.query(sparql, base_iri=base, prefixes=prefixes(base),
-                       use_default_graph_as_union=True)
+                       use_default_graph_as_union=union)
 
 
 def read_query(arg: str) -> str:
