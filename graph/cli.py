@@ -6,6 +6,7 @@ where; nothing here knows how extraction or storage work inside.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -14,11 +15,20 @@ from . import dumps, pipeline
 from .errors import StoreError
 from .extract import extract
 from .extract.gaps import report_lines
+from .interrupts import stoppable
 from .iris import Iris, base_from_env, check_base, store_base
 from .lexicon import load_lexicon
 from .query import read_query, render, run
-from .source import bundled_releases, expand, read_source
-from .store import open_store
+from .source import (
+    MAX_RELEASE_BYTES_ENV,
+    bundled_releases,
+    check_size,
+    expand,
+    max_release_bytes_from_env,
+    positive_bytes,
+    read_source,
+)
+from .store import open_held
 from .validate import validate_store
 
 
@@ -34,9 +44,11 @@ def add_commands(command) -> None:
     b.add_argument("--no-dumps", action="store_true",
                    help="skip writing the RDF dumps (policykg dump still works)")
     b.add_argument("--quiet", action="store_true", help="no summary line per release")
+    _size_limit(b)
 
     e = command("extract", "print the facts extracted from one release as JSON")
     e.add_argument("release", type=Path)
+    _size_limit(e)
     e.add_argument("--with-text", action="store_true", help="include the release's full text")
     e.add_argument("--report", action="store_true",
                    help="say what was not understood instead of printing the facts")
@@ -52,13 +64,32 @@ def add_commands(command) -> None:
     d.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
 
 
+def _size_limit(parser) -> None:
+    parser.add_argument("--max-release-bytes", type=_bytes, metavar="N",
+                        help=f"refuse a release file larger than this (default: "
+                             f"${MAX_RELEASE_BYTES_ENV} or 5000000)")
+
+
+def _bytes(value: str) -> int:
+    try:
+        return positive_bytes(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _limit(args) -> int:
+    return args.max_release_bytes or max_release_bytes_from_env()
+
+
 _SHOWN = 20  # possible duplicates printed by build
 
 
 def _build(args) -> int:
     releases = expand(args.releases) if args.releases else bundled_releases()
-    built = pipeline.build(releases, args.store, check_base(args.base_iri),
-                           validate=not args.no_validate, dumps=not args.no_dumps)
+    with stoppable():  # SIGINT/SIGTERM: workers ended, the new build removed
+        built = pipeline.build(releases, args.store, check_base(args.base_iri),
+                               validate=not args.no_validate, dumps=not args.no_dumps,
+                               max_release_bytes=_limit(args))
     statements = sum(r.statements for r in built.releases)
     if not args.quiet:
         for release in built.releases:
@@ -75,6 +106,7 @@ def _build(args) -> int:
 
 
 def _extract(args) -> int:
+    check_size(args.release, _limit(args))
     facts = extract(read_source(args.release), load_lexicon())
     if args.report:
         print("\n".join(report_lines(facts)))
@@ -86,29 +118,30 @@ def _extract(args) -> int:
 
 
 def _open(args):
-    store = open_store(args.store)
+    """The store, its base IRI, and the hold on its build (keep it while reading)."""
+    store, held = open_held(args.store)
     base = store_base(store)
     if base is None:
         raise StoreError(f"{args.store}: not a policykg store (no metadata graph)")
-    return store, base
+    return store, base, held
 
 
 def _query(args) -> int:
-    store, base = _open(args)
+    store, base, _held = _open(args)
     result = run(store, read_query(args.query), base)
     sys.stdout.buffer.write(render(result, args.format, base))
     return 0
 
 
 def _validate(args) -> int:
-    store, base = _open(args)
+    store, base, _held = _open(args)
     report = validate_store(store, Iris(base))
     print(report.text.strip())
     return 0 if report.conforms else 1
 
 
 def _dump(args) -> int:
-    store, base = _open(args)
+    store, base, _held = _open(args)
     out = args.output.open("wb") if args.output else sys.stdout.buffer
     try:
         dumps.write_rdf(store, out, dumps.BY_KEY[args.format])

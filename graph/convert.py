@@ -30,7 +30,7 @@ from .dumps import serialized
 from .extract import extract
 from .extract.gaps import summary_line
 from .facts import ReleaseFacts
-from .interrupts import leave_to_parent
+from .interrupts import end_workers, leave_to_parent
 from .iris import Iris
 from .lexicon import Lexicon
 from .rdf import release_quads
@@ -114,9 +114,9 @@ def converted(paths: Sequence[Path], lexicon: Lexicon, iris: Iris, also: tuple[s
 
         try:
             yield in_order()
-        finally:
-            for future in window:
-                future.cancel()
+        except BaseException:
+            end_workers()  # the releases in flight are of no use now
+            raise
 
 
 _worker: tuple[Lexicon, Iris, tuple[str, ...]] | None = None  # what a worker converts with

@@ -19,7 +19,8 @@ from .errors import InputError, StoreError
 from .iris import Iris
 from .lexicon import load_lexicon
 from .rdf import lexicon_quads, ontology_quads
-from .store import Building, BuildResult
+from .source import MAX_RELEASE_BYTES, check_size
+from .store import Building, BuildResult, build_lock
 from .validate import summary, validate_store
 
 
@@ -40,10 +41,21 @@ class Built:
 
 
 def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = True,
-          dumps: bool = True) -> Built:
-    """Extract, convert, store, validate and dump; the old store survives any failure."""
+          dumps: bool = True, max_release_bytes: int = MAX_RELEASE_BYTES) -> Built:
+    """Extract, convert, store, validate and dump; the old store survives any failure.
+    Inputs are checked before anything starts: a build of nothing would replace the store
+    with an empty one, and a release over the size limit would take memory in proportion."""
+    if not paths:
+        raise InputError(str(store_path), "no releases to build from; the store is unchanged")
+    for path in paths:
+        check_size(path, max_release_bytes)
+    with build_lock(store_path):
+        return _build(paths, store_path, Iris(base), validate, dumps)
+
+
+def _build(paths: Sequence[Path], store_path: Path, iris: Iris, validate: bool,
+           dumps: bool) -> Built:
     lexicon = load_lexicon()
-    iris = Iris(base)
     also = serialized_besides(dumps)  # each release's graph as TriG too, for its dump
     with converted(paths, lexicon, iris, also) as releases_in_order:
         building = Building(store_path, iris, dumps)

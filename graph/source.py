@@ -7,6 +7,7 @@ where it came from (source URL, publisher, reuse terms) sits beside it in ``STEM
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,10 @@ from .htmltext import html_to_text
 RELEASE_SUFFIXES = (".txt", ".html", ".htm")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10× faster
 BUNDLED_DIR = Path(__file__).parent / "releases"
+# A build holds a release's whole graph (~140 bytes of N-Quads a character) while it loads
+# it: a limit keeps a stray huge file from taking the machine's memory.
+MAX_RELEASE_BYTES = 5_000_000
+MAX_RELEASE_BYTES_ENV = "POLICYKG_MAX_RELEASE_BYTES"
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,46 @@ def bundled_releases() -> list[Path]:
 
 
 def expand(paths: list[Path]) -> list[Path]:
-    """Release files, with each directory replaced by the releases it holds."""
-    return [r for p in paths for r in (releases_in(p) if p.is_dir() else [p])]
+    """Release files, with each directory replaced by the releases it holds; a directory
+    holding none is an error (building from nothing would empty the store)."""
+    return [r for p in paths for r in (_releases_of(p) if p.is_dir() else [p])]
+
+
+def _releases_of(directory: Path) -> list[Path]:
+    found = releases_in(directory)
+    if not found:
+        raise InputError(str(directory), "no release files here "
+                         f"({', '.join(RELEASE_SUFFIXES)}); the store is unchanged")
+    return found
+
+
+def max_release_bytes_from_env() -> int:
+    """$POLICYKG_MAX_RELEASE_BYTES, else the default limit."""
+    value = os.environ.get(MAX_RELEASE_BYTES_ENV)
+    if value is None:
+        return MAX_RELEASE_BYTES
+    try:
+        return positive_bytes(value)
+    except ValueError as exc:
+        raise InputError(MAX_RELEASE_BYTES_ENV, str(exc)) from None
+
+
+def positive_bytes(value: str) -> int:
+    """A size limit as given on the command line or in the environment."""
+    if not value.strip().isdigit() or int(value) <= 0:
+        raise ValueError(f"not a positive number of bytes: {value!r}")
+    return int(value)
+
+
+def check_size(path: Path, limit: int) -> None:
+    """Refuse a release file larger than `limit` bytes, before anything reads it."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # read_source says what is wrong with it
+    if size > limit:
+        raise InputError(str(path), f"{size:,} bytes, over the limit of {limit:,} bytes a "
+                         f"release (--max-release-bytes or {MAX_RELEASE_BYTES_ENV})")
 
 
 def meta_path(path: Path) -> Path:

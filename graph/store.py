@@ -4,28 +4,47 @@ atomically, so readers never see a half-built store and a failed build changes n
 Layout: the store path is a symbolic link to ``<path>.builds/<build-id>``; a build writes a
 new directory beside the others, then replaces the link with ``os.replace`` (atomic on
 POSIX). A build's dumps sit inside its directory, in ``dumps/`` (Oxigraph leaves files it
-did not write alone), so they come and go with it. The previous build is kept so a server
-that still reads it is not pulled from under its feet; older ones are removed.
+did not write alone), so they come and go with it.
+
+Who may remove what:
+- One build of a store at a time: a build holds ``<path>.builds/.build.lock`` (an flock,
+  released by the kernel however the holder dies), which names its pid for the one that is
+  refused.
+- A build is complete once ``<build-id>.readers`` exists beside it (written just before
+  the swap). Holding the build lock, a build removes the directories without one that the
+  link does not point to: partial builds of processes that died (SIGKILL, power loss).
+- Readers (`hold`) take a shared flock on ``<build-id>.readers``. After a swap the build
+  removes older complete builds, keeping the previous one for readers that do not hold,
+  and never one a reader holds: it takes the exclusive lock without waiting, and skips the
+  build if a reader has it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import os
 import secrets
 import shutil
+import signal
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
+from filelock import FileLock, Timeout
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
 from . import dumps, void
 from .errors import StoreError
 from .iris import DCAT, DCTERMS, PROV, RDF, XSD, Iris, ns
 
-KEEP_BUILDS = 2
+KEEP_BUILDS = 2  # the current build and the previous one, for readers that do not `hold`
+LOCK = ".build.lock"  # in <path>.builds: held by the build running
+READERS = ".readers"  # <build-id> + READERS: the build is complete; readers lock it shared
 BATCH = 100_000  # quads handed to the store at once (two batches are in memory: one loading)
 PARALLEL_DUMPS_FROM = 100_000  # quads; smaller stores' dumps take less than starting processes
 
@@ -46,6 +65,39 @@ class BuildResult:
     quads: int
 
 
+def builds_of(path: Path) -> Path:
+    """Where the builds of the store at `path` live; refuses a path that is not ours."""
+    path = path.absolute()
+    if path.exists() and not path.is_symlink():
+        raise StoreError(f"{path}: exists and is not a store built by policykg "
+                         "(expected a symbolic link); move it away or choose another --store")
+    return path.with_name(path.name + ".builds")
+
+
+@contextlib.contextmanager
+def build_lock(path: Path) -> Iterator[None]:
+    """Hold the store's build lock for a build, or fail at once naming the build that holds
+    it; then remove what builds that died left behind (none of them is running now)."""
+    builds = builds_of(path)
+    builds.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(builds / LOCK, blocking=False, thread_local=False, on_acquired=_write_pid)
+    try:
+        lock.acquire()
+    except Timeout:
+        holder = (builds / LOCK).read_text().strip() or "unknown"
+        raise StoreError(f"another build of {path} is running (pid {holder})") from None
+    try:
+        _remove_partial(builds, path.absolute())
+        yield
+    finally:
+        lock.release()
+
+
+def _write_pid(fd: int) -> None:
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+
+
 class Building:
     """A store being built in a new directory. Add graphs, then `commit()` to write the
     metadata graph (graph/void.py) and the dumps (graph/dumps.py) and swap it in; if
@@ -54,22 +106,20 @@ class Building:
 
     def __init__(self, path: Path, iris: Iris, with_dumps: bool = True) -> None:
         self.path = path.absolute()
-        if self.path.exists() and not self.path.is_symlink():
-            raise StoreError(f"{self.path}: exists and is not a store built by policykg "
-                             "(expected a symbolic link); move it away or choose another --store")
+        self.builds = builds_of(self.path)
         self.iris = iris
         self.started = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        self.builds = self.path.with_name(self.path.name + ".builds")
         self.builds.mkdir(parents=True, exist_ok=True)
         self.directory = self.builds / (f"{self.started:%Y%m%dT%H%M%SZ}-{os.getpid()}-"
                                         f"{secrets.token_hex(3)}")
-        self.store = Store(str(self.directory))
-        self.also = dumps.serialized_besides(with_dumps)  # each graph's formats but N-Quads
-        try:  # the dumps written from what is loaded (the others come at commit)
+        try:  # a failure or a stop signal from here on removes the directory
+            self.store = Store(str(self.directory))
+            self.also = dumps.serialized_besides(with_dumps)  # each graph's formats but N-Quads
+            # the dumps written from what is loaded (the others come at commit)
             self.writing = {fmt.key: dumps.Writing(self.directory / dumps.DUMPS_DIR, fmt)
                             for fmt in (dumps.WHILE_LOADING if with_dumps else ())}
         except BaseException:
-            del self.store
+            self.__dict__.pop("store", None)
             shutil.rmtree(self.directory, ignore_errors=True)
             raise
         self.digests: list[bytes] = []
@@ -78,6 +128,7 @@ class Building:
         self.pending_quads = 0
         self.quads = 0
         self.version = ""
+        self.committed = False
         self.loader = ThreadPoolExecutor(1, thread_name_prefix="load")
         self.loading: Future[None] | None = None  # the batch being loaded
         # once loaded: the metadata graph, and the triples held by several data graphs
@@ -163,15 +214,29 @@ class Building:
                                       processes=processes, written=written, shared=shared)
             self.store.bulk_extend(void.file_facts(self.iris, files))
             self.store.flush()
+        # A stop signal now would leave the build swapped in but reported as failed (and
+        # removed by `abort`): it waits until the swap is done.
+        stops = {signal.SIGINT, signal.SIGTERM}
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        try:
+            self._swap()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        return BuildResult(self.path, self.directory, version, self.quads)
+
+    def _swap(self) -> None:
+        _readers(self.directory).touch()  # complete: from now on only a prune removes it
         link = self.builds / f".link-{os.getpid()}"
         if link.is_symlink():
             link.unlink()
         link.symlink_to(os.path.relpath(self.directory, self.path.parent))
         os.replace(link, self.path)
+        self.committed = True
         _prune(self.builds, self.directory)
-        return BuildResult(self.path, self.directory, version, self.quads)
 
     def abort(self) -> None:
+        if self.committed:  # stopped after the swap: this build is the store now
+            return
         self.loader.shutdown(cancel_futures=True)  # waits for a batch being loaded
         if self.description is not None:
             self.description.exception()  # waits: its queries hold the store
@@ -193,19 +258,136 @@ def _metadata(iris: Iris, digest: str, version: str, now: dt.datetime) -> list[Q
     ]
 
 
+def _readers(directory: Path) -> Path:
+    return directory.with_name(directory.name + READERS)
+
+
 def _prune(builds: Path, current: Path) -> None:
-    others = sorted((d for d in builds.iterdir() if d.is_dir() and d != current),
-                    key=lambda d: d.stat().st_mtime_ns, reverse=True)
+    """Remove the complete builds older than the previous one, but none a reader holds."""
+    others = sorted((d for d in builds.iterdir() if d.is_dir() and d != current
+                     and _readers(d).exists()),
+                    key=lambda d: _readers(d).stat().st_mtime_ns, reverse=True)
     for old in others[KEEP_BUILDS - 1:]:
-        shutil.rmtree(old, ignore_errors=True)
+        _remove_unless_held(old)
+
+
+def _remove_unless_held(directory: Path) -> None:
+    """Remove a complete build unless a reader holds it. Its readers file goes last, once
+    the directory is gone, so a reader waiting for it finds it unlinked (`hold`)."""
+    marker = _readers(directory)
+    try:
+        file = marker.open("rb")
+    except FileNotFoundError:
+        return
+    with file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # a reader has it
+        shutil.rmtree(directory, ignore_errors=True)
+        if not directory.exists():
+            marker.unlink()
+
+
+def _remove_partial(builds: Path, path: Path) -> None:
+    """Remove the directories of builds that never completed (their process died, since the
+    caller holds the build lock), their swap links, and readers files left without a build."""
+    current = path.resolve() if path.is_symlink() else None
+    for entry in builds.iterdir():
+        if entry.name.startswith(".link-") and entry.is_symlink():
+            entry.unlink()
+        elif entry.is_dir() and entry != current and not _readers(entry).exists():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.endswith(READERS) and not entry.with_name(
+                entry.name[: -len(READERS)]).exists():
+            entry.unlink()
+
+
+class Held:
+    """A reader's hold on a build directory: no build removes it while the hold is open.
+    Closing it (`release`, leaving the `with`, or the object being collected) lets go."""
+
+    def __init__(self, directory: Path, file: BinaryIO | None) -> None:
+        self.directory = directory
+        self.file = file
+
+    def release(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+    def __enter__(self) -> Held:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def hold(directory: Path) -> Held:
+    """Hold a build directory (what a store link resolves to) for reading; StoreError if it
+    has been removed meanwhile (resolve the link again). A directory policykg did not build,
+    or built before holds existed, has nothing to hold and is never removed by a prune."""
+    marker = _readers(directory)
+    try:
+        file = marker.open("rb")
+    except FileNotFoundError:
+        if directory.is_dir():
+            return Held(directory, None)
+        raise StoreError(f"{directory}: this build has been removed") from None
+    fcntl.flock(file, fcntl.LOCK_SH)  # waits while a prune removes it (briefly)
+    if os.fstat(file.fileno()).st_nlink == 0 or not directory.is_dir():
+        file.close()
+        raise StoreError(f"{directory}: this build has been removed")
+    return Held(directory, file)
+
+
+def open_held(path: Path) -> tuple[Store, Held]:
+    """Open the store at `path` read-only with a hold on the build it points to, so that
+    no later build removes it while it is open: what a reader of a store should use. If a
+    prune removed the build between resolving the link and holding it, the link has moved
+    on: it is resolved again."""
+    while True:
+        target = path.resolve()
+        if not target.is_dir():
+            raise _no_store(path)
+        try:
+            held = hold(target)
+        except StoreError:
+            if path.resolve() != target:
+                continue
+            raise
+        try:
+            return _open_read_only(target, path), held
+        except BaseException:
+            held.release()
+            raise
 
 
 def open_store(path: Path) -> Store:
-    """Open a built store read-only; a clear error if there is none."""
-    target = path.resolve()
+    """Open a built store read-only; a clear one-line error if there is none, or if the
+    directory is empty or damaged."""
+    return _open_read_only(path.resolve(), path)
+
+
+def _open_read_only(target: Path, path: Path) -> Store:
     if not target.is_dir():
-        raise StoreError(f"{path}: no store here; run `policykg build` first")
+        raise _no_store(path)
+    if not (target / "CURRENT").exists():  # what every RocksDB (Oxigraph) directory has
+        raise StoreError(f"{path}: not a store (no Oxigraph database in {target}); "
+                         "run `policykg build`")
     try:
-        return Store.read_only(str(target))
-    except OSError as exc:
+        store = Store.read_only(str(target))
+        next(iter(store.named_graphs()), None)  # reads: a damaged store fails here, not
+        next(iter(store.quads_for_pattern(None, None, None)), None)  # in a later query
+    except (OSError, RuntimeError) as exc:  # RocksDB reports corruption as RuntimeError
         raise StoreError(f"{path}: cannot open the store ({exc})") from exc
+    return store
+
+
+def _no_store(path: Path) -> StoreError:
+    return StoreError(f"{path}: no store here; run `policykg build` first")
+
+
+def check(path: Path) -> None:
+    """Raise StoreError (one line) unless `path` is a store that opens and reads: what a
+    server checks before it starts answering."""
+    open_store(path)

@@ -15,6 +15,7 @@ from pathlib import Path
 from graph import cli as pipeline_cli
 from graph import pipeline
 from graph.errors import PolicykgError
+from graph.interrupts import Stopped
 from graph.iris import base_from_env, check_base
 from graph.source import bundled_releases
 from graph.store import default_store_path
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
     args.argv = argv  # `serve` may run itself again (server/allocator.py)
+    store_before = os.path.realpath(args.store)
     try:
         return COMMANDS[args.command](args)
     except PolicykgError as exc:
@@ -106,8 +108,21 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as exc:
         return _fail(args.command, str(exc), 2)
     except KeyboardInterrupt:  # Ctrl-C: a build removes what it had written, as on failure
-        return _fail(args.command, "interrupted; nothing was changed" if args.command == "build"
-                     else "interrupted", 130)
+        return _fail(args.command, _stopped(args, "interrupted", store_before), 130)
+    except Stopped as stop:  # SIGTERM, during a build (graph/interrupts.py)
+        return _fail(args.command, _stopped(args, f"stopped by {stop}", store_before),
+                     128 + stop.signum)
+
+
+def _stopped(args, how: str, store_before: str) -> str:
+    """What a stopped command left: a build's old store, unless it was already swapped."""
+    if args.command != "build":
+        return how
+    if os.path.realpath(args.store) != store_before:
+        return f"{how} after the new store was swapped in"
+    if not os.path.exists(store_before):
+        return f"{how}; no store was written"
+    return f"{how}; the old store is kept"
 
 
 def _fail(command: str, message: str, code: int, limit: int = 300) -> int:

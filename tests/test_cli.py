@@ -168,7 +168,7 @@ def test_ctrl_c_during_a_build_keeps_the_store(cli, tmp_path):
     os.killpg(build.pid, signal.SIGINT)
     _, err = build.communicate(timeout=60)
     assert build.returncode == 130, err
-    assert err == "policykg build: interrupted; nothing was changed\n"
+    assert err == "policykg build: interrupted; the old store is kept\n"
     assert store.resolve() == before
     assert [d for d in builds.iterdir() if d.is_dir()] == [before]
     assert "Smart Cities" in cli("query", AGENDA).stdout
