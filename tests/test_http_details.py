@@ -411,3 +411,16 @@ def test_over_http(endpoint):
     assert again.status_code == 304
     options = requests.options(endpoint.url, timeout=30)
     assert options.status_code == 204 and "Content-Type" not in options.headers
+
+
+def test_versioned_static_files_are_compressed_once(endpoint):
+    """The response cache keeps a versioned static file's compressed answer, so the
+    editor's 1 MB script is not compressed again on every request."""
+    site = endpoint.url.removesuffix("/sparql")
+    home = requests.get(f"{site}/", timeout=30).text
+    url = re.search(r'href="(/static/site\.css\?v=[0-9a-f]{12})"', home).group(1)
+    answers = [requests.get(site + url, headers={"Accept-Encoding": "br"}, timeout=30)
+               for _ in range(3)]  # two workers: the third meets a worker's second
+    assert all(a.headers["Content-Encoding"] == "br" for a in answers)
+    assert any(a.headers.get("X-Policykg-Cache") == "hit" for a in answers[1:])
+    assert len({a.content for a in answers}) == 1
