@@ -36,10 +36,10 @@ from functools import lru_cache
 
 NESTING_LIMIT = 48
 """Brackets ( { [ nested deeper than this are refused before parsing. rdflib's parser
-needs ~40 Python frames per level of nested calls or parentheses (~2,100 at 48 levels;
-measured in tests/test_query_shape.py), so at Python's default recursion limit of 1,000 it
-fails near 22 levels; PARSER_RECURSION_LIMIT gives it room for ~240 levels, five times this
-limit. Hand-written queries nest well under 10."""
+needs ~40 Python frames per level of nested function calls or parentheses, ~25 per level
+of braces (measured: ~2,100 frames for 48 nested calls), so at Python's default recursion
+limit of 1,000 it fails near 22 nested calls or 35 braces; PARSER_RECURSION_LIMIT gives it
+room for ~240 levels, five times this limit. Hand-written queries nest well under 10."""
 
 PARSER_RECURSION_LIMIT = 10_000
 """The interpreter's recursion limit is raised to at least this when the parser is first
@@ -125,7 +125,7 @@ def _decide(text: str) -> Shape | QuerySyntaxError:
     try:
         masked = _lex(text)
     except QueryTooDeep as exc:
-        return exc
+        return exc.with_traceback(None)  # cached: it should not keep the lexer's frames
     rdflib = _rdflib()
     try:
         try:
@@ -174,8 +174,7 @@ def _lex(text: str) -> str:
             depth += 1
             if depth > NESTING_LIMIT:
                 raise QueryTooDeep(f"error at {_where(text, m.start())}: brackets ( {{ [ "
-                                   f"nested deeper than {NESTING_LIMIT} levels, the limit "
-                                   "of this service")
+                                   f"nested deeper than {NESTING_LIMIT} levels (the limit)")
         elif kind == "close":
             depth = max(depth - 1, 0)
         out.append(token)
