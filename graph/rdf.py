@@ -12,7 +12,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
 import ontology
 
 from .facts import Evidence, ReleaseFacts
-from .iris import DCTERMS, ELI, OA, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Iris, ns
+from .iris import DCTERMS, ELI, OA, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Iris, ns
 from .lexicon import Entry, Lexicon
 
 _MODES = {"offline": "OfflineEventAttendanceMode", "online": "OnlineEventAttendanceMode",
@@ -267,8 +267,8 @@ def lexicon_quads(lexicon: Lexicon, iris: Iris) -> list[Quad]:
         w.typed(node, *kinds)
         w.labelled(node, entry.label, entry.aliases)
         w.pk(node, "curation", iris.term("Curated"))
-        for same in entry.same_as:
-            w.add(node, ns(OWL, "sameAs"), NamedNode(same))
+        for same in entry.same_as:  # no owl:sameAs: our record data stays ours
+            w.add(node, ns(SCHEMA, "sameAs"), NamedNode(same))
         extra = entry.extra
         if extra.get("unit_of"):
             w.add(node, _unit_predicate({"GovernmentBody"} if extra["unit_of"] in formal

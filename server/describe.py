@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, Variable
 
-from graph.iris import DCTERMS, OA, OWL, RDF, RDFS, SKOS
+from graph.iris import DCTERMS, OA, RDF, RDFS, SCHEMA, SKOS
 from graph.query import prefixes
 
 QUERIES = Path(__file__).parent / "queries"
@@ -28,7 +28,7 @@ LABELS = (NamedNode(SKOS + "prefLabel"), NamedNode(RDFS + "label"),
           NamedNode(DCTERMS + "title"))
 ALT_LABEL = NamedNode(SKOS + "altLabel")
 DEFINITIONS = (NamedNode(SKOS + "definition"), NamedNode(RDFS + "comment"))
-EXTERNAL = (NamedNode(OWL + "sameAs"), NamedNode(SKOS + "exactMatch"),
+EXTERNAL = (NamedNode(SCHEMA + "sameAs"), NamedNode(SKOS + "exactMatch"),
             NamedNode(SKOS + "closeMatch"), NamedNode(SKOS + "broadMatch"))
 INCOMING_CAP = 1000  # links into one resource given in its RDF description
 EVIDENCE_CAP = 25  # stated relations whose evidence (spans, quotes) the description adds

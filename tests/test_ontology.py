@@ -552,9 +552,10 @@ NEGATIVE_CASES = {
         _drop(STATEMENT, PK.speechAct), STATEMENT,
         "A statement needs exactly one pk:speechAct, a pk:SpeechAct."),
     "actor sameAs a Wikidata page instead of the entity": (
-        _set(DG_CONNECT, OWL.sameAs, URIRef("https://www.wikidata.org/wiki/Q8880")), DG_CONNECT,
-        "owl:sameAs must be a Wikidata entity IRI (http://www.wikidata.org/entity/Q...), an "
-        "EU Publications Office corporate-body IRI or an ELI IRI (http://data.europa.eu/eli/...)."),
+        _set(DG_CONNECT, SCHEMA.sameAs, URIRef("https://www.wikidata.org/wiki/Q8880")),
+        DG_CONNECT,
+        "An actor's schema:sameAs must be a Wikidata entity IRI "
+        "(http://www.wikidata.org/entity/Q...) or an EU Publications Office corporate-body IRI."),
     "statement attributed to something that is not an actor": (
         _set(STATEMENT, PK.statedBy, URIRef(BASE + "id/topic/cybersecurity")), STATEMENT,
         "A statement needs at least one pk:statedBy, each a pk:Actor."),
