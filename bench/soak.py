@@ -607,12 +607,16 @@ def scenario(name: str, setup: Setup,
                     hard_limit=setup.duration + 600)
         notes: dict = {}
         cpu = resource.getrusage(resource.RUSAGE_SELF)
+        peak = Peak(server.pid, load.stop, setup.duration + 700)
         load.start()
+        peak.start()
         if during is None:
             time.sleep(setup.duration)
         else:
             during(server, load, notes)
         seconds = load.finish()
+        peak.join()
+        notes["peak RSS MB"] = f"{mb(peak.total)} / {mb(peak.worker)}"
         used = resource.getrusage(resource.RUSAGE_SELF)
         after = memory(server.pid)
         outcome = Outcome(name, load.all(), seconds, before, after,
@@ -622,6 +626,24 @@ def scenario(name: str, setup: Setup,
     finally:
         stop_server(server)
     return outcome
+
+
+class Peak(threading.Thread):
+    """The largest RSS of the server's process group and of one worker during the load,
+    sampled every half second."""
+
+    def __init__(self, main: int, stop: threading.Event, limit: float) -> None:
+        super().__init__(daemon=True)
+        self.main, self.stop, self.samples = main, stop, int(limit / 0.5)
+        self.total = self.worker = 0
+
+    def run(self) -> None:
+        for _ in range(self.samples):
+            now = memory(self.main)
+            self.total, self.worker = max(self.total, now.total), max(self.worker,
+                                                                      now.largest_worker)
+            if self.stop.wait(0.5):
+                break
 
 
 def with_killers(setup: Setup) -> Callable[[Server, Load, dict], None]:
@@ -775,8 +797,6 @@ def print_detail(outcome: Outcome) -> None:
     for key, value in summary(outcome).items():
         print(f"  {key}: {value}")
     for key, lines in outcome.examples.items():
-        if key.startswith("killer 503"):
-            continue
         print(f"  e.g. {key}:")
         for line in lines:
             print(f"    {line}")
@@ -811,7 +831,7 @@ def _our_frame(lines: list[str], end: int) -> str | None:
 def print_table(outcomes: list[Outcome]) -> None:
     rows = {o.name: summary(o) for o in outcomes}
     keys = ["requests", "errors", "req/s", "p50 ms", "p99 ms", "max ms", "RSS MB group",
-            "RSS MB worker", "client CPU s", "condition met"]
+            "RSS MB worker", "peak RSS MB", "client CPU s", "condition met"]  # peak: group / worker
     width = max(16, *(len(v) for r in rows.values() for k, v in r.items() if k in keys))
     head = f"{'':16}" + "".join(f"{name:>{width + 2}}" for name in rows) \
         + f"{'old server (#13)':>{20}}"
