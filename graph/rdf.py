@@ -57,6 +57,32 @@ class _Writer:
                 self.add(s, ALT, _en(alias, language))
 
 
+# Kinds the lexicon gives that are roles the extractor reads, not classes: "Party" marks
+# who may be a side of a dialogue. In RDF, being a party is the pk:party relation of a
+# series, so a venue's country does not become a party by its class.
+_ROLES = frozenset({"Party"})
+
+
+def _classes(kinds) -> list[str]:
+    return [kind for kind in kinds if kind not in _ROLES]
+
+
+def territory(iris: Iris, country_id: str) -> NamedNode:
+    """A country's territory, ``place/{slug}``: where things are held and what cities lie
+    in. The country itself (``actor/{slug}``) is an actor, never a place."""
+    return iris.thing("place/" + country_id.split("/", 1)[1])
+
+
+def _country(w: _Writer, country_id: str, label: str, language: str,
+             curation: NamedNode) -> None:
+    """The territory of a country, labelled like it and linked from it (dcterms:spatial)."""
+    place = territory(w.iris, country_id)
+    w.typed(place, "Place")
+    w.labelled(place, label, language=language)
+    w.pk(place, "curation", curation)
+    w.add(w.iris.thing(country_id), ns(DCTERMS, "spatial"), place)
+
+
 def scheme_iri(iris: Iris, name: str) -> NamedNode:
     return iris.thing(f"scheme/{name}")
 
@@ -75,6 +101,11 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
     release = iris.thing(facts.id)
     lang = facts.language
     kinds = {e.id: set(e.kinds) for e in facts.entities}
+
+    def located(entity_id: str) -> NamedNode:
+        """Where something is: a country given as a place is its territory."""
+        return (territory(iris, entity_id) if "Country" in kinds.get(entity_id, ())
+                else iris.thing(entity_id))
 
     def evidence(ev: Evidence) -> NamedNode:
         node = iris.thing(f"evidence/{slug}-{ev.start}-{ev.end}")
@@ -129,7 +160,7 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         for person in meeting.participants:
             w.add(node, ns(SCHEMA, "attendee"), iris.thing(person))
         if meeting.place:
-            w.pk(node, "heldIn", iris.thing(meeting.place))
+            w.pk(node, "heldIn", located(meeting.place))
         if meeting.mode:
             w.add(node, ns(SCHEMA, "eventAttendanceMode"), ns(SCHEMA, _MODES[meeting.mode]))
         for organiser in meeting.organisers:
@@ -148,9 +179,11 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         if entity.curated:
             continue
         node = iris.thing(entity.id)
-        w.typed(node, *entity.kinds)
+        w.typed(node, *_classes(entity.kinds))
         w.labelled(node, entity.label, entity.aliases, lang)
         w.pk(node, "curation", iris.term("Discovered"))
+        if "Country" in entity.kinds:
+            _country(w, entity.id, entity.label, lang, iris.term("Discovered"))
         w.add(node, ns(PROV, "wasDerivedFrom"), release)
         for identifier in entity.identifiers:
             w.add(node, ns(DCTERMS, "identifier"), Literal(identifier))
@@ -191,14 +224,17 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
 
     for number, rel in enumerate(facts.relations, 1):
         subject = iris.thing(rel.subject)
-        predicate = _relation_predicate(rel.predicate, kinds.get(rel.object or "", set()), iris)
+        predicate = _relation_predicate(rel.predicate, kinds.get(rel.subject, set()),
+                                        kinds.get(rel.object or "", set()), iris)
         if rel.object:
-            value = iris.thing(rel.object)
+            value = located(rel.object) if rel.predicate in _LOCATING else iris.thing(rel.object)
         elif rel.datatype:
             value = _xsd(rel.value, rel.datatype)
         else:
             value = _en(rel.value or "", lang)
         w.add(subject, predicate, value)
+        if predicate == iris.term("series"):  # what has occurrences is a series
+            w.typed(value, "EventSeries")
         fact = iris.thing(f"fact/{slug}-{number:03d}")
         w.add(fact, TYPE, ns(RDF, "Statement"))
         w.add(fact, LABEL, _en(f"Stated relation {number} of the release"))
@@ -230,13 +266,17 @@ def _statement_label(attribution: str, act: str, content: str, limit: int = 110)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+_LOCATING = frozenset({"heldIn", "inCountry"})  # relations whose object is a place
 _RELATION_TERMS = {"description": ns(DCTERMS, "description"),
                    "jobTitle": ns(SCHEMA, "jobTitle"), "memberOf": ns(ORG, "memberOf")}
 
 
-def _relation_predicate(name: str, object_kinds: set[str], iris: Iris) -> NamedNode:
+def _relation_predicate(name: str, subject_kinds: set[str], object_kinds: set[str],
+                        iris: Iris) -> NamedNode:
     if name == "unitOf":
         return _unit_predicate(object_kinds)
+    if name == "partOf" and "Event" in subject_kinds:
+        return iris.term("series")  # an event is part of another as one of its occurrences
     return _RELATION_TERMS.get(name) or iris.term(name)
 
 
@@ -264,9 +304,11 @@ def lexicon_quads(lexicon: Lexicon, iris: Iris) -> list[Quad]:
             _concept(w, node, entry, schemes[entry.category], iris)
             continue
         kinds = entry.kinds or {"place": ("Place",), "series": ("DialogueSeries",)}[entry.category]
-        w.typed(node, *kinds)
+        w.typed(node, *_classes(kinds))
         w.labelled(node, entry.label, entry.aliases)
         w.pk(node, "curation", iris.term("Curated"))
+        if "Country" in kinds:
+            _country(w, f"actor/{entry.key}", entry.label, "en", iris.term("Curated"))
         for same in entry.same_as:  # no owl:sameAs: our record data stays ours
             w.add(node, ns(SCHEMA, "sameAs"), NamedNode(same))
         extra = entry.extra
@@ -278,7 +320,7 @@ def lexicon_quads(lexicon: Lexicon, iris: Iris) -> list[Quad]:
         if extra.get("celex"):
             w.add(node, ns(ELI, "id_local"), Literal(str(extra["celex"])))
         if extra.get("country"):
-            w.pk(node, "inCountry", iris.thing(f"actor/{extra['country']}"))
+            w.pk(node, "inCountry", territory(iris, f"actor/{extra['country']}"))
         if extra.get("iso3166"):
             w.add(node, ns(DCTERMS, "identifier"), Literal(f"ISO 3166-1:{extra['iso3166']}"))
     return w.quads

@@ -12,7 +12,7 @@ cost one line each): targets (sh:targetClass with the sub-class closure, sh:targ
 sh:targetSubjectsOf, sh:targetObjectsOf, implicit class targets); paths that are an IRI or
 a sequence of IRIs; sh:minCount, sh:maxCount, sh:class, sh:datatype, sh:nodeKind,
 sh:min/maxInclusive, sh:min/maxExclusive, sh:min/maxLength, sh:pattern (+ sh:flags), sh:in,
-sh:uniqueLang, sh:or, sh:node, sh:property, sh:qualifiedValueShape with
+sh:uniqueLang, sh:or, sh:not, sh:node, sh:property, sh:qualifiedValueShape with
 sh:qualifiedMin/MaxCount, SPARQL-based constraints (sh:sparql / sh:select with
 sh:prefixes), sh:deactivated. Anything else raises NotImplementedError at compile time, so
 an unsupported shape can never pass silently.
@@ -133,7 +133,7 @@ _HANDLED = frozenset({
     SH.targetObjectsOf, SH.deactivated, SH.message, SH.sparql, SH.severity,
     SH.minCount, SH.maxCount, SH["class"], SH.datatype, SH.nodeKind, *_RANGES,
     SH.minLength, SH.maxLength, SH.pattern, SH.flags, SH["in"], SH.uniqueLang, SH["or"],
-    SH.node, SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount,
+    SH["not"], SH.node, SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount,
     SH.qualifiedValueShapesDisjoint,
 })
 # Non-validating properties (SHACL 2.3.2 and friends): documentation only.
@@ -616,6 +616,15 @@ class _Compiler:
             if all(b is not None for b in members):
                 piece(SH.OrConstraintComponent,
                       "\n".join([values, *(b for b in members if b)]), value_var)
+        for ref in self.shapes.objects(shape, SH["not"]):
+            # A violation is a value that conforms: the values MINUS the non-conforming.
+            test = self._conforms(ref, value_var)
+            if test is not None:
+                piece(SH.NotConstraintComponent, f"{values}\nFILTER ({test})", value_var)
+                continue
+            bad = self._violating(ref, candidates, value_var)
+            piece(SH.NotConstraintComponent,
+                  values if bad is None else f"{values}\nMINUS {{ {bad} }}", value_var)
         qualified = self._one(shape, SH.qualifiedValueShape)
         if qualified is not None and path is not None:
             self._qualified_pieces(shape, qualified, focus, f, path, candidates, piece)
@@ -932,6 +941,7 @@ _GENERIC = {
     "UniqueLangConstraintComponent": "More than one String shares the same Language",
     "NodeConstraintComponent": "Value does not conform to the shape of sh:node",
     "OrConstraintComponent": "Value does not conform to any shape of sh:or",
+    "NotConstraintComponent": "Value conforms to the shape of sh:not",
 }
 
 

@@ -29,7 +29,7 @@ from .source import SourceText
 FOAF = "http://xmlns.com/foaf/0.1/"
 SPDX = "http://spdx.org/rdf/terms#"
 PROJECT = "the policykg project"
-EXAMPLE_CLASSES = ("Meeting", "Statement", "Party")  # a meeting, a statement, an actor
+EXAMPLE_CLASSES = ("Meeting", "Statement", "Country")  # a meeting, a statement, an actor
 
 
 def _data(iris: Iris, pattern: str) -> str:

@@ -10,15 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import owlrl
 import pytest
-from rdflib import RDF, SKOS, Graph, URIRef
+from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import XSD
 
+from graph.query import run
 from graph.shacl_sparql import conforms, run_checks, shape_checks
 
-from .test_ontology import BASE, PK, SCHEMA, sample, validate
+from .conftest import BASE as STORE_BASE
+from .conftest import to_rdflib
+from .test_ontology import BASE, PK, SCHEMA, owl_rl_errors, sample, validate
 from .test_shacl_sparql import store_of
 
 MIC = URIRef(BASE + "id/actor/mic")
+MEETING = URIRef(BASE + "id/meeting/japan-eu-ict-policy-dialogue-28")
+BRUSSELS = URIRef(BASE + "id/place/brussels")
+STATEMENT = URIRef(BASE + "id/statement/sample-01")
+SERIES = URIRef(BASE + "id/series/japan-eu-ict-policy-dialogue")
+MONTH = Literal("2024-04", datatype=XSD.gYearMonth)
 NIS2 = URIRef(BASE + "id/initiative/nis2")
 TOPIC = URIRef(BASE + "id/topic/cybersecurity")
 ELI_NIS2 = URIRef("http://data.europa.eu/eli/dir/2022/2555/oj")
@@ -30,6 +40,13 @@ def _add(*triples: tuple) -> Change:
     def change(g: Graph) -> None:
         for triple in triples:
             g.add(triple)
+    return change
+
+
+def _set(s: URIRef, p: URIRef, o: URIRef) -> Change:
+    def change(g: Graph) -> None:
+        assert (s, p, None) in g
+        g.set((s, p, o))
     return change
 
 
@@ -56,6 +73,34 @@ CASES: dict[str, tuple[Change, URIRef, str]] = {
     "topic closeMatch an ELI": (
         _add((TOPIC, SKOS.closeMatch, ELI_NIS2)), TOPIC,
         "A topic's skos:closeMatch must be a EuroVoc concept or a Wikidata entity IRI."),
+    "meeting held in an actor": (
+        _set(MEETING, PK.heldIn, MIC), MEETING,
+        "pk:heldIn must point to a pk:Place (a city or a country's territory, not the "
+        "country as an actor)."),
+    "place in a country given as an actor": (
+        _add((BRUSSELS, PK.inCountry, MIC)), BRUSSELS,
+        "A place lies in at most one country (pk:inCountry), given as the country's "
+        "territory, a pk:Place."),
+    "actor typed as a topic": (
+        _add((MIC, RDF.type, PK.Topic)), MIC,
+        "An actor cannot also be an initiative, an event, a topic, a place, a statement or a "
+        "release (disjoint classes)."),
+    "law typed as a proposal too": (
+        _add((NIS2, RDF.type, PK.LegislativeProposal)), NIS2,
+        "A law (an adopted act) cannot also be a legislative proposal: the act a proposal "
+        "became is a resource of its own."),
+    "initiative held somewhere": (
+        _add((NIS2, PK.heldIn, BRUSSELS)), NIS2,
+        "Only an event is held somewhere (pk:heldIn); an initiative is not an event."),
+    "initiative scheduled": (
+        _add((NIS2, PK.scheduledFor, MONTH)), NIS2,
+        "Only an event is scheduled (pk:scheduledFor); an initiative is not an event."),
+    "project entered into force": (
+        _retype(NIS2, PK.Project), NIS2,
+        "Only a pk:Law enters into force (pk:enteredIntoForce)."),
+    "meeting typed as a series": (
+        _add((MEETING, RDF.type, PK.DialogueSeries)), MEETING,
+        "A meeting is one occurrence, never an event series (disjoint classes)."),
 }
 
 
@@ -71,3 +116,73 @@ def test_shapes_reject(case: str) -> None:
     assert not conforms(ours)
     assert (str(focus), message) in {(str(v.focus.value), m) for v in ours
                                      for m in v.messages}, ours
+
+
+# --------------------------------------------------------------------------------------
+# OWL 2 RL: each wrong triple makes the ontology plus the sample inconsistent
+# --------------------------------------------------------------------------------------
+
+INCONSISTENT: dict[str, tuple] = {
+    "actor typed as a topic": (MIC, RDF.type, PK.Topic),
+    "statement on an actor as its topic": (STATEMENT, PK.onTopic, MIC),
+    "law typed as a proposal too": (NIS2, RDF.type, PK.LegislativeProposal),
+    "meeting typed as a series": (MEETING, RDF.type, PK.DialogueSeries),
+    "actor held as a venue": (MEETING, PK.heldIn, MIC),
+    "initiative scheduled like an event": (NIS2, PK.scheduledFor, MONTH),
+}
+
+
+@pytest.fixture(scope="module")
+def ontology_graph() -> Graph:
+    from ontology import load_graph
+
+    return load_graph(BASE)
+
+
+@pytest.mark.parametrize("case", list(INCONSISTENT))
+def test_owl_rl_refutes(case: str, ontology_graph: Graph) -> None:
+    data = sample()
+    data.add(INCONSISTENT[case])
+    assert owl_rl_errors(ontology_graph + data), case
+
+
+def test_a_scheduled_meeting_is_consistent(ontology_graph: Graph) -> None:
+    # Events are PROV activities, meetings are events: a future dialogue with the month
+    # it is scheduled for is no longer on both sides of PROV's Entity/Activity split.
+    data = sample()
+    data.add((MEETING, PK.scheduledFor, MONTH))
+    data.add((MEETING, PK.series, SERIES))
+    assert owl_rl_errors(ontology_graph + data) == []
+
+
+# --------------------------------------------------------------------------------------
+# What OWL 2 RL infers about actors, over the ontology and every fixture release
+# --------------------------------------------------------------------------------------
+
+STORE_PK = Namespace(STORE_BASE + "ontology#")
+NOT_AN_ACTOR = {STORE_PK.Topic, SKOS.Concept, STORE_PK.Place, SCHEMA.Place,
+                URIRef("http://www.w3.org/ns/prov#Location"), STORE_PK.Initiative,
+                STORE_PK.Event}
+
+
+@pytest.fixture(scope="module")
+def closed(all_store) -> Graph:
+    """Ontology, lexicon and every release graph, closed under OWL 2 RL (owlrl)."""
+    _, store = all_store
+    graph = to_rdflib(run(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", STORE_BASE))
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
+    return graph
+
+
+def test_no_actor_becomes_a_topic_a_place_or_a_party_by_class(closed: Graph) -> None:
+    actors = set(closed.subjects(RDF.type, STORE_PK.Actor))
+    inferred = {a: set(closed.objects(a, RDF.type)) for a in actors}
+    assert len(actors) > 20, inferred
+    wrong = {str(a): sorted(map(str, types)) for a, types in inferred.items()
+             if types & NOT_AN_ACTOR}
+    assert not wrong, wrong
+    # No class of parties at all: party-hood is the pk:party relation.
+    assert not [t for types in inferred.values() for t in types if str(t).endswith("#Party")]
+    belgium = URIRef(STORE_BASE + "id/actor/belgium")
+    assert belgium in actors  # the venue's country: an actor, but no party
+    assert (None, STORE_PK.party, belgium) not in closed
