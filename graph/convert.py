@@ -26,7 +26,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .dumps import serialized
+from pyoxigraph import Quad
+
+from .dumps import SOURCE, serialized
 from .extract import extract
 from .extract.gaps import summary_line
 from .facts import ReleaseFacts
@@ -38,6 +40,7 @@ from .source import read_source
 
 PARALLEL_FROM = 8  # releases; fewer are converted in the building process (no pool)
 AHEAD = 4  # releases in flight per worker: enough to keep them busy, little memory
+SERIALIZED_AT_ONCE = 20_000  # quads of a release's graph serialized at a time
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,9 @@ class Converted:
     gaps: str  # one line: what extraction did not understand (graph/extract/gaps.py)
     names: tuple[tuple[str, str], ...]  # (id, label as written) of each discovered entity
     # the release's graph, as N-Quads ("nq") and in each other format asked for (by the
-    # key of its dump, graph/dumps.py: the dumps written while the store loads)
-    serialized: dict[str, bytes]
+    # key of its dump, graph/dumps.py: the dumps written while the store loads), each as
+    # pieces that are that format's text in order (`_serialized`)
+    serialized: dict[str, list[bytes]]
     quads: int
 
 
@@ -65,9 +69,25 @@ def convert(path: Path, lexicon: Lexicon, iris: Iris, labels: dict[str, str] | N
     if labels is not None:
         harmonise(facts, labels)
     quads = list(dict.fromkeys(release_quads(facts, iris)))  # each quad once, as stored
+    count = len(quads)
     return Converted(path, facts.id, facts.title, str(facts.published),
                      len(facts.statements), summary_line(facts), names,
-                     serialized(quads, also), len(quads))
+                     _serialized(quads, also), count)
+
+
+def _serialized(quads: list[Quad], also: tuple[str, ...]) -> dict[str, list[bytes]]:
+    """The graph serialized a slice at a time, each slice's quads let go (`quads` ends
+    empty) once written: a large release's graph is never held both as objects and as
+    bytes (2 MB of text: ~900k quads, ~600 MB as objects, ~390 MB as N-Quads and TriG).
+    Each format's pieces are its text in order (TriG: a block of the graph per piece)."""
+    pieces: dict[str, list[bytes]] = {key: [] for key in (SOURCE.key, *also)}
+    quads.reverse()  # slices come off the end, where a list shrinks in place
+    while quads:
+        piece = quads[-SERIALIZED_AT_ONCE:][::-1]
+        del quads[-SERIALIZED_AT_ONCE:]
+        for key, data in serialized(piece, also).items():
+            pieces[key].append(data)
+    return pieces
 
 
 def harmonise(facts: ReleaseFacts, labels: dict[str, str]) -> None:

@@ -46,6 +46,10 @@ KEEP_BUILDS = 2  # the current build and the previous one, for readers that do n
 LOCK = ".build.lock"  # in <path>.builds: held by the build running
 READERS = ".readers"  # <build-id> + READERS: the build is complete; readers lock it shared
 BATCH = 100_000  # quads handed to the store at once (two batches are in memory: one loading)
+# N-Quads bytes given to one call of Oxigraph's bulk loader: its memory grows ~3 bytes a
+# byte with what one call is given (112 MB of a release's N-Quads in one call: +350 MB;
+# in pieces of 8 MB: +50 MB, and no slower), so a large graph is loaded in pieces.
+LOAD_BYTES = 8_000_000
 PARALLEL_DUMPS_FROM = 100_000  # quads; smaller stores' dumps take less than starting processes
 
 
@@ -141,19 +145,25 @@ class Building:
         of bulk loading; blank nodes keep their labels (the ontology's OWL lists)."""
         quads = list(dict.fromkeys(quads))  # the dump holds each quad once, as the store does
         self.pending += quads
-        self._added(dumps.serialized(quads, self.also), len(quads))
+        self._added({key: [data] for key, data in dumps.serialized(quads, self.also).items()},
+                    len(quads))
 
-    def add_serialized(self, graph: dict[str, bytes], quads: int) -> None:
+    def add_serialized(self, graph: dict[str, list[bytes]], quads: int) -> None:
         """Add one graph, serialized by graph/convert.py (each quad once: what `add` would
         hash and store) as N-Quads, loaded by Oxigraph's parser, which gives blank nodes
-        new labels: for graphs with none (a release's), and in the formats of `also`."""
-        self.serialized.append(graph[dumps.SOURCE.key])
+        new labels: for graphs with none (a release's), and in the formats of `also`; each
+        format's text in pieces."""
+        self.serialized += graph[dumps.SOURCE.key]
         self._added(graph, quads)
 
-    def _added(self, graph: dict[str, bytes], quads: int) -> None:
-        self.digests.append(hashlib.sha256(graph[dumps.SOURCE.key]).digest())
+    def _added(self, graph: dict[str, list[bytes]], quads: int) -> None:
+        digest = hashlib.sha256()
+        for piece in graph[dumps.SOURCE.key]:
+            digest.update(piece)
+        self.digests.append(digest.digest())
         for key, writing in self.writing.items():
-            writing.write(graph[key], quads)
+            for number, piece in enumerate(graph[key]):
+                writing.write(piece, 0 if number else quads)
         self.quads += quads
         self.pending_quads += quads
         if self.pending_quads >= BATCH:
@@ -171,8 +181,8 @@ class Building:
     def _load(self, pending: list[Quad], serialized: list[bytes]) -> None:
         if pending:
             self.store.bulk_extend(pending)
-        if serialized:  # our own writer's output: the parser need not check IRIs
-            self.store.bulk_load(b"".join(serialized), format=RdfFormat.N_QUADS, lenient=True)
+        for piece in _pieces(serialized):  # our own writer's: the parser need not check IRIs
+            self.store.bulk_load(piece, format=RdfFormat.N_QUADS, lenient=True)
 
     def loaded(self) -> None:
         """Every graph is in: flush them, and start describing the store (graph/void.py,
@@ -244,6 +254,26 @@ class Building:
             writing.discard()
         del self.store
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _pieces(graphs: list[bytes]) -> Iterator[bytes]:
+    """The graphs' N-Quads regrouped into pieces of about LOAD_BYTES, cut at line ends."""
+    pending: list[bytes] = []
+    size = 0
+    for data in graphs:
+        start = 0
+        while start < len(data):
+            room = LOAD_BYTES - size
+            if len(data) - start <= room:
+                pending.append(data[start:] if start else data)
+                size += len(data) - start
+                break
+            cut = data.find(b"\n", start + max(room, 1) - 1) + 1 or len(data)
+            pending.append(data[start:cut])
+            yield b"".join(pending)
+            pending, size, start = [], 0, cut
+    if pending:
+        yield b"".join(pending)
 
 
 def _metadata(iris: Iris, digest: str, version: str, now: dt.datetime) -> list[Quad]:
