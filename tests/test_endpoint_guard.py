@@ -67,3 +67,19 @@ def test_deep_nesting_is_refused_fast_and_the_server_goes_on(endpoint, depth, op
     assert answer.status_code == 400 and "nest" in answer.text.lower()
     assert time.monotonic() - started < 2
     assert ask(endpoint, "ASK {}").status_code == 200
+
+
+def test_queries_are_parsed_right_from_many_threads_at_once():
+    """The parser is shared by a server process's threads; distinct queries (no cache)
+    parsed at the same time must each get their own right answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from graph.sparql_shape import shape
+
+    texts = [f"SELECT ?s WHERE {{ ?s ?p {n} OPTIONAL {{ ?s ?q ?o FILTER(?o > {n}) }} }}"
+             if n % 2 else f"SELECT * WHERE {{ SERVICE <http://x/{n}> {{ ?s ?p ?o }} }}"
+             for n in range(400)]
+    with ThreadPoolExecutor(8) as pool:
+        shapes = list(pool.map(shape, texts))
+    assert [s.service for s in shapes] == [n % 2 == 0 for n in range(400)]
+    assert {s.form for s in shapes} == {"select"}
