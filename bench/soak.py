@@ -668,6 +668,11 @@ def with_kill(setup: Setup) -> Callable[[Server, Load, dict], None]:
         waiting = sum(flight.get(p, False) for p in ports[victim])
         os.kill(victim, signal.SIGKILL)
         killed_at = time.monotonic() - load.began
+        for _ in range(1000):  # up to 10 s: SIGKILL takes effect when the kernel runs it
+            if not _alive(victim):
+                break
+            time.sleep(0.01)
+        notes["_died_at"] = time.monotonic() - load.began
         notes["killed"] = (f"worker {victim} at {killed_at:.1f} s: {len(ports[victim])} "
                            f"connections, {waiting} requests in flight on it "
                            f"({sum(flight.values())} in flight in all)")
@@ -686,6 +691,15 @@ def with_kill(setup: Setup) -> Callable[[Server, Load, dict], None]:
         notes["_respawned"] = respawned
         time.sleep(max(0.0, setup.duration - (time.monotonic() - load.began)))
     return during
+
+
+def _alive(pid: int) -> bool:
+    """Not yet exited (a zombie has: its sockets are closed)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
 
 
 def with_rebuild(setup: Setup) -> Callable[[Server, Load, dict], None]:
@@ -736,7 +750,7 @@ def judge_outcome(outcome: Outcome) -> None:
         outcome.verdict = not errors and all(r.outcome == "503" for r in outcome.killers)
     elif outcome.name == "kill":
         victim, killed_at = notes.pop("_victim", set()), notes.pop("_killed_at", 0.0)
-        respawned = notes.pop("_respawned", None)
+        respawned, died_at = notes.pop("_respawned", None), notes.pop("_died_at", killed_at)
         on_victim = [r for r in errors if r.port in victim]
         broken = [r for r in errors if not r.outcome.isdigit()]
         after = [r for r in errors if respawned is not None and r.start > respawned + 1]
@@ -745,8 +759,20 @@ def judge_outcome(outcome: Outcome) -> None:
                              f"{len(after)} started > 1 s after the respawn)")
         first_after = [r.start for r in records if r.start > killed_at]
         notes["after the kill"] = f"{len(first_after)} requests"
+        late = [r for r in records if r.port in victim and killed_at <= r.start <= died_at]
+        elsewhere = [r for r in broken if r.port not in victim]
+        if elsewhere:
+            notes["broken elsewhere"] = ", ".join(
+                f"{r.kind} {r.outcome} port {r.port or '-'} sent at {r.start:.2f} s, "
+                f"{r.ms:.0f} ms" for r in elsewhere[:5])
+        flight = int(notes.get("in flight", "0"))
+        notes["exited"] = (f"{died_at - killed_at:.2f} s after the kill; {len(late)} requests "
+                           "were sent on its connections meanwhile")
+        notes["broken connections ≤ in flight"] = (
+            f"{len(broken)} ≤ {flight} + {len(late)}: "
+            f"{'yes' if len(broken) <= flight + len(late) else 'NO'}")
         outcome.verdict = (respawned is not None and not after
-                           and len(errors) <= int(notes.get("in flight", "0")))
+                           and len(errors) <= flight + len(late))
     elif outcome.name == "rebuild":
         swapped = notes.pop("_swapped", None)
         versions = Counter(r.version for r in records if r.version)
