@@ -198,6 +198,7 @@ def parse_document(source: SourceText, genre: dict) -> Document:
     styles: list[str] = []
     in_contact = False
     in_field = False  # the lines of a field's value run to the next blank line
+    awaiting = False  # a field label without a value: the next line is its value
     body = lines[body_from:]
     for index, (start, end, after_blank) in enumerate(body):
         line = text[start:end]
@@ -205,8 +206,9 @@ def parse_document(source: SourceText, genre: dict) -> Document:
         if in_contact:
             contact.append(Paragraph(start, end, [Sentence(start, end)]))
             continue
-        if after_blank:
+        if after_blank and not awaiting:
             in_field = False
+        awaiting = False
         if line.rstrip(":").lower() in contact_heads:
             in_contact = True
             continue
@@ -222,6 +224,8 @@ def parse_document(source: SourceText, genre: dict) -> Document:
                 section.paragraphs.append(Paragraph(start + value_at, end, split_sentences(
                     text, start + value_at, end, abbreviations)))
             in_field = role.startswith("field:")
+            # "Format" alone on its line (a page's <p>): the value is the next paragraph
+            awaiting = in_field and value_at >= len(line)
             continue
         if in_field:
             sections[-1].paragraphs.append(Paragraph(start, end, split_sentences(

@@ -121,7 +121,7 @@ def _topic_at(doc: Document, start: int, end: int, registry: Registry) -> str:
 
 _NOT_TOPICS = re.compile(r"\b(?:day|days|week|behalf|occasion|hand|sidelines|basis|margins?|"
                          r"morning|afternoon|evening|way|whole|other|first|second|final|"
-                         r"results?|outcomes?)\b", re.IGNORECASE)
+                         r"results?|outcomes?|sides?)\b", re.IGNORECASE)
 
 
 def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: Registry,

@@ -49,7 +49,7 @@ def _series_regex(parties: tuple[str, ...], heads: tuple[str, ...],
     ordinal = "|".join(ordinals)
     return re.compile(
         rf"(?:(?P<ord>\d{{1,3}}(?:st|nd|rd|th)|(?i:{ordinal}))\s+"
-        r"(?:(?i:meeting|session|round|edition)\s+(?:of|under)\s+(?:the\s+)?)?)?"
+        r"(?:(?i:meeting|session|round|edition|time)\s+(?:of|under)\s+(?:the\s+)?)?)?"
         rf"(?P<name>(?P<pair>{party}(?:[-–]{party})+)"
         # "Innovation and Digitalisation Dialogue" (not "… Dialogue and Japan-UK Workshop")
         rf"(?:\s+(?:(?:and|&)\s+(?=[A-Z])(?![\w.]*[-–]))?{word}){{0,6}}\s+(?i:{head})"
@@ -394,9 +394,10 @@ def _place_field(text: str, paragraph: Paragraph, registry: Registry):
                                                                 value_end)]
     parts = [_strip_article(text, *_strip(text, a, b)) for a, b in parts]
     parts = [(a, b) for a, b in parts if b > a and text[a].isupper()]
-    if not parts or text[parts[0][0]:parts[0][1]].lower() in ("online", "web", "virtual",
-                                                             "video"):
-        return None, []
+    modes = {cue for rule in registry.lexicon.genre["attendance"] for cue in rule["cues"]}
+    if not parts or text[parts[0][0]:parts[0][1]].lower() in modes | {"web", "virtual",
+                                                                       "video"}:
+        return None, []  # "Online", "Web conference": a format, not a place
     country = parts[-1] if len(parts) > 1 and _country(text[slice(*parts[-1])],
                                                       registry) else None
     cities = [part for part in parts if part != country]

@@ -70,16 +70,17 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
     leading = set(genre["leading_heads"])
     series_heads = set(genre["series_heads"]) - set(heads)
     posts = set(genre["post_words"])
+    groups = set(genre["people_groups"])
     found = []
     for run in capitalised_runs(text, start, end, connectors):
+        if run and run[0].group(0) in groups:  # "Officials of the Embassy of …": the Embassy
+            run = run[1:]
         while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
             run = run[1:]
         while run and run[-1].group(0) in connectors:
             run = run[:-1]
-        after = max((i for i, t in enumerate(run) if t.group(0) in series_heads), default=None)
-        paired = any(re.fullmatch(r"[A-Z][\w.]*(?:[-–][A-Z][\w.]*)+", t.group(0))
-                     for t in run[:after])
-        if after is not None and paired:  # "… Joint Working Group with the Department of …"
+        after = _series_end(text, run, series_heads, series)
+        if after is not None:  # "… Joint Working Group with the Department of …"
             run = run[after + 1:]
             while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
                 run = run[1:]
@@ -89,8 +90,10 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
                                              and run[i + 2].start() in starts))), None)
         if joint is not None:  # "the Digital Agency of Japan and the European Commission"
             run = run[:joint]
-        cut = next((i for i, t in enumerate(run) if t.group(0) in _DATE_WORDS), None)
-        if cut is not None:  # "Tokyo on October 1": a date ends a name
+        cut = next((i for i, t in enumerate(run) if t.group(0) in _DATE_WORDS
+                    or t.group(0) in ("in", "at") and i + 1 < len(run)
+                    and _is_place(run[i + 1].start(), known)), None)
+        if cut is not None:  # "… on October 1", "… in Tokyo": a date or a place ends a name
             run = run[:cut]
             while run and run[-1].group(0) in connectors:
                 run = run[:-1]
@@ -99,8 +102,10 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             continue  # "Vice-Minister for Policy Coordination": a post, not a thing
         if len(words) < 2 or re.fullmatch(r"\d+(?:st|nd|rd|th)", words[0]):
             continue
-        if any(text[run[0].start():run[-1].end()].endswith(name) for name in series):
-            continue  # a meeting's series ("ASEAN-Japan Digital Forum"), not an event
+        written = text[run[0].start():run[-1].end()]
+        if any(written.endswith(name) or written in name for name in series):
+            continue  # a meeting's series ("ASEAN-Japan Digital Forum", "the Joint Working
+            # Group"), not an event
         head_at = max((i for i, w in enumerate(words) if w in heads and i > 0), default=None)
         if head_at is not None:
             tail = head_at + 1
@@ -128,6 +133,25 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             kind = genre["proposal_kind"]
         found.append(_Candidate(s, e, text[s:e], kind))
     return found
+
+
+def _series_end(text: str, run: list[re.Match[str]], plain_heads: set[str],
+                series: set[str]) -> int | None:
+    """Where a meeting's series ends inside a run, so that what follows is a name of its
+    own: after a head ending a series the release reports, or after a head that names no
+    thing by itself ("Dialogue", "Committee") behind paired sides ("Japan-UK …")."""
+    begin = run[0].start() if run else 0
+    for i in range(len(run) - 1, -1, -1):
+        if any(text[begin:run[i].end()].endswith(name) for name in series):
+            return i
+    after = max((i for i, t in enumerate(run) if t.group(0) in plain_heads), default=None)
+    paired = any(re.fullmatch(r"[A-Z][\w.]*(?:[-–][A-Z][\w.]*)+", t.group(0))
+                 for t in run[:after])
+    return after if paired else None
+
+
+def _is_place(at: int, known: list) -> bool:
+    return any(m.start == at and m.entry.category == "place" for m in known)
 
 
 ORGANISATION_HEAD_KINDS = {"GovernmentBody", "OrganisationalUnit", "Collaboration",
@@ -200,6 +224,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     names = list(outer)
     for match in known:
         inside = any(s <= match.start and match.end <= e for s, e in taken)
+        if inside and match.entry.category == "place":
+            continue  # "Hiroshima AI Process": the city qualifies the name, is not named
         names.append(Name(match.start, match.end, registry.curated(match.entry), inside))
     spans = [(n.start, n.end) for n in names]
     for m in registry.seen_pattern().finditer(text, start, end) if registry.seen else ():
