@@ -18,6 +18,9 @@ from .lexicon import Entry, Lexicon
 _MODES = {"offline": "OfflineEventAttendanceMode", "online": "OnlineEventAttendanceMode",
           "mixed": "MixedEventAttendanceMode"}
 _CONTEXT = 32  # characters of oa:prefix / oa:suffix
+# A release's language as an IRI (DCMI recommends a controlled vocabulary): the Library of
+# Congress's ISO 639-1 codes, whose local names are the two-letter codes the facts carry.
+LANGUAGES = "http://id.loc.gov/vocabulary/iso639-1/"
 
 TYPE = ns(RDF, "type")
 LABEL = ns(RDFS, "label")
@@ -136,7 +139,7 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
     w.add(release, LABEL, _en(facts.title, lang))
     w.add(release, ns(DCTERMS, "title"), _en(facts.title, lang))
     w.add(release, ns(DCTERMS, "issued"), _xsd(facts.published, "date"))
-    w.add(release, ns(DCTERMS, "language"), Literal(lang))
+    w.add(release, ns(DCTERMS, "language"), NamedNode(LANGUAGES + lang))
     w.pk(release, "text", Literal(facts.text))
     if facts.publisher:
         w.add(release, ns(DCTERMS, "publisher"), iris.thing(facts.publisher))

@@ -51,6 +51,7 @@ PREFIXES = {
     "skos": str(SKOS),
     "dcterms": "http://purl.org/dc/terms/",
     "oa": str(OA),
+    "dcat": "http://www.w3.org/ns/dcat#",
     "schema": str(SCHEMA),
     "eli": "http://data.europa.eu/eli/ontology#",
     "cv": "http://data.europa.eu/m8g/",
@@ -401,12 +402,18 @@ def test_attendance_modes(ontology: Graph) -> None:
         assert (SCHEMA[mode], RDF.type, OWL.NamedIndividual) in ontology
 
 
-def test_alignment_targets_are_annotations(ontology_and_alignments: Graph) -> None:
+def test_skos_mappings_as_skos_declares_them(ontology_and_alignments: Graph) -> None:
+    # Object properties between concepts (issue #16): never annotation properties, and
+    # never used on our classes or properties (alignments are sub-class/-property or seeAlso).
     g = ontology_and_alignments
-    for p in (SKOS.closeMatch, SKOS.exactMatch):
-        assert (p, RDF.type, OWL.AnnotationProperty) in g
-    assert len(list(g.triples((None, SKOS.closeMatch, None)))) >= 8
-    assert (PK.Meeting, SKOS.closeMatch, URIRef("http://data.europa.eu/m8g/PublicEvent")) in g
+    for p in (SKOS.closeMatch, SKOS.exactMatch, SKOS.broadMatch):
+        assert (p, RDF.type, OWL.ObjectProperty) in g
+        assert (p, RDF.type, OWL.AnnotationProperty) not in g
+        assert not list(g.triples((None, p, None))), p
+    assert (SKOS.exactMatch, RDF.type, OWL.TransitiveProperty) in g
+    assert (PK.Meeting, RDFS.subClassOf, URIRef("http://data.europa.eu/m8g/PublicEvent")) in g
+    assert (PK.contactPoint, RDFS.subPropertyOf,
+            URIRef("http://www.w3.org/ns/dcat#contactPoint")) in g
 
 
 # --------------------------------------------------------------------------------------
