@@ -152,7 +152,9 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
     waiting: tuple | None = None  # a sentence whose speaker the next sentence names
     previous: list[str] = []  # the speakers of the last statement, for "They"
     listed: set[str] = set()  # meetings whose agenda an inline list gave
-    headings = any(s.role == "topic" for s in doc.sections)
+    headings = any(s.role == "topic" and meeting_of_heading(s.title, facts.meetings,
+                                                            registry.lexicon) is None
+                   for s in doc.sections)  # topics as headings, not parts naming meetings
     for section, meeting, topic in _scopes(doc, facts, registry):
         meeting_id = meeting.id if meeting else None
         parties = _parties(meeting, facts) if meeting else _named_parties(doc, registry)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..dates import MONTHS, WEEKDAYS, Days, find_days
-from ..document import Document, Paragraph, Sentence
+from ..document import Document, Paragraph, Section, Sentence
 from ..facts import Meeting, Relation
 from ..lexicon import Lexicon
 from .names import Name, evidence, find_names
@@ -38,6 +38,9 @@ class SeriesMention:
     edition: int | None
     name_start: int
     pair: str  # the sides it joins, as written ("Japan-Viet Nam")
+
+
+_NOWHERE = SeriesMention(0, 0, "", None, 0, "")  # no series in the span
 
 
 @cache
@@ -135,7 +138,7 @@ def extract_meetings(doc: Document, registry: Registry) -> tuple[list[Meeting], 
     text = doc.text
     meetings: dict[str, Meeting] = {}
     relations: list[Relation] = []
-    field_days = _field_days(doc)
+    field_days = _field_days(text, doc.sections, doc.published)
     for sentence in _all_sentences(doc):
         verb = _held(text, sentence, genre)
         if verb is None:
@@ -153,6 +156,16 @@ def extract_meetings(doc: Document, registry: Registry) -> tuple[list[Meeting], 
         if meeting.id not in meetings:
             meetings[meeting.id] = meeting
             relations.extend(found)
+    for heading, series, fields in _parts(doc, registry.lexicon):
+        days = _field_days(text, fields, doc.published)
+        if days is None or any(m.series.split("/", 1)[1] == series_key(series, registry.lexicon)
+                               for m in meetings.values()):
+            continue
+        registry.series_names.add(series.name)
+        meeting, found = _meeting(doc, Sentence(heading.start, heading.end), series, None, days,
+                                  registry, fields)
+        meetings.setdefault(meeting.id, meeting)
+        relations.extend(found)
     for meeting in meetings.values():
         relations.extend(_leaders_elsewhere(doc, meeting, list(meetings.values()), registry))
     if not meetings:
@@ -178,7 +191,6 @@ def _leaders_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
     subjects = "|".join(re.escape(w) for w in subjects)
     cues = re.compile(rf"\b(?i:{subjects})\s+(?:was|were)\s+(?:\w+\s+)?(?:"
                       + "|".join(re.escape(c) for c in genre["leader_cues"]) + r")\b")
-    nowhere = SeriesMention(0, 0, "", None, 0, "")
     relations: list[Relation] = []
     for sentence in _part_sentences(doc, meeting, meetings, registry.lexicon):
         if not cues.search(text, sentence.start, sentence.end):
@@ -186,7 +198,7 @@ def _leaders_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
         names = find_names(text, sentence.start, sentence.end, registry)
         people, found_relations = find_people(text, sentence.start, sentence.end, names,
                                               registry)
-        found = _organisers(text, sentence, nowhere, None, names, people, registry,
+        found = _organisers(text, sentence, _NOWHERE, None, names, people, registry,
                             meeting.place, leaders_only=True)
         if not found:
             continue
@@ -214,13 +226,29 @@ def _part_sentences(doc: Document, meeting: Meeting, meetings: list[Meeting],
             yield from _sentences(section.paragraphs)
 
 
-def _field_days(doc: Document) -> Days | None:
-    for section in doc.fields("date"):
+def _field_days(text: str, fields: list[Section], published) -> Days | None:
+    for section in (f for f in fields if f.role == "field:date"):
         for paragraph in section.paragraphs:
-            days = find_days(doc.text, paragraph.start, paragraph.end, doc.published)
+            days = find_days(text, paragraph.start, paragraph.end, published)
             if days is not None:
                 return days
     return None
+
+
+def _parts(doc: Document, lexicon: Lexicon) -> list[tuple[Section, SeriesMention,
+                                                             list[Section]]]:
+    """"1. The 11th Japan-Finland ICT Policy Consultation" then its own Date, Venue and
+    Participants fields, "2. Japan-Estonia Digital Workshop" then its own: part headings
+    naming a series, each with the fields up to the next such heading."""
+    parts: list[tuple[Section, SeriesMention, list[Section]]] = []
+    for section in doc.sections:
+        mentions = find_series(doc.text, section.start, section.end, lexicon) \
+            if section.role == "topic" else []
+        if mentions:
+            parts.append((section, mentions[0], []))
+        elif parts and section.role.startswith("field:"):
+            parts[-1][2].append(section)
+    return parts
 
 
 def _from_title(doc: Document, registry: Registry, days: Days | None):
@@ -253,9 +281,12 @@ def _series_entity(text: str, series: SeriesMention, registry: Registry) -> str:
 
 
 def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
-             verb: re.Match[str] | None, days: Days, registry: Registry
-             ) -> tuple[Meeting, list[Relation]]:
+             verb: re.Match[str] | None, days: Days, registry: Registry,
+             fields: list[Section] | None = None) -> tuple[Meeting, list[Relation]]:
+    """The meeting `sentence` announces, with what the fact sheet's fields (the release's,
+    or those of its part) add: place, participants, a host on the Venue line."""
     text, genre = doc.text, registry.lexicon.genre
+    fields = doc.sections if fields is None else fields
     ev = evidence(text, sentence.start, sentence.end)
     series_id = _series_entity(text, series, registry)
     relations = [Relation(series_id, "party", ev, object=party)
@@ -264,7 +295,7 @@ def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
     meeting_id = f"meeting/{slug}-{series.edition or days.first.isoformat()}"
     label = text[series.start:series.end]
 
-    venue = doc.fields("venue")
+    venue = [f for f in fields if f.role == "field:venue"]
     place, place_relations = _place(text, sentence, series, registry)
     if place is None:
         for paragraph in (p for s in venue for p in s.paragraphs):
@@ -275,7 +306,7 @@ def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
 
     names = find_names(text, sentence.start, sentence.end, registry)
     people, people_relations = find_people(text, sentence.start, sentence.end, names, registry)
-    for section in doc.fields("participants"):
+    for section in (f for f in fields if f.role == "field:participants"):
         for paragraph in section.paragraphs:
             more_names = find_names(text, paragraph.start, paragraph.end, registry)
             found, found_relations = find_people(text, paragraph.start, paragraph.end,
@@ -284,6 +315,11 @@ def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
             people_relations += found_relations
     relations.extend(people_relations)
     organisers = _organisers(text, sentence, series, verb, names, people, registry, place)
+    for paragraph in (p for s in venue for p in s.paragraphs):  # "Helsinki (hosted by …)"
+        organisers += _organisers(text, Sentence(paragraph.start, paragraph.end), _NOWHERE,
+                                  None, find_names(text, paragraph.start, paragraph.end,
+                                                   registry), [], registry, place,
+                                  leaders_only=True)
     if not organisers:
         organisers = [p.organisation for p in people if p.organisation and p.chair]
     cues = text[sentence.start:sentence.end] + " " + " ".join(
