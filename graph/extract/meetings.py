@@ -79,9 +79,19 @@ def _edition(token: str | None, ordinals: list[str]) -> int | None:
 def find_series(text: str, start: int, end: int, lexicon: Lexicon) -> list[SeriesMention]:
     """The series names in text[start:end] ("the 28th Japan-EU ICT Policy Dialogue")."""
     ordinals = lexicon.genre["ordinals"]
-    return [SeriesMention(m.start(), m.end(), " ".join(m.group("name").split()),
+    return [SeriesMention(m.start(), m.end(), _without_meeting(m.group("name"), lexicon),
                           _edition(m.group("ord"), ordinals), m.start("name"), m.group("pair"))
             for m in series_regex(lexicon).finditer(text, start, end)]
+
+
+def _without_meeting(name: str, lexicon: Lexicon) -> str:
+    """"the 2nd Japan-Australia Digital Partnership Meeting": a meeting of the series
+    named before it, when that name already ends in a series head."""
+    words = name.split()
+    heads = {h.lower() for h in lexicon.genre["series_heads"]}
+    if len(words) > 2 and words[-1].lower() == "meeting" and words[-2].lower() in heads:
+        words = words[:-1]
+    return " ".join(words)
 
 
 def series_key(series: SeriesMention, lexicon: Lexicon) -> str:
@@ -168,6 +178,7 @@ def extract_meetings(doc: Document, registry: Registry) -> tuple[list[Meeting], 
         relations.extend(found)
     for meeting in meetings.values():
         relations.extend(_leaders_elsewhere(doc, meeting, list(meetings.values()), registry))
+        _format_elsewhere(doc, meeting, list(meetings.values()), registry)
     if not meetings:
         fallback = _from_title(doc, registry, field_days)
         if fallback is not None:
@@ -207,6 +218,26 @@ def _leaders_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
             meeting.participants + [p.entity for p in people]))
         relations += found_relations
     return relations
+
+
+def _format_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
+                      registry: Registry) -> None:
+    """"… took place in Mexico City. The meeting was held in a hybrid format": a later
+    sentence whose subject is the meeting states the format the announcing sentence and
+    fields left to the default."""
+    text, genre = doc.text, registry.lexicon.genre
+    venue = " ".join(text[p.start:p.end] for s in doc.fields("venue") for p in s.paragraphs)
+    if _mode(meeting.evidence.quote + " " + venue, genre, False) is not None:
+        return
+    subjects = "|".join(re.escape(w) for w in genre["meeting_subjects"] + genre["series_heads"])
+    held = re.compile(rf"\b(?i:{subjects})\s+(?:was|were)\s+(?:\w+\s+)?(?:held|conducted|run|"
+                      r"convened|organi[sz]ed)\b")
+    for sentence in _part_sentences(doc, meeting, meetings, registry.lexicon):
+        if held.search(text, sentence.start, sentence.end):
+            mode = _mode(text[sentence.start:sentence.end], genre, False)
+            if mode is not None:
+                meeting.mode = mode
+                return
 
 
 def _part_sentences(doc: Document, meeting: Meeting, meetings: list[Meeting],
@@ -491,9 +522,12 @@ def _place_entity(text: str, start: int, end: int, registry: Registry,
 
 
 def _mode(cues: str, genre: dict, has_place: bool) -> str | None:
-    lowered = cues.lower()
+    """The first attendance cue's mode; a cue qualifying some other noun ("online safety",
+    "online platforms") says nothing about the meeting."""
+    followers = "|".join(genre["attendance_followers"])
     for rule in genre["attendance"]:
-        if any(re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])", lowered)
+        if any(re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])(?!\s+(?!(?:{followers})\b)[a-z])",
+                         cues, re.IGNORECASE if cue.islower() else 0)
                for cue in rule["cues"]):
             return rule["mode"]
     return "offline" if has_place else None
