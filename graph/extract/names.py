@@ -72,7 +72,9 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
     posts = set(genre["post_words"])
     groups = set(genre["people_groups"])
     found = []
-    for run in capitalised_runs(text, start, end, connectors):
+    runs = list(capitalised_runs(text, start, end, connectors))
+    while runs:
+        run = runs.pop(0)
         if run and run[0].group(0) in groups:  # "Officials of the Embassy of …": the Embassy
             run = run[1:]
         while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
@@ -84,12 +86,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             run = run[after + 1:]
             while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
                 run = run[1:]
-        starts = {m.start for m in known}
-        joint = next((i for i, t in enumerate(run[:-1]) if t.group(0) == "and" and (
-            run[i + 1].start() in starts or (run[i + 1].group(0) == "the" and i + 2 < len(run)
-                                             and run[i + 2].start() in starts))), None)
-        if joint is not None:  # "the Digital Agency of Japan and the European Commission"
-            run = run[:joint]
+        run, *others = _split_joined(run, known, heads, leading)
+        runs[0:0] = others
         cut = next((i for i, t in enumerate(run) if t.group(0) in _DATE_WORDS
                     or t.group(0) in ("in", "at") and i + 1 < len(run)
                     and _is_place(run[i + 1].start(), known)), None)
@@ -148,6 +146,26 @@ def _series_end(text: str, run: list[re.Match[str]], plain_heads: set[str],
     paired = any(re.fullmatch(r"[A-Z][\w.]*(?:[-–][A-Z][\w.]*)+", t.group(0))
                  for t in run[:after])
     return after if paired else None
+
+
+def _split_joined(run: list[re.Match[str]], known: list, heads: dict[str, str],
+                  leading: set[str]) -> list[list[re.Match[str]]]:
+    """Two names joined by "and": "the Digital Agency of Japan and the European
+    Commission" (a known name after), "MIC and the Ministry of Economy" (a known body
+    before), "the National Broadband Plan and the Free Wi-Fi for All Program" (each part
+    with a head of its own); "Ministry of Science and ICT" stays one."""
+    starts = {m.start for m in known}
+    bodies = {m.end for m in known if m.entry.category == "actor"}
+    for i in range(1, len(run) - 1):
+        if run[i].group(0) != "and":
+            continue
+        j = i + 2 if run[i + 1].group(0) == "the" and i + 2 < len(run) else i + 1
+        before, after = run[:i], run[j:]
+        headed = before[-1].group(0) in heads and (after[-1].group(0) in heads
+                                                   or after[0].group(0) in leading)
+        if run[j].start() in starts or run[i - 1].end() in bodies or headed:
+            return [before, *_split_joined(after, known, heads, leading)]
+    return [run]
 
 
 def _is_place(at: int, known: list) -> bool:
