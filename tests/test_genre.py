@@ -1,6 +1,7 @@
 """Extraction across the genre: fictitious releases written from scratch in many layouts
-and phrasings (tests/fixtures/genre for training, genre-validation for diagnosis), scored
-against their gold files by bench/extraction_eval.py; each folder has its floors.yaml."""
+and phrasings (tests/fixtures/genre for training, genre-validation for diagnosis,
+genre-heldout2 held out: unread by the extractor's authors), scored against their gold files
+by bench/extraction_eval.py; each folder has its floors.yaml."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.extraction_eval import FOLDERS, releases_with_gold, score_release
+from bench.extraction_eval import FOLDERS, HELD_OUT, releases_with_gold, score_release
 from graph import pipeline
 from graph.extract import extract
 from graph.query import run
@@ -36,7 +37,8 @@ def test_extraction_meets_its_floor(path: Path, gold: Path, lexicon):
     assert score.error is None
     below = {name: (getattr(score, name), floor) for name, floor in FLOORS[path.name].items()
              if getattr(score, name) < floor}
-    assert not below, f"{path.name} below its floor: {below}; misses: {score.misses}"
+    misses = "not shown (held out)" if path.parent == HELD_OUT else score.misses
+    assert not below, f"{path.name} below its floor: {below}; misses: {misses}"
 
 
 @pytest.fixture(scope="module")
