@@ -2,10 +2,17 @@
 (sandbox/confine.py), then answers jobs from the worker that started it over the Unix
 socket FD, one at a time, until that socket closes.
 
-A job is JSON; the answer is a JSON head, then (for an answer that went well) the
-serialised results: as bytes on the socket when small, as the open file descriptor of a
-temporary file when large (SCM_RIGHTS), so a big result never sits whole in memory and
-no file name is left behind to clean up.
+Two kinds of job, both under the query's deadline and memory limit:
+- `shape`: what the query is (graph/sparql_shape.py: rdflib's parser). Parsing is done
+  here, not in the server: a text crafted to parse slowly (thousands of operands) would
+  otherwise hold a server thread, and rdflib's parser is one at a time per process.
+- `evaluate`: the results, with the row cap if one is asked (the query wrapped in a
+  sub-select, and a probe counting whether rows were cut).
+
+A job is JSON; the answer is a JSON head, then (for results) the serialised results: as
+bytes on the socket when small, as the open file descriptor of a temporary file when
+large (SCM_RIGHTS), so a big result never sits whole in memory and no file name is left
+behind to clean up.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from multiprocessing.reduction import send_handle
 
 from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, Store
 
+from graph.sparql_shape import QuerySyntaxError, QueryTooDeep, capped, shape
+
 from .confine import Unconfined, confine
 
 INLINE_MAX = 8 << 20  # results up to this size go through the socket
@@ -31,6 +40,7 @@ def main(argv: list[str]) -> int:
     except Unconfined as exc:
         conn.send_bytes(json.dumps({"refused": str(exc)}).encode())
         return 1
+    shape("ASK {}")  # builds the parser's grammar (~0.4 s) before the first query
     conn.send_bytes(json.dumps({"ready": applied, "pid": os.getpid()}).encode())
     stores: dict[str, Store] = {}
     while True:
@@ -38,7 +48,21 @@ def main(argv: list[str]) -> int:
             job = json.loads(conn.recv_bytes())
         except EOFError:  # the worker is gone or done with us
             return 0
-        _answer(conn, job, stores)
+        if job["kind"] == "shape":
+            conn.send_bytes(json.dumps(_shape(job["query"])).encode())
+        else:
+            _answer(conn, job, stores)
+
+
+def _shape(text: str) -> dict:
+    try:
+        decided = shape(text)
+    except QueryTooDeep as exc:
+        return {"error": "deep", "message": str(exc)}
+    except QuerySyntaxError as exc:
+        return {"error": "syntax", "message": str(exc)}
+    return {"shape": {"form": decided.form, "update": decided.update,
+                      "service": decided.service, "dataset": decided.dataset}}
 
 
 def _answer(conn: Connection, job: dict, stores: dict[str, Store]) -> None:
@@ -47,12 +71,10 @@ def _answer(conn: Connection, job: dict, stores: dict[str, Store]) -> None:
         if store is None:  # a rebuild swapped the store: the older one is not needed
             stores.clear()
             store = stores[job["target"]] = Store.read_only(job["target"])
-        head: dict = {}
-        if job.get("probe"):
-            head["rows"] = int(next(iter(_query(store, job, job["probe"])))["n"].value)
+        head, query = _capped(store, job)
         spool = tempfile.SpooledTemporaryFile(max_size=INLINE_MAX)  # noqa: SIM115 (closed below)
         with spool:
-            _query(store, job, job["query"]).serialize(spool, _writer(job))
+            _query(store, job, query).serialize(spool, _writer(job))
             size = spool.tell()
             head["size"] = size
             if size <= INLINE_MAX:
@@ -71,6 +93,24 @@ def _answer(conn: Connection, job: dict, stores: dict[str, Store]) -> None:
         conn.send_bytes(json.dumps({"error": "write", "message": str(exc)}).encode())
     except MemoryError:  # Python's own allocations hit the limit: end as Rust's would
         os.abort()
+
+
+def _capped(store: Store, job: dict) -> tuple[dict, str]:
+    """The query to run, cut to the row cap when one is asked, and what the answer says
+    about the cap: the cap and whether rows were cut (counted by a probe), or why it was
+    not applied (FROM clauses cannot stand in a sub-query)."""
+    cap = job["cap"]
+    if not cap:
+        return {}, job["query"]
+    wrapped = capped(job["query"], cap)
+    if wrapped is None:
+        return {"cap": "not applied"}, job["query"]
+    limited, probe = wrapped
+    try:
+        rows = int(next(iter(_query(store, job, probe)))["n"].value)
+    except (SyntaxError, ValueError):
+        return {"cap": "not applied (query form)"}, job["query"]
+    return {"cap": str(cap), "truncated": rows > cap}, limited
 
 
 def _query(store: Store, job: dict, text: str):

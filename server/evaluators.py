@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -30,6 +31,7 @@ from multiprocessing.reduction import recv_handle
 from typing import BinaryIO
 
 STARTUP_TIMEOUT = 20.0  # seconds an evaluator may take to import, confine and say so
+START_TRIES = 3  # starts in a row that may fail (killed while starting, say) before giving up
 WATCH = 0.05  # seconds between looks at a running evaluator's resident memory
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -45,14 +47,16 @@ class Job:
     union: bool  # the union of all graphs as the default graph
     graph: bool  # a graph result (CONSTRUCT, DESCRIBE)
     media_type: str  # of the results' format
-    probe: str | None = None  # a query counting rows for the row cap, run first
+    cap: int = 0  # SELECT results cut to this many rows (0: none)
+    kind: str = "evaluate"
 
 
 @dataclass
 class Outcome:
     body: bytes | BinaryIO  # small results as bytes; large ones as an open file at 0
     size: int
-    rows: int | None  # what the probe counted
+    cap: str | None  # the row cap applied, or why none was ("not applied …")
+    truncated: bool | None  # whether the cap cut rows
 
 
 class Failed(Exception):
@@ -86,8 +90,11 @@ class _Evaluator:
 
 class Pool:
     """One per server process. Evaluators are started ahead (`warm`, and a replacement as
-    soon as one is lost), so a request does not wait for a process to start: importing
-    and opening the store takes ~0.3-1 s."""
+    soon as one is lost), so a request does not wait for a process to start: importing,
+    building the parser's grammar and opening the store take ~1 s."""
+
+    SHAPES_KEPT = 256  # query shapes remembered, by text
+    SHAPE_TEXT_MAX = 16_384  # longer texts are asked each time
 
     def __init__(self, size: int, memory_bytes: int) -> None:
         self.size, self.memory_bytes = size, memory_bytes
@@ -100,6 +107,9 @@ class Pool:
         self.starter = ThreadPoolExecutor(1, thread_name_prefix="policykg-evaluators")
         self.confinement: list[str] = []
         self.failure: str | None = None  # why the last start failed, if it did
+        self.starting = 0  # starts submitted and not finished
+        self.failed_starts = 0  # in a row
+        self.shapes: OrderedDict[str, dict] = OrderedDict()
 
     def warm(self) -> None:
         """Start every evaluator, in the background."""
@@ -108,17 +118,48 @@ class Pool:
                 return
             self.warmed = True
         for _ in range(self.size):
-            self.starter.submit(self._start)
+            self._submit_start()
 
-    def run(self, job: Job, timeout: float, messages: dict[str, str]) -> Outcome:
-        """Evaluate `job` within `timeout` seconds (0: none). `messages` holds what the
-        client is told for each reason a query can be stopped."""
-        deadline = time.monotonic() + timeout if timeout > 0 else None
+    def _submit_start(self) -> None:
+        with self.lock:
+            self.starting += 1
+        self.starter.submit(self._start)
+
+    def shape(self, text: str, deadline: float | None, messages: dict[str, str]) -> dict:
+        """What the query is ({form, update, service, dataset}), parsed by an evaluator
+        before `deadline` (time.monotonic(); None: none); remembered by text. Failed
+        (kind syntax or deep) for a text that is not SPARQL."""
+        with self.lock:
+            known = self.shapes.get(text)
+            if known is not None:
+                self.shapes.move_to_end(text)
+        if known is None:
+            known, _ = self._exchange({"kind": "shape", "query": text}, deadline, messages)
+            if len(text) <= self.SHAPE_TEXT_MAX:
+                with self.lock:
+                    self.shapes[text] = known
+                    while len(self.shapes) > self.SHAPES_KEPT:
+                        self.shapes.popitem(last=False)
+        if "error" in known:
+            raise Failed(known["error"], known["message"])
+        return known["shape"]
+
+    def run(self, job: Job, deadline: float | None, messages: dict[str, str]) -> Outcome:
+        """Evaluate `job` before `deadline` (time.monotonic(); None: none). `messages`
+        holds what the client is told for each reason a query can be stopped."""
+        head, body = self._exchange(job.__dict__, deadline, messages)
+        if "error" in head:
+            raise Failed(head["error"], head["message"])
+        return Outcome(body, head["size"], head.get("cap"), head.get("truncated"))
+
+    def _exchange(self, payload: dict, deadline: float | None, messages: dict[str, str]
+                  ) -> tuple[dict, bytes | BinaryIO]:
+        """Send one job to an idle evaluator; its head, and its results if it sends any."""
         evaluator = self._take(deadline, messages)
         try:
-            evaluator.conn.send_bytes(json.dumps(job.__dict__).encode())
+            evaluator.conn.send_bytes(json.dumps(payload).encode())
             head = self._receive(evaluator, deadline, messages)
-            if "error" in head:
+            if "error" in head or "shape" in head:
                 body: bytes | BinaryIO = b""
             elif head.get("file"):
                 fd = recv_handle(evaluator.conn)
@@ -133,9 +174,7 @@ class Pool:
             self._lost(evaluator)
             raise
         self.idle.put(evaluator)
-        if "error" in head:
-            raise Failed(head["error"], head["message"])
-        return Outcome(body, head["size"], head.get("rows"))
+        return head, body
 
     def _receive(self, evaluator: _Evaluator, deadline: float | None,
                  messages: dict[str, str]) -> dict:
@@ -162,7 +201,7 @@ class Pool:
             try:
                 evaluator = self.idle.get(timeout=wait)
             except queue.Empty:
-                if self.failure is not None:
+                if self.failure is not None and self.starting == 0:
                     raise Stopped("unavailable", self.failure) from None
                 continue
             if evaluator.process.poll() is None:
@@ -172,9 +211,24 @@ class Pool:
     def _lost(self, evaluator: _Evaluator) -> None:
         """A dead or killed evaluator: a new one takes its place."""
         evaluator.kill()
-        self.starter.submit(self._start)
+        self._submit_start()
 
     def _start(self) -> None:
+        try:
+            started = self._spawn()
+        finally:
+            with self.lock:
+                self.starting -= 1
+        if started is not None:
+            self.failure, self.failed_starts = None, 0
+            self.idle.put(started)
+            return
+        self.failed_starts += 1
+        if self.failed_starts < START_TRIES and not self.failure.startswith("refused"):
+            self._submit_start()  # ended while starting (killed from outside, say): again
+
+    def _spawn(self) -> _Evaluator | None:
+        """A started evaluator, or None (and `failure` says why)."""
         ours, theirs = socket.socketpair()
         try:
             process = subprocess.Popen(
@@ -190,12 +244,11 @@ class Pool:
                 hello = json.loads(evaluator.conn.recv_bytes())
         if "ready" not in hello:
             evaluator.kill()
-            self.failure = ("queries are not evaluated here: "
-                            + hello.get("refused", "the query evaluator could not start"))
-            return
-        self.failure = None
+            self.failure = (f"refused: queries are not evaluated here: {hello['refused']}"
+                            if "refused" in hello else "the query evaluator could not start")
+            return None
         self.confinement = hello["ready"]
-        self.idle.put(evaluator)
+        return evaluator
 
     def close(self) -> None:
         """End the idle evaluators (those running a query end with it)."""

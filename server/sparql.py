@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request
 from pyoxigraph import NamedNode
 
-from graph.sparql_shape import QuerySyntaxError, QueryTooDeep, capped, shape
+from graph.sparql_shape import Shape
 
 from .conditional import unchanged
 from .config import Config
@@ -140,12 +141,10 @@ def _not_acceptable(offered: tuple[Format, ...]) -> Refused:
 
 
 def _answer(parsed: Request, opened: Opened) -> Response:
-    try:
-        kind = shape(parsed.query)
-    except QueryTooDeep as exc:
-        raise Refused(400, str(exc)) from exc
-    except QuerySyntaxError as exc:
-        raise Refused(400, f"SPARQL syntax error: {_brief(str(exc))}") from exc
+    config = current_app.extensions["policykg"].config
+    deadline = time.monotonic() + config.query_timeout if config.query_timeout > 0 else None
+    kind = Shape(**_pooled(lambda pool, messages: pool.shape(parsed.query, deadline, messages),
+                           config))
     if kind.update:
         raise Refused(400, "this endpoint is read-only: SPARQL Update is not accepted")
     if kind.service:
@@ -164,11 +163,13 @@ def _answer(parsed: Request, opened: Opened) -> Response:
         headers["Content-Disposition"] = f'attachment; filename="policykg-results.{fmt.name}"'
     if _not_modified(etag, opened):
         return Response(status=304, headers=headers)
-    state = current_app.extensions["policykg"]
-    outcome, extra = _evaluate(parsed, opened, kind, fmt, state.config)
-    headers.update(extra)
+    outcome = _evaluate(parsed, opened, kind, fmt, config, deadline)
+    if outcome.cap is not None:
+        headers["X-Policykg-Row-Limit"] = outcome.cap
+    if outcome.truncated is not None:
+        headers["X-Policykg-Truncated"] = "true" if outcome.truncated else "false"
     if isinstance(outcome.body, bytes):
-        if outcome.size <= state.config.cache_entry_bytes:
+        if outcome.size <= config.cache_entry_bytes:
             mark(request.environ, opened.version)
         return Response(outcome.body, headers=headers)
     return Response(_stream(outcome.body), headers={**headers,
@@ -192,12 +193,10 @@ def _not_modified(etag: str, opened: Opened) -> bool:
     return unchanged(etag, opened.modified)
 
 
-def _evaluate(parsed: Request, opened: Opened, kind, fmt: Format, config: Config
-              ) -> tuple[Outcome, dict[str, str]]:
-    """Evaluate in an evaluator process (server/evaluators.py), with the row cap if any:
-    the query cut to the cap, and headers saying the cap and whether rows were dropped
-    (counted by a probe query). A query that cannot be wrapped (FROM clauses cannot stand
-    in a sub-query) runs uncut, and the header says so."""
+def _evaluate(parsed: Request, opened: Opened, kind: Shape, fmt: Format, config: Config,
+              deadline: float | None) -> Outcome:
+    """Evaluate in an evaluator process (server/evaluators.py), with the row cap if any
+    (a SELECT cut to the cap; the answer says the cap and whether rows were dropped)."""
     given = bool(parsed.default_graphs or parsed.named_graphs)
     job = Job(target=opened.target, query=parsed.query, base=opened.base,
               prefixes=opened.prefixes,
@@ -206,28 +205,18 @@ def _evaluate(parsed: Request, opened: Opened, kind, fmt: Format, config: Config
               named_graphs=tuple(_graphs(parsed.named_graphs, "named-graph-uri")),
               # the union is the default dataset; a query's FROM / FROM NAMED define its own
               union=not given and not kind.dataset,
-              graph=kind.graph_result, media_type=fmt.media_type)
-    cap = config.max_rows if kind.form == "select" and config.max_rows > 0 else 0
-    wrapped = capped(parsed.query, cap) if cap else None
-    if cap and wrapped is None:
-        return _run(job, config), {"X-Policykg-Row-Limit": "not applied"}
-    if wrapped is None:
-        return _run(job, config), {}
-    limited, probe = wrapped
-    try:
-        outcome = _run(replace(job, query=limited, probe=probe), config)
-    except Refused as exc:
-        if exc.status != 400:
-            raise
-        return _run(job, config), {"X-Policykg-Row-Limit": "not applied (query form)"}
-    return outcome, {"X-Policykg-Row-Limit": str(cap),
-                     "X-Policykg-Truncated": "true" if (outcome.rows or 0) > cap else "false"}
+              graph=kind.graph_result, media_type=fmt.media_type,
+              cap=config.max_rows if kind.form == "select" and config.max_rows > 0 else 0)
+    return _pooled(lambda pool, messages: pool.run(job, deadline, messages), config)
 
 
-def _run(job: Job, config: Config) -> Outcome:
+def _pooled(call, config: Config):
+    """`call(pool, messages)` on this process's evaluators, its failures as answers."""
     try:
-        return _pool(config).run(job, config.query_timeout, _stop_messages(config))
+        return call(_pool(config), _stop_messages(config))
     except Failed as exc:
+        if exc.kind == "deep":
+            raise Refused(400, exc.message) from exc
         if exc.kind == "syntax":
             raise Refused(400, f"SPARQL syntax error: {_brief(exc.message)}") from exc
         if exc.kind == "invalid":
