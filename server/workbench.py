@@ -15,7 +15,7 @@ from flask import Response, render_template, request, url_for
 from graph.query import prefixes
 
 from .dataset import Opened
-from .negotiate import GRAPHS, HTML, SOLUTIONS, choose
+from .negotiate import FORMAT_PARAMETERS, GRAPHS, HTML, SOLUTIONS, choose
 
 VENDOR = Path(__file__).resolve().parent / "static" / "vendor" / "yasgui"
 
@@ -34,8 +34,9 @@ CSP = (f"default-src 'self'; style-src 'self' {' '.join(STYLE_HASHES)}; "
 
 def prefers_html(accept: str | None) -> bool:
     """A browser asking for a page: Accept names text/html with a higher q than every
-    result type (ties go to the results), and no `format=` overrides it."""
-    if not accept or "text/html" not in accept.lower() or request.values.get("format"):
+    result type (ties go to the results), and no `format=` (or `output=`) overrides it."""
+    if not accept or "text/html" not in accept.lower() or any(
+            request.values.get(name) for name in FORMAT_PARAMETERS):
         return False
     return choose(SOLUTIONS + GRAPHS + (HTML,), accept) is HTML
 

@@ -302,6 +302,9 @@ def test_output_is_an_alias_of_format(client):
     both = client.get("/sparql", query_string={"query": SELECT, "format": "xml",
                                                "output": "csv"})
     assert both.mimetype == "application/sparql-results+xml"  # format= first
+    browsing = client.get("/sparql", query_string={"query": SELECT, "output": "csv"},
+                          headers={"Accept": BROWSER})
+    assert browsing.mimetype == "text/csv"  # not the workbench: output= asks for results
     assert client.get("/sparql", query_string={"output": "nt"}).mimetype == \
         "application/n-triples"  # the service description
     for path in ("/dumps/", "/.well-known/void", "/ontology", "/graph/ontology"):
