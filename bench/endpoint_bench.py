@@ -294,7 +294,9 @@ def start_servers(store: Path, workers: int, ours: tuple[int, int], log: Path,
         port = _free_port()
         out = (log / f"{name}.log").open("wb")
         env = {**os.environ, "FLOOR_STORE": str(store), **environments[name]}
-        proc = subprocess.Popen([c.replace("{port}", str(port)) for c in command], cwd=ROOT,
+        # another checkout runs from its own directory (`-m` puts the working one first)
+        cwd = environments[name].get("PYTHONPATH", ROOT)
+        proc = subprocess.Popen([c.replace("{port}", str(port)) for c in command], cwd=cwd,
                                 env=env, stdout=subprocess.DEVNULL, stderr=out,
                                 start_new_session=True)
         pid = proc.pid
@@ -408,6 +410,8 @@ class Wrk:
 # (column, server, repeated identical GETs?)
 VARIANTS = (("floor", "floor", False), ("cold", "ours", False), ("cached", "ours", True),
             ("oxi", "oxigraph", False), ("oxi rep", "oxigraph", True))
+# with --before DIR: another checkout of policykg served beside ours
+BEFORE = (("b cold", "before", False), ("b cached", "before", True))
 
 
 def _cpu_ticks(pids: list[int]) -> int:
@@ -440,12 +444,12 @@ def settle(servers: dict[str, Server], limit: float = 300.0) -> float:
 
 
 def measure(servers: dict[str, Server], queries: list[Query], wrk: Wrk, levels: list[int],
-            rounds: int) -> dict[tuple[str, int, str], list[Sample]]:
+            rounds: int, variants: tuple) -> dict[tuple[str, int, str], list[Sample]]:
     results: dict[tuple[str, int, str], list[Sample]] = {}
-    total = rounds * len(queries) * len(levels) * len(VARIANTS)
+    total = rounds * len(queries) * len(levels) * len(variants)
     done = 0
     for r in range(rounds):
-        order = VARIANTS[r % len(VARIANTS):] + VARIANTS[:r % len(VARIANTS)]
+        order = variants[r % len(variants):] + variants[:r % len(variants)]
         for q in queries:
             for clients in levels:
                 for column, server, repeat in order:
@@ -460,10 +464,10 @@ def measure(servers: dict[str, Server], queries: list[Query], wrk: Wrk, levels: 
     return results
 
 
-def warm(servers: dict[str, Server], queries: list[Query], wrk: Wrk) -> None:
+def warm(servers: dict[str, Server], queries: list[Query], wrk: Wrk, variants: tuple) -> None:
     """Every worker of every server opens the store and touches each query's data."""
     for q in queries:
-        for _, server, repeat in VARIANTS:
+        for _, server, repeat in variants:
             wrk.run(servers[server], q, 4, repeat, duration=1)
             settle(servers)
 
@@ -539,11 +543,14 @@ def _ratio(a: float, b: float, target: float | None) -> str:
 
 
 def table(results: dict[tuple[str, int, str], list[Sample]], queries: list[Query],
-          levels: list[int], heavy_target: bool) -> list[str]:
-    cols = [c for c, _, _ in VARIANTS]
+          levels: list[int], heavy_target: bool, variants: tuple) -> list[str]:
+    cols = [c for c, _, _ in variants]
+    before = "b cold" in cols
     head = f"{'query':<9}{'c':>3}" + "".join(f"{c + ' r/s':>13}{'p50/p99 ms':>14}"
                                                for c in cols)
     head += f"{'cold/floor':>11}{'cold/oxi':>9}{'cache/oxi':>10}"
+    if before:
+        head += f"{'cold/b':>8}{'cache/b':>9}"
     lines = [head, "-" * len(head)]
     errors = 0
     for q in queries:
@@ -559,6 +566,9 @@ def table(results: dict[tuple[str, int, str], list[Sample]], queries: list[Query
             row += (f"{'':>4}{_ratio(rps['cold'], rps['floor'], 0.9)}"
                     f"{'':>2}{_ratio(rps['cold'], rps['oxi'], 0.9 if heavy else None)}"
                     f"{'':>3}{_ratio(rps['cached'], rps['oxi rep'], 1.0)}")
+            if before:
+                row += (f"{'':>1}{_ratio(rps['cold'], rps['b cold'], None)}"
+                        f"{'':>2}{_ratio(rps['cached'], rps['b cached'], None)}")
             lines.append(row)
     if errors:
         lines.append(f"WARNING: {errors} requests failed (connect/read/write/timeout/non-2xx)")
@@ -582,7 +592,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--client-threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workdir", type=Path, help="keeps the generated stores")
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="a checkout of an earlier policykg (e.g. `git worktree add DIR "
+                             "COMMIT`) served beside ours, with the same settings")
     args = parser.parse_args()
+    variants = VARIANTS + (BEFORE if args.before else ())
+    before = {"before": {"PYTHONPATH": str(args.before.resolve())}} if args.before else None
     work = args.workdir or Path(tempfile.mkdtemp(prefix="policykg-endpoint-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     for triples in args.triples:
@@ -592,12 +607,13 @@ def main() -> None:
         log = work / f"logs-{triples}"
         log.mkdir(exist_ok=True)
         wrk = Wrk(work, args.client_threads, args.duration)
-        servers = start_servers(store, args.workers, (args.ours_workers, args.threads), log)
+        servers = start_servers(store, args.workers, (args.ours_workers, args.threads), log,
+                                before)
         try:
             counts = check_same(servers, queries)
-            warm(servers, queries, wrk)
+            warm(servers, queries, wrk, variants)
             hits = cache_hits(servers["ours"], queries, 2 * args.ours_workers)
-            results = measure(servers, queries, wrk, args.concurrency, args.rounds)
+            results = measure(servers, queries, wrk, args.concurrency, args.rounds, variants)
             streams = [(name, fmt, *stream_rss(servers[name], accept, f"{name}-{fmt}"))
                        for name, fmt, accept in (("ours", "json", JSON_RESULTS),
                                                  ("ours", "csv", "text/csv"),
@@ -611,7 +627,7 @@ def main() -> None:
               f"{args.client_threads} thread(s); results per query (first variant): "
               + ", ".join(f"{k} {v}" for k, v in counts.items()))
         print(f"cache hits of ours on repeated GETs after warm-up: {hits}")
-        for line in table(results, queries, args.concurrency, triples >= 1_000_000):
+        for line in table(results, queries, args.concurrency, triples >= 1_000_000, variants):
             print(line)
         print("streaming SELECT * { ?s ?p ?o }, largest RSS growth of one serving process: "
               + "; ".join(f"{name} {fmt} +{mb:.0f} MB ({size:.0f} MB in {sec:.1f} s)"
