@@ -226,6 +226,37 @@ def _countries(extra: dict, curated: dict[tuple[str, str], Entry], places: dict
     return out
 
 
+def _cities(cities: dict, entries: dict[tuple[str, str], Entry]) -> dict[tuple[str, str], Entry]:
+    """The cities of cities.yaml (capitals, hubs) as reference place entries with their
+    country, unless a curated entry already has the name ("Tokyo", "Geneva")."""
+    import unicodedata
+
+    taken = {alias for entry in entries.values() for alias in entry.aliases}
+    by_iso = {e.extra["iso3166"]: e.key for e in entries.values() if e.extra.get("iso3166")}
+    out = {}
+    for iso, names in cities.items():
+        country = by_iso.get(str(iso)) or _curated_country(str(iso), entries)
+        for name in names:
+            plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+            if country is None or name in taken or plain in taken:
+                continue
+            key = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+            out[("place", key)] = Entry(key=key, category="place", label=name, kinds=("Place",),
+                                        aliases=tuple(dict.fromkeys([name, plain])),
+                                        extra={"country": country, "reference": True})
+    return out
+
+
+def _curated_country(iso: str, entries: dict[tuple[str, str], Entry]) -> str | None:
+    """The key of the curated actor that is the ISO country `iso` ("JP" → japan)."""
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=iso)
+    names = {getattr(country, a, None) for a in ("name", "common_name", "official_name")}
+    return next((e.key for e in entries.values() if e.category == "actor"
+                 and "Country" in e.kinds and names & set(e.aliases)), None) if country else None
+
+
 def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     """Read every lexicon file; the result is immutable in use and cheap to share."""
     entries: dict[tuple[str, str], Entry] = {}
@@ -234,6 +265,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     entries |= _countries(_read("countries.yaml", directory), entries, places)
     entries |= _entries("initiative", _read("initiatives.yaml", directory))
     entries |= _entries("place", places)
+    entries |= _cities(_read("cities.yaml", directory), entries)
     entries |= _entries("series", _read("series.yaml", directory))
     entries |= _entries("speech-act", _read("speech_acts.yaml", directory))
     entries |= _entries("status", _read("statuses.yaml", directory))

@@ -336,6 +336,9 @@ def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
     relations.extend(place_relations)
 
     names = find_names(text, sentence.start, sentence.end, registry)
+    if place is not None and not place.startswith("actor/") and not any(
+            r.predicate == "inCountry" for r in place_relations):
+        relations.extend(_country_elsewhere(text, place, sentence, venue, names, registry))
     people, people_relations = find_people(text, sentence.start, sentence.end, names, registry)
     for section in (f for f in fields if f.role == "field:participants"):
         for paragraph in section.paragraphs:
@@ -448,6 +451,37 @@ def _place(text: str, sentence: Sentence, series: SeriesMention, registry: Regis
                                 (m.start("country"), m.end("country")) if country else None,
                                 sentence, registry)
     return None, []
+
+
+def _country_elsewhere(text: str, place: str, sentence: Sentence, venue: list[Section],
+                       names: list[Name], registry: Registry) -> list[Relation]:
+    """The country of a city the announcing sentence names without one ("in Oslo"): the
+    Venue field's ("Oslo, Norway"), the lexicon's (reference cities: capitals, hubs), or
+    that of a body the sentence or the Venue line names as "… of <country>" ("hosted by
+    the Agency for Administrative Modernization of Portugal")."""
+    for paragraph in (p for s in venue for p in s.paragraphs):
+        found, relations = _place_field(text, paragraph, registry)
+        if found == place and relations:
+            return relations
+    entry = registry.lexicon.get(*place.split("/", 1))
+    ev = evidence(text, sentence.start, sentence.end)
+    if entry is not None and entry.extra.get("country"):
+        if not entry.extra.get("reference"):
+            return []  # the lexicon graph states it
+        country = registry.lexicon.get("actor", entry.extra["country"])
+        return [Relation(place, "inCountry", ev, object=registry.curated(country))]
+    home = registry.lexicon.genre["home_parties"]
+    hosts = [(n, sentence) for n in names if re.search(r"\bhosted by (?:the )?$",
+                                                       text[sentence.start:n.start])]
+    hosts += [(n, Sentence(p.start, p.end)) for s in venue for p in s.paragraphs
+              for n in find_names(text, p.start, p.end, registry)]
+    for name, where in hosts:
+        m = re.search(r"\bof\s+(?:the\s+)?([A-Z][\w ]*?)$", text[name.start:name.end])
+        country = _country(m.group(1), registry) if m else None
+        if country is not None and country.label not in home:
+            return [Relation(place, "inCountry", evidence(text, where.start, where.end),
+                             object=registry.curated(country))]
+    return []
 
 
 def _place_field(text: str, paragraph: Paragraph, registry: Registry):
