@@ -17,6 +17,10 @@ _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # bound by the acronym that follows it
 _COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(?:the\s+)?"
                          r"[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*(?=\s+\([A-Z][A-Za-z&-]{1,11}\))")
+_YEARS = re.compile(r"\d+(?:[-–]\d{2,4})?")  # "Strategy 2030", "Plan 2021-2025"
+# A coined word: a lower-case prefix before a capital ("e-Residency", "eSafety") or a lone
+# capital joined by a hyphen ("X-Road", "L-Alert", "Manufacturing-X")
+_COINED = re.compile(r"[a-z]{1,2}-?[A-Z][\w-]*|[A-Z]-[A-Z]?[a-z][\w-]*|[A-Z][a-z]+-[A-Z]")
 _QUOTED = re.compile(r"[\"“]([^\"”\n]{3,150})[\"”]")
 
 
@@ -47,7 +51,7 @@ def capitalised_runs(text: str, start: int, end: int, connectors: set[str]):
     run: list[re.Match[str]] = []
     for token in _TOKEN.finditer(text, start, end):
         word = token.group(0)
-        capital = word[0].isupper() or word[0].isdigit()
+        capital = word[0].isupper() or word[0].isdigit() or bool(_COINED.fullmatch(word))
         adjacent = bool(run) and text[run[-1].end():token.start()] == " "
         if run and adjacent and (capital or word in connectors):
             run.append(token)
@@ -95,8 +99,9 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             run = run[:cut]
             while run and run[-1].group(0) in connectors:
                 run = run[:-1]
+        run = _after_post(run, posts, heads)
         words = [t.group(0) for t in run]
-        if set(words) & posts:
+        if _posts_in(words, posts):
             continue  # "Vice-Minister for Policy Coordination": a post, not a thing
         if len(words) < 2 or re.fullmatch(r"\d+(?:st|nd|rd|th)", words[0]):
             continue
@@ -107,7 +112,7 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
         head_at = max((i for i, w in enumerate(words) if w in heads and i > 0), default=None)
         if head_at is not None:
             tail = head_at + 1
-            while tail < len(words) and words[tail].isdigit():
+            while tail < len(words) and _YEARS.fullmatch(words[tail]):
                 tail += 1
             kind = heads[words[head_at]]
             tail = _continued(words, tail, connectors, known_countries)
@@ -131,6 +136,29 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             kind = genre["proposal_kind"]
         found.append(_Candidate(s, e, text[s:e], kind))
     return found
+
+
+def _after_post(run: list[re.Match[str]], posts: set[str], heads: dict[str, str]
+                ) -> list[re.Match[str]]:
+    """"Head of the Department for Digital Transformation": the body after a post's "of"."""
+    words = [t.group(0) for t in run]
+    if not _posts_in(words, posts):
+        return run
+    for i, word in enumerate(words[:-1]):
+        if word == "of" and words[i - 1] in posts and any(w in heads for w in words[i + 1:]):
+            rest = run[i + 2:] if words[i + 1] == "the" else run[i + 1:]
+            if not _posts_in([t.group(0) for t in rest], posts):
+                return rest
+    return run
+
+
+def _posts_in(words: list[str], posts: set[str]) -> bool:
+    """Whether the words hold a post, other than as what a body is of ("Council of
+    Ministers", "Office of the Prime Minister")."""
+    return any(w in posts and not (i and words[i - 1] == "of"
+                                   or i > 1 and words[i - 2:i] == ["of", "the"]
+                                   or i > 1 and words[i - 1] in posts)
+               for i, w in enumerate(words))
 
 
 def _series_end(text: str, run: list[re.Match[str]], plain_heads: set[str],
@@ -165,6 +193,13 @@ def _split_joined(run: list[re.Match[str]], known: list, heads: dict[str, str],
                                                    or after[0].group(0) in leading)
         if run[j].start() in starts or run[i - 1].end() in bodies or headed:
             return [before, *_split_joined(after, known, heads, leading)]
+    for i in range(len(run) - 2, 0, -1):  # "Ministry of the Interior and Kingdom Relations
+        if run[i].group(0) != "and" or run[i + 1].group(0) != "the":  # and the Dutch
+            continue                                                    # Authority for …"
+        before, after = run[:i], run[i + 2:]
+        if before[0].group(0) in leading and any(t.group(0) in heads for t in after[1:]) \
+                and not any(t.group(0) in heads for t in before[1:]):
+            return [before, after]
     return [run]
 
 
@@ -204,6 +239,54 @@ def _acronym_candidates(text: str, start: int, end: int, genre: dict) -> list[_C
     ]
 
 
+_BRACKETED = re.compile(r"\s*\(([A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?:-\d+)?\)")
+_PIECE = re.compile(r"[A-Za-z][\w’'&-]*|,")
+
+
+def _bound_candidates(text: str, start: int, end: int, genre: dict,
+                      countries: frozenset[str]) -> list[_Candidate]:
+    """"Innovation, Science and Economic Development Canada (ISED)", "Communications
+    Authority of Kenya (CA)": the name a bracketed acronym spells, commas and a closing
+    country included, from the nearest capitalised word whose initial opens the acronym
+    and whose words' initials contain its letters in order. Its kind is its head's, or a
+    government body's when it ends with a country; no head and no country: no name."""
+    heads: dict[str, str] = genre["name_heads"]
+    connectors = set(genre["name_connectors"])
+    found = []
+    for m in _BRACKETED.finditer(text, start, end):
+        acronym = [c for c in m.group(1) if c.isupper()]
+        pieces = [p for p in _PIECE.finditer(text, max(start, m.start() - 200), m.start())]
+        words: list[re.Match[str]] = []
+        for piece in reversed(pieces):
+            word = piece.group(0)
+            gap = text[piece.end():words[0].start() if words else m.start()]
+            if gap.strip() or not (word == "," or word in connectors or word[0].isupper()):
+                break
+            words.insert(0, piece)
+        best = None
+        for i in range(len(words) - 1, -1, -1):
+            first = words[i]
+            initials = [w.group(0)[0] for w in words[i:] if w.group(0)[0].isupper()]
+            if first.group(0)[0] != acronym[0] or first.group(0) in countries:
+                continue
+            it = iter(initials)
+            if all(letter in it for letter in acronym):
+                best = i
+                break
+        if best is None:
+            continue
+        label_words = [w.group(0) for w in words[best:] if w.group(0) != ","]
+        kind = next((heads[w] for w in reversed(label_words) if w in heads), None)
+        if kind is None and label_words[-1] in countries:
+            kind = "GovernmentBody"
+        if kind is None or "," not in text[words[best].start():m.start()] \
+                and label_words[-1] not in countries:
+            continue  # no comma nor country: the head rules already find it
+        s, e = words[best].start(), words[-1].end()
+        found.append(_Candidate(s, e, text[s:e], kind))
+    return found
+
+
 def _quoted_candidates(text: str, start: int, end: int, genre: dict) -> list[_Candidate]:
     heads: dict[str, str] = genre["name_heads"]
     found = []
@@ -220,6 +303,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     known = registry.lexicon.find(text, start, end)
     candidates = (_quoted_candidates(text, start, end, genre)
                   + _acronym_candidates(text, start, end, genre)
+                  + _bound_candidates(text, start, end, genre,
+                                      registry.lexicon.country_names)
                   + _head_candidates(text, start, end, genre, known, registry.series_names,
                                      registry.lexicon.country_names))
     outer: list[Name] = []
