@@ -143,8 +143,13 @@ def _item(text: str, start: int, end: int, names: list[Name], speakers: list[str
         return Item(core_start, core_end, None, owner)
     label = label[0].upper() + label[1:]
     prefix = (owner or speakers[0]).split("/", 1)[1] if (owner or speakers) else ""
+    known = set(registry.entities)
     entity = registry.discovered(label, [kind], evidence(text, core_start, core_end),
                                  slug=slugify(f"{prefix} {label}"), category="initiative")
+    words = label.split()
+    named = len(words) > 1 and all(w[0].isupper() for w in words[:-1])  # "Palapa Ring project"
+    if entity not in known and not named:  # a phrase describing it, not a name of it
+        registry.entities[entity].described = True
     return Item(core_start, core_end, entity, owner)
 
 

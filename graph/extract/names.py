@@ -14,9 +14,11 @@ from .registry import Registry
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9’'&-]*|&")
 _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # "Department for Science, Innovation and Technology (DSIT)": an official name with commas,
-# bound by the acronym that follows it
+# bound by the acronym that follows it or by the sentence's end ("… Ministry for the
+# Economy, Finance and Industrial and Digital Sovereignty.")
 _COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(?:the\s+)?"
-                         r"[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*(?=\s+\([A-Z][A-Za-z&-]{1,11}\))")
+                         r"[A-Z][\w&-]*(?:\s+(?:and\s+)?[A-Z][\w&-]*)*"
+                         r"(?=\s+\([A-Z][A-Za-z&-]{1,11}\)|[.;]?\s*$)")
 _YEARS = re.compile(r"\d+(?:[-–]\d{2,4})?")  # "Strategy 2030", "Plan 2021-2025"
 # A coined word: a lower-case prefix before a capital ("e-Residency", "eSafety") or a lone
 # capital joined by a hyphen ("X-Road", "L-Alert", "Manufacturing-X")
@@ -115,7 +117,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             while tail < len(words) and _YEARS.fullmatch(words[tail]):
                 tail += 1
             kind = heads[words[head_at]]
-            tail = _continued(words, tail, connectors, known_countries)
+            tail = _continued(words, tail, connectors, known_countries,
+                              set(heads) if kind in ORGANISATION_HEAD_KINDS else None)
         elif words[0] in leading and len(words) >= 3:
             tail, kind = len(words), heads[words[0]]
         elif (run[0].start() > start and len([
@@ -211,10 +214,13 @@ ORGANISATION_HEAD_KINDS = {"GovernmentBody", "OrganisationalUnit", "Collaboratio
                            "Organisation"}
 
 
-def _continued(words: list[str], tail: int, connectors: set[str], countries: set[str]) -> int:
+def _continued(words: list[str], tail: int, connectors: set[str], countries: set[str],
+               heads: set[str] | None = None) -> int:
     """A name goes on after its head noun ("AI Governance Guidelines for Business",
     "Federal Ministry for Digital and Transport"), but not into "and the …" or a country
-    that qualifies it ("the Digital Agency of Japan")."""
+    that qualifies it ("the Digital Agency of Japan"); a body's name (given its heads)
+    goes on into "and the …" with no head of its own ("State Department for ICT and the
+    Digital Economy")."""
     while tail + 1 < len(words) and words[tail] in connectors - {"and", "&", "the"}:
         nxt = tail + 1
         if words[nxt] == "the":
@@ -226,17 +232,32 @@ def _continued(words: list[str], tail: int, connectors: set[str], countries: set
                 words[end + 1] == "and" and end + 2 < len(words)
                 and words[end + 2][0].isupper())):
             end += 1
+        if heads is not None and words[end + 1:end + 3] == ["and", "the"]:
+            more = end + 3
+            while more < len(words) and words[more][0].isupper() and words[more] not in heads:
+                more += 1
+            if more > end + 3 and (more == len(words) or not words[more][0].isupper()):
+                end = more - 1
         tail = end + 1
     return tail
 
 
-def _acronym_candidates(text: str, start: int, end: int, genre: dict) -> list[_Candidate]:
+def _acronym_candidates(text: str, start: int, end: int, genre: dict,
+                        countries: frozenset[str]) -> list[_Candidate]:
+    """"the NOTICE project", "NOTICE, a project in which …", "the e-Residency programme":
+    an acronym or coined word named by the noun after it; a coined word with a lone capital
+    ("X-Road", "L-Alert", "Manufacturing-X") by itself."""
     nouns: dict[str, str] = genre["acronym_nouns"]
-    pattern = re.compile(rf"(?<![\w-])([A-Z][A-Z0-9-]+)\s+({'|'.join(nouns)})(?!\w)")
-    return [
-        _Candidate(m.start(), m.end(), m.group(1), nouns[m.group(2)])
-        for m in pattern.finditer(text, start, end)
-    ]
+    word = rf"[A-Z][A-Z0-9-]+|{_COINED.pattern}"
+    pattern = re.compile(rf"(?<![\w-])({word})(?:\s+|,\s+an?\s+)({'|'.join(nouns)})(?!\w)")
+    found = [_Candidate(m.start(), m.end(1) if "," in m.group(0) else m.end(), m.group(1),
+                        nouns[m.group(2)]) for m in pattern.finditer(text, start, end)]
+    taken = {c.start for c in found}
+    lone = re.compile(r"(?<![\w.-])([A-Z]-[A-Z][a-z][\w-]*|[A-Z][a-z]+-[A-Z])(?![\w.-])")
+    found += [_Candidate(m.start(), m.end(), m.group(0), "Initiative")
+              for m in lone.finditer(text, start, end)
+              if m.start() not in taken and not set(m.group(0).split("-")) & countries]
+    return found
 
 
 _BRACKETED = re.compile(r"\s*\(([A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?:-\d+)?\)")
@@ -302,7 +323,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     genre = registry.lexicon.genre
     known = registry.lexicon.find(text, start, end)
     candidates = (_quoted_candidates(text, start, end, genre)
-                  + _acronym_candidates(text, start, end, genre)
+                  + _acronym_candidates(text, start, end, genre,
+                                        registry.lexicon.country_names)
                   + _bound_candidates(text, start, end, genre,
                                       registry.lexicon.country_names)
                   + _head_candidates(text, start, end, genre, known, registry.series_names,

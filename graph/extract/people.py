@@ -16,8 +16,10 @@ from .registry import ORGANISATION_KINDS, Registry, slugify
 
 # Letters of Latin names beyond ASCII ("Hélène", "Łukasz"): upper, lower case.
 _UP, _LOW = "A-ZÀ-ÖØ-ÞĀ-Ž", "a-zß-öø-ÿĀ-ž"
-_WORD = rf"(?:[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?|[A-Z]{{2,}}|[A-Z]\.)"
-_NAME = rf"{_WORD}(?:\s+{_WORD}){{0,3}}"
+_WORD = rf"(?:[{_UP}][{_LOW}]+(?:-[{_UP}{_LOW}][{_LOW}]+)?|[A-Z]{{2,}}|[A-Z]\.)"  # "Jae-won"
+# Lower-case particles inside a family name ("Marieke van den Berg", "Ana da Silva")
+_PARTICLE = r"(?:van|von|der|den|de|da|di|del|della|dos|das|du|la|le|ter|ten|bin|binti|al|el)"
+_NAME = rf"{_WORD}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_WORD}){{0,3}}"
 _CHAIR = re.compile(r"\b(?:co-)?chair(?:ed|s)?\b|\bled by\b|\bheaded by\b|\bhead of\b",
                     re.IGNORECASE)
 
@@ -38,7 +40,11 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
     honorifics = "|".join(re.escape(h) for h in sorted(genre["honorifics"], key=len,
                                                         reverse=True))
     lead = rf"(?:(?<![\w.])(?:{honorifics})\s+)" + ("?" if bare else "")
-    pattern = re.compile(rf"{lead}(?P<name>{_NAME})(?=,|\s*\(|\s+and\b|\s*$|\s*[.;])")
+    # no title, but a post after the comma: "Park Jae-won, Director General for …, MSIT"
+    posts = "|".join(re.escape(w) for w in genre["post_words"])
+    untitled = rf"(?<![\w.’'-])(?={_WORD}\s+{_NAME},\s+(?:{posts})[\s,])"
+    pattern = re.compile(rf"(?:{lead}|{untitled})(?P<name>{_NAME})"
+                         r"(?=,|\s*\(|\s+and\b|\s*$|\s*[.;])")
     people, relations = [], []
     cursor = start
     while True:
@@ -51,6 +57,9 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
             break
         if not bare and _is_known(person_name, registry):
             continue
+        if not bare and m.start() == m.start("name") and re.search(
+                r"[A-Z][\w’'-]*,?\s+$", text[max(start, m.start() - 30):m.start()]):
+            continue  # untitled, and the end of a longer name ("… Bureau, MIC, Director")
         post_start, organisation, item_end = _post(text, m.end(), end, names, registry,
                                                     honorifics)
         if bare and organisation is None:
