@@ -8,7 +8,7 @@ genre needs, at most, new lexicon entries, never new code.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -192,6 +192,18 @@ def _entries(category: str, data: dict) -> dict[tuple[str, str], Entry]:
     return out
 
 
+def _with_sides(entries: dict[tuple[str, str], Entry]) -> dict[tuple[str, str], Entry]:
+    """A party known by an acronym speaks as "the ASEAN side", "the ASEAN delegation"."""
+    out = {}
+    for key, entry in entries.items():
+        if "Party" in entry.kinds:
+            sides = [f"{a} {word}" for a in entry.aliases if re.fullmatch(r"[A-Z]{2,}", a)
+                     for word in ("side", "delegation")]
+            entry = replace(entry, aliases=tuple(dict.fromkeys(entry.aliases + tuple(sides))))
+        out[key] = entry
+    return out
+
+
 def _read(name: str, directory: Path) -> dict:
     return yaml.safe_load((directory / name).read_text(encoding="utf-8")) or {}
 
@@ -260,7 +272,7 @@ def _curated_country(iso: str, entries: dict[tuple[str, str], Entry]) -> str | N
 def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     """Read every lexicon file; the result is immutable in use and cheap to share."""
     entries: dict[tuple[str, str], Entry] = {}
-    entries |= _entries("actor", _read("actors.yaml", directory))
+    entries |= _with_sides(_entries("actor", _read("actors.yaml", directory)))
     places = _read("places.yaml", directory)
     entries |= _countries(_read("countries.yaml", directory), entries, places)
     entries |= _entries("initiative", _read("initiatives.yaml", directory))

@@ -418,10 +418,12 @@ def _clause_end(text: str, start: int, end: int, people: list[tuple[int, int]]) 
 
 
 def _parties(series: SeriesMention, registry: Registry) -> list[str]:
-    """"Japan-EU ICT Policy Dialogue": the sides its name joins."""
+    """"Japan-EU ICT Policy Dialogue", "Japan-OECD Policy Dialogue": the sides its name
+    joins, countries or organisations."""
     parts = re.split(r"[-–]", series.pair)
     entries = [registry.lexicon.lookup(p) for p in parts]
-    if len(parts) < 2 or any(e is None or "Party" not in e.kinds for e in entries):
+    if len(parts) < 2 or any(e is None or e.category != "actor" for e in entries) \
+            or not any("Party" in e.kinds for e in entries):
         return []
     return [registry.curated(e) for e in entries]
 

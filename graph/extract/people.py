@@ -68,6 +68,8 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
         entity = registry.discovered(person_name, ["Person"], ev, slug=slugify(person_name),
                                      category="person")
         registry.remember(person_name, entity)
+        for title in (h for h in genre["honorifics"] if h.endswith(".")):  # "Mr. NISHIDA"
+            registry.remember(f"{title} {_family_name(person_name)}", entity)
         sentence_ev = evidence(text, m.start(), item_end)
         chair = bool(_CHAIR.search(text[max(start, m.start() - 40):m.start()]))
         post = text[post_start[0]:post_start[1]].strip(" ,") if post_start else ""
@@ -78,6 +80,12 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
         people.append(Person(entity, m.start(), item_end, organisation, chair))
         cursor = max(cursor, item_end)
     return people, relations
+
+
+def _family_name(name: str) -> str:
+    """The family name: the one in capitals ("NISHIDA Haruki"), else the last word."""
+    words = name.split()
+    return next((w for w in words if w.isupper() and len(w) > 1), words[-1])
 
 
 def _is_known(name: str, registry: Registry) -> bool:

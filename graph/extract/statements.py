@@ -40,10 +40,21 @@ class _Verb:
     act: Entry
 
 
+_WILL = re.compile(r"\bwill\s+(?:(?:also|further|continue\s+to|jointly|closely|each)\s+)*"
+                   r"(?!be\b|have\b|not\b)[a-z]+\b")
+
+
 def _verbs(text: str, start: int, end: int, registry: Registry) -> list[_Verb]:
+    """The speech-act verbs of the lexicon, and "will <verb>" for the act that takes any
+    (a commitment, "They will also coordinate …") where no listed verb stands."""
     pattern, forms = registry.lexicon.verb_pattern
-    return [_Verb(m.start(), m.end(), *forms[m.group(0).lower()])
-            for m in pattern.finditer(text, start, end)]
+    found = [_Verb(m.start(), m.end(), *forms[m.group(0).lower()])
+             for m in pattern.finditer(text, start, end)]
+    act = next((e for e in registry.lexicon.of("speech-act") if e.extra.get("modal_any")), None)
+    if act is not None:
+        found += [_Verb(m.start(), m.end(), "modal", act) for m in _WILL.finditer(text, start, end)
+                  if not any(v.start < m.end() and m.start() < v.end for v in found)]
+    return sorted(found, key=lambda v: v.start)
 
 
 def _framing(registry: Registry) -> str:
@@ -92,7 +103,7 @@ def _subject(text: str, start: int, end: int, names: list[Name], parties: list[s
     if last is None:
         return None
     speakers, first = [last.entity], last.start
-    pair = re.search(r"(?:,?\s+and\s+(?:the\s+)?)$", text[start:last.start])
+    pair = re.search(r"(?:\s+and\s+(?:the\s+)?)$", text[start:last.start])  # not ", and"
     if pair:
         prior = next((n for n in reversed(actors) if n.end == start + pair.start()), None)
         if prior is not None:
