@@ -455,6 +455,9 @@ def _place(text: str, sentence: Sentence, series: SeriesMention, registry: Regis
     return None, []
 
 
+_OF_COUNTRY = re.compile(r"\s+of\s+(?:the\s+)?([A-Z]\w*(?:\s+[A-Z]\w*)*)")
+
+
 def _country_elsewhere(text: str, place: str, sentence: Sentence, venue: list[Section],
                        names: list[Name], registry: Registry) -> list[Relation]:
     """The country of a city the announcing sentence names without one ("in Oslo"): the
@@ -477,9 +480,10 @@ def _country_elsewhere(text: str, place: str, sentence: Sentence, venue: list[Se
                                                        text[sentence.start:n.start])]
     hosts += [(n, Sentence(p.start, p.end)) for s in venue for p in s.paragraphs
               for n in find_names(text, p.start, p.end, registry)]
-    for name, where in hosts:
-        m = re.search(r"\bof\s+(?:the\s+)?([A-Z][\w ]*?)$", text[name.start:name.end])
-        country = _country(m.group(1), registry) if m else None
+    for name, where in hosts:  # "… of Portugal" inside the name or right after it
+        found = [re.search(r"\bof\s+(?:the\s+)?([A-Z][\w ]*?)$", text[name.start:name.end]),
+                 _OF_COUNTRY.match(text, name.end)]
+        country = next((c for m in found if m and (c := _country(m.group(1), registry))), None)
         if country is not None and country.label not in home:
             return [Relation(place, "inCountry", evidence(text, where.start, where.end),
                              object=registry.curated(country))]

@@ -66,7 +66,8 @@ def capitalised_runs(text: str, start: int, end: int, connectors: set[str]):
 
 
 def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
-                     series: set[str], known_countries: frozenset[str]) -> list[_Candidate]:
+                     series: set[str], known_countries: frozenset[str],
+                     places: frozenset[str] = frozenset()) -> list[_Candidate]:
     """Capitalised runs named by a head word ("… Act", "Act on …"); failing that, runs of
     three or more capitalised words inside a sentence ("the European Digital Identity
     Wallet"), which name an initiative of no stated kind."""
@@ -96,7 +97,9 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
         runs[0:0] = others
         cut = next((i for i, t in enumerate(run) if t.group(0) in _DATE_WORDS
                     or t.group(0) in ("in", "at") and i + 1 < len(run)
-                    and _is_place(run[i + 1].start(), known)), None)
+                    and (_is_place(run[i + 1].start(), known)
+                         or any(re.match(rf"{re.escape(p)}(?![\w-])", text[run[i + 1].start():])
+                                for p in places))), None)
         if cut is not None:  # "… on October 1", "… in Tokyo": a date or a place ends a name
             run = run[:cut]
             while run and run[-1].group(0) in connectors:
@@ -230,7 +233,7 @@ def _continued(words: list[str], tail: int, connectors: set[str], countries: set
         end = nxt
         while end + 1 < len(words) and (words[end + 1][0].isupper() or (
                 words[end + 1] == "and" and end + 2 < len(words)
-                and words[end + 2][0].isupper())):
+                and words[end + 2][0].isupper()) or _YEARS.fullmatch(words[end + 1])):
             end += 1
         if heads is not None and words[end + 1:end + 3] == ["and", "the"]:
             more = end + 3
@@ -319,8 +322,12 @@ def _quoted_candidates(text: str, start: int, end: int, genre: dict) -> list[_Ca
 
 
 def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name]:
-    """Every name in text[start:end], outermost first at each position, nested ones marked."""
+    """Every name in text[start:end], outermost first at each position, nested ones marked.
+    A city the release's meeting is held in ends a name as a known one does ("… with the
+    Agency for Digital Government in Aarhus")."""
     genre = registry.lexicon.genre
+    places = frozenset(e.label for key, e in registry.entities.items()
+                       if key.startswith("place/"))
     known = registry.lexicon.find(text, start, end)
     candidates = (_quoted_candidates(text, start, end, genre)
                   + _acronym_candidates(text, start, end, genre,
@@ -328,7 +335,7 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
                   + _bound_candidates(text, start, end, genre,
                                       registry.lexicon.country_names)
                   + _head_candidates(text, start, end, genre, known, registry.series_names,
-                                     registry.lexicon.country_names))
+                                     registry.lexicon.country_names, places))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):

@@ -42,7 +42,7 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
     lead = rf"(?:(?<![\w.])(?:{honorifics})\s+)" + ("?" if bare else "")
     # no title, but a post after the comma: "Park Jae-won, Director General for …, MSIT"
     posts = "|".join(re.escape(w) for w in genre["post_words"])
-    untitled = rf"(?<![\w.’'-])(?={_WORD}\s+{_NAME},\s+(?:{posts})[\s,])"
+    untitled = rf"(?<![\w.’'-])(?={_WORD}\s+(?:{_PARTICLE}\s+){{0,2}}{_NAME},\s+(?:{posts})[\s,])"
     pattern = re.compile(rf"(?:{lead}|{untitled})(?P<name>{_NAME})"
                          r"(?=,|\s*\(|\s+and\b|\s*$|\s*[.;])")
     people, relations = [], []
@@ -83,9 +83,12 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
 
 
 def _family_name(name: str) -> str:
-    """The family name: the one in capitals ("NISHIDA Haruki"), else the last word."""
+    """The family name: the one in capitals ("NISHIDA Haruki"), else from its particle
+    ("ter Horst") or the last word."""
     words = name.split()
-    return next((w for w in words if w.isupper() and len(w) > 1), words[-1])
+    particle = next((i for i, w in enumerate(words) if re.fullmatch(_PARTICLE, w)), None)
+    return next((w for w in words if w.isupper() and len(w) > 1),
+                " ".join(words[particle:]) if particle else words[-1])
 
 
 def _is_known(name: str, registry: Registry) -> bool:

@@ -157,8 +157,8 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
                 clause_start, speakers = subject
                 attribution = text[clause_start:stop]
                 subject_span = (clause_start, stop)
-            elif verb.kind != "modal" and speakers and re.search(r"(?:,|\band)$",
-                                                                text[cursor:stop]):
+            elif speakers and re.search(r"(?:,|\band)$" if verb.kind != "modal"
+                                        else r"\band$", text[cursor:stop]):
                 clause_start = _after_connective(text, cursor, stop)
         elif verb.kind == "speakerless" and parties:
             clause_start, speakers, attribution = verb.start, list(parties), ""
@@ -170,8 +170,8 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
                 pending.append(Clause(cursor + opener.start(), end, verb.end, verb.act, [], ""))
                 cursor = verb.end
                 continue
-        elif verb.kind == "nominal":
-            agent = _agent(text, verb.end, end, names, registry)
+        elif verb.kind == "nominal":  # "an explanation of X by Y", "an explanation by Y of X"
+            agent = _agent(text, verb.start, end, names, registry)
             if agent is not None:
                 clause_start, speakers = cursor, [agent.entity]
                 attribution = text[agent.start:agent.end]
