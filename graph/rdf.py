@@ -62,12 +62,14 @@ class _Writer:
 
 # Kinds the lexicon gives that are roles the extractor reads, not classes: "Party" marks
 # who may be a side of a dialogue. In RDF, being a party is the pk:party relation of a
-# series, so a venue's country does not become a party by its class.
-_ROLES = frozenset({"Party"})
+# series, so a venue's country does not become a party by its class; a party the lexicon
+# gives no class (a union of states: the EU) is an organisation.
+_ROLES = {"Party": "Organisation"}
 
 
 def _classes(kinds) -> list[str]:
-    return [kind for kind in kinds if kind not in _ROLES]
+    classes = [kind for kind in kinds if kind not in _ROLES]
+    return classes or [_ROLES[kind] for kind in kinds if kind in _ROLES]
 
 
 def territory(iris: Iris, country_id: str) -> NamedNode:
@@ -77,13 +79,14 @@ def territory(iris: Iris, country_id: str) -> NamedNode:
 
 
 def _country(w: _Writer, country_id: str, label: str, language: str,
-             curation: NamedNode) -> None:
+             curation: NamedNode) -> NamedNode:
     """The territory of a country, labelled like it and linked from it (dcterms:spatial)."""
     place = territory(w.iris, country_id)
     w.typed(place, "Place")
     w.labelled(place, label, language=language)
     w.pk(place, "curation", curation)
     w.add(w.iris.thing(country_id), ns(DCTERMS, "spatial"), place)
+    return place
 
 
 def scheme_iri(iris: Iris, name: str) -> NamedNode:
@@ -185,13 +188,14 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         w.typed(node, *_classes(entity.kinds))
         w.labelled(node, entity.label, entity.aliases, lang)
         w.pk(node, "curation", iris.term("Discovered"))
-        if "Country" in entity.kinds:
-            _country(w, entity.id, entity.label, lang, iris.term("Discovered"))
         w.add(node, ns(PROV, "wasDerivedFrom"), release)
         for identifier in entity.identifiers:
             w.add(node, ns(DCTERMS, "identifier"), Literal(identifier))
-        if entity.evidence:
-            w.pk(node, "evidence", evidence(entity.evidence))
+        found = [node]
+        if "Country" in entity.kinds:  # found in the text with the country it is of
+            found.append(_country(w, entity.id, entity.label, lang, iris.term("Discovered")))
+        for thing in found if entity.evidence else ():
+            w.pk(thing, "evidence", evidence(entity.evidence))
         if "Topic" in entity.kinds:
             w.add(node, ns(SKOS, "inScheme"), scheme_iri(iris, "topics"))
             w.add(node, ns(SKOS, "topConceptOf"), scheme_iri(iris, "topics"))

@@ -85,10 +85,6 @@ CASES: dict[str, tuple[Change, URIRef, str]] = {
         _add((MIC, RDF.type, PK.Topic)), MIC,
         "An actor cannot also be an initiative, an event, a topic, a place, a statement or a "
         "release (disjoint classes)."),
-    "law typed as a proposal too": (
-        _add((NIS2, RDF.type, PK.LegislativeProposal)), NIS2,
-        "A law (an adopted act) cannot also be a legislative proposal: the act a proposal "
-        "became is a resource of its own."),
     "initiative held somewhere": (
         _add((NIS2, PK.heldIn, BRUSSELS)), NIS2,
         "Only an event is held somewhere (pk:heldIn); an initiative is not an event."),
@@ -125,7 +121,6 @@ def test_shapes_reject(case: str) -> None:
 INCONSISTENT: dict[str, tuple] = {
     "actor typed as a topic": (MIC, RDF.type, PK.Topic),
     "statement on an actor as its topic": (STATEMENT, PK.onTopic, MIC),
-    "law typed as a proposal too": (NIS2, RDF.type, PK.LegislativeProposal),
     "meeting typed as a series": (MEETING, RDF.type, PK.DialogueSeries),
     "actor held as a venue": (MEETING, PK.heldIn, MIC),
     "initiative scheduled like an event": (NIS2, PK.scheduledFor, MONTH),
