@@ -107,6 +107,14 @@ def shape(text: str) -> Shape:
     return decided
 
 
+def skeleton(text: str) -> str:
+    """What the shape of a text depends on: the text with comments blanked, the inside of
+    strings and IRIs masked, and runs of white space as one space. Two texts of one
+    skeleton have one shape (a key to remember shapes by, across comments and layout);
+    QueryTooDeep beyond NESTING_LIMIT, found without parsing."""
+    return " ".join(_lex(text).split())
+
+
 def capped(text: str, cap: int) -> tuple[str, str] | None:
     """A SELECT query cut to `cap` rows, and a probe that counts up to cap + 1 rows (to say
     whether the cut dropped any); None if the text cannot be wrapped in a sub-select (not a

@@ -30,6 +30,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle
 from typing import BinaryIO
 
+from graph.sparql_shape import QueryTooDeep, skeleton
+
 STARTUP_TIMEOUT = 20.0  # seconds an evaluator may take to import, confine and say so
 START_TRIES = 3  # starts in a row that may fail (killed while starting, say) before giving up
 WATCH = 0.05  # seconds between looks at a running evaluator's resident memory
@@ -127,21 +129,26 @@ class Pool:
 
     def shape(self, text: str, deadline: float | None, messages: dict[str, str]) -> dict:
         """What the query is ({form, update, service, dataset}), parsed by an evaluator
-        before `deadline` (time.monotonic(); None: none); remembered by text. Failed
-        (kind syntax or deep) for a text that is not SPARQL."""
+        before `deadline` (time.monotonic(); None: none). Remembered by the text's
+        skeleton (comments and layout aside), so a query sent again with another comment
+        is not parsed again. Failed (kind syntax or deep) for a text that is not SPARQL."""
+        try:
+            key = skeleton(text)  # the nesting limit, checked without a parse
+        except QueryTooDeep as exc:
+            raise Failed("deep", str(exc)) from None
         with self.lock:
-            known = self.shapes.get(text)
+            known = self.shapes.get(key)
             if known is not None:
-                self.shapes.move_to_end(text)
+                self.shapes.move_to_end(key)
         if known is None:
             known, _ = self._exchange({"kind": "shape", "query": text}, deadline, messages)
-            if len(text) <= self.SHAPE_TEXT_MAX:
+            if "error" in known:  # its message names places in this text: not remembered
+                raise Failed(known["error"], known["message"])
+            if len(key) <= self.SHAPE_TEXT_MAX:
                 with self.lock:
-                    self.shapes[text] = known
+                    self.shapes[key] = known
                     while len(self.shapes) > self.SHAPES_KEPT:
                         self.shapes.popitem(last=False)
-        if "error" in known:
-            raise Failed(known["error"], known["message"])
         return known["shape"]
 
     def run(self, job: Job, deadline: float | None, messages: dict[str, str]) -> Outcome:

@@ -203,3 +203,21 @@ def test_a_query_crafted_to_parse_slowly_is_stopped_at_its_deadline_alone(store_
     thread.join(30)
     assert outcome["reason"] == "time"
     assert time.monotonic() - started < 5
+
+
+def test_a_shape_is_remembered_across_comments_and_layout(pool):
+    """The same query with another comment (how a client defeats a cache) or laid out
+    otherwise is not parsed again; a syntax error is answered for its own text."""
+    first = pool.shape("SELECT * WHERE { ?s ?p ?o } # one", within(10), MESSAGES)
+    busy = [pool.idle.get() for _ in range(pool.size)]  # no evaluator free from here
+    try:
+        again = pool.shape("SELECT  *\nWHERE { ?s ?p ?o }   # two", within(1), MESSAGES)
+        assert again == first
+        with pytest.raises(Stopped):  # a text never seen needs an evaluator
+            pool.shape("ASK { ?s ?p ?o }", within(0.5), MESSAGES)
+        with pytest.raises(Failed) as deep:  # refused before any evaluator
+            pool.shape("SELECT * WHERE " + "{" * 100 + "}" * 100, within(1), MESSAGES)
+        assert deep.value.kind == "deep"
+    finally:
+        for evaluator in busy:
+            pool.idle.put(evaluator)
