@@ -25,7 +25,7 @@ from .iris import DCTERMS, OA, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from .sparql_shape import shape
 
 KINDS = ["actor", "person", "initiative", "topic", "meeting", "series", "release", "statement",
-         "place", "evidence", "mention", "fact", "agenda-item", "contact", "speech-act",
+         "place", "evidence", "mention", "fact", "claim", "agenda-item", "contact", "speech-act",
          "status", "scheme"]
 RESULT_FORMATS = {"json": QueryResultsFormat.JSON, "csv": QueryResultsFormat.CSV,
                   "tsv": QueryResultsFormat.TSV, "xml": QueryResultsFormat.XML}

@@ -11,7 +11,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
 
 import ontology
 
-from .facts import Evidence, ReleaseFacts
+from .facts import Evidence, Relation, ReleaseFacts
 from .iris import DCTERMS, ELI, OA, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Iris, ns
 from .lexicon import Entry, Lexicon
 
@@ -229,8 +229,14 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         if mention.statement:
             w.pk(node, "inStatement", iris.thing(f"statement/{slug}-{mention.statement:02d}"))
 
+    labels = {e.id: e.label for e in facts.entities}
     for number, rel in enumerate(facts.relations, 1):
         subject = iris.thing(rel.subject)
+        if rel.predicate in _CLAIMS:
+            _claim(w, iris.thing(f"claim/{slug}-{number:03d}"), subject, rel,
+                   labels.get(rel.subject, rel.subject), facts.published, release,
+                   evidence(rel.evidence))
+            continue
         predicate = _relation_predicate(rel.predicate, kinds.get(rel.subject, set()),
                                         kinds.get(rel.object or "", set()), iris)
         if rel.object:
@@ -271,6 +277,34 @@ def _statement_label(attribution: str, act: str, content: str, limit: int = 110)
     speaker = attribution[0].upper() + attribution[1:] if attribution else "Someone"
     text = f"{speaker} {act.split('/', 1)[1].replace('-', ' ')}: {content}"
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+# Relations that change over time become dated claims (issue #16): the thing links to a
+# claim node (link property, claim class, how its label reads) that holds the value, the
+# date it holds as of, the release and the evidence; the undated triple is never asserted.
+_CLAIMS = {"status": ("statusClaim", "StatusClaim", "{}"),
+           "enteredIntoForce": ("entryIntoForceClaim", "EntryIntoForceClaim",
+                                "entered into force {}"),
+           "scheduledFor": ("scheduleClaim", "ScheduleClaim", "scheduled for {}")}
+
+
+def _claim(w: _Writer, node: NamedNode, subject: NamedNode, rel: Relation, label: str,
+           as_of: str, release: NamedNode, span: NamedNode) -> None:
+    """A dated, sourced claim: as of the release's date, since the extractor gives no
+    other date a text puts on what it says."""
+    link, cls, reads = _CLAIMS[rel.predicate]
+    w.pk(subject, link, node)
+    w.typed(node, cls)
+    if rel.object:
+        w.pk(node, "value", w.iris.thing(rel.object))
+        value = rel.object.split("/", 1)[1].replace("-", " ")
+    else:
+        w.pk(node, "dateValue", _xsd(rel.value, rel.datatype or "date"))
+        value = rel.value or ""
+    w.add(node, LABEL, _en(f"{label}: {reads.format(value)}, as of {as_of}"))
+    w.pk(node, "asOf", _xsd(as_of, "date"))
+    w.add(node, ns(PROV, "wasDerivedFrom"), release)
+    w.pk(node, "evidence", span)
 
 
 _LOCATING = frozenset({"heldIn", "inCountry"})  # relations whose object is a place

@@ -68,6 +68,9 @@ def test_05_eu_cybersecurity_with_status(query):
     assert set(found) == {"NIS2 Directive", "Cyber Resilience Act (proposal)",
                           "European Security Operation Center Project"}
     assert found["NIS2 Directive"]["status"] == "in force"
+    # the latest dated claim, as of the release's date
+    assert found["NIS2 Directive"]["statusAsOf"] == "2023-02-28"
+    assert found["Cyber Resilience Act (proposal)"]["statusAsOf"] == "2023-02-28"
     assert found["NIS2 Directive"]["enteredIntoForce"] == "2023-01-16"
     assert found["Cyber Resilience Act (proposal)"]["status"] == "proposed"
     assert found["Cyber Resilience Act (proposal)"]["kind"] == "legislative proposal"
@@ -136,6 +139,8 @@ def test_10_event_in_japan_in_october_2023(query):
     (row,) = rows(query, "10-events-in-japan")
     assert row["partOf"] == "Internet Governance Forum"
     assert row["when"] == "2023-10"
+    assert row["asOf"] == "2023-02-28"  # "this October", as the release of that date says
+
 
 
 def test_11_gpai_statements(query):

@@ -381,7 +381,7 @@ def test_disjointness_as_in_the_model(ontology: Graph) -> None:
     text = MODEL_MD.read_text(encoding="utf-8")
     paragraph = text[text.index("Disjoint:"):].split("pairwise")[0]
     expected = {expand(n) for n in backticked(paragraph)}
-    assert len(expected) == 11
+    assert len(expected) == 12
     groups = [set(Collection(ontology, lst))
               for node in ontology.subjects(RDF.type, OWL.AllDisjointClasses)
               for lst in ontology.objects(node, OWL.members)]

@@ -12,8 +12,7 @@ from collections.abc import Callable
 
 import owlrl
 import pytest
-from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import XSD
+from rdflib import RDF, SKOS, Graph, Namespace, URIRef
 
 from graph.query import run
 from graph.shacl_sparql import conforms, run_checks, shape_checks
@@ -21,14 +20,13 @@ from graph.shacl_sparql import conforms, run_checks, shape_checks
 from .conftest import BASE as STORE_BASE
 from .conftest import to_rdflib
 from .test_ontology import BASE, PK, SCHEMA, owl_rl_errors, sample, validate
-from .test_shacl_sparql import store_of
+from .test_shacl_sparql import SCHEDULE, scheduled, store_of
 
 MIC = URIRef(BASE + "id/actor/mic")
 MEETING = URIRef(BASE + "id/meeting/japan-eu-ict-policy-dialogue-28")
 BRUSSELS = URIRef(BASE + "id/place/brussels")
 STATEMENT = URIRef(BASE + "id/statement/sample-01")
 SERIES = URIRef(BASE + "id/series/japan-eu-ict-policy-dialogue")
-MONTH = Literal("2024-04", datatype=XSD.gYearMonth)
 NIS2 = URIRef(BASE + "id/initiative/nis2")
 TOPIC = URIRef(BASE + "id/topic/cybersecurity")
 ELI_NIS2 = URIRef("http://data.europa.eu/eli/dir/2022/2555/oj")
@@ -89,11 +87,11 @@ CASES: dict[str, tuple[Change, URIRef, str]] = {
         _add((NIS2, PK.heldIn, BRUSSELS)), NIS2,
         "Only an event is held somewhere (pk:heldIn); an initiative is not an event."),
     "initiative scheduled": (
-        _add((NIS2, PK.scheduledFor, MONTH)), NIS2,
-        "Only an event is scheduled (pk:scheduledFor); an initiative is not an event."),
+        scheduled(NIS2), NIS2,
+        "Only an event is scheduled (pk:scheduleClaim); an initiative is not an event."),
     "project entered into force": (
         _retype(NIS2, PK.Project), NIS2,
-        "Only a pk:Law enters into force (pk:enteredIntoForce)."),
+        "Only a pk:Law enters into force (pk:entryIntoForceClaim)."),
     "meeting typed as a series": (
         _add((MEETING, RDF.type, PK.DialogueSeries)), MEETING,
         "A meeting is one occurrence, never an event series (disjoint classes)."),
@@ -123,7 +121,7 @@ INCONSISTENT: dict[str, tuple] = {
     "statement on an actor as its topic": (STATEMENT, PK.onTopic, MIC),
     "meeting typed as a series": (MEETING, RDF.type, PK.DialogueSeries),
     "actor held as a venue": (MEETING, PK.heldIn, MIC),
-    "initiative scheduled like an event": (NIS2, PK.scheduledFor, MONTH),
+    "initiative scheduled like an event": (NIS2, PK.scheduleClaim, SCHEDULE),
 }
 
 
@@ -145,7 +143,7 @@ def test_a_scheduled_meeting_is_consistent(ontology_graph: Graph) -> None:
     # Events are PROV activities, meetings are events: a future dialogue with the month
     # it is scheduled for is no longer on both sides of PROV's Entity/Activity split.
     data = sample()
-    data.add((MEETING, PK.scheduledFor, MONTH))
+    scheduled(MEETING)(data)
     data.add((MEETING, PK.series, SERIES))
     assert owl_rl_errors(ontology_graph + data) == []
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pyoxigraph as ox
 import pyshacl
 import pytest
-from rdflib import RDF, SKOS, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import PROV, RDF, RDFS, SKOS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH, XSD
 
 from graph.iris import Iris
@@ -55,6 +55,8 @@ NIS2 = URIRef(BASE + "id/initiative/nis2")
 TOPIC = URIRef(BASE + "id/topic/cybersecurity")
 AGENDA = URIRef(BASE + "id/agenda-item/japan-eu-ict-policy-dialogue-28-3")
 MENTION = URIRef(BASE + "id/mention/sample-175-179")
+SCHEDULE = URIRef(BASE + "id/claim/sample-003")
+MONTH = Literal("2024-04", datatype=XSD.gYearMonth)
 
 # A result, comparable across the two validators: (focus, component, value, messages),
 # terms in N-Triples syntax and every blank node as "_:" (labels differ between stores).
@@ -138,6 +140,16 @@ def _both(*changes: Change) -> Change:
     return change
 
 
+def scheduled(event: URIRef, when: Literal = MONTH) -> Change:
+    """``event`` claimed by the sample release to be scheduled for ``when``."""
+    return _add((event, PK.scheduleClaim, SCHEDULE), (SCHEDULE, RDF.type, PK.ScheduleClaim),
+                (SCHEDULE, RDFS.label, Literal("scheduled", lang="en")),
+                (SCHEDULE, PK.dateValue, when),
+                (SCHEDULE, PK.asOf, Literal("2023-02-28", datatype=XSD.date)),
+                (SCHEDULE, PROV.wasDerivedFrom, URIRef(BASE + "id/release/sample")),
+                (SCHEDULE, PK.evidence, URIRef(BASE + "id/evidence/sample-175-224")))
+
+
 def _untyped_evidence(g: Graph) -> None:
     # Evidence that is not typed oa:SpecificResource is checked only through sh:node.
     span = URIRef(BASE + "id/evidence/untyped")
@@ -161,9 +173,8 @@ EXTRA_CASES: dict[str, Change] = {
     "CELEX number malformed": _set(NIS2, URIRef("http://data.europa.eu/eli/ontology#id_local"),
                                    Literal("2022/2555")),
     "held in a topic": _set(MEETING, PK.heldIn, TOPIC),
-    "scheduled for a string": _add((NIS2, PK.scheduledFor, Literal("spring 2024"))),
-    "scheduled for a month": _add((NIS2, PK.scheduledFor, Literal("2024-04",
-                                                                  datatype=XSD.gYearMonth))),
+    "scheduled for a string": scheduled(MEETING, Literal("spring 2024")),
+    "initiative scheduled for a month": scheduled(NIS2),
     "mentions a literal": _add((STATEMENT, PK.mentions, Literal("NIS2"))),
     "agenda item without position": _drop(AGENDA, PK.position),
     "agenda item without type": _drop(AGENDA, RDF.type),
