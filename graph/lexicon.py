@@ -47,7 +47,14 @@ class Lexicon:
         return self.entries.get((category, key))
 
     def of(self, category: str) -> list[Entry]:
-        return [e for (cat, _), e in self.entries.items() if cat == category]
+        return list(self._by_category.get(category, ()))
+
+    @cached_property
+    def _by_category(self) -> dict[str, tuple[Entry, ...]]:
+        out: dict[str, list[Entry]] = {}
+        for (category, _), entry in self.entries.items():
+            out.setdefault(category, []).append(entry)
+        return {category: tuple(entries) for category, entries in out.items()}
 
     @cached_property
     def _name_pattern(self) -> re.Pattern[str]:

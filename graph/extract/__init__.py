@@ -177,7 +177,8 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                     facts.relations += people_relations
                     names = find_names(doc.text, s, e, registry)
                 clauses, pending = find_clauses(doc.text, s, e, names, parties, registry,
-                                                previous)
+                                                previous, results=section is not None
+                                                or not doc.sections)
                 if clauses:
                     previous = clauses[-1].speakers
                 if waiting is not None and clauses:

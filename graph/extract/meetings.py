@@ -474,7 +474,7 @@ def _country_elsewhere(text: str, place: str, sentence: Sentence, venue: list[Se
         if not entry.extra.get("reference"):
             return []  # the lexicon graph states it
         country = registry.lexicon.get("actor", entry.extra["country"])
-        return [Relation(place, "inCountry", ev, object=registry.curated(country))]
+        return [Relation(place, "inCountry", ev, object=registry.curated(country, ev))]
     home = registry.lexicon.genre["home_parties"]
     hosts = [(n, sentence) for n in names if re.search(r"\bhosted by (?:the )?$",
                                                        text[sentence.start:n.start])]
@@ -555,7 +555,7 @@ def _place_entity(text: str, start: int, end: int, registry: Registry,
     name = text[start:end]
     entry = registry.lexicon.lookup(name)
     if entry is not None and entry.category in ("place", "actor"):
-        return registry.curated(entry)
+        return registry.curated(entry, evidence(text, start, end))
     kinds = ["Country"] if country else ["Place"]
     return registry.discovered(name, kinds, evidence(text, start, end), slug=slugify(name),
                                category="actor" if country else "place")

@@ -358,7 +358,9 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         inside = any(s <= match.start and match.end <= e for s, e in taken)
         if inside and match.entry.category == "place":
             continue  # "Hiroshima AI Process": the city qualifies the name, is not named
-        names.append(Name(match.start, match.end, registry.curated(match.entry), inside))
+        names.append(Name(match.start, match.end,
+                          registry.curated(match.entry, evidence(text, match.start, match.end)),
+                          inside))
     spans = [(n.start, n.end) for n in names]
     for m in registry.seen_pattern().finditer(text, start, end) if registry.seen else ():
         if not any(s < m.end() and m.start() < e for s, e in spans):

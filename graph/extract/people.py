@@ -68,7 +68,8 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
         entity = registry.discovered(person_name, ["Person"], ev, slug=slugify(person_name),
                                      category="person")
         registry.remember(person_name, entity)
-        for title in (h for h in genre["honorifics"] if h.endswith(".")):  # "Mr. NISHIDA"
+        titled = text[m.start():m.start("name")].strip()  # later "Mr. NISHIDA" (as titled)
+        for title in [titled] if titled else [h for h in genre["honorifics"] if h.endswith(".")]:
             registry.remember(f"{title} {_family_name(person_name)}", entity)
         sentence_ev = evidence(text, m.start(), item_end)
         chair = bool(_CHAIR.search(text[max(start, m.start() - 40):m.start()]))

@@ -68,13 +68,19 @@ class Registry:
             self._seen_pattern = re.compile(rf"(?<![\w-])(?:{trie_pattern(self.seen)})(?![\w-])")
         return self._seen_pattern
 
-    def curated(self, entry: Entry) -> str:
+    def curated(self, entry: Entry, evidence: Evidence | None = None) -> str:
+        """The id of a lexicon entry; a reference one (an ISO country, a capital) is in the
+        release's graph as found there, with the evidence of its first mention."""
         kinds = list(entry.kinds) or CATEGORY_KINDS.get(entry.category, [])
         entity_id = f"{entry.category}/{entry.key}"
+        known = self.entities.get(entity_id)
+        if known is not None and not known.curated and known.evidence is None:
+            known.evidence = evidence
         if entity_id not in self.entities:
             reference = bool(entry.extra.get("reference"))
             self.entities[entity_id] = Entity(
                 entity_id, entry.label, kinds, not reference, list(entry.aliases),
+                evidence=evidence if reference else None,
                 identifiers=[f"ISO 3166-1:{entry.extra['iso3166']}"]
                 if entry.extra.get("iso3166") else [])
         return entity_id

@@ -44,14 +44,16 @@ _WILL = re.compile(r"\bwill\s+(?:(?:also|further|continue\s+to|jointly|closely|e
                    r"(?!be\b|have\b|not\b)[a-z]+\b")
 
 
-def _verbs(text: str, start: int, end: int, registry: Registry) -> list[_Verb]:
-    """The speech-act verbs of the lexicon, and "will <verb>" for the act that takes any
-    (a commitment, "They will also coordinate …") where no listed verb stands."""
+def _verbs(text: str, start: int, end: int, registry: Registry,
+           results: bool = True) -> list[_Verb]:
+    """The speech-act verbs of the lexicon, and in the results part "will <verb>" for the
+    act that takes any (a commitment, "They will also coordinate …") where no listed verb
+    stands (in an intro it is the release's summary: "Japan and the EU will build on …")."""
     pattern, forms = registry.lexicon.verb_pattern
     found = [_Verb(m.start(), m.end(), *forms[m.group(0).lower()])
              for m in pattern.finditer(text, start, end)]
     act = next((e for e in registry.lexicon.of("speech-act") if e.extra.get("modal_any")), None)
-    if act is not None:
+    if act is not None and results:
         found += [_Verb(m.start(), m.end(), "modal", act) for m in _WILL.finditer(text, start, end)
                   if not any(v.start < m.end() and m.start() < v.end for v in found)]
     return sorted(found, key=lambda v: v.start)
@@ -123,10 +125,11 @@ def _side_prefix(text: str, start: int, end: int, names: list[Name],
 
 
 def find_clauses(text: str, start: int, end: int, names: list[Name], parties: list[str],
-                 registry: Registry, previous: list[str] | None = None,
+                 registry: Registry, previous: list[str] | None = None, results: bool = True,
                  ) -> tuple[list[Clause], list[Clause]]:
     """The statement clauses of one sentence, and those still waiting for a speaker.
-    `previous` are the speakers of the sentence before, for "They"/"It"."""
+    `previous` are the speakers of the sentence before, for "They"/"It"; `results`: the
+    sentence is in the results part, not a sectioned release's intro."""
     adverbs = registry.lexicon.genre["subject_adverbs"]
     lead = _LEAD_INS.match(text, start)
     cursor = lead.end() if lead else start
@@ -134,7 +137,7 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
     pending: list[Clause] = []
     speakers: list[str] = []
     attribution = ""
-    for verb in _verbs(text, start, end, registry):
+    for verb in _verbs(text, start, end, registry, results):
         if verb.start < cursor:
             continue
         stop = _strip_adverbs(text, cursor, verb.start, adverbs)
