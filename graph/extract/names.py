@@ -67,7 +67,8 @@ def capitalised_runs(text: str, start: int, end: int, connectors: set[str]):
 
 def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
                      series: set[str], known_countries: frozenset[str],
-                     places: frozenset[str] = frozenset()) -> list[_Candidate]:
+                     places: frozenset[str] = frozenset(),
+                     seen: frozenset[str] = frozenset()) -> list[_Candidate]:
     """Capitalised runs named by a head word ("… Act", "Act on …"); failing that, runs of
     three or more capitalised words inside a sentence ("the European Digital Identity
     Wallet"), which name an initiative of no stated kind."""
@@ -84,10 +85,12 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
         run = runs.pop(0)
         if run and run[0].group(0) in groups:  # "Officials of the Embassy of …": the Embassy
             run = run[1:]
-        while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
-            run = run[1:]
+        while run and (run[0].group(0) in determiners or run[0].group(0) in connectors
+                       or re.search(r"['’]s$", run[0].group(0)) and len(run) > 2):
+            run = run[1:]  # "Germany's Gigabit Strategy 2030": the owner is not in the name
         while run and run[-1].group(0) in connectors:
             run = run[:-1]
+        run = _after_known(run, known, connectors, seen)
         after = _series_end(text, run, series_heads, series)
         if after is not None:  # "… Joint Working Group with the Department of …"
             run = run[after + 1:]
@@ -144,6 +147,24 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
     return found
 
 
+def _after_known(run: list[re.Match[str]], known: list, connectors: set[str],
+                 seen: frozenset[str]) -> list[re.Match[str]]:
+    """"provided by JICA to the Konza Data Centre Project": a known name (the lexicon's, or
+    one the release gave before), then a small word other than of/and/for, opens no name;
+    what follows may be one."""
+    if not run:
+        return run
+    first = next((m.end for m in known if m.start == run[0].start()),
+                 run[0].end() if run[0].group(0) in seen else None)
+    if first is None:
+        return run
+    rest = [t for t in run if t.start() >= first]
+    if len(rest) > 1 and rest[0].group(0) in connectors - {"of", "and", "&", "for", "the"}:
+        rest = rest[1:]
+        return rest[1:] if rest[0].group(0) == "the" else rest
+    return run
+
+
 def _after_post(run: list[re.Match[str]], posts: set[str], heads: dict[str, str]
                 ) -> list[re.Match[str]]:
     """"Head of the Department for Digital Transformation": the body after a post's "of"."""
@@ -195,8 +216,9 @@ def _split_joined(run: list[re.Match[str]], known: list, heads: dict[str, str],
             continue
         j = i + 2 if run[i + 1].group(0) == "the" and i + 2 < len(run) else i + 1
         before, after = run[:i], run[j:]
-        headed = before[-1].group(0) in heads and (after[-1].group(0) in heads
-                                                   or after[0].group(0) in leading)
+        headed = (before[-1].group(0) in heads or _YEARS.fullmatch(before[-1].group(0))
+                  and any(t.group(0) in heads for t in before[1:])) \
+            and (after[-1].group(0) in heads or after[0].group(0) in leading)
         if run[j].start() in starts or run[i - 1].end() in bodies or headed:
             return [before, *_split_joined(after, known, heads, leading)]
     for i in range(len(run) - 2, 0, -1):  # "Ministry of the Interior and Kingdom Relations
@@ -335,7 +357,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
                   + _bound_candidates(text, start, end, genre,
                                       registry.lexicon.country_names)
                   + _head_candidates(text, start, end, genre, known, registry.series_names,
-                                     registry.lexicon.country_names, places))
+                                     registry.lexicon.country_names, places,
+                                     frozenset(registry.seen)))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):
@@ -358,6 +381,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         inside = any(s <= match.start and match.end <= e for s, e in taken)
         if inside and match.entry.category == "place":
             continue  # "Hiroshima AI Process": the city qualifies the name, is not named
+        if inside and text[match.start:match.end] in genre["name_heads"]:
+            continue  # "Federal Communications Commission": a head, not "the Commission"
         names.append(Name(match.start, match.end,
                           registry.curated(match.entry, evidence(text, match.start, match.end)),
                           inside))
