@@ -183,6 +183,14 @@ CASES: dict[str, tuple[Change, URIRef, str]] = {
         _add(URIRef(SAMPLE_BASE + "id/initiative/nis2"), PK.statusClaim, ENTRY),
         URIRef(SAMPLE_BASE + "id/initiative/nis2"),
         "pk:statusClaim must point to a pk:StatusClaim."),
+    "claim about nothing": (
+        lambda g: g.remove((None, PK.statusClaim, CLAIM)), CLAIM,
+        "A claim is about exactly one thing, the subject of its pk:statusClaim, "
+        "pk:entryIntoForceClaim or pk:scheduleClaim link."),
+    "claim about two things": (
+        _add(URIRef(SAMPLE_BASE + "id/initiative/nis1"), PK.statusClaim, CLAIM), CLAIM,
+        "A claim is about exactly one thing, the subject of its pk:statusClaim, "
+        "pk:entryIntoForceClaim or pk:scheduleClaim link."),
     "claim that is also a statement": (
         _add(CLAIM, RDF.type, PK.Statement), CLAIM,
         "A claim cannot also be a statement, an initiative or an event (disjoint classes)."),
