@@ -26,7 +26,7 @@ from queries import DIRECTORY as QUERIES
 
 from .conftest import BASE, policykg_command
 from .test_ontology import BASE as SAMPLE_BASE
-from .test_ontology import PK, sample, validate
+from .test_ontology import PK, owl_rl_errors, sample, validate
 from .test_shacl_sparql import store_of
 
 DATED = Path(__file__).resolve().parent / "fixtures" / "dated"
@@ -122,6 +122,19 @@ def test_entry_into_force_is_a_dated_claim_of_its_release(policykg: Run) -> None
          thing("release", OLD)),
         (thing("initiative", "telecommunications-resilience-act"), "2024-04-01",
          "2025-02-20", thing("release", NEW))]
+
+
+def test_both_years_together_are_consistent_under_owl_rl(policykg: Run) -> None:
+    # A proposal in 2023 and an act in force in 2025, with their claims, in one graph:
+    # nothing contradicts (the claims, not the thing, carry what changed).
+    dumped = policykg("query", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "--format", "nt")
+    graph = Graph().parse(data=dumped.stdout, format="nt")
+    claim, status_claim = URIRef(BASE + "ontology#Claim"), URIRef(BASE + "ontology#StatusClaim")
+    assert (status_claim, RDFS.subClassOf, claim) in graph  # the ontology is in the union
+    assert owl_rl_errors(graph) == []
+    some_claim = next(graph.subjects(RDF.type, status_claim))
+    graph.add((some_claim, RDF.type, URIRef(BASE + "ontology#Statement")))
+    assert owl_rl_errors(graph)  # and a claim that is also a statement is refuted
 
 
 # --------------------------------------------------------------------------------------
