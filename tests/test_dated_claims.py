@@ -228,3 +228,21 @@ def test_claim_shapes_reject(case: str) -> None:
     ours = run_checks(store_of(data), shape_checks(SAMPLE_BASE), SAMPLE_BASE)
     assert (str(focus), message) in {(str(v.focus.value), m) for v in ours
                                      for m in v.messages}, ours
+
+
+def test_nis2_across_the_bundled_and_fixture_releases(all_store) -> None:
+    # The 2022 fixture release calls NIS2 a proposal, the bundled 2023 release says it
+    # entered into force: both claims are kept, and the latest is the current view.
+    from graph.query import run
+    from queries import example
+
+    _, store = all_store
+    nis2 = f"{BASE}id/initiative/nis2-directive"
+    history = [(r["status"].value, r["asOf"].value)
+               for r in run(store, example("17-law-status-history").text, BASE)
+               if r["initiative"].value == nis2]
+    assert history == [("proposed", "2022-03-10"), ("in force", "2023-02-28")]
+    latest = [(r["status"].value, r["asOf"].value)
+              for r in run(store, example("16-law-status-latest").text, BASE)
+              if r["initiative"].value == nis2]
+    assert latest == [("in force", "2023-02-28")]
