@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pysbd
 
 from .dates import DATE_RE, parse_date
 from .errors import InputError
@@ -105,24 +108,36 @@ def _lines(text: str) -> list[tuple[int, int, bool]]:
 
 
 def split_sentences(text: str, start: int, end: int, abbreviations: list[str]) -> list[Sentence]:
-    """Sentences of text[start:end]: a stop (optionally after a closing quote) then space
-    and a capital, unless the stop ends a known abbreviation."""
-    out = []
-    begin = start
-    for match in re.finditer(r"[.!?][\"”’)]?\s+(?=[\"“(]?[A-Z0-9])", text[start:end]):
-        cut = start + match.start() + 1
-        before = text[begin:cut]
-        if any(before.endswith((" " + abbr, "(" + abbr, "-" + abbr)) or before == abbr
-               for abbr in abbreviations):
-            continue
-        stop = start + match.end()
-        while stop > cut and text[stop - 1].isspace():
+    """Sentences of text[start:end], by pysbd (its rules for titles, initials, "U.S.",
+    numbers and dates), with offsets into `text`. A cut is undone where no sentence ends:
+    after one of the genre's own abbreviations (genre.yaml: "Art.", "No.", …), or before an
+    inline list item ("discussed (a) X, (b) Y": pysbd cuts before each item)."""
+    out: list[Sentence] = []
+    for piece in _segmenter().segment(text[start:end]):
+        begin, stop = start + piece.start, start + piece.end
+        while stop > begin and text[stop - 1].isspace():
             stop -= 1
-        out.append(Sentence(begin, stop))
-        begin = start + match.end()
-    if begin < end:
-        out.append(Sentence(begin, end))
+        if stop == begin:
+            continue
+        if out and _no_end(text[out[-1].start:out[-1].end], abbreviations):
+            out[-1] = Sentence(out[-1].start, stop)
+        else:
+            out.append(Sentence(begin, stop))
     return out
+
+
+def _no_end(sentence: str, abbreviations: list[str]) -> bool:
+    return not _SENTENCE_END.search(sentence) or any(
+        sentence.endswith((" " + abbr, "(" + abbr, "-" + abbr)) or sentence == abbr
+        for abbr in abbreviations)
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*$")
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
 def _numbering(line: str) -> tuple[str, str, int] | None:
