@@ -6,8 +6,6 @@ included, to a listener on this machine."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from graph.iris import Iris
 from graph.lexicon import load_lexicon
 
 from .conftest import BASE
+from .listener import Listener
 
 GENRE = Path(__file__).parent / "fixtures" / "genre"
 SEEDS = sorted(GENRE.glob("*.txt"))[:6]
@@ -79,33 +78,6 @@ def test_mutated_releases_convert_or_fail_with_an_input_error(tmp_path, lexicon,
 
 
 # --- SPARQL over HTTP -----------------------------------------------------------------
-
-class Listener:
-    """Counts connections offered to a localhost port."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while self.running:
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            self.accepted += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.running = False
-        self.thread.join()
-        self.sock.close()
-
 
 @pytest.fixture(scope="module")
 def listener():

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
-import threading
 import time
 
 import pytest
@@ -25,6 +23,7 @@ from graph.sparql_shape import (
     shape,
 )
 
+from .listener import Listener
 from .test_cli import built
 
 REMOTE = "http://127.0.0.1:9/sparql"
@@ -321,36 +320,6 @@ def queries(draw, remote: str) -> tuple[str, bool, bool]:
     return text, has_service, has_from
 
 
-class Listener:
-    """A TCP listener on localhost counting the connections made to it: the engine reached
-    a SERVICE it read."""
-
-    def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.socket.settimeout(0.05)
-        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}/sparql"
-        self.connections = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while self.running:
-            try:
-                conn, _ = self.socket.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.running = False
-        self.thread.join(timeout=2)
-        self.socket.close()
-
-
 @pytest.fixture(scope="module")
 def listener():
     found = Listener()
@@ -361,14 +330,14 @@ def listener():
 def engine_reads_service(text: str, listener: Listener) -> bool:
     """Whether pyoxigraph, running the text on an empty store, connects to the listener;
     a text it cannot parse raises SyntaxError."""
-    before = listener.connections
+    before = listener.accepted
     try:
         list(Store().query(text))
     except SyntaxError:
         raise
     except (OSError, RuntimeError, ValueError):
         pass  # the listener hung up (after counting): the service call failed, as expected
-    return listener.connections > before
+    return listener.accepted > before
 
 
 PROPERTY = settings(max_examples=100, deadline=None, derandomize=True,

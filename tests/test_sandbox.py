@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import threading
 import time
 
@@ -15,6 +14,8 @@ import pytest
 from pyoxigraph import RdfFormat, Store
 
 from server.evaluators import Failed, Job, Pool, Stopped
+
+from .listener import Listener
 
 MESSAGES = {reason: f"stopped: {reason}" for reason in
             ("time", "memory", "crash", "busy", "unavailable")}
@@ -42,33 +43,6 @@ def job(store_dir: str, query: str, **changes) -> Job:
                   named_graphs=(), union=True, graph=False,
                   media_type="application/sparql-results+json")
     return Job(**{**fields, **changes})
-
-
-class Listener:
-    """A TCP listener on localhost that counts the connections it is offered."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self.stop = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self.stop:
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            self.accepted += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.stop = True
-        self.thread.join()
-        self.sock.close()
 
 
 @pytest.fixture

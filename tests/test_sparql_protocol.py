@@ -32,6 +32,7 @@ from requests.structures import CaseInsensitiveDict
 from graph.store import open_store
 
 from .conftest import BASE
+from .listener import Listener
 
 RELEASE = f"{BASE}graph/release/"
 R27 = RELEASE + "2022-03-10-results-of-27th-japan-eu-ict-policy-dialogue"
@@ -536,35 +537,6 @@ def test_missing_or_doubled_query_is_refused(endpoint):
     both = direct(endpoint, "ASK {}", params={"query": "ASK {}"})
     assert_one_line(both, 400)
     assert_serving(endpoint)
-
-
-class Listener:
-    """A TCP listener on localhost that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.socket.settimeout(0.1)
-        self.port = self.socket.getsockname()[1]
-        self.connections: list[tuple] = []
-        self.running = True
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while self.running:
-            try:
-                conn, address = self.socket.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections.append(address)
-            conn.close()
-
-    def close(self) -> None:
-        self.running = False
-        self.thread.join(timeout=2)
-        self.socket.close()
 
 
 @pytest.fixture
