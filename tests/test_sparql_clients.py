@@ -26,6 +26,7 @@ from SPARQLWrapper import (
 
 from graph.query import run
 from graph.store import open_store
+from queries import DIRECTORY as QUERIES
 from queries import example
 
 from .conftest import BASE
@@ -207,3 +208,14 @@ def test_streaming_csv_download_of_every_triple(endpoint):
         rows = sum(1 for row in reader if len(row) == 3)
     assert rows == total
     assert chunks > 1  # it arrived in pieces, not as one read
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES.glob("*.rq")), ids=lambda p: p.stem)
+def test_every_example_query_runs_through_sparqlwrapper(endpoint, path):
+    """SPARQLWrapper guesses a query's form from its text (a word such as "address" in a
+    comment made it send query 16 as an update): every example must reach us as a query."""
+    client = SPARQLWrapper(endpoint.url)
+    client.setQuery(path.read_text(encoding="utf-8"))
+    client.setReturnFormat(JSON)
+    answer = client.query().convert()
+    assert "boolean" in answer or "results" in answer
