@@ -46,6 +46,7 @@ from tests.test_ontology import (
     _drop,
     _set,
     sample,
+    validate,
 )
 
 from .conftest import to_rdflib
@@ -131,6 +132,18 @@ def _add(*triples: tuple) -> Change:
         for triple in triples:
             g.add(triple)
     return change
+
+
+def assert_rejected_by_both(data: Graph, focus: URIRef, message: str, base: str) -> None:
+    """pySHACL and our SPARQL-compiled shapes both reject `data`, naming `focus` with
+    `message`."""
+    conforming, results = validate(data)
+    assert not conforming
+    assert (str(focus), message) in results, sorted(results)
+    ours = run_checks(store_of(data), shape_checks(base), base)
+    assert not conforms(ours)
+    assert (str(focus), message) in {(str(v.focus.value), m) for v in ours
+                                     for m in v.messages}, ours
 
 
 def _both(*changes: Change) -> Change:
