@@ -21,7 +21,6 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from .dumps import SOURCE, serialized
 from .extract import extract
 from .extract.gaps import summary_line
 from .facts import ReleaseFacts
-from .interrupts import end_workers, leave_to_parent
+from .interrupts import WorkerPool, leave_to_parent
 from .iris import Iris
 from .lexicon import Lexicon
 from .rdf import release_quads
@@ -119,8 +118,8 @@ def converted(paths: Sequence[Path], lexicon: Lexicon, iris: Iris, also: tuple[s
         yield (convert(path, lexicon, iris, also=also) for path in paths)
         return
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_remember,
-                             initargs=(lexicon, iris, also)) as pool:
+    with WorkerPool(workers, mp_context=context, initializer=_remember,
+                    initargs=(lexicon, iris, also)) as pool:
         window = deque(pool.submit(_convert_here, path) for path in paths[:AHEAD * workers])
         rest = iter(paths[AHEAD * workers:])
 
@@ -132,11 +131,7 @@ def converted(paths: Sequence[Path], lexicon: Lexicon, iris: Iris, also: tuple[s
                     window.append(pool.submit(_convert_here, following))
                 yield done
 
-        try:
-            yield in_order()
-        except BaseException:
-            end_workers()  # the releases in flight are of no use now
-            raise
+        yield in_order()
 
 
 _worker: tuple[Lexicon, Iris, tuple[str, ...]] | None = None  # what a worker converts with

@@ -28,14 +28,14 @@ import json
 import multiprocessing
 import queue
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
-from .interrupts import leave_to_parent
+from .interrupts import WorkerPool, leave_to_parent
 
 DUMPS_DIR = "dumps"
 MANIFEST = "manifest.json"
@@ -204,8 +204,8 @@ def write_dumps(store: Store, directory: Path, version: str,
     source = str(directory / SOURCE.file_name)
     others = [fmt for fmt in formats if fmt.key not in files]
     merged = [fmt for fmt in others if not fmt.dataset]
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=leave_to_parent) \
+    pool = WorkerPool(processes, mp_context=multiprocessing.get_context("spawn"),
+                      initializer=leave_to_parent) \
         if processes > 1 else ThreadPoolExecutor(1)
     with pool:
         futures = {fmt.key: pool.submit(_write_derived, source, str(directory), fmt.key,

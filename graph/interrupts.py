@@ -1,12 +1,19 @@
-"""Stopping a build is the building process's to handle, not its workers'.
+"""Stopping a build is the building process's to handle, and only where it is safe.
 
 A terminal sends SIGINT to the whole process group; a service manager sends SIGTERM, to
-the main process or to the group. A worker process interrupted while it holds its pool's
-result-queue lock never releases it, and the pool then hangs at shutdown (seen: a build
-interrupted while converting releases never exited). So the worker processes ignore both
-signals and die with their parent (even a SIGKILLed one: the kernel kills them), and the
-building process, on the first stop signal, kills them at once and unwinds the build,
-which removes what it had written.
+the main process or to the group. An exception raised wherever a signal finds the main
+thread leaves library state half changed, and the build then hangs or goes on:
+- a worker killed while it writes its result leaves half a message in the pool's pipe,
+  and the pool's manager thread waits for the rest for ever (at shutdown, or at exit);
+- a pool cut off while it starts fails its own shutdown ("cannot join thread before it
+  is started"); a fork hook cut off prints the exception and loses it (the build went
+  on and finished); a queue cut off between two threads loses a wake-up.
+All of these were seen. So a stop signal is only noted; the build acts on it at its next
+`checkpoint()`, between releases and between phases, and unwinds from there, which
+removes what it had written. The worker processes ignore both signals, finish the task
+in hand and leave with their pool; they die with their parent if it is killed outright
+(the kernel kills them). A second signal ends the process at once, as SIGKILL would: the
+next build removes what this one left.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
 STOPS = (signal.SIGINT, signal.SIGTERM)
@@ -32,34 +40,50 @@ class Stopped(BaseException):
         self.signum = signum
 
 
+_received: list[int] = []  # the stop signal noted, if any (at most one)
+_acted_on = [False]  # whether a checkpoint has raised it
+
+
 @contextmanager
 def stoppable() -> Iterator[None]:
-    """Run a build so that SIGINT or SIGTERM kills its worker processes and unwinds it
-    (KeyboardInterrupt, Stopped); a second signal is ignored, so its clean-up runs to the
-    end (the build directory removed, the old store kept)."""
+    """Run a build that a stop signal (SIGINT, SIGTERM) unwinds at its next checkpoint."""
 
     def stop(signum: int, frame: object) -> None:
-        for stop_signal in STOPS:
-            signal.signal(stop_signal, signal.SIG_IGN)
-        end_workers()
-        if signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        raise Stopped(signum)
+        if _received:  # the second: at once
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        _received.append(signum)
 
     previous = {stop_signal: signal.signal(stop_signal, stop) for stop_signal in STOPS}
     try:
         yield
+        checkpoint()  # one that came after the last: the caller says the build was done
     finally:
         for stop_signal, handler in previous.items():
             signal.signal(stop_signal, handler)
+        _received.clear()
+        _acted_on[0] = False
 
 
-def end_workers() -> None:
-    """Kill this process's worker processes now, mid-task: a build being stopped or failing
-    has no use for what they are doing. (Their pool then fails its pending futures itself:
-    cancelling them as well trips Python 3.11's pool into an InvalidStateError.)"""
-    for child in multiprocessing.active_children():
-        child.kill()
+def checkpoint() -> None:
+    """Unwind the build here (KeyboardInterrupt for SIGINT, else Stopped) if a stop signal
+    has come; once only, so the unwinding itself runs to its end."""
+    if _received and not _acted_on[0]:
+        _acted_on[0] = True
+        if _received[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Stopped(_received[0])
+
+
+class WorkerPool(ProcessPoolExecutor):
+    """A process pool that, left by an exception (a stop, a failed release), drops the
+    tasks not started and waits only for those running: never kill a worker, which may be
+    writing its result."""
+
+    def __exit__(self, kind: object, value: object, trace: object) -> bool:
+        self.shutdown(wait=True, cancel_futures=kind is not None)
+        return False
 
 
 def leave_to_parent() -> None:

@@ -16,6 +16,7 @@ from .convert import clashes, convert, converted
 from .dumps import serialized_besides
 from .duplicates import Candidate, candidates
 from .errors import InputError, StoreError
+from .interrupts import checkpoint
 from .iris import Iris
 from .lexicon import load_lexicon
 from .rdf import lexicon_quads, ontology_quads
@@ -65,6 +66,7 @@ def _build(paths: Sequence[Path], store_path: Path, iris: Iris, validate: bool,
             releases: dict[str, ReleaseSummary] = {}
             labels: dict[str, str] = {}  # the first label of each discovered entity
             for done in releases_in_order:
+                checkpoint()
                 if done.id in releases:
                     raise InputError(str(done.path), f"the same release as "
                                      f"{releases[done.id].path} ({done.title}, {done.published})")
@@ -76,12 +78,14 @@ def _build(paths: Sequence[Path], store_path: Path, iris: Iris, validate: bool,
                 releases[done.id] = ReleaseSummary(done.id, done.title, str(done.path),
                                                    done.statements, done.gaps)
                 building.add_serialized(done.serialized, done.quads)
+            checkpoint()
             building.loaded()  # describing the store starts, beside its validation
             if validate:
                 report = validate_store(building.store, iris)
                 if not report.conforms:
                     raise StoreError(f"the extracted graph does not conform to the shapes: "
                                      f"{summary(report)}")
+            checkpoint()
             result = building.commit()  # the metadata graph and the dumps, then the swap
         except BaseException as error:
             # the failed step's frames may still hold the store (a dump writer's argument,

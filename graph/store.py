@@ -28,7 +28,6 @@ import hashlib
 import os
 import secrets
 import shutil
-import signal
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
 from . import dumps, void
 from .errors import StoreError
+from .interrupts import checkpoint
 from .iris import DCAT, DCTERMS, PROV, RDF, XSD, Iris, ns
 
 KEEP_BUILDS = 2  # the current build and the previous one, for readers that do not `hold`
@@ -211,6 +211,7 @@ class Building:
         # The metadata graph, then the dumps (which include it), then what only the written
         # files can tell (size, SHA-256), all before the swap: a failed dump changes nothing.
         metadata, shared = self.description.result()
+        checkpoint()
         self.store.bulk_extend(metadata)
         self.store.flush()
         if self.writing:
@@ -224,14 +225,8 @@ class Building:
                                       processes=processes, written=written, shared=shared)
             self.store.bulk_extend(void.file_facts(self.iris, files))
             self.store.flush()
-        # A stop signal now would leave the build swapped in but reported as failed (and
-        # removed by `abort`): it waits until the swap is done.
-        stops = {signal.SIGINT, signal.SIGTERM}
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
-        try:
-            self._swap()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        checkpoint()  # the last: a stop signal from here on comes after the swap
+        self._swap()
         return BuildResult(self.path, self.directory, version, self.quads)
 
     def _swap(self) -> None:

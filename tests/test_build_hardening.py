@@ -155,6 +155,55 @@ def test_a_stop_signal_removes_the_partial_build_and_the_workers(cli, start, sto
     assert "Smart Cities" in cli("query", AGENDA).stdout
 
 
+def test_a_stop_signal_at_any_moment_ends_the_build_in_one_of_two_ways(cli, start, store,
+                                                                      many):
+    """Wherever the signal finds the build (a pool starting, a worker writing its result, a
+    dump being compressed, the link being swapped: each once made a build hang or finish
+    as if unsignalled), it ends soon, and either before the swap (the old store kept) or
+    after it (the new one complete, and said so)."""
+    assert cli("build", "--no-dumps").returncode == 0
+    began = time.monotonic()
+    assert cli("build", str(many), "--no-validate", "--quiet").returncode == 0
+    took = time.monotonic() - began
+    for fraction in (0.05, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9):
+        before = store.resolve()
+        build = start("build", str(many), "--no-validate", "--quiet")
+        time.sleep(took * fraction)
+        os.kill(build.pid, signal.SIGTERM)
+        _, err = build.communicate(timeout=60)
+        if build.returncode in (0, -signal.SIGTERM):  # it finished before the signal came,
+            check(store.resolve())  # or that found it starting or printing its result
+        else:
+            assert build.returncode == 128 + signal.SIGTERM, err
+            line = one_line(err)
+            if line.endswith("the old store is kept"):
+                assert store.resolve() == before
+            else:
+                assert line == ("policykg build: stopped by SIGTERM after the new store was "
+                                "swapped in"), line
+        assert "Smart Cities" in cli("query", AGENDA).stdout
+
+
+def test_a_second_stop_signal_ends_the_build_at_once(cli, start, store, many):
+    """The first signal asks for a clean stop; a second one (an impatient operator) ends
+    the process there and then, and the next build removes what it left."""
+    assert cli("build", "--no-dumps").returncode == 0
+    before = store.resolve()
+    build = start("build", str(many), "--no-validate", "--quiet")
+    partial = building(store, build)
+    # Both arrive together (held while it is stopped), and two of one kind would merge
+    # into one: Python runs the handler of SIGINT, then that of SIGTERM.
+    os.kill(build.pid, signal.SIGSTOP)
+    os.kill(build.pid, signal.SIGINT)
+    os.kill(build.pid, signal.SIGTERM)
+    os.kill(build.pid, signal.SIGCONT)
+    _, err = build.communicate(timeout=60)
+    assert build.returncode == -signal.SIGTERM and err == ""  # ended by it, no clean-up
+    assert store.resolve() == before and partial.is_dir()
+    assert cli("build", "--no-dumps").returncode == 0
+    assert not partial.exists()
+
+
 def test_after_a_sigkill_the_next_build_removes_the_partial_one(cli, start, store, many):
     """SIGKILL cannot be caught: the workers die with their parent (the kernel kills them),
     and the next build removes the directory the dead one left."""
