@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, Store
 
+from ontology import PK
+
 DEFAULT_BASE = "https://policykg.example.org/"
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -37,12 +39,12 @@ def check_base(base: str) -> str:
 
 @dataclass(frozen=True)
 class Iris:
-    """The IRIs of one base."""
+    """The IRIs of one base, and our ontology's terms (the same under every base)."""
 
     base: str
 
     def term(self, local: str) -> NamedNode:
-        return NamedNode(f"{self.base}ontology#{local}")
+        return NamedNode(PK + local)
 
     def thing(self, entity_id: str) -> NamedNode:
         """`actor/japan` → {base}id/actor/japan."""
@@ -50,10 +52,6 @@ class Iris:
 
     def graph(self, name: str) -> NamedNode:
         return NamedNode(f"{self.base}graph/{name}")
-
-    @property
-    def ontology(self) -> NamedNode:
-        return NamedNode(f"{self.base}ontology")
 
 
 def ns(prefix: str, local: str) -> NamedNode:

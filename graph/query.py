@@ -1,7 +1,7 @@
 """Running SPARQL on a store the way policykg's users expect, and as the endpoint does: the
 union of all graphs as the default graph unless the query names its own dataset (FROM /
-FROM NAMED), the store's base IRI as the query's base (so ``PREFIX pk: <ontology#>`` in our
-example queries resolves), and our prefixes predeclared."""
+FROM NAMED), the store's base IRI as the query's base (a relative IRI such as ``<id/actor/japan>``
+names a thing of this store), and our prefixes predeclared."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from pyoxigraph import (
     Store,
 )
 
+from ontology import PK
+
 from .iris import DCTERMS, OA, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from .sparql_shape import shape
 
@@ -35,7 +37,7 @@ GRAPH_FORMATS = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES}
 def prefixes(base: str) -> dict[str, str]:
     """Our prefixes and the reused vocabularies', for queries and Turtle output."""
     ours = {kind.replace("-", ""): f"{base}id/{kind}/" for kind in KINDS}
-    return {"pk": f"{base}ontology#", **ours, "rdf": RDF, "rdfs": RDFS, "xsd": XSD,
+    return {"pk": PK, **ours, "rdf": RDF, "rdfs": RDFS, "xsd": XSD,
             "owl": OWL, "skos": SKOS, "dcterms": DCTERMS, "prov": PROV, "oa": OA, "org": ORG,
             "schema": SCHEMA}
 

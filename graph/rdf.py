@@ -394,8 +394,8 @@ def _concept(w: _Writer, node: NamedNode, entry: Entry, scheme: tuple[str, str, 
 # ---------------------------------------------------------------- ontology graph
 
 def ontology_quads(iris: Iris) -> Iterator[Quad]:
-    """The ontology and its alignments, parsed with the base, in the ontology graph; blank
-    nodes relabelled in order of appearance (the parser's labels are random)."""
+    """The ontology and its alignments in the ontology graph; blank nodes relabelled in
+    order of appearance (the parser's labels are random)."""
     graph = iris.graph("ontology")
     labels: dict[str, BlankNode] = {}
 
@@ -405,6 +405,5 @@ def ontology_quads(iris: Iris) -> Iterator[Quad]:
         return term
 
     for path in (ontology.ONTOLOGY_TTL, ontology.ALIGNMENTS_TTL):
-        for triple in parse(ontology.turtle(path, iris.base).encode(), RdfFormat.TURTLE,
-                            base_iri=iris.base):
+        for triple in parse(path=path, format=RdfFormat.TURTLE):
             yield Quad(stable(triple.subject), triple.predicate, stable(triple.object), graph)

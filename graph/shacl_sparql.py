@@ -206,12 +206,12 @@ def compile_shapes(shapes: rdflib.Graph) -> list[Check]:
     return _Compiler(shapes).compile()
 
 
-@lru_cache(maxsize=8)
-def shape_checks(base: str) -> tuple[Check, ...]:
-    """The checks of policykg's own shapes for ``base``, compiled once per process."""
+@lru_cache(maxsize=1)
+def shape_checks() -> tuple[Check, ...]:
+    """The checks of policykg's own shapes, compiled once per process."""
     import ontology  # here, not at the top: keeps this module usable with any shapes
 
-    return tuple(compile_shapes(ontology.shapes_graph(base)))
+    return tuple(compile_shapes(ontology.shapes_graph()))
 
 
 def run_checks(store: Store, checks: Iterable[Check], base: str,

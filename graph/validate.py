@@ -23,7 +23,7 @@ class Report:
 
 
 def validate_store(store: Store, iris: Iris) -> Report:
-    violations = run_checks(store, shape_checks(iris.base), iris.base)
+    violations = run_checks(store, shape_checks(), iris.base)
     return Report(conforms(violations), report_text(violations))
 
 

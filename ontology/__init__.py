@@ -1,32 +1,31 @@
 """The policykg ontology, its alignment module and its SHACL shapes, as files and graphs.
 
-The Turtle files in this package use relative IRIs (``@prefix pk: <ontology#>``), so that
-one file serves every deployment: the knowledge graph's base IRI is supplied when a file
-is parsed, and ``<ontology#Actor>`` becomes ``{base}ontology#Actor``.
-
-One thing a parser's base cannot reach is text inside string literals. The SPARQL
-constraints in ``shapes.ttl`` need our namespace, so that file declares the ``pk`` prefix
-with the placeholder ``{PK}``; :func:`turtle` replaces it with :func:`namespace` before
-parsing. Always read the files through these helpers rather than parsing them directly.
+Our terms have one namespace in every deployment, :data:`PK`
+(``https://w3id.org/policykg/ontology#``): a deployment's base IRI names its data
+(``{base}id/…``, ``{base}graph/…``), never the vocabulary, so two knowledge graphs built
+under different bases share their terms and their queries. The Turtle files write these
+IRIs out in full and can be parsed without a base. Code takes the namespace from here
+(``ontology.PK``, or ``Iris.term`` for one term) rather than spelling it again.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rdflib import Graph
+if TYPE_CHECKING:  # rdflib is imported when a graph is parsed: the server needs only PK
+    from rdflib import Graph
 
 __all__ = [
     "ALIGNMENTS_TTL",
+    "ONTOLOGY_IRI",
     "ONTOLOGY_TTL",
-    "PLACEHOLDER",
+    "PK",
     "SHAPES_TTL",
     "VERSION",
+    "VERSION_IRI",
     "load_graph",
-    "namespace",
-    "ontology_iri",
     "shapes_graph",
-    "turtle",
 ]
 
 _HERE = Path(__file__).resolve().parent
@@ -35,64 +34,38 @@ _HERE = Path(__file__).resolve().parent
 ONTOLOGY_TTL: Path = _HERE / "policykg.ttl"
 #: Mappings to schema.org, SEMIC, ELI, LKIF and others, kept out of the core ontology.
 ALIGNMENTS_TTL: Path = _HERE / "alignments.ttl"
-#: SHACL shapes; contains the :data:`PLACEHOLDER` that :func:`turtle` fills in.
+#: SHACL shapes.
 SHAPES_TTL: Path = _HERE / "shapes.ttl"
 
+#: The ontology's IRI: the one to cite; w3id.org redirects it (docs/model.md).
+ONTOLOGY_IRI = "https://w3id.org/policykg/ontology"
+#: The namespace of our terms, the ``pk:`` prefix.
+PK = ONTOLOGY_IRI + "#"
 #: Version of the ontology, as in its ``owl:versionInfo``.
-VERSION = "0.1.0"
-#: Text in shapes.ttl that stands for our namespace inside SPARQL strings.
-PLACEHOLDER = "{PK}"
+VERSION = "0.2"
+#: The IRI of this version, as in its ``owl:versionIRI``.
+VERSION_IRI = f"{ONTOLOGY_IRI}/{VERSION}"
 
 
-def _check_base(base: str) -> str:
-    """Return ``base`` if relative IRIs can be resolved against it, else raise ValueError.
+def _parse(*paths: Path) -> Graph:
+    from rdflib import Graph
 
-    A base without a trailing slash would silently resolve ``ontology#`` against its
-    parent directory (``http://h/kg`` gives ``http://h/ontology#``), so refuse it.
-    """
-    if "://" not in base or not base.endswith("/"):
-        raise ValueError(f"base IRI must be absolute and end with '/': {base!r}")
-    return base
-
-
-def ontology_iri(base: str) -> str:
-    """Return the ontology's IRI, ``{base}ontology``: the one to cite and dereference."""
-    return _check_base(base) + "ontology"
-
-
-def namespace(base: str) -> str:
-    """Return the namespace of our terms, ``{base}ontology#`` (the ``pk:`` prefix)."""
-    return ontology_iri(base) + "#"
-
-
-def turtle(path: str | Path, base: str) -> str:
-    """Return the Turtle text of ``path`` with :data:`PLACEHOLDER` replaced by our namespace.
-
-    Only shapes.ttl contains the placeholder, but applying this to every file keeps one
-    code path for reading them. Relative IRIs are left alone: pass ``base`` as the
-    parser's base (``publicID`` in rdflib, ``base_iri`` in pyoxigraph) as well.
-    """
-    text = Path(path).read_text(encoding="utf-8")
-    return text.replace(PLACEHOLDER, namespace(base))
-
-
-def _parse(paths: tuple[Path, ...], base: str) -> Graph:
     graph = Graph()
-    graph.bind("pk", namespace(base))
+    graph.bind("pk", PK)
     for path in paths:
-        graph.parse(data=turtle(path, base), format="turtle", publicID=base)
+        graph.parse(path, format="turtle")
     return graph
 
 
-def load_graph(base: str) -> Graph:
-    """Return the ontology and its alignment module, parsed with ``base``, in one graph.
+def load_graph() -> Graph:
+    """Return the ontology and its alignment module in one graph.
 
     This is the graph to give pySHACL as ``ont_graph`` (so that ``sh:class`` sees the
     sub-class axioms) and to an OWL RL reasoner for consistency checks.
     """
-    return _parse((ONTOLOGY_TTL, ALIGNMENTS_TTL), base)
+    return _parse(ONTOLOGY_TTL, ALIGNMENTS_TTL)
 
 
-def shapes_graph(base: str) -> Graph:
-    """Return the SHACL shapes parsed with ``base``, placeholder filled in."""
-    return _parse((SHAPES_TTL,), base)
+def shapes_graph() -> Graph:
+    """Return the SHACL shapes."""
+    return _parse(SHAPES_TTL)

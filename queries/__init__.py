@@ -1,6 +1,7 @@
 """The example queries: one .rq file each, with `# title:` and `# description:` header
-lines, written with IRIs relative to the knowledge graph's base (``PREFIX pk: <ontology#>``)
-so that one file works under every base. Run them with the base as the query's base IRI."""
+lines. Our terms have their stable namespace (``PREFIX pk: <https://w3id.org/policykg/ontology#>``);
+things are written relative to the knowledge graph's base (``<id/actor/japan>``), so that one
+file works under every base. Run them with the base as the query's base IRI."""
 
 from __future__ import annotations
 
