@@ -21,6 +21,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, Variable
 
 from graph.iris import DCTERMS, OA, RDF, RDFS, SCHEMA, SKOS
 from graph.query import prefixes
+from ontology import PK
 
 QUERIES = Path(__file__).parent / "queries"
 TYPE = NamedNode(RDF + "type")
@@ -147,27 +148,23 @@ class Span:
     quote: str
 
 
-EVIDENCE_LINKS = ("ontology#evidence", OA + "hasTarget")  # statement/fact, mention → span
+# statement/fact, mention → span
+EVIDENCE_LINKS = (NamedNode(PK + "evidence"), NamedNode(OA + "hasTarget"))
 SOURCE, SELECTOR = NamedNode(OA + "hasSource"), NamedNode(OA + "hasSelector")
 START, END, EXACT = NamedNode(OA + "start"), NamedNode(OA + "end"), NamedNode(OA + "exact")
 
 
-def evidence_links(base: str) -> tuple[NamedNode, ...]:
-    return tuple(NamedNode(link if link.startswith("http") else base + link)
-                 for link in EVIDENCE_LINKS)
+def evidence_of(store: Store, node: NamedNode) -> list[NamedNode]:
+    return [e for link in EVIDENCE_LINKS for e in objects(store, node, link)]
 
 
-def evidence_of(store: Store, base: str, node: NamedNode) -> list[NamedNode]:
-    return [e for link in evidence_links(base) for e in objects(store, node, link)]
-
-
-def spans(store: Store, base: str, node: NamedNode, limit: int | None = None,
+def spans(store: Store, node: NamedNode, limit: int | None = None,
           evidence: list[NamedNode] | None = None) -> list[Span]:
     """The evidence of a statement, a stated relation or a mention (or the `evidence`
     already read), in text order (the first `limit` of them by IRI, which starts with
     the release's date, when limited)."""
     if evidence is None:
-        evidence = evidence_of(store, base, node)
+        evidence = evidence_of(store, node)
     if limit is not None:
         evidence = sorted(evidence, key=lambda e: e.value)[:limit]
     found = [span(store, e) for e in evidence]
@@ -202,11 +199,11 @@ class Said:
     spans: list[Span] = field(default_factory=list)
 
 
-def statement_predicates(store: Store, base: str) -> list[NamedNode]:
+def statement_predicates(store: Store) -> list[NamedNode]:
     """The properties whose subjects are statements (rdfs:domain pk:Statement in the
     ontology): the links from a statement to what it is by, at, on or about."""
     return sorted(subjects(store, NamedNode(RDFS + "domain"),
-                           NamedNode(f"{base}ontology#Statement")), key=lambda n: n.value)
+                           NamedNode(PK + "Statement")), key=lambda n: n.value)
 
 
 def statements_about(store: Store, base: str, node: NamedNode, offset: int, limit: int
@@ -228,7 +225,7 @@ PK_LOCALS = ("statedBy", "attributionText", "speechAct", "onTopic", "madeAt")
 
 
 def said(store: Store, base: str, statement: NamedNode) -> Said:
-    pk = {local: NamedNode(f"{base}ontology#{local}") for local in PK_LOCALS}
+    pk = {local: NamedNode(PK + local) for local in PK_LOCALS}
     result = Said(statement, label(store, statement))
     for predicate, value in outgoing(store, base, statement):
         if predicate == pk["statedBy"]:
@@ -241,7 +238,7 @@ def said(store: Store, base: str, statement: NamedNode) -> Said:
             result.topics.append(value)
         elif predicate == pk["madeAt"]:
             result.meeting = value
-    result.spans = spans(store, base, statement)
+    result.spans = spans(store, statement)
     return result
 
 
@@ -263,11 +260,11 @@ def facts_about(store: Store, node: NamedNode) -> list[NamedNode]:
                   key=_text_order)
 
 
-def stated_relations(store: Store, base: str, node: NamedNode, limit: int
+def stated_relations(store: Store, node: NamedNode, limit: int
                      ) -> tuple[int, list[StatedRelation]]:
     """(how many, the first of) the relations the releases state about the resource."""
     facts = facts_about(store, node)
-    return len(facts), [StatedRelation(fact, s, p, o, spans(store, base, fact))
+    return len(facts), [StatedRelation(fact, s, p, o, spans(store, fact))
                         for fact in facts[:limit] for s, p, o in reified(store, fact)]
 
 
@@ -307,8 +304,8 @@ def description(store: Store, base: str, node: NamedNode, page: int = 1) -> Desc
     total = sum(count for _, count in counts)
     if page == 1:  # the evidence comes with the first page
         for fact in facts_about(store, node)[:EVIDENCE_CAP]:
-            _evidence_triples(store, base, fact, add)
-        _evidence_triples(store, base, node, add)
+            _evidence_triples(store, fact, add)
+        _evidence_triples(store, node, add)
     for neighbour in neighbours:
         if isinstance(neighbour, NamedNode) and neighbour != node:
             for predicate in (*LABELS, TYPE):
@@ -317,19 +314,19 @@ def description(store: Store, base: str, node: NamedNode, page: int = 1) -> Desc
     return Description(list(triples), total, page * INCOMING_CAP < total)
 
 
-def own_spans(store: Store, base: str, node: NamedNode, limit: int | None = None,
+def own_spans(store: Store, node: NamedNode, limit: int | None = None,
               evidence: list[NamedNode] | None = None) -> list[Span]:
     """The text a resource rests on: its evidence's spans, or its own if it is a span."""
     if one(store, node, SELECTOR) is not None:
         return [span(store, node)]
-    return spans(store, base, node, limit, evidence)
+    return spans(store, node, limit, evidence)
 
 
-def _evidence_triples(store: Store, base: str, node: NamedNode, add) -> None:
+def _evidence_triples(store: Store, node: NamedNode, add) -> None:
     """The resource's evidence spans and their selectors, as triples."""
     for quad in store.quads_for_pattern(node, None, None):
         add(quad.subject, quad.predicate, quad.object)
-    for found in own_spans(store, base, node, EVIDENCE_CAP):
+    for found in own_spans(store, node, EVIDENCE_CAP):
         for quad in store.quads_for_pattern(found.evidence, None, None):
             add(quad.subject, quad.predicate, quad.object)
             if quad.predicate == SELECTOR:

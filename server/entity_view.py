@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, serialize
 
 from graph.iris import OA, RDF, RDFS, SKOS, XSD
+from ontology import PK
 
 from . import describe
 from .links import Links
@@ -150,7 +151,7 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
                               count, more))
     incoming.sort(key=lambda g: (g.predicate.iri in PLUMBING, -g.total, g.predicate.text))
 
-    is_statement = describe.is_a(store, node, f"{base}ontology#Statement")
+    is_statement = describe.is_a(store, node, PK + "Statement")
     is_fact = describe.is_a(store, node, RDF + "Statement")  # a stated relation
     if is_statement:
         said_total, said = 1, [describe.said(store, base, node)]
@@ -158,21 +159,21 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
         said_total, said = describe.statements_about(store, base, node, said_offset,
                                                      said_limit)
     if is_fact:
-        quotes = viewer.quotes(describe.spans(store, base, node))
+        quotes = viewer.quotes(describe.spans(store, node))
         relations = [RelationView(*(viewer.value(t) for t in triple), quotes)
                      for triple in describe.reified(store, node)]
         relations_total = len(relations)
     else:
-        relations_total, stated = describe.stated_relations(store, base, node,
+        relations_total, stated = describe.stated_relations(store, node,
                                                             RELATIONS_SHOWN)
         relations = [RelationView(viewer.value(r.subject), viewer.value(r.predicate),
                                   viewer.value(r.object), viewer.quotes(r.spans))
                      for r in stated]
     rests_on, rests_on_total = [], 0
     if not (is_statement or is_fact):  # those show their text with them; a span or a
-        links_to_text = describe.evidence_links(base)  # mention shows it on its own
-        evidence = [value for predicate, value in pairs if predicate in links_to_text]
-        rests_on = viewer.quotes(describe.own_spans(store, base, node, VALUES_SHOWN, evidence))
+        evidence = [value for predicate, value in pairs  # mention shows it on its own
+                    if predicate in describe.EVIDENCE_LINKS]
+        rests_on = viewer.quotes(describe.own_spans(store, node, VALUES_SHOWN, evidence))
         rests_on_total = max(len(rests_on), len(evidence))
 
     view = EntityView(

@@ -1,11 +1,14 @@
 """The IRIs of ours that are not things: named graphs (`{base}graph/…`), the dataset and
 its distributions (`{base}dataset…`, described by the VoID document) and the ontology's
-modules and versions (`{base}ontology/…`). Each resolves, so no IRI of ours is a dead end."""
+modules and versions (`https://w3id.org/policykg/ontology/…`, here at `/ontology/…`). Each
+resolves, so no IRI of ours is a dead end."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, url_for
-from pyoxigraph import Triple
+from pyoxigraph import NamedNode, Triple
+
+from ontology import ONTOLOGY_IRI
 
 from .negotiate import DESCRIPTIONS, HTML
 from .ontology_docs import ontology, ontology_triples
@@ -55,7 +58,10 @@ def ontology_module(rest: str) -> Response:
     """The ontology's version IRI and its alignment module: the ontology (they are
     described in it), if the ontology graph names them."""
     current = opened()
-    iri = ours(current, f"ontology/{rest}")
+    try:
+        iri = NamedNode(f"{ONTOLOGY_IRI}/{rest}")
+    except ValueError:
+        abort(404, "this path names no resource: it does not make an IRI")
     if not any(iri in (t.subject, t.object) for t in ontology_triples(current)):
         abort(404, f"the ontology of this graph names no {iri.value}")
     return ontology()

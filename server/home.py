@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from ontology import PK
+
 from .dumps import attribution
 from .respond import html
 from .respond import opened as current_store
 
 bp = Blueprint("home", __name__)
 
-COUNTS = """
-PREFIX pk: <ontology#>
+COUNTS = f"PREFIX pk: <{PK}>\n" + """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT
   (COUNT(DISTINCT ?release) AS ?releases) (COUNT(DISTINCT ?meeting) AS ?meetings)
@@ -25,8 +26,7 @@ WHERE {
 }
 """
 COUNTED = ("releases", "meetings", "statements", "actors", "initiatives", "topics")
-RELEASES = """
-PREFIX pk: <ontology#>
+RELEASES = f"PREFIX pk: <{PK}>\n" + """
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT DISTINCT ?title ?issued ?source ?publisher WHERE {

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pyoxigraph import NamedNode, Store
 
 from graph.iris import RDFS
+from ontology import PK
 
 from . import describe
 from .dataset import Opened
@@ -45,18 +46,17 @@ class Counted:
 def counted(current: Opened, kind: str) -> Counted:
     key = ("index", kind)
     if key not in current.memo:
-        current.memo[key] = _count(current.store, current.base,
-                                   NamedNode(f"{current.base}ontology#{KINDS[kind][0]}"))
+        current.memo[key] = _count(current.store, NamedNode(PK + KINDS[kind][0]))
     return current.memo[key]
 
 
-def _count(store: Store, base: str, cls: NamedNode) -> Counted:
+def _count(store: Store, cls: NamedNode) -> Counted:
     classes, frontier = [cls], [cls]
     while frontier:  # the class and its sub-classes, from the ontology
         frontier = [s for c in frontier for s in describe.subjects(store, SUB_CLASS_OF, c)
                     if s not in classes]
         classes += frontier
-    links = describe.statement_predicates(store, base)
+    links = describe.statement_predicates(store)
     kinds: dict[NamedNode, NamedNode] = {}
     breakdown = []
     for k in reversed(classes):  # the most specific kind first
@@ -77,7 +77,7 @@ def _count(store: Store, base: str, cls: NamedNode) -> Counted:
 
 def listing(current: Opened, links: Links, kind: str, offset: int, limit: int) -> Listing:
     viewer = Viewer(current.store, current.base, links)
-    cls = NamedNode(f"{current.base}ontology#{KINDS[kind][0]}")
+    cls = NamedNode(PK + KINDS[kind][0])
     found = counted(current, kind)
     items = [(viewer.value(thing), viewer.value(k), n)
              for thing, k, n in found.items[offset:offset + limit]]

@@ -1,10 +1,14 @@
 """Where a page links a resource: our IRIs to our pages (not to the IRI, which would cost a
-303 round trip per click), everything else to itself."""
+303 round trip per click), everything else to itself. Our ontology's terms have w3id.org IRIs,
+the same in every deployment; they link to this deployment's documentation of them, so that
+pages work offline and show the terms the data was built with."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import urlencode
+
+from ontology import ONTOLOGY_IRI
 
 
 @dataclass(frozen=True)
@@ -13,9 +17,11 @@ class Links:
     root: str = ""  # where the app is mounted (the request's script root)
 
     def ours(self, iri: str) -> bool:
-        return bool(self.base) and iri.startswith(self.base)
+        return bool(self.base) and (iri.startswith(self.base) or _in_ontology(iri))
 
     def href(self, iri: str) -> str | None:
+        if self.base and _in_ontology(iri):  # a term, a module, a version: /ontology…
+            return f"{self.root}/ontology{iri[len(ONTOLOGY_IRI):]}"
         if self.ours(iri):
             rest = iri[len(self.base):]
             if rest.startswith("id/"):
@@ -36,3 +42,8 @@ class Links:
         """The span in the annotated release view."""
         page = self.href(release)
         return f"{page}#t-{start}-{end}" if page else None
+
+
+def _in_ontology(iri: str) -> bool:
+    """Whether the IRI is the ontology's, one of its terms (`#…`) or modules (`/…`)."""
+    return iri == ONTOLOGY_IRI or iri.startswith((ONTOLOGY_IRI + "#", ONTOLOGY_IRI + "/"))

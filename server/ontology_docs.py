@@ -1,7 +1,8 @@
-"""`{base}ontology`: the ontology as documentation for people (every class and property
-with its label, definition, domain and range, alignments and how much the data uses it) or
-as RDF for machines, by Accept. Read from the ontology graph of the store, so the page
-always documents the terms the data was built with."""
+"""`/ontology`: the ontology (`https://w3id.org/policykg/ontology`, the same in every
+deployment) as documentation for people (every class and property with its label,
+definition, domain and range, alignments and how much the data uses it) or as RDF for
+machines, by Accept. Read from the ontology graph of the store, so the page always documents
+the terms the data was built with, and pages link our terms here, not to w3id.org."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, abort, request
 from pyoxigraph import BlankNode, NamedNode, Triple
 
-from graph.iris import OWL, RDF, RDFS, SKOS
+from graph.iris import DCTERMS, OWL, RDF, RDFS, SKOS
+from ontology import ONTOLOGY_IRI, PK
 
 from . import describe
 from .entity_view import Value, Viewer
@@ -50,6 +52,8 @@ class Docs:
     version: str | None
     version_iri: str | None
     iri: str
+    namespace: str
+    modified: str | None
     sections: list[tuple[str, list[TermDoc]]]
     reused: list[tuple[Value, str | None]]  # other vocabularies' terms, with the kind
 
@@ -62,7 +66,6 @@ def ontology_triples(current) -> list[Triple]:
 
 def documentation(current, links: Links) -> Docs:
     base = current.base
-    ours = f"{base}ontology#"
     triples = ontology_triples(current)
     viewer = Viewer(current.store, base, links)
     about: dict[str, list[Triple]] = {}
@@ -89,14 +92,14 @@ def documentation(current, links: Links) -> Docs:
         for iri in sorted(about):
             if iri in placed or NamedNode(kind) not in objects(iri, RDF + "type"):
                 continue
-            if not iri.startswith(ours):
+            if not iri.startswith(PK):
                 reused.append((viewer.value(NamedNode(iri)), title))
                 placed.add(iri)
                 continue
             placed.add(iri)
             definitions = objects(iri, SKOS + "definition") or objects(iri, RDFS + "comment")
             docs.append(TermDoc(
-                iri[len(ours):], viewer.value(NamedNode(iri)),
+                iri[len(PK):], viewer.value(NamedNode(iri)),
                 definitions[0].value if definitions else None,
                 [(name, named(objects(iri, predicate))) for name, predicate in RELATIONS
                  if named(objects(iri, predicate))],
@@ -104,16 +107,15 @@ def documentation(current, links: Links) -> Docs:
                                       key=lambda v: v.text)))
         docs.sort(key=lambda d: d.value.text.casefold())
         sections.append((title, docs))
-    header = NamedNode(f"{base}ontology")
-    first = {p: (objects(header.value, p) or [None])[0]
-             for p in ("http://purl.org/dc/terms/title", "http://purl.org/dc/terms/description",
+    first = {p: (objects(ONTOLOGY_IRI, p) or [None])[0]
+             for p in (DCTERMS + "title", DCTERMS + "description", DCTERMS + "modified",
                        OWL + "versionInfo", OWL + "versionIRI")}
     return Docs(
-        title=first["http://purl.org/dc/terms/title"].value
-        if first["http://purl.org/dc/terms/title"] else "Ontology",
-        description=_value(first["http://purl.org/dc/terms/description"]),
+        title=first[DCTERMS + "title"].value if first[DCTERMS + "title"] else "Ontology",
+        description=_value(first[DCTERMS + "description"]),
         version=_value(first[OWL + "versionInfo"]),
-        version_iri=_value(first[OWL + "versionIRI"]), iri=header.value,
+        version_iri=_value(first[OWL + "versionIRI"]), iri=ONTOLOGY_IRI, namespace=PK,
+        modified=_value(first[DCTERMS + "modified"]),
         sections=[s for s in sections if s[1]],
         reused=sorted(reused, key=lambda r: r[0].iri or ""))
 
@@ -140,8 +142,8 @@ def _answer(fmt) -> Response:
 @bp.route("/ontology")
 @cached
 def ontology() -> Response:
-    """The ontology's IRI: documentation or RDF, by Accept (hash IRIs: a client asking for
-    `{base}ontology#Actor` asks for this)."""
+    """The ontology: documentation or RDF, by Accept (hash IRIs: `/ontology#Actor` on a page
+    asks for this, and so does a client w3id.org sends here for `pk:Actor`)."""
     fmt = pick((HTML, *DESCRIPTIONS))
     response = _answer(fmt)
     suffix = "html" if fmt is HTML else extension(fmt)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, request
 from pyoxigraph import NamedNode
 
+from ontology import PK
+
 from . import describe, diagram, indexes, page_files, release_view
 from .dataset import Opened
 from .entity_view import SAID_PAGE, Viewer, entity_view
@@ -23,9 +25,9 @@ MEETING_STATEMENTS = 1000
 PAGE_PARAMETERS = {"rel", "said"}  # what changes a thing's page (others are ignored)
 # The workbench query a page links to for all the relations stated about its thing (the
 # thing's IRI, one the store holds, goes in; nothing from the request does).
-RELATIONS_QUERY = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+RELATIONS_QUERY = f"PREFIX pk: <{PK}>\n" + """\
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX pk: <ontology#>
 SELECT ?subject ?predicate ?object ?quote WHERE {
   VALUES ?thing { <$THING> }
   { ?fact rdf:subject ?thing } UNION { ?fact rdf:object ?thing }
@@ -138,16 +140,15 @@ def page(rest: str) -> Response:
     if predicate:
         return _linked_from(current, links, node, predicate)
     said_page = _page_number("said")
-    meeting = describe.is_a(current.store, node, f"{current.base}ontology#Meeting")
+    meeting = describe.is_a(current.store, node, PK + "Meeting")
     # a meeting's page shows all it heard, by agenda topic; other pages a page at a time
     view = entity_view(current.store, current.base, links, node, (said_page - 1) * SAID_PAGE,
                        MEETING_STATEMENTS if meeting else SAID_PAGE)
     extra = {}
-    if describe.is_a(current.store, node, f"{current.base}ontology#Release"):
+    if describe.is_a(current.store, node, PK + "Release"):
         extra["release"] = release_view.annotated(current.store, current.base, links, node)
         # the text is on the page, annotated: not again as a value
-        text = f"{current.base}{release_view.TEXT}"
-        view.groups = [g for g in view.groups if g.predicate.iri != text]
+        view.groups = [g for g in view.groups if g.predicate.iri != release_view.TEXT.value]
     if meeting:
         extra["agenda"] = indexes.agenda(current.store, current.base, links, node)
         extra["by_topic"] = _by_topic(extra["agenda"], view.said)

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pyoxigraph import NamedNode, Store
 
 from graph.iris import OA
+from ontology import PK
 
 from . import describe
 from .entity_view import Viewer
 from .links import Links
 
-TEXT = "ontology#text"
+TEXT = NamedNode(PK + "text")
 
 
 @dataclass
@@ -37,14 +38,14 @@ class Annotated:
 def annotated(store: Store, base: str, links: Links, release: NamedNode) -> Annotated:
     viewer = Viewer(store, base, links)
     text = next((q.object.value for q in store.quads_for_pattern(
-        release, NamedNode(base + TEXT), None)), "")
+        release, TEXT, None)), "")
     statements, mentions = [], []
-    statement_class = NamedNode(base + "ontology#Statement")
+    statement_class = NamedNode(PK + "Statement")
     for evidence in describe.subjects(store, describe.SOURCE, release):
         where = describe.span(store, evidence)
         if where.start is None or where.end is None:
             continue
-        for said in describe.subjects(store, NamedNode(base + "ontology#evidence"), evidence):
+        for said in describe.subjects(store, NamedNode(PK + "evidence"), evidence):
             if describe.is_a(store, said, statement_class.value):
                 statements.append((where.start, where.end, said))
         for mention in describe.subjects(store, NamedNode(OA + "hasTarget"), evidence):

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, jsonify, request
 from pyoxigraph import NamedNode
 
+from ontology import PK
+
 from . import describe, page_files
 from .dataset import Opened
 from .entity_view import Value, Viewer
@@ -68,11 +70,13 @@ def labelled(current: Opened) -> list[tuple[str, str, bool]]:
 
 
 def _findable(iri: str, base: str) -> bool:
-    if not base or not iri.startswith(base):
+    if not base:
+        return False
+    if iri.startswith(PK):
+        return True
+    if not iri.startswith(base):
         return False
     rest = iri[len(base):]
-    if rest.startswith("ontology#"):
-        return True
     kind = rest.split("/")[1] if rest.startswith("id/") and rest.count("/") >= 2 else ""
     return kind in FINDABLE
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Response, render_template, request, url_for
 
 from graph.query import prefixes
+from ontology import PK
 
 from .dataset import Opened
 from .negotiate import FORMAT_PARAMETERS, GRAPHS, HTML, SOLUTIONS, choose
@@ -49,6 +50,7 @@ def context(opened: Opened, query: str | None = None) -> dict:
     return {
         "examples": found,
         "base": base,
+        "namespace": PK,
         "version": opened.version,
         "query": query,
         # without YASGUI's files (`make setup` not run) the page offers the plain form

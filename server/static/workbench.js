@@ -29,7 +29,7 @@
     function (name) { return lov.indexOf(name) < 0; });
   Yasgui.Yasqe.defaults.prefixCcApi = null;
 
-  // Queries may use IRIs relative to the graph's base (PREFIX pk: <ontology#>), which the
+  // Queries may use IRIs relative to the graph's base (PREFIX actor: <id/actor/>), which the
   // endpoint resolves; resolve them the same way when YASR abbreviates IRIs in results.
   var prefixesFromQuery = Yasgui.Yasqe.prototype.getPrefixesFromQuery;
   Yasgui.Yasqe.prototype.getPrefixesFromQuery = function () {
