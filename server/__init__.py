@@ -22,6 +22,7 @@ from .dataset import Dataset
 from .dumps import bp as dumps_bp
 from .graphs import bp as graphs_bp
 from .headers import common
+from .health import bp as health_bp
 from .home import bp as home_bp
 from .ontology_docs import bp as ontology_bp
 from .pages import bp as pages_bp
@@ -52,6 +53,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(ontology_bp)
     app.register_blueprint(graphs_bp)
+    app.register_blueprint(health_bp)
+    if config.metrics:
+        from .metrics import bp as metrics_bp  # imported once serve.py has set its directory
+
+        app.register_blueprint(metrics_bp)
 
     app.after_request(common)
     app.after_request(name_held_tag)

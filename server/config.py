@@ -9,6 +9,9 @@ from pathlib import Path
 
 from graph.store import default_store_path
 
+# where each worker process keeps its metrics (server/metrics.py); prometheus-client reads it
+# when imported, so `serve` sets it before any worker starts (server/serve.py)
+METRICS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 BOOLEANS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
@@ -24,6 +27,8 @@ class Config:
     cache_bytes: int = 64 << 20  # response cache per worker process
     cache_entry_bytes: int = 1 << 20  # larger results are not cached
     page_files: bool = True  # answer entity pages rendered ahead of time (server/page_files.py)
+    metrics: bool = True  # answer /metrics (server/metrics.py)
+    access_log: str = "off"  # "json": one JSON line per request on stderr (server/access_log.py)
 
 
 def load(overrides: dict | None = None) -> Config:

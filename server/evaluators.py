@@ -176,9 +176,11 @@ class Pool:
                 body = evaluator.conn.recv_bytes()
         except (EOFError, OSError):
             self._lost(evaluator)
+            _metrics().QUERIES_STOPPED.labels("crash").inc()
             raise Stopped("crash", messages["crash"]) from None
-        except Stopped:
+        except Stopped as stop:
             self._lost(evaluator)
+            _metrics().QUERIES_STOPPED.labels(stop.reason).inc()
             raise
         self.idle.put(evaluator)
         return head, body
@@ -219,6 +221,7 @@ class Pool:
         """A dead or killed evaluator: a new one takes its place."""
         evaluator.kill()
         self._submit_start()
+        _metrics().EVALUATOR_RESTARTS.inc()
 
     def _start(self) -> None:
         try:
@@ -274,3 +277,11 @@ def _resident(pid: int) -> int:
             return int(f.read().split()[1]) * PAGE
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def _metrics():
+    """server/metrics.py, imported when first counted: prometheus-client must not be
+    imported before `serve` has given the workers their metrics directory."""
+    from . import metrics
+
+    return metrics

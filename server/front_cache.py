@@ -24,6 +24,7 @@ from io import BytesIO
 from werkzeug.http import is_resource_modified
 
 ENVIRON_KEY = "policykg.cacheable"
+LOOKED_UP = "policykg.cache"  # set to "hit" or "miss" for the metrics and the access log
 HIT = ("X-Policykg-Cache", "hit")
 POST_KEY_BYTES = 64 << 10  # a POST with a larger body is not looked up
 # headers a 304 repeats from the 200 it stands for (RFC 9110 §15.4.5), and CORS
@@ -68,6 +69,7 @@ class ResponseCache:
             entry = self.entries.get((version, *key))
             if entry is not None:
                 self.entries.move_to_end((version, *key))
+        environ[LOOKED_UP] = "miss" if entry is None else "hit"
         if entry is not None:
             if method != "POST" and not is_resource_modified(
                     environ, etag=entry.etag, last_modified=entry.last_modified):

@@ -2,7 +2,8 @@
 its WSGI interface: HTTP/1.1 and HTTP/2 parsing, keep-alive, timeouts on reading a request
 head, worker processes that are replaced when they die, and graceful stops are all its.
 Ours is only the app (server/wsgi.py) with its response cache in front, and the
-evaluator processes that queries run in (server/evaluators.py).
+evaluator processes that queries run in (server/evaluators.py), and what an operator
+watches: /healthz, /readyz, /metrics and the access log (docs/deploy.md).
 
 The server's settings reach the worker processes as POLICYKG_* environment variables
 (server/config.py reads them), since granian starts each worker from an import path.
@@ -11,6 +12,10 @@ The server's settings reach the worker processes as POLICYKG_* environment varia
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from granian import Granian
@@ -19,19 +24,44 @@ from granian.http import HTTP1Settings
 
 from graph.store import check
 
+from . import admission
 from . import config as config_module
+from .access_log import FORMATS as ACCESS_LOG_FORMATS
 
 BACKLOG = 1024
 
 
-def serve(host: str, port: int, workers: int, threads: int, overrides: dict,
-          access_log: str | None = None) -> None:
+def serve(host: str, port: int, workers: int, threads: int, overrides: dict) -> None:
     for name, value in overrides.items():
         os.environ[f"POLICYKG_{name.upper()}"] = str(value)
     os.environ.setdefault("POLICYKG_EVALUATORS", str(threads))
     config = config_module.load()
+    if config.access_log not in ACCESS_LOG_FORMATS:
+        raise ValueError(f"access log: expected one of {', '.join(ACCESS_LOG_FORMATS)}, "
+                         f"not {config.access_log!r}")
     check(config.store)  # a missing, empty or damaged store: one line, before any worker
-    Granian(
+    with _metrics_directory(config.metrics), admission.shared(config.admission_dir):
+        _granian(host, port, workers, threads, config).serve()
+
+
+@contextmanager
+def _metrics_directory(wanted: bool) -> Iterator[None]:
+    """A directory of this server's own for the workers' metrics (server/metrics.py),
+    removed when it stops: counts from an earlier run must not be summed into this one."""
+    if not wanted:
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="policykg-metrics-")
+    os.environ[config_module.METRICS_DIRECTORY] = directory
+    try:
+        yield
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _granian(host: str, port: int, workers: int, threads: int,
+             config: config_module.Config) -> Granian:
+    return Granian(
         "server.wsgi:application",
         factory=True,
         address=host,
@@ -45,16 +75,5 @@ def serve(host: str, port: int, workers: int, threads: int, overrides: dict,
         respawn_interval=0.5,
         workers_kill_timeout=10,
         log_level="warning",
-        log_access=access_log is not None,
-        log_dictconfig=_access_log_config(access_log) if access_log else None,
         working_dir=Path.cwd(),
-    ).serve()
-
-
-def _access_log_config(target: str) -> dict:
-    """Granian's access logger, to standard output ('-') or to a file."""
-    handler = ({"class": "logging.StreamHandler", "stream": "ext://sys.stdout"} if target == "-"
-               else {"class": "logging.FileHandler", "filename": target})
-    return {"handlers": {"console": {"class": "logging.StreamHandler",
-                                     "stream": "ext://sys.stderr"},
-                         "access": {**handler, "formatter": "access"}}}
+    )

@@ -1,0 +1,132 @@
+"""WSGI middleware that sees each exchange whole: the route class it went to, its status,
+the bytes sent, the time until the last byte, whether the response cache answered. It
+sits outside the response cache (server/front_cache.py), so cache hits, which never enter
+Flask, are seen like any other answer; the observers (server/metrics.py,
+server/access_log.py) are called once the body is sent."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from .front_cache import LOOKED_UP
+
+BODY_KEPT = 64 << 10  # of a POST, the bytes the app reads, kept for the observers
+ROUTES_REMEMBERED = 4096  # paths whose route class is remembered
+
+
+@dataclass(slots=True)
+class Exchange:
+    started: float  # time.time() when the request reached the middleware
+    method: str
+    path: str
+    query_string: str
+    content_type: str
+    body: bytes  # what the app read of a POST's body (up to BODY_KEPT)
+    route: str  # the blueprint that answers the path ("none": no route)
+    status: int
+    sent: int  # body bytes
+    seconds: float
+    cache: str | None  # "hit" or "miss" by the response cache; None: not looked up
+
+
+Observer = Callable[[Exchange], None]
+
+
+def route_classes(app: Flask) -> Callable[[str, str], str]:
+    """The route class of (path, method): the blueprint of the endpoint the app's URL map
+    sends it to — a few names, fit for a metric label, whatever the paths."""
+    adapter = app.url_map.bind("policykg")
+
+    @lru_cache(maxsize=ROUTES_REMEMBERED)
+    def route(path: str, method: str) -> str:
+        try:
+            endpoint, _ = adapter.match(path, method)
+        except HTTPException:  # not found, method not allowed, a redirect
+            return "none"
+        return str(endpoint).partition(".")[0]
+
+    return route
+
+
+class Observed:
+    def __init__(self, app, route: Callable[[str, str], str], observers: list[Observer]
+                 ) -> None:
+        self.app, self.route, self.observers = app, route, observers
+
+    def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        started, clock = time.time(), time.perf_counter()
+        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        tee = None
+        if method == "POST":
+            tee = environ["wsgi.input"] = _Tee(environ["wsgi.input"])
+        status = [500]
+
+        def seen(code: str, headers: list[tuple[str, str]], exc_info=None):
+            status[0] = int(code[:3])
+            return start_response(code, headers, exc_info)
+
+        def finish(sent: int) -> None:
+            exchange = Exchange(started, method, path, environ.get("QUERY_STRING", ""),
+                                environ.get("CONTENT_TYPE", ""),
+                                bytes(tee.kept) if tee is not None else b"",
+                                self.route(path, method), status[0], sent,
+                                time.perf_counter() - clock, environ.get(LOOKED_UP))
+            for observe in self.observers:
+                observe(exchange)
+
+        try:
+            result = self.app(environ, seen)
+        except Exception:
+            finish(0)
+            raise
+        return _Body(result, finish)
+
+
+class _Body:
+    """The app's response iterable, counted; the exchange is over when the server closes
+    it (PEP 3333: always, also when the client went away)."""
+
+    __slots__ = ("result", "finish", "sent")
+
+    def __init__(self, result: Iterable[bytes], finish: Callable[[int], None]) -> None:
+        self.result, self.finish, self.sent = result, finish, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.result:
+            self.sent += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.finish(self.sent)
+
+
+class _Tee:
+    """wsgi.input, keeping the first BODY_KEPT bytes the app reads."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.kept = stream, bytearray()
+
+    def _keep(self, data: bytes) -> bytes:
+        if len(self.kept) < BODY_KEPT:
+            self.kept += data[:BODY_KEPT - len(self.kept)]
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        return self._keep(self.stream.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._keep(self.stream.readline(size))
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")

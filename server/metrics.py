@@ -1,0 +1,65 @@
+"""Prometheus metrics (prometheus-client): requests by route class and status, their
+latency, the response cache's hits and misses, queries stopped, evaluators replaced.
+
+`policykg serve` runs several worker processes, and a scrape reaches only one of them:
+serve.py gives every worker one directory (PROMETHEUS_MULTIPROC_DIR, set before this
+module is imported), where prometheus-client's multiprocess mode keeps each process's
+counts in a file of its own, and /metrics sums the files — also those of a worker that
+died, so counters never go back. Without that variable (the app made in a test) the
+counts are this process's.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from .config import METRICS_DIRECTORY
+from .exchange import Exchange
+
+# from a cache hit (~0.1 ms) to a query near the default 30 s limit
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+                   2.5, 5.0, 10.0, 30.0, 60.0)
+
+REQUESTS = Counter("policykg_requests", "HTTP requests answered, by route class and status",
+                   ["route", "status"])
+LATENCY = Histogram("policykg_request_duration_seconds",
+                    "Time from a request's arrival to its last body byte, by route class",
+                    ["route"], buckets=LATENCY_BUCKETS)
+CACHE = Counter("policykg_response_cache", "Response cache lookups (server/front_cache.py)",
+                ["result"])
+QUERIES_STOPPED = Counter("policykg_queries_stopped",
+                          "Queries stopped in their evaluator, by reason (time, memory, crash)",
+                          ["reason"])
+EVALUATOR_RESTARTS = Counter("policykg_evaluator_restarts",
+                             "Evaluator processes replaced after they died or were killed")
+
+bp = Blueprint("metrics", __name__)
+
+
+def observe(exchange: Exchange) -> None:
+    REQUESTS.labels(exchange.route, str(exchange.status)).inc()
+    LATENCY.labels(exchange.route).observe(exchange.seconds)
+    if exchange.cache is not None:
+        CACHE.labels(exchange.cache).inc()
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    if os.environ.get(METRICS_DIRECTORY):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return Response(generate_latest(registry), 200,
+                    {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
