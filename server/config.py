@@ -21,6 +21,14 @@ class Config:
     query_timeout: float = 30.0  # seconds of evaluation before a query is stopped (503)
     query_memory_mb: int = 1024  # address space of an evaluator; a query needing more: 503
     evaluators: int = 4  # evaluator processes per server process (queries run at once)
+    # admission control (server/admission.py), service-wide across worker processes:
+    memory_budget_mb: int = 0  # evaluations at once = this ÷ query_memory_mb (0: RAM ÷ 4)
+    client_queries: int = 2  # a client's queries running at once (as many may wait); more: 429
+    queue: int = 8  # queries waiting for an evaluation slot; the next one: 503 at once
+    queue_wait: float = 10.0  # seconds a query may wait for a slot before a 503
+    cooloff: float = 120.0  # seconds a query stopped for time or memory is refused (503)
+    trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed
+    admission_dir: str = ""  # where the limits are shared ('' : this process's own)
     header_timeout: float = 10.0  # seconds to send a request head before the connection closes
     max_rows: int = 0  # 0: no cap; otherwise results are cut there, and the response says so
     max_request_bytes: int = 1 << 20  # larger request bodies: 413

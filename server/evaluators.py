@@ -24,7 +24,9 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle
@@ -98,8 +100,12 @@ class Pool:
     SHAPES_KEPT = 256  # query shapes remembered, by text
     SHAPE_TEXT_MAX = 16_384  # longer texts are asked each time
 
-    def __init__(self, size: int, memory_bytes: int) -> None:
+    def __init__(self, size: int, memory_bytes: int,
+                 gate: Callable[[float | None, str], AbstractContextManager] | None = None
+                 ) -> None:
         self.size, self.memory_bytes = size, memory_bytes
+        # held around each evaluation (server/admission.py: the service's memory budget)
+        self.gate = gate or (lambda deadline, query: contextlib.nullcontext())
         self.idle: queue.LifoQueue[_Evaluator] = queue.LifoQueue()
         self.warmed = False
         self.lock = threading.Lock()
@@ -161,7 +167,13 @@ class Pool:
 
     def _exchange(self, payload: dict, deadline: float | None, messages: dict[str, str]
                   ) -> tuple[dict, bytes | BinaryIO]:
-        """Send one job to an idle evaluator; its head, and its results if it sends any."""
+        """Send one job to an idle evaluator once the gate lets it run; its head, and its
+        results if it sends any."""
+        with self.gate(deadline, payload["query"]):
+            return self._send(payload, deadline, messages)
+
+    def _send(self, payload: dict, deadline: float | None, messages: dict[str, str]
+              ) -> tuple[dict, bytes | BinaryIO]:
         evaluator = self._take(deadline, messages)
         try:
             evaluator.conn.send_bytes(json.dumps(payload).encode())

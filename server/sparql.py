@@ -20,6 +20,7 @@ from pyoxigraph import NamedNode
 
 from graph.sparql_shape import Shape
 
+from .admission import Admission, Limits, Refusal, client_address, directory, slots
 from .conditional import unchanged
 from .config import Config
 from .dataset import Opened
@@ -141,8 +142,22 @@ def _not_acceptable(offered: tuple[Format, ...]) -> Refused:
 
 
 def _answer(parsed: Request, opened: Opened) -> Response:
+    """The answer, once admission control lets the query in (server/admission.py): not a
+    query stopped lately, a client within its share, a slot of the memory budget."""
     config = current_app.extensions["policykg"].config
+    admission = _admission(config)
+    trusted = frozenset(filter(None, (p.strip() for p in config.trusted_proxies.split(","))))
     deadline = time.monotonic() + config.query_timeout if config.query_timeout > 0 else None
+    try:
+        admission.cooling(parsed.query)
+        with admission.client(client_address(request.environ, trusted), deadline):
+            return _admitted(parsed, opened, config, deadline)
+    except Refusal as exc:
+        raise Refused(exc.status, exc.message, {"Retry-After": str(exc.retry_after)}) from exc
+
+
+def _admitted(parsed: Request, opened: Opened, config: Config, deadline: float | None
+              ) -> Response:
     kind = Shape(**_pooled(lambda pool, messages: pool.shape(parsed.query, deadline, messages),
                            config))
     if kind.update:
@@ -228,14 +243,27 @@ def _pooled(call, config: Config):
 
 
 _POOL: list[Pool] = []  # this process's, made on its first query
+_ADMISSION: list[Admission] = []  # and its admission control
 _POOL_LOCK = threading.Lock()
 
 
 def _pool(config: Config) -> Pool:
+    admission = _admission(config)
     with _POOL_LOCK:
         if not _POOL:
-            _POOL.append(Pool(config.evaluators, config.query_memory_mb << 20))
+            _POOL.append(Pool(config.evaluators, config.query_memory_mb << 20,
+                              admission.evaluation))
         return _POOL[0]
+
+
+def _admission(config: Config) -> Admission:
+    with _POOL_LOCK:
+        if not _ADMISSION:
+            limits = Limits(slots(config.memory_budget_mb, config.query_memory_mb),
+                            config.client_queries, config.queue, config.queue_wait,
+                            config.cooloff)
+            _ADMISSION.append(Admission(directory(config.admission_dir), limits))
+        return _ADMISSION[0]
 
 
 def _stop_messages(config: Config) -> dict[str, str]:
