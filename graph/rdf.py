@@ -230,8 +230,14 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
             w.pk(node, "inStatement", iris.thing(f"statement/{slug}-{mention.statement:02d}"))
 
     labels = {e.id: e.label for e in facts.entities}
+    for (person, *_), (number, parts) in _posts(facts.relations).items():
+        span = next(iter(parts.values())).evidence
+        _post_claim(w, iris.thing(f"claim/{slug}-{number:03d}"), iris.thing(person), parts,
+                    labels, lang, facts.published, release, evidence(span))
     for number, rel in enumerate(facts.relations, 1):
         subject = iris.thing(rel.subject)
+        if rel.predicate in _POST:
+            continue  # in a post claim, above
         if rel.predicate in _CLAIMS:
             _claim(w, iris.thing(f"claim/{slug}-{number:03d}"), subject, rel,
                    labels.get(rel.subject, rel.subject), facts.published, release,
@@ -293,23 +299,65 @@ def _claim(w: _Writer, node: NamedNode, subject: NamedNode, rel: Relation, label
     """A dated, sourced claim: as of the release's date, since the extractor gives no
     other date a text puts on what it says."""
     link, cls, reads = _CLAIMS[rel.predicate]
-    w.pk(subject, link, node)
-    w.typed(node, cls)
     if rel.object:
         w.pk(node, "value", w.iris.thing(rel.object))
         value = rel.object.split("/", 1)[1].replace("-", " ")
     else:
         w.pk(node, "dateValue", _xsd(rel.value, rel.datatype or "date"))
         value = rel.value or ""
-    w.add(node, LABEL, _en(f"{label}: {reads.format(value)}, as of {as_of}"))
+    _dated(w, node, (subject, link, cls), f"{label}: {reads.format(value)}", as_of, release,
+           span)
+
+
+def _dated(w: _Writer, node: NamedNode, about: tuple[NamedNode, str, str], says: str,
+           as_of: str, release: NamedNode, span: NamedNode) -> None:
+    """What every claim has: the thing's link to it, its class, a label saying what it
+    claims as of when, the date, the release and the text span."""
+    subject, link, cls = about
+    w.pk(subject, link, node)
+    w.typed(node, cls)
+    w.add(node, LABEL, _en(f"{says}, as of {as_of}"))
     w.pk(node, "asOf", _xsd(as_of, "date"))
     w.add(node, ns(PROV, "wasDerivedFrom"), release)
     w.pk(node, "evidence", span)
 
 
+# A person's post, as the extractor gives it: a jobTitle (the title as written) and a
+# memberOf (the organisation) of one person from one span of text (the list item that
+# names them). Posts change, so the two are one dated claim, W3C ORG's n-ary membership.
+_POST = frozenset({"jobTitle", "memberOf"})
+
+
+def _posts(relations: list[Relation]) -> dict[tuple[str, int, int], tuple[int, dict]]:
+    """(person, span) → (the number of its first relation, {jobTitle/memberOf: relation})."""
+    posts: dict[tuple[str, int, int], tuple[int, dict]] = {}
+    for number, rel in enumerate(relations, 1):
+        if rel.predicate in _POST:
+            key = (rel.subject, rel.evidence.start, rel.evidence.end)
+            posts.setdefault(key, (number, {}))[1][rel.predicate] = rel
+    return posts
+
+
+def _post_claim(w: _Writer, node: NamedNode, person: NamedNode, parts: dict[str, Relation],
+                labels: dict[str, str], lang: str, as_of: str, release: NamedNode,
+                span: NamedNode) -> None:
+    w.add(node, ns(ORG, "member"), person)
+    held = []
+    if "jobTitle" in parts:
+        title = parts["jobTitle"].value or ""
+        w.pk(node, "postTitle", _en(title, lang))
+        held.append(title)
+    if "memberOf" in parts:
+        organisation = parts["memberOf"].object or ""
+        w.add(node, ns(ORG, "organization"), w.iris.thing(organisation))
+        held.append(labels.get(organisation, organisation))
+    name = labels.get(next(iter(parts.values())).subject, person.value)
+    _dated(w, node, (person, "postClaim", "PostClaim"), f"{name}: {', '.join(held)}", as_of,
+           release, span)
+
+
 _LOCATING = frozenset({"heldIn", "inCountry"})  # relations whose object is a place
-_RELATION_TERMS = {"description": ns(DCTERMS, "description"),
-                   "jobTitle": ns(SCHEMA, "jobTitle"), "memberOf": ns(ORG, "memberOf")}
+_RELATION_TERMS = {"description": ns(DCTERMS, "description")}
 
 
 def _relation_predicate(name: str, subject_kinds: set[str], object_kinds: set[str],
@@ -358,6 +406,8 @@ def lexicon_quads(lexicon: Lexicon, iris: Iris) -> list[Quad]:
                                         else set()), iris.thing(f"actor/{extra['unit_of']}"))
         if extra.get("of"):
             w.pk(node, "initiativeOf", iris.thing(f"actor/{extra['of']}"))
+        if extra.get("adopted_as"):  # a proposal → the act it became: one IRI per stage
+            w.pk(node, "adoptedAs", iris.thing(f"initiative/{extra['adopted_as']}"))
         if extra.get("celex"):
             w.add(node, ns(ELI, "id_local"), Literal(str(extra["celex"])))
         if extra.get("country"):

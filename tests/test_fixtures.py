@@ -73,7 +73,7 @@ def test_two_meetings_in_one_release(facts):
     assert {("orbit", "implementedBy", "nict"),
             ("network-integrity-directive", "enteredIntoForce", "2024-03-01"),
             ("network-integrity-directive", "status", "in-force"),
-            ("european-cloud-assurance-regulation", "status", "proposed"),
+            ("european-cloud-assurance-regulation-proposal", "status", "proposed"),
             ("dg-connect", "unitOf", "european-commission"),
             ("international-strategy-unit", "unitOf", "digital-agency")} <= rel
     assert [c.organisation for c in f.contacts] == [

@@ -74,8 +74,8 @@ def test_countries_come_with_their_iso_code(genre_store):
 def test_people_hold_posts_in_organisations(genre_store):
     _, store = genre_store
     rows = run(store, """SELECT DISTINCT ?post ?org WHERE {
-        ?p a pk:Person ; rdfs:label "Kenji Harada"@en ;
-           schema:jobTitle ?post ; org:memberOf ?org }""", BASE)
+        ?p a pk:Person ; rdfs:label "Kenji Harada"@en ; pk:postClaim ?claim .
+        ?claim pk:postTitle ?post ; org:organization ?org }""", BASE)
     assert [(r["post"].value, r["org"].value) for r in rows] == [
         ("Director-General, Global Strategy Bureau", BASE + "id/actor/mic")]
 
@@ -167,7 +167,8 @@ def test_people_are_served_as_pages_an_index_and_sparql(genre_store, tmp_path):
                             headers={"Accept": "text/html"})
         assert page.status_code == 200 and "Director-General" in page.text
         client = SPARQLWrapper(endpoint.url)
-        client.setQuery("SELECT ?post WHERE { person:kenji-harada schema:jobTitle ?post }")
+        client.setQuery(
+            "SELECT ?post WHERE { person:kenji-harada pk:postClaim/pk:postTitle ?post }")
         client.setReturnFormat(JSON)
         rows = client.query().convert()["results"]["bindings"]
         assert [r["post"]["value"] for r in rows] == ["Director-General, Global Strategy Bureau"]

@@ -96,6 +96,13 @@ class Registry:
 
     def discovered(self, label: str, kinds: list[str], evidence: Evidence, slug: str,
                    category: str | None = None) -> str:
+        genre = self.lexicon.genre
+        words = label.split()
+        if genre["proposal_kind"] in kinds and any(
+                genre["name_heads"].get(w) in genre["law_kinds"] for w in words[:1] + words[-1:]):
+            # "the proposed X Act": not the act it may become, which a later release names
+            # alike; one IRI per stage keeps the two apart (pk:Law, pk:LegislativeProposal)
+            slug = f"{slug}-{genre['proposal_slug_suffix']}"
         entity_id = f"{category or path_of(kinds)}/{slug}"
         entry = self.lexicon.get(*entity_id.split("/", 1))
         if entry is not None:  # a curated thing under another spelling: the curated one
