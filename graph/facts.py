@@ -19,6 +19,15 @@ class Evidence:
     quote: str
 
 
+@dataclass(frozen=True)
+class Inferred:
+    """A fact no text states in so many words: the rule (graph/extract/inference.py) that
+    concluded it, and the span of text the rule read."""
+
+    rule: str
+    evidence: Evidence
+
+
 @dataclass
 class Entity:
     id: str
@@ -29,6 +38,7 @@ class Entity:
     evidence: Evidence | None = None  # first mention, for discovered entities
     identifiers: list[str] = field(default_factory=list)  # "ISO 3166-1:DE"
     described: bool = False  # an unnamed initiative described by a phrase, not a name
+    rule: str | None = None  # the inference rule that made it, for an entity no text names
 
 
 @dataclass
@@ -50,6 +60,9 @@ class Statement:
     evidence: Evidence
     mentions: list[str] = field(default_factory=list)
     responds_to: int | None = None
+    # the release's own words (its publisher's: "MIC will continue …"), not a speech act
+    # of the parties at the meeting; `speakers` is then the publisher and `meeting` None
+    release_voice: bool = False
 
 
 @dataclass
@@ -62,6 +75,9 @@ class Relation:
     object: str | None = None
     value: str | None = None
     datatype: str | None = None  # xsd local name for value
+    # the inference rule (graph/extract/inference.py) that made it, when the text does not
+    # say it in so many words; the evidence is then the span the rule read
+    rule: str | None = None
 
 
 @dataclass
@@ -85,6 +101,8 @@ class Meeting:
     agenda: list[AgendaItem] = field(default_factory=list)
     end_date: str | None = None  # the last day, when the meeting ran over several
     participants: list[str] = field(default_factory=list)  # people named as attending
+    # the fields the extractor inferred ("mode", "date") → the rule and the span it read
+    inferred: dict[str, Inferred] = field(default_factory=dict)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from .people import find_people
 from .registry import Registry, slugify
 from .relations import find_relations
 from .statements import Clause, content_of, find_clauses
+from .voice import in_release_voice, reference_part
 
 
 def extract(source: SourceText, lexicon: Lexicon) -> ReleaseFacts:
@@ -91,7 +92,7 @@ def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
             yield section, meeting, None
             continue
         if section.role == "structure" or (section.number is None and numbered) \
-                or meeting is None:
+                or meeting is None or reference_part(section.title, registry.lexicon.genre):
             yield section, meeting, None
             continue
         yield section, meeting, _add_agenda_item(doc, meeting, section.start, section.end,
@@ -160,6 +161,9 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
         parties = _parties(meeting, facts) if meeting else _named_parties(doc, registry)
         paragraphs = doc.intro if section is None else section.paragraphs
         headed = bool(meeting and meeting.agenda) and meeting_id not in listed
+        results = section is not None or not doc.sections
+        reference = section is not None and reference_part(section.title,
+                                                           registry.lexicon.genre)
         for paragraph in paragraphs:
             current = topic
             for sentence in paragraph.sentences:
@@ -177,8 +181,9 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                     facts.relations += people_relations
                     names = find_names(doc.text, s, e, registry)
                 clauses, pending = find_clauses(doc.text, s, e, names, parties, registry,
-                                                previous, results=section is not None
-                                                or not doc.sections)
+                                                previous, results=results)
+                clauses = _voiced(doc.text, s, clauses, not results, reference,
+                                  facts.publisher, registry.lexicon.genre)
                 if clauses:
                     previous = clauses[-1].speakers
                 if waiting is not None and clauses:
@@ -195,6 +200,22 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                 unresolved += [evidence(doc.text, c.start, c.end) for c in clauses
                                if not c.speakers]
                 _sentence_facts(doc, registry, facts, names, clauses, s, e, meeting_id, topics)
+
+
+def _voiced(text: str, start: int, clauses: list[Clause], intro: bool, reference: bool,
+            publisher: str | None, genre: dict) -> list[Clause]:
+    """The clauses, those in the release's own voice given to its publisher (the subject
+    they name is then one of what they mention); without a known publisher, dropped."""
+    kept = []
+    for clause in clauses:
+        if in_release_voice(text, start, clause, intro=intro, reference=reference,
+                            publisher=publisher, genre=genre):
+            if publisher is None:
+                continue
+            clause.speakers, clause.attribution = [publisher], ""
+            clause.subject, clause.release_voice = None, True
+        kept.append(clause)
+    return kept
 
 
 def _named_parties(doc: Document, registry: Registry) -> list[str]:
@@ -243,11 +264,14 @@ def _sentence_facts(doc: Document, registry: Registry, facts: ReleaseFacts, name
             mentioned += [m for m in item_mentions(text, items, number)
                           if all(m.entity != o.entity for o in mentioned)]
             facts.relations += item_relations
+        voice = clause.release_voice  # the publisher's words: at no meeting, on no topic
         statement = Statement(
             number=number, speakers=clause.speakers, attribution=clause.attribution,
-            act=f"speech-act/{clause.act.key}", meeting=meeting_id, topics=topics,
-            content=content_of(text, clause), evidence=evidence(text, clause.start, clause.end),
+            act=f"speech-act/{clause.act.key}", meeting=None if voice else meeting_id,
+            topics=[] if voice else topics, content=content_of(text, clause),
+            evidence=evidence(text, clause.start, clause.end),
             responds_to=_responds_to(facts, clause, mentioned, meeting_id),
+            release_voice=voice,
         )
         facts.statements.append(statement)
         facts.mentions += mentioned

@@ -8,6 +8,7 @@ import re
 
 from ..document import Document
 from ..facts import Contact, Relation
+from .inference import UNIT_CHAIN_IN_ADDRESS
 from .names import evidence, find_names
 from .registry import ORGANISATION_KINDS, Registry
 
@@ -38,7 +39,7 @@ def extract_contacts(doc: Document, registry: Registry) -> tuple[list[Contact], 
         chain = _unit_chain(text, paragraph.start, paragraph.end, registry)
         if chain:
             ev = evidence(text, paragraph.start, paragraph.end)
-            relations += [Relation(a, "unitOf", ev, object=b)
+            relations += [Relation(a, "unitOf", ev, object=b, rule=UNIT_CHAIN_IN_ADDRESS)
                           for a, b in zip(chain, chain[1:], strict=False)]
             contacts.append(Contact(chain[0], None, None, None, None, ev))
     for contact in contacts:

@@ -13,8 +13,16 @@ from functools import cache
 
 from ..dates import MONTHS, WEEKDAYS, Days, find_days
 from ..document import Document, Paragraph, Section, Sentence
-from ..facts import Meeting, Relation
+from ..facts import Inferred, Meeting, Relation
 from ..lexicon import Lexicon
+from .inference import (
+    COUNTRY_OF_HOST,
+    COUNTRY_OF_REFERENCE_CITY,
+    IN_PERSON_BY_DEFAULT,
+    PARTIES_FROM_SERIES_NAME,
+    YEAR_FROM_RELEASE_DATE,
+    yearless,
+)
 from .names import Name, evidence, find_names
 from .people import find_people
 from .registry import Registry, slugify
@@ -227,16 +235,17 @@ def _format_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
     fields left to the default."""
     text, genre = doc.text, registry.lexicon.genre
     venue = " ".join(text[p.start:p.end] for s in doc.fields("venue") for p in s.paragraphs)
-    if _mode(meeting.evidence.quote + " " + venue, genre, False) is not None:
+    if _mode(meeting.evidence.quote + " " + venue, genre) is not None:
         return
     subjects = "|".join(re.escape(w) for w in genre["meeting_subjects"] + genre["series_heads"])
     held = re.compile(rf"\b(?i:{subjects})\s+(?:was|were)\s+(?:\w+\s+)?(?:held|conducted|run|"
                       r"convened|organi[sz]ed)\b")
     for sentence in _part_sentences(doc, meeting, meetings, registry.lexicon):
         if held.search(text, sentence.start, sentence.end):
-            mode = _mode(text[sentence.start:sentence.end], genre, False)
+            mode = _mode(text[sentence.start:sentence.end], genre)
             if mode is not None:
                 meeting.mode = mode
+                meeting.inferred.pop("mode", None)  # stated after all
                 return
 
 
@@ -320,7 +329,8 @@ def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
     fields = doc.sections if fields is None else fields
     ev = evidence(text, sentence.start, sentence.end)
     series_id = _series_entity(text, series, registry)
-    relations = [Relation(series_id, "party", ev, object=party)
+    relations = [Relation(series_id, "party", evidence(text, series.name_start, series.end),
+                          object=party, rule=PARTIES_FROM_SERIES_NAME)
                  for party in _parties(series, registry)]
     slug = series_id.split("/", 1)[1]
     meeting_id = f"meeting/{slug}-{series.edition or days.first.isoformat()}"
@@ -358,11 +368,17 @@ def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
         organisers = [p.organisation for p in people if p.organisation and p.chair]
     cues = text[sentence.start:sentence.end] + " " + " ".join(
         text[p.start:p.end] for s in venue for p in s.paragraphs)
-    mode = _mode(cues, genre, place is not None)
+    mode = _mode(cues, genre)
+    inferred = {}
+    if mode is None and place is not None:  # a place and no cue: in person, by default
+        mode, inferred["mode"] = "offline", Inferred(IN_PERSON_BY_DEFAULT, ev)
+    if yearless(text[days.start:days.end]):
+        inferred["date"] = Inferred(YEAR_FROM_RELEASE_DATE, evidence(text, days.start, days.end))
     meeting = Meeting(meeting_id, label, series_id, series.edition, days.first.isoformat(),
                       place, mode, list(dict.fromkeys(organisers)), ev,
                       end_date=days.last.isoformat() if days.last != days.first else None,
-                      participants=list(dict.fromkeys(p.entity for p in people)))
+                      participants=list(dict.fromkeys(p.entity for p in people)),
+                      inferred=inferred)
     return meeting, relations
 
 
@@ -474,7 +490,8 @@ def _country_elsewhere(text: str, place: str, sentence: Sentence, venue: list[Se
         if not entry.extra.get("reference"):
             return []  # the lexicon graph states it
         country = registry.lexicon.get("actor", entry.extra["country"])
-        return [Relation(place, "inCountry", ev, object=registry.curated(country, ev))]
+        return [Relation(place, "inCountry", ev, object=registry.curated(country, ev),
+                         rule=COUNTRY_OF_REFERENCE_CITY)]
     home = registry.lexicon.genre["home_parties"]
     hosts = [(n, sentence) for n in names if re.search(r"\bhosted by (?:the )?$",
                                                        text[sentence.start:n.start])]
@@ -486,7 +503,7 @@ def _country_elsewhere(text: str, place: str, sentence: Sentence, venue: list[Se
         country = next((c for m in found if m and (c := _country(m.group(1), registry))), None)
         if country is not None and country.label not in home:
             return [Relation(place, "inCountry", evidence(text, where.start, where.end),
-                             object=registry.curated(country))]
+                             object=registry.curated(country), rule=COUNTRY_OF_HOST)]
     return []
 
 
@@ -561,16 +578,16 @@ def _place_entity(text: str, start: int, end: int, registry: Registry,
                                category="actor" if country else "place")
 
 
-def _mode(cues: str, genre: dict, has_place: bool) -> str | None:
+def _mode(cues: str, genre: dict) -> str | None:
     """The first attendance cue's mode; a cue qualifying some other noun ("online safety",
-    "online platforms") says nothing about the meeting."""
+    "online platforms") says nothing about the meeting. None when no cue says it."""
     followers = "|".join(genre["attendance_followers"])
     for rule in genre["attendance"]:
         if any(re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])(?!\s+(?!(?:{followers})\b)[a-z])",
                          cues, re.IGNORECASE if cue.islower() else 0)
                for cue in rule["cues"]):
             return rule["mode"]
-    return "offline" if has_place else None
+    return None
 
 
 def meeting_of_heading(title: str, meetings: list[Meeting], lexicon: Lexicon,

@@ -10,6 +10,7 @@ from functools import cache
 
 from ..dates import DATE_RE, WHEN_RE, parse_date, resolve_month
 from ..facts import Evidence, Mention, Relation
+from .inference import OCCURRENCE_OF_SERIES, YEAR_FROM_RELEASE_DATE, yearless
 from .names import Name
 from .registry import ORGANISATION_KINDS, Registry, slugify
 
@@ -95,7 +96,9 @@ def _relation(pattern: _Pattern, m: re.Match[str], x: Name, y: Name | None,
         place = _place(m, y, registry, sentence)
         if place is not None:
             month = resolve_month(WHEN_RE.match(m.group("when")), published, pattern.past)
-            return _occurrence(month, x, place, registry, sentence, mentions, statement)
+            year_rule = YEAR_FROM_RELEASE_DATE if yearless(m.group("when")) else None
+            return _occurrence(month, year_rule, x, place, registry, sentence, mentions,
+                               statement)
     return []
 
 
@@ -113,16 +116,20 @@ def _place(m: re.Match[str], y: Name | None, registry: Registry, sentence: Evide
                                + offset + len(name), name), slug=slugify(name), category="place")
 
 
-def _occurrence(month: str, x: Name, place: str, registry: Registry, sentence: Evidence,
-                mentions: list[Mention], statement: int | None):
-    """"IGF due to be held in Japan this October": the 2023 meeting of the IGF, in Japan."""
+def _occurrence(month: str, year_rule: str | None, x: Name, place: str, registry: Registry,
+                sentence: Evidence, mentions: list[Mention], statement: int | None):
+    """"IGF due to be held in Japan this October": the 2023 meeting of the IGF, in Japan.
+    The text names the forum, not its 2023 meeting: the occurrence and its link to the
+    forum are ours (OCCURRENCE_OF_SERIES), and so is the year of "this October"."""
     event = registry.entities[x.entity]
     label = f"{event.label} {month[:4]}"
     slug = f"{x.entity.split('/', 1)[1]}-{month[:4]}"
     occurrence = registry.discovered(label, ["Event"], sentence, slug=slug,
                                      category="initiative")
+    registry.entities[occurrence].rule = OCCURRENCE_OF_SERIES
     mentions.append(Mention(occurrence, Evidence(x.start, x.end, sentence.quote[
         x.start - sentence.start:x.end - sentence.start]), statement))
-    return [Relation(occurrence, "partOf", sentence, object=x.entity),
+    return [Relation(occurrence, "partOf", sentence, object=x.entity, rule=OCCURRENCE_OF_SERIES),
             Relation(occurrence, "heldIn", sentence, object=place),
-            Relation(occurrence, "scheduledFor", sentence, value=month, datatype="gYearMonth")]
+            Relation(occurrence, "scheduledFor", sentence, value=month, datatype="gYearMonth",
+                     rule=year_rule)]

@@ -30,6 +30,7 @@ class Clause:
     attribution: str
     nominal: bool = False
     subject: tuple[int, int] | None = None  # where the speaker is named in the clause
+    release_voice: bool = False  # the release's own words (graph/extract/voice.py)
 
 
 @dataclass(frozen=True)
@@ -233,8 +234,8 @@ def _agent(text: str, start: int, end: int, names: list[Name], registry: Registr
 
 def content_of(text: str, clause: Clause) -> str:
     """What was said: the clause after its verb ("that", "about" dropped); for a nominal
-    statement, the whole clause."""
-    if clause.nominal:
+    statement or the release's own words, the whole clause."""
+    if clause.nominal or clause.release_voice:
         return text[clause.start:clause.end]
     rest = text[clause.verb_end:clause.end].strip()
     return re.sub(r"^(?:that|about|regarding|on|of)\s+", "", rest)
