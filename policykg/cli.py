@@ -47,10 +47,12 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"worker processes (default: cores + 1 = {SERVE_WORKERS})")
     s.add_argument("--threads", type=int, default=SERVE_THREADS,
                    help=f"app threads per worker (default {SERVE_THREADS})")
-    s.add_argument("--access-log", choices=("json", "off"), default="off",
-                   help="json: one JSON line per request on standard error (default: off)")
-    s.add_argument("--metrics", choices=("on", "off"), default="on",
-                   help="answer Prometheus metrics at /metrics (default: on)")
+    s.add_argument("--access-log", choices=("json", "off"),
+                   help="json: one JSON line per request on standard error (default: off, "
+                        "or $POLICYKG_ACCESS_LOG)")
+    s.add_argument("--metrics", choices=("on", "off"),
+                   help="answer Prometheus metrics at /metrics (default: on, or "
+                        "$POLICYKG_METRICS)")
     s.add_argument("--timeout", type=float, help="seconds a query may run (default 30)")
     s.add_argument("--max-rows", type=int, help="cap on result rows (default: none)")
     return parser
@@ -69,8 +71,11 @@ def _serve(args) -> int:
     elif args.store.is_symlink() and not ready(args.store):  # a store policykg built
         print(f"policykg: {args.store} has no pages rendered ahead: each page is rendered on "
               "request (`policykg pages` renders them all)", file=sys.stderr)
-    overrides: dict = {"store": args.store, "access_log": args.access_log,
-                       "metrics": args.metrics == "on"}
+    overrides: dict = {"store": args.store}
+    if args.access_log is not None:
+        overrides["access_log"] = args.access_log
+    if args.metrics is not None:
+        overrides["metrics"] = args.metrics == "on"
     if args.timeout is not None:
         overrides["query_timeout"] = args.timeout
     if args.max_rows is not None:

@@ -13,16 +13,9 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
+from flask import Blueprint, Response, request
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client.exposition import choose_encoder
 
 from .config import METRICS_DIRECTORY
 from .exchange import Exchange
@@ -61,5 +54,6 @@ def metrics() -> Response:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return Response(generate_latest(registry), 200,
-                    {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
+    encode, content_type = choose_encoder(request.headers.get("Accept"))  # or OpenMetrics
+    return Response(encode(registry), 200,
+                    {"Content-Type": content_type, "Cache-Control": "no-store"})

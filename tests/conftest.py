@@ -112,6 +112,7 @@ class Endpoint:
     log: Path
     timeout: float
     max_request_bytes: int
+    pid: int  # of the server's main process, which leads its process group
 
 
 def free_port() -> int:
@@ -152,7 +153,7 @@ def serving(store: Path, home: Path, timeout: float = 3.0, max_bytes: int = 8192
             if time.monotonic() > deadline:
                 pytest.fail(f"policykg serve did not answer within 60 s:\n{log.read_text()}")
             time.sleep(0.1)
-        yield Endpoint(url, store, log, timeout, max_bytes)
+        yield Endpoint(url, store, log, timeout, max_bytes, process.pid)
     finally:
         _stop(process)
 
