@@ -29,6 +29,7 @@ from .pages import bp as pages_bp
 from .respond import opened
 from .search import bp as search_bp
 from .sparql import bp as sparql_bp
+from .statements_view import bp as statements_bp
 from .visible import visible
 
 
@@ -51,6 +52,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(statements_bp)
     app.register_blueprint(ontology_bp)
     app.register_blueprint(graphs_bp)
     app.register_blueprint(health_bp)

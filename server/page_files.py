@@ -110,6 +110,18 @@ def read_search_index(target: str) -> list[tuple[str, str, bool]] | None:
         return None
 
 
+def read_kept(target: str, name: str) -> bytes | None:
+    """A file kept beside the pages (the statements table, server/statements_table.py), if
+    they are this code's."""
+    directory = Path(target) / PAGES_DIR
+    if not _usable(directory):
+        return None
+    try:
+        return (directory / name).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
 def things(store: Store, base: str) -> list[str]:
     """The `rest` of every typed IRI under `{base}id/` whose page is kept, sorted."""
     prefix = f"{base}id/"
@@ -124,6 +136,7 @@ def render_all(store_path: Path, processes: int) -> tuple[Path, int]:
     manifest last, so a half-rendered directory is never used); (directory, pages)."""
     from .dataset import Dataset  # the app's own view of the store: base, build directory
     from .search import labelled  # (it reads the index from here)
+    from .statements_table import KEPT, dumps, read  # (and the statements table)
 
     opened = Dataset(store_path).current()
     if not opened.base:
@@ -137,6 +150,7 @@ def render_all(store_path: Path, processes: int) -> tuple[Path, int]:
         for _ in pool.map(_render_batch, batches):
             pass
     _write(directory / SEARCH_INDEX, gzip.compress(json.dumps(labelled(opened)).encode()))
+    _write(directory / KEPT, dumps(read(opened.store, opened.base)))
     _write(directory / MANIFEST, json.dumps({"renderer": renderer(), "pages": len(rests)})
            .encode())
     return directory, len(rests)

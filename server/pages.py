@@ -10,7 +10,7 @@ from pyoxigraph import NamedNode
 
 from ontology import PK
 
-from . import describe, diagram, indexes, page_files, release_view
+from . import describe, diagram, indexes, page_files, release_view, statements_view
 from .dataset import Opened
 from .entity_view import SAID_PAGE, Viewer, entity_view
 from .links import Links
@@ -157,7 +157,8 @@ def page(rest: str) -> Response:
                 said_per_page=SAID_PAGE, picture=diagram.layout(view),
                 data_links={ext: links.data(node.value, ext) for ext in EXTENSIONS},
                 describe_query=f"DESCRIBE <{node.value}>",
-                relations_query=RELATIONS_QUERY.replace("$THING", node.value), **extra)
+                relations_query=RELATIONS_QUERY.replace("$THING", node.value),
+                statement_links=statements_view.entity_links(current, links, node), **extra)
 
 
 def _rendered_ahead(current: Opened, rest: str) -> Response | None:

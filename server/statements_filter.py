@@ -1,0 +1,147 @@
+"""What a /statements request asks for (its filters, order and page, all in the URL) and
+what the table gives for it: the matching rows in order, one page of them, and every
+facet's counts.
+
+Several values of one facet are alternatives (OR), facets combine (AND). A facet's counts
+are taken over the rows the *other* facets select, so a facet in use still shows what
+choosing another of its values would add. A value the table does not hold selects nothing;
+a malformed parameter is refused (`Malformed`, answered 400). Request values are only ever
+looked up in the table's dictionaries: none reaches a query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .statements_table import FACETS, SORTS, Table
+
+DEFAULT_SIZE = 50
+MAX_SIZE = 500  # rows on one page (`size=all` gives every row, in CSV and JSON only)
+MAX_VALUES = 100  # values of one facet in one request
+MAX_KEY = 2000  # characters of one value
+YEAR = re.compile(r"\d{4}")
+
+
+class Malformed(ValueError):
+    """A parameter that cannot mean anything; its message says which and why."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    filters: dict[str, tuple[str, ...]]  # facet → keys chosen (IRIs; a year's digits)
+    sort: str = "date"  # a name of SORTS, "-" first for the reverse order
+    page: int = 1
+    size: int | None = DEFAULT_SIZE  # None: every row
+
+    @property
+    def reverse(self) -> bool:
+        return self.sort.startswith("-")
+
+    def parameters(self, **changes) -> list[tuple[str, str]]:
+        """The selection as URL parameters, in one order (filters, sort, size, page), the
+        defaults left out; `changes` replace sort/size/page (None drops one)."""
+        shown = {"sort": self.sort, "size": "all" if self.size is None else self.size,
+                 "page": self.page, **changes}
+        pairs = [(name, key) for name in FACETS for key in self.filters.get(name, ())]
+        defaults = {"sort": "date", "size": DEFAULT_SIZE, "page": 1}
+        pairs += [(name, str(shown[name])) for name in ("sort", "size", "page")
+                  if shown[name] is not None and shown[name] != defaults[name]]
+        return pairs
+
+    def toggled(self, facet: str, key: str) -> Selection:
+        """The selection with one value added to its facet, or taken out; back to page 1."""
+        chosen = self.filters.get(facet, ())
+        changed = tuple(k for k in chosen if k != key) if key in chosen else (*chosen, key)
+        filters = {**self.filters, facet: changed}
+        return Selection({n: v for n, v in filters.items() if v}, self.sort, 1, self.size)
+
+
+def parse(args: Mapping, key_of, downloads: bool) -> Selection:
+    """The selection a request's parameters ask for (`args` a werkzeug MultiDict);
+    `key_of` turns a value as written in the URL into the table's key (an IRI); `size=all`
+    only for a download. Other parameters are ignored, as on every page here."""
+    filters = {}
+    for name in FACETS:
+        written = [v for v in args.getlist(name) if v != ""]  # an empty form field: none
+        if len(written) > MAX_VALUES:
+            raise Malformed(f"{name}= is given {len(written)} times; at most {MAX_VALUES}")
+        for value in written:
+            if len(value) > MAX_KEY:
+                raise Malformed(f"a value of {name}= is longer than {MAX_KEY} characters")
+            if name == "year" and not YEAR.fullmatch(value):
+                raise Malformed(f"year= must be a year of four digits, not {value!r}")
+        if written:
+            filters[name] = tuple(dict.fromkeys(
+                value if name == "year" else key_of(value) for value in written))
+    sort = args.get("sort", "date")
+    if sort.removeprefix("-") not in SORTS:
+        raise Malformed(f"sort= must be one of {', '.join(SORTS)} (a leading - reverses), "
+                        f"not {sort!r}")
+    size = args.get("size", str(DEFAULT_SIZE))
+    if size == "all" and downloads:
+        rows = None
+    elif size.isascii() and size.isdigit() and 1 <= int(size) <= MAX_SIZE:
+        rows = int(size)
+    else:
+        raise Malformed(f"size= must be a whole number from 1 to {MAX_SIZE}"
+                        + (" or all" if downloads else " (size=all is for .csv and .json)"))
+    page = args.get("page", "1")
+    if not (page.isascii() and page.isdigit()) or int(page) < 1:
+        raise Malformed("page= must be a whole number from 1")
+    return Selection(filters, sort, int(page), rows)
+
+
+@dataclass
+class Result:
+    total: int  # rows matching
+    rows: list[int]  # the page's rows, in order
+    counts: dict[str, list[tuple[str, int]]]  # facet → (key, rows) in count order, > 0
+    distinct: dict[str, int]  # facet → how many of its values the other facets leave
+
+
+def run(table: Table, selection: Selection, shown: int | None) -> Result:
+    """The page of rows and every facet's counts (the `shown` most frequent values of each,
+    and every value chosen; all of them when `shown` is None)."""
+    masks = {name: _mask(table, name, keys) for name, keys in selection.filters.items()}
+    everything = np.ones(len(table), dtype=bool)
+    chosen = np.logical_and.reduce([everything, *masks.values()])
+    counts, distinct = {}, {}
+    for name in FACETS:
+        others = [m for other, m in masks.items() if other != name]
+        counts[name], distinct[name] = _counts(
+            table, name, np.logical_and.reduce([everything, *others]),
+            selection.filters.get(name, ()), shown)
+    order = table.orders[selection.sort.removeprefix("-")]
+    if selection.reverse:
+        order = order[::-1]
+    hits = order[chosen[order]]
+    start = (selection.page - 1) * (selection.size or 0)
+    page = hits[start:start + selection.size] if selection.size else hits
+    return Result(len(hits), page.tolist(), counts, distinct)
+
+
+def _mask(table: Table, name: str, keys: tuple[str, ...]) -> np.ndarray:
+    facet = table.facets[name]
+    codes = [facet.index[key] for key in keys if key in facet.index]
+    mask = np.zeros(len(table), dtype=bool)
+    if codes:
+        mask[facet.rows[np.isin(facet.codes, codes)]] = True
+    return mask
+
+
+def _counts(table: Table, name: str, rows: np.ndarray, chosen: tuple[str, ...],
+            shown: int | None) -> tuple[list[tuple[str, int]], int]:
+    """(the facet's values to show with their counts, how many values have rows)."""
+    facet = table.facets[name]
+    if not facet.keys:
+        return [], 0
+    counted = np.bincount(facet.codes[rows[facet.rows]], minlength=len(facet.keys))
+    present = np.flatnonzero(counted)
+    ranked = present[np.lexsort((facet.rank[present], -counted[present]))]  # most, then A-Z
+    picked = (ranked if shown is None else ranked[:shown]).tolist()
+    extra = [facet.index[k] for k in chosen if k in facet.index and facet.index[k] not in picked]
+    return [(facet.keys[code], int(counted[code])) for code in picked + extra], len(present)

@@ -1,0 +1,295 @@
+"""`/statements`: every statement as one table, the way Datasette shows a table — facets
+with counts, filters in the URL, sorting, paging — and the same view as CSV and JSON (by
+`Accept`, or `/statements.csv`, `/statements.json`). Entity pages link into it filtered
+(`entity_links`).
+
+The table is in memory (server/statements_table.py); the request's filters are looked up
+in it (server/statements_filter.py) and never reach a query."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from functools import partial
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, request, url_for
+from pyoxigraph import NamedNode
+
+from ontology import PK
+
+from . import describe
+from .dataset import Opened
+from .entity_view import Value
+from .links import Links
+from .respond import cached, html, kept_files, opened
+from .statements_filter import Malformed, Result, Selection, parse, run
+from .statements_table import FACETS, Table, table
+
+bp = Blueprint("statements", __name__)
+
+TITLES = {"series": "Series", "meeting": "Meeting", "year": "Year", "speaker": "Speaker",
+          "side": "Side", "act": "Speech act", "topic": "Topic", "mentions": "Mentions"}
+FACET_SHOWN = 10  # values of a facet on the page (and in the JSON): the most frequent
+MEDIA = {"html": "text/html", "csv": "text/csv", "json": "application/json"}
+# The columns of the CSV: a thing's label, then its IRI (several: " | " and " ").
+CSV_COLUMNS = ("date", "meeting", "meeting_iri", "series", "series_iri", "speakers",
+               "speaker_iris", "sides", "side_iris", "act", "act_iri", "topics", "topic_iris",
+               "quote", "quote_url", "mentions", "mention_iris", "statement_iri",
+               "statement_url")
+# Entity pages' links into the table: the property that links a statement to the thing,
+# the facet that filters by it, and how the link reads ("all 14 statements by the EU").
+ENTITY_LINKS = (("statedBy", "speaker", "by"), ("madeAt", "meeting", "at"),
+                ("onTopic", "topic", "on"), ("mentions", "mentions", "mentioning"))
+
+
+@dataclass
+class RowView:
+    statement: Value
+    date: str
+    meeting: Value | None
+    series: Value | None
+    speakers: list[Value]
+    sides: list[Value]
+    act: Value | None
+    topics: list[Value]
+    quote: str
+    quote_href: str | None
+    mentions: list[Value]
+
+
+@dataclass
+class FacetValue:
+    label: str
+    count: int
+    selected: bool
+    href: str  # the table with this value chosen, or no longer chosen
+
+
+@dataclass
+class FacetView:
+    name: str
+    title: str
+    values: list[FacetValue]
+    distinct: int  # values of the facet among the rows the other facets select
+
+
+@dataclass
+class EntityLink:
+    count: int
+    word: str  # by, at, on, mentioning
+    href: str
+
+
+@bp.route("/statements", defaults={"ext": None})
+@bp.route("/statements.<ext>")
+@cached
+def statements(ext: str | None) -> Response:
+    current = opened()
+    if not current.base:
+        abort(404, "this store was not built by policykg: it has no statements table")
+    fmt = ext if ext is not None else _negotiated()
+    if fmt not in MEDIA:
+        abort(404, "the statements are at /statements, /statements.csv and /statements.json")
+    try:
+        selection = parse(request.args, partial(_iri, current.base), downloads=fmt != "html")
+    except Malformed as exc:
+        abort(400, str(exc))
+    found = table(current, kept_files())
+    result = run(found, selection, FACET_SHOWN if fmt != "csv" else 0)
+    links = Links(current.base, request.script_root)
+    rows = [_row(found, links, r) for r in result.rows]
+    if fmt == "csv":
+        return _download(_csv(rows), "text/csv; charset=utf-8", "csv")
+    facets = [_facet(found, links, selection, name, result) for name in FACETS]
+    pages = _pages(selection, result)
+    if fmt == "json":
+        return _download(_json(selection, result, rows, facets, pages),
+                         "application/json", "json")
+    return html("statements.html", current, headers={"Vary": "Accept"}, rows=rows,
+                facets=facets, selection=selection, total=result.total, pages=pages,
+                chosen=_chosen(found, selection), sorts=_sort_links(selection),
+                downloads=_downloads(selection), table_size=len(found),
+                hidden=[p for p in selection.parameters(sort=None, size=None, page=None)])
+
+
+def _negotiated() -> str:
+    """HTML, CSV or JSON by the Accept header (q-values, wildcards); HTML without one."""
+    if not request.headers.get("Accept", "").strip():
+        return "html"
+    best = request.accept_mimetypes.best_match(list(MEDIA.values()))
+    if best is None:
+        abort(406, "offered: " + ", ".join(MEDIA.values()))
+    return next(name for name, media in MEDIA.items() if media == best)
+
+
+def _iri(base: str, written: str) -> str:
+    """A facet value as the URL gives it (`actor/eu`, or a whole IRI) → the table's key."""
+    return written if written.startswith(("http://", "https://")) else f"{base}id/{written}"
+
+
+def _written(base: str, key: str) -> str:
+    """The table's key as the URL gives it: our IRIs by their path after `{base}id/`."""
+    return key[len(base) + 3:] if key.startswith(f"{base}id/") else key
+
+
+def _value(found: Table, links: Links, key: str) -> Value:
+    return Value(found.label(key), links.href(key), key, internal=links.ours(key))
+
+
+def _row(found: Table, links: Links, row: int) -> RowView:
+    def cell(name: str) -> list[Value]:
+        facet = found.facets[name]
+        return [_value(found, links, facet.keys[code]) for code in facet.cells[row]]
+
+    single = {name: next(iter(cell(name)), None) for name in ("meeting", "series", "act")}
+    release, start = found.releases[row], found.starts[row]
+    return RowView(_value(found, links, found.statements[row]), found.dates[row],
+                   single["meeting"], single["series"], cell("speaker"), cell("side"),
+                   single["act"], cell("topic"), found.quotes[row],
+                   links.in_release(release, start, found.ends[row])
+                   if release is not None and start is not None else None,
+                   cell("mentions"))
+
+
+def _query(pairs: list[tuple[str, str]]) -> str:
+    return f"{url_for('statements.statements', ext=None)}?{urlencode(pairs, safe='/')}" if pairs \
+        else url_for("statements.statements", ext=None)
+
+
+def _written_pairs(base: str, selection: Selection, **changes) -> list[tuple[str, str]]:
+    return [(name, value if name in ("sort", "size", "page", "year") else _written(base, value))
+            for name, value in selection.parameters(**changes)]
+
+
+def _facet(found: Table, links: Links, selection: Selection, name: str, result: Result
+           ) -> FacetView:
+    base = links.base
+    chosen = selection.filters.get(name, ())
+    values = [FacetValue(found.label(key), count, key in chosen,
+                         _query(_written_pairs(base, selection.toggled(name, key))))
+              for key, count in result.counts[name]]
+    return FacetView(name, TITLES[name], values, result.distinct[name])
+
+
+def _chosen(found: Table, selection: Selection) -> list[tuple[str, str, str]]:
+    """(facet, value, the table without it) for each filter in use, known to the table or
+    not (an unknown value selects nothing: the reader sees why)."""
+    base = opened().base
+    return [(TITLES[name], found.label(key),
+             _query(_written_pairs(base, selection.toggled(name, key))))
+            for name, keys in selection.filters.items() for key in keys]
+
+
+def _sort_links(selection: Selection) -> dict[str, tuple[str, str | None]]:
+    """Per sortable column: the link that sorts by it (reversing the order it is in), and
+    the order it is in now (for aria-sort), if any."""
+    base = opened().base
+    found = {}
+    for name in ("date", "meeting", "speaker"):
+        now = None
+        if selection.sort.removeprefix("-") == name:
+            now = "descending" if selection.reverse else "ascending"
+        target = f"-{name}" if now == "ascending" else name
+        found[name] = (_query(_written_pairs(base, selection, sort=target, page=None)), now)
+    return found
+
+
+def _pages(selection: Selection, result: Result) -> dict:
+    base = opened().base
+    size = selection.size or max(result.total, 1)
+    last = max(1, -(-result.total // size))
+    return {"number": selection.page, "last": last, "size": selection.size,
+            "first_row": (selection.page - 1) * size + 1 if result.rows else 0,
+            "last_row": (selection.page - 1) * size + len(result.rows),
+            "prev": _query(_written_pairs(base, selection, page=selection.page - 1))
+            if selection.page > 1 else None,
+            "next": _query(_written_pairs(base, selection, page=selection.page + 1))
+            if selection.page < last else None}
+
+
+def _downloads(selection: Selection) -> dict[str, str]:
+    base = opened().base
+    found = {}
+    for ext in ("csv", "json"):
+        for label, changes in (("page", {}), ("all", {"size": "all", "page": None})):
+            pairs = _written_pairs(base, selection, **changes)
+            target = url_for("statements.statements", ext=ext)
+            found[f"{ext}-{label}"] = f"{target}?{urlencode(pairs, safe='/')}" if pairs else target
+    return found
+
+
+def _absolute(href: str | None) -> str:
+    if not href:
+        return ""
+    return request.host_url.rstrip("/") + href if href.startswith("/") else href
+
+
+def _csv(rows: list[RowView]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+
+    def labels(values: list[Value]) -> str:
+        return " | ".join(v.text for v in values)
+
+    def iris(values: list[Value]) -> str:
+        return " ".join(v.iri or "" for v in values)
+
+    for r in rows:
+        one = {name: [v] if v else [] for name, v in
+               (("meeting", r.meeting), ("series", r.series), ("act", r.act))}
+        writer.writerow((
+            r.date, labels(one["meeting"]), iris(one["meeting"]), labels(one["series"]),
+            iris(one["series"]), labels(r.speakers), iris(r.speakers), labels(r.sides),
+            iris(r.sides), labels(one["act"]), iris(one["act"]), labels(r.topics),
+            iris(r.topics), r.quote, _absolute(r.quote_href), labels(r.mentions),
+            iris(r.mentions), r.statement.iri, _absolute(r.statement.href)))
+    return out.getvalue()
+
+
+def _thing(value: Value | None) -> dict | None:
+    return {"iri": value.iri, "label": value.text} if value else None
+
+
+def _json(selection: Selection, result: Result, rows: list[RowView],
+          facets: list[FacetView], pages: dict) -> str:
+    base = opened().base
+    return json.dumps({
+        "total": result.total, "page": selection.page, "size": selection.size,
+        "sort": selection.sort,
+        "filters": {name: [_written(base, k) if name != "year" else k for k in keys]
+                    for name, keys in selection.filters.items()},
+        "next": _absolute(pages["next"]) or None, "prev": _absolute(pages["prev"]) or None,
+        "rows": [{"statement": r.statement.iri, "page": _absolute(r.statement.href),
+                  "date": r.date or None, "meeting": _thing(r.meeting),
+                  "series": _thing(r.series), "speakers": [_thing(v) for v in r.speakers],
+                  "sides": [_thing(v) for v in r.sides], "act": _thing(r.act),
+                  "topics": [_thing(v) for v in r.topics], "quote": r.quote,
+                  "quote_url": _absolute(r.quote_href) or None,
+                  "mentions": [_thing(v) for v in r.mentions]} for r in rows],
+        "facets": {f.name: {"distinct": f.distinct, "values": [
+            {"label": v.label, "count": v.count, "selected": v.selected,
+             "href": _absolute(v.href)} for v in f.values]} for f in facets},
+    }, ensure_ascii=False, indent=1)
+
+
+def _download(body: str, content_type: str, ext: str) -> Response:
+    return Response(body, headers={
+        "Content-Type": content_type, "Vary": "Accept", "Cache-Control": "no-cache",
+        "Content-Disposition": f'inline; filename="policykg-statements.{ext}"'})
+
+
+def entity_links(current: Opened, links: Links, node: NamedNode) -> list[EntityLink]:
+    """The thing's links into the table, each with the true number of statements it gives:
+    by it, at it, on it, mentioning it (those it has)."""
+    found = []
+    for local, facet, word in ENTITY_LINKS:
+        count = sum(1 for _ in describe.subjects(current.store, NamedNode(PK + local), node))
+        if count:
+            target = url_for("statements.statements", ext=None)
+            found.append(EntityLink(count, word, f"{target}?"
+                                    f"{urlencode({facet: _written(links.base, node.value)}, safe='/')}"))
+    return found
