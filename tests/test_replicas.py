@@ -45,7 +45,10 @@ def behind_nginx(store: Path, home: Path, count: int = 2):
             (home / f"front-{n}").mkdir()
             front_ends.append(stack.enter_context(serving(
                 store, home / f"front-{n}", timeout=10, workers=1,
-                environment={"POLICYKG_CLIENT_QUERIES": "64"})))  # nginx is one client
+                # nginx is one client; temporary files (the metrics directory of a
+                # front-end killed -9 among them) under the test's directory
+                environment={"POLICYKG_CLIENT_QUERIES": "64",
+                             "TMPDIR": str(home / f"front-{n}")})))
         prefix, port = home / "nginx", free_port()
         user = ["--user", getpass.getuser()] if os.geteuid() == 0 else []
         rendered = subprocess.run(
