@@ -37,7 +37,7 @@ from typing import BinaryIO
 from filelock import FileLock, Timeout
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
-from . import dumps, void
+from . import dumps, search_index, void
 from .errors import StoreError
 from .interrupts import checkpoint
 from .iris import DCAT, DCTERMS, PROV, RDF, XSD, Iris, ns
@@ -225,6 +225,8 @@ class Building:
                                       processes=processes, written=written, shared=shared)
             self.store.bulk_extend(void.file_facts(self.iris, files))
             self.store.flush()
+        checkpoint()
+        search_index.write(self.store, self.iris, self.directory)  # server/search.py's
         checkpoint()  # the last: a stop signal from here on comes after the swap
         self._swap()
         return BuildResult(self.path, self.directory, version, self.quads)

@@ -1,5 +1,11 @@
-"""Search over the labels and aliases of the things people browse to: an in-memory index
-per store version, ranked exact match, then prefix, then word prefix, then substring."""
+"""Search: things by name (labels and aliases), then statements by what they say.
+
+With the build's full-text index (graph/search_index.py, read by server/fulltext.py):
+names hold every word typed (the last as a prefix) and are ranked exact match, then
+prefix, then word prefix, then the words in any order; a name typed with a typo is found
+by its likeness (rapidfuzz) when too few hold the words; statements are ranked by BM25 and
+shown with their words highlighted. A build without the index (made by an older policykg)
+is searched as before: names only, kept in memory, substrings ranked the same way."""
 
 from __future__ import annotations
 
@@ -8,24 +14,32 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, jsonify, request
 from pyoxigraph import NamedNode
+from rapidfuzz import fuzz, process
 
-from ontology import PK
+from graph.iris import Iris
+from graph.search_index import labelled as labelled_in
 
 from . import describe, page_files
 from .dataset import Opened
 from .entity_view import Value, Viewer
+from .fulltext import Index, StatementRow, index_of
 from .links import Links
+from .negotiate import parse_accept
 from .respond import cached, html, kept_files, opened
 
 bp = Blueprint("search", __name__)
 
-# Kinds of our things worth finding by name (statements, evidence, mentions and the like
-# are reached from these).
-FINDABLE = {"actor", "initiative", "topic", "meeting", "series", "place", "release",
-            "speech-act", "status", "scheme"}
 LIMIT = 10
 MAX_LIMIT = 50
 MAX_QUERY = 200  # characters
+STATEMENTS_PAGE = 20
+# How alike a name must be to what was typed (rapidfuzz's ratio, 0-100) to be offered
+# when no name holds the words typed: "japn" is 89 like "Japan", "data sharing" 60 like
+# "Data Act".
+LIKENESS = 80
+FUZZY_FROM = 3  # characters typed before names are looked for by likeness
+# What a page's Accept may name instead of JSON (a browser's names HTML, then */*).
+PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/*", "*/*"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,18 @@ class Hit:
     kind: Value | None
 
 
+@dataclass(frozen=True)
+class Said:
+    """A statement found by its text, as the results show it."""
+
+    statement: Value
+    speaker: str
+    meeting: Value | None
+    date: str | None
+    snippet: tuple[tuple[str, bool], ...]  # (text, highlighted)
+    evidence: str | None  # the quote in the annotated release
+
+
 def fold(text: str) -> str:
     """Case-, accent- and width-insensitive form for matching."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -51,11 +77,13 @@ def fold(text: str) -> str:
 
 def index(current: Opened) -> list[Entry]:
     """The labels and aliases of the findable things, read once per store version: from
-    the pages rendered ahead (server/page_files.py) when they are there, else from the
-    store (1.4 s on 1M quads, for a worker's first search)."""
+    the full-text index, else from the index kept with the pages (server/page_files.py),
+    else from the store (1.4 s on 1M quads, for a worker's first search)."""
     found = current.memo.get("search")
     if found is None:
-        kept = page_files.read_search_index(current.target) if kept_files() else None
+        fulltext = index_of(current)
+        kept = fulltext.all_names() if fulltext else \
+            page_files.read_search_index(current.target) if kept_files() else None
         found = current.memo["search"] = [
             Entry(fold(label), label, iri, alias)
             for label, iri, alias in (labelled(current) if kept is None else kept)]
@@ -64,44 +92,69 @@ def index(current: Opened) -> list[Entry]:
 
 def labelled(current: Opened) -> list[tuple[str, str, bool]]:
     """(label or alias, IRI, whether an alias) of every findable thing, from the store."""
-    return [(row["l"].value, row["x"].value, row["alias"].value == "true")
-            for row in describe.select(current.store, current.base, "labels")
-            if _findable(row["x"].value, current.base)]
+    return labelled_in(current.store, Iris(current.base)) if current.base else []
 
 
-def _findable(iri: str, base: str) -> bool:
-    if not base:
-        return False
-    if iri.startswith(PK):
-        return True
-    if not iri.startswith(base):
-        return False
-    rest = iri[len(base):]
-    kind = rest.split("/")[1] if rest.startswith("id/") and rest.count("/") >= 2 else ""
-    return kind in FINDABLE
+def _level(key: str, wanted: str) -> int:
+    """0 the name itself, 1 its start, 2 a word's start, 3 inside it, 4 its words only."""
+    if key == wanted:
+        return 0
+    if key.startswith(wanted):
+        return 1
+    if f" {wanted}" in f" {key}" or f"-{wanted}" in key:
+        return 2
+    return 3 if wanted in key else 4
 
 
-def rank(entries: list[Entry], query: str, limit: int) -> list[Entry]:
-    """The best entry per thing, best things first."""
+def rank(entries: list[Entry], query: str, limit: int, words: bool = False) -> list[Entry]:
+    """The best entry per thing, best things first; with `words`, entries that hold the
+    words of the query but not the query itself are kept (last)."""
     wanted = fold(query)
     if not wanted:
         return []
     best: dict[str, tuple] = {}
     for entry in entries:
-        if wanted not in entry.key:
+        level = _level(entry.key, wanted)
+        if level == 4 and not words:
             continue
-        if entry.key == wanted:
-            level = 0
-        elif entry.key.startswith(wanted):
-            level = 1
-        elif f" {wanted}" in f" {entry.key}" or f"-{wanted}" in entry.key:
-            level = 2
-        else:
-            level = 3
         score = (level, entry.alias, len(entry.key), entry.key, entry.iri)
         if entry.iri not in best or score < best[entry.iri][0]:
             best[entry.iri] = (score, entry)
     return [entry for _, entry in sorted(best.values(), key=lambda b: b[0])[:limit]]
+
+
+def alike(current: Opened, query: str, limit: int) -> list[Entry]:
+    """Names like what was typed (a typo), most alike first, one per thing: the whole
+    name, or its start as long as what was typed and a character more (a name being
+    typed)."""
+    wanted = fold(query)
+    if len(wanted) < FUZZY_FROM:
+        return []
+    entries = index(current)
+    keys = current.memo.get("search-keys")
+    if keys is None:
+        keys = current.memo["search-keys"] = [entry.key for entry in entries]
+    best: dict[int, float] = {}
+    for choices in (keys, [key[:len(wanted) + 1] for key in keys]):
+        for _, score, position in process.extract(wanted, choices, scorer=fuzz.ratio,
+                                                  processor=None, score_cutoff=LIKENESS,
+                                                  limit=None):
+            best[position] = max(score, best.get(position, 0))
+    found: dict[str, Entry] = {}
+    for position in sorted(best, key=lambda p: (-best[p], entries[p].alias,
+                                                len(entries[p].key), entries[p].key)):
+        found.setdefault(entries[position].iri, entries[position])
+    return list(found.values())[:limit]
+
+
+def named(current: Opened, query: str, limit: int) -> list[Entry]:
+    """The things whose names match the query, best first."""
+    fulltext = index_of(current)
+    if fulltext is None:
+        return rank(index(current), query, limit)
+    found = rank([Entry(fold(label), label, iri, alias)
+                  for label, iri, alias in fulltext.names(query)], query, limit, words=True)
+    return found or alike(current, query, limit)
 
 
 def suggestions(current: Opened, query: str, links: Links, limit: int = LIMIT) -> list[Hit]:
@@ -109,13 +162,13 @@ def suggestions(current: Opened, query: str, links: Links, limit: int = LIMIT) -
         return []
     viewer = Viewer(current.store, current.base, links)
     hits = []
-    for entry in rank(index(current), query, limit):
+    for entry in named(current, query, limit):
         node = NamedNode(entry.iri)
         kinds = describe.types(current.store, node)
         hits.append(Hit(viewer.value(node), entry.label,
                         viewer.value(kinds[0]) if kinds else None))
-    if not hits and " " in query.strip():  # no thing has the phrase: try its words
-        for word in sorted(set(query.split()), key=len, reverse=True):
+    if not hits and " " in query.strip():
+        for word in sorted(set(query.split()), key=len, reverse=True):  # try its words
             if len(word) > 2:
                 hits = suggestions(current, word, links, limit)
                 if hits:
@@ -123,34 +176,88 @@ def suggestions(current: Opened, query: str, links: Links, limit: int = LIMIT) -
     return hits
 
 
+def said(current: Opened, fulltext: Index, query: str, links: Links, limit: int,
+         offset: int) -> tuple[int, list[Said]]:
+    """(how many statements say the words, those of this page)."""
+    total, rows = fulltext.statements(query, limit, offset)
+    return total, [_said(row, links) for row in rows]
+
+
+def _said(row: StatementRow, links: Links) -> Said:
+    meeting = Value(row.meeting_label or row.meeting, links.href(row.meeting), row.meeting,
+                    internal=True) if row.meeting else None
+    evidence = links.in_release(row.release, row.start, row.end) \
+        if row.release and row.start is not None else None
+    return Said(Value(row.label, links.href(row.iri), row.iri, internal=True), row.speaker,
+                meeting, row.date, row.snippet, evidence)
+
+
+def _number(name: str, default: int, most: int) -> int:
+    raw = request.args.get(name, "")
+    return min(int(raw), most) if raw.isascii() and raw.isdigit() and int(raw) > 0 \
+        else default
+
+
 def _query() -> tuple[str, int]:
-    text = request.args.get("q", "")[:MAX_QUERY]
-    raw = request.args.get("limit", str(LIMIT))
-    limit = min(int(raw), MAX_LIMIT) if raw.isascii() and raw.isdigit() and int(raw) > 0 \
-        else LIMIT
-    return text, limit
+    return request.args.get("q", "")[:MAX_QUERY], _number("limit", LIMIT, MAX_LIMIT)
+
+
+def _wants_json() -> bool:
+    """Whether Accept prefers application/json (itself, not a SPARQL results type, which
+    the server's negotiation takes it for) to a page."""
+    entries = parse_accept(request.headers.get("Accept", ""))
+    json = max((q for media, q, _ in entries if media == "application/json"), default=0.0)
+    return json > max((q for media, q, _ in entries if media in PAGE_TYPES), default=0.0)
 
 
 @bp.route("/search")
 @cached
 def search_page() -> Response:
+    """Things, then statements; JSON when `Accept` prefers it (as /search.json)."""
+    if _wants_json():
+        return _json()
     current = opened()
     text, limit = _query()
-    hits = suggestions(current, text, Links(current.base, request.script_root),
-                       max(limit, 25)) if text.strip() else []
-    return html("search.html", current, q=text, hits=hits)
+    links = Links(current.base, request.script_root)
+    fulltext = index_of(current) if current.base else None
+    page = _number("page", 1, 10_000)
+    hits = suggestions(current, text, links, max(limit, 25)) if text.strip() else []
+    total, statements = said(current, fulltext, text, links, STATEMENTS_PAGE,
+                             (page - 1) * STATEMENTS_PAGE) \
+        if fulltext and text.strip() else (0, [])
+    return html("search.html", current, q=text, hits=hits, statements=statements,
+                total=total, page=page, per_page=STATEMENTS_PAGE, fulltext=bool(fulltext))
 
 
 @bp.route("/search.json")
 @cached
 def search_json() -> Response:
-    """The autocomplete API: {query, results: [{iri, label, matched, kind, href}]}."""
+    return _json()
+
+
+def _json() -> Response:
+    """{query, fulltext, results: [{iri, label, matched, kind, href}], statements: [...],
+    statementsTotal}: things, then statements. `only=things` leaves the statements out:
+    the autocomplete's call, kept as light as it was."""
     current = opened()
     text, limit = _query()
-    hits = suggestions(current, text, Links(current.base, request.script_root), limit) \
-        if text.strip() else []
-    response = jsonify(query=text, results=[
-        {"iri": h.value.iri, "label": h.value.text, "matched": h.matched,
-         "kind": h.kind.text if h.kind else None, "href": h.value.href} for h in hits])
+    links = Links(current.base, request.script_root)
+    fulltext = index_of(current) if current.base else None
+    hits = suggestions(current, text, links, limit) if text.strip() else []
+    wanted = fulltext and text.strip() and request.args.get("only") != "things"
+    total, statements = said(current, fulltext, text, links, limit, 0) if wanted else (0, [])
+    response = jsonify(
+        query=text, fulltext=bool(fulltext),
+        results=[{"iri": h.value.iri, "label": h.value.text, "matched": h.matched,
+                  "kind": h.kind.text if h.kind else None, "href": h.value.href}
+                 for h in hits],
+        statements=[{"iri": s.statement.iri, "label": s.statement.text,
+                     "href": s.statement.href, "speaker": s.speaker,
+                     "meeting": s.meeting.iri if s.meeting else None,
+                     "meetingLabel": s.meeting.text if s.meeting else None, "date": s.date,
+                     "snippet": [{"text": t, "match": on} for t, on in s.snippet],
+                     "evidence": s.evidence} for s in statements],
+        statementsTotal=total)
     response.headers["Cache-Control"] = "no-cache"
+    response.headers["Vary"] = "Accept"
     return response

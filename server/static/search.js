@@ -1,6 +1,9 @@
-// The search box on every page: suggestions from /search.json as you type, chosen with the
-// mouse or the arrow keys and Enter. Without this script the box still works: it submits
-// to /search. Labels are inserted as text, never as markup.
+// The search box on every page: suggestions of things by name from /search.json as you
+// type, chosen with the mouse or the arrow keys and Enter; Enter without a choice submits
+// to /search, which also searches what was said. The suggestions are no tab stops (the
+// box is a combobox: its options are reached with the arrows), so Tab leaves the box for
+// the next control and the list closes behind it. Without this script the box still
+// works: it submits to /search. Labels are inserted as text, never as markup.
 (function () {
   "use strict";
   var input = document.querySelector("input[data-suggest]");
@@ -25,6 +28,7 @@
       li.setAttribute("role", "option");
       var a = document.createElement("a");
       a.href = r.href;
+      a.tabIndex = -1;
       a.textContent = r.label;
       if (r.kind) {
         var kind = document.createElement("small");
@@ -47,7 +51,7 @@
     var q = input.value.trim();
     if (!q) { close(); return; }
     var mine = ++asked;
-    fetch(endpoint + "?" + new URLSearchParams({ q: q, limit: "8" }), {
+    fetch(endpoint + "?" + new URLSearchParams({ q: q, limit: "8", only: "things" }), {
       headers: { Accept: "application/json" }
     }).then(function (r) { return r.ok ? r.json() : { results: [] }; })
       .then(function (data) { if (mine === asked) show(data.results || []); })
@@ -76,5 +80,8 @@
       window.location.href = list.querySelectorAll("li a")[active].href;
     }
   });
-  input.addEventListener("blur", function () { setTimeout(close, 200); });
+  input.addEventListener("blur", function (e) {
+    // a click on a suggestion blurs the box first: let the click land before closing
+    if (!list.contains(e.relatedTarget)) setTimeout(close, 200);
+  });
 })();
