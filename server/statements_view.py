@@ -16,6 +16,7 @@ from functools import partial
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, request, url_for
+from markupsafe import Markup, escape
 from pyoxigraph import NamedNode
 
 from ontology import PK
@@ -61,7 +62,54 @@ class RowView:
 
 
 @dataclass
+class HtmlRow:
+    """A row as the page shows it: its links written once per table and thing (a page of
+    50 rows holds ~400; a template macro per link cost most of a page's time)."""
+
+    date: str
+    meeting: Markup
+    speakers: Markup
+    sides: str  # the side(s) spoken for, when not the speakers themselves
+    act: Markup
+    topics: Markup
+    quote: str
+    quote_href: str | None
+    statement_href: str | None
+    mentions: Markup
+
+
+def _anchor(found: Table, links: Links, key: str) -> str:
+    """The link to one thing, kept with the table (per mount point: links are root-relative)."""
+    kept = found.rendered.get((links.root, key))
+    if kept is None:
+        href = links.href(key)
+        text = escape(found.label(key))
+        external = "" if links.ours(key) else ' class="ext"'
+        kept = str(text) if href is None else f'<a href="{escape(href)}"{external}>{text}</a>'
+        found.rendered[(links.root, key)] = kept
+    return kept
+
+
+def _html_row(found: Table, links: Links, row: int) -> HtmlRow:
+    def cell(name: str) -> Markup:
+        facet = found.facets[name]
+        return Markup(", ".join(_anchor(found, links, facet.keys[c]) for c in facet.cells[row]))
+
+    speakers, sides = found.facets["speaker"].cells[row], found.facets["side"].cells[row]
+    side_keys = [found.facets["side"].keys[c] for c in sides]
+    spoken = side_keys != [found.facets["speaker"].keys[c] for c in speakers]
+    release, start = found.releases[row], found.starts[row]
+    return HtmlRow(found.dates[row], cell("meeting"), cell("speaker"),
+                   ", ".join(map(found.label, side_keys)) if spoken else "", cell("act"),
+                   cell("topic"), found.quotes[row],
+                   links.in_release(release, start, found.ends[row])
+                   if release is not None and start is not None else None,
+                   links.href(found.statements[row]), cell("mentions"))
+
+
+@dataclass
 class FacetValue:
+    value: str  # as the URL writes it
     label: str
     count: int
     selected: bool
@@ -100,15 +148,17 @@ def statements(ext: str | None) -> Response:
     found = table(current, kept_files())
     result = run(found, selection, FACET_SHOWN if fmt != "csv" else 0)
     links = Links(current.base, request.script_root)
-    rows = [_row(found, links, r) for r in result.rows]
     if fmt == "csv":
+        rows = [_row(found, links, r) for r in result.rows]
         return _download(_csv(rows), "text/csv; charset=utf-8", "csv")
     facets = [_facet(found, links, selection, name, result) for name in FACETS]
     pages = _pages(selection, result)
     if fmt == "json":
+        rows = [_row(found, links, r) for r in result.rows]
         return _download(_json(selection, result, rows, facets, pages),
                          "application/json", "json")
-    return html("statements.html", current, headers={"Vary": "Accept"}, rows=rows,
+    return html("statements.html", current, headers={"Vary": "Accept"},
+                rows=[_html_row(found, links, r) for r in result.rows],
                 facets=facets, selection=selection, total=result.total, pages=pages,
                 chosen=_chosen(found, selection), sorts=_sort_links(selection),
                 downloads=_downloads(selection), table_size=len(found),
@@ -155,8 +205,9 @@ def _row(found: Table, links: Links, row: int) -> RowView:
 
 
 def _query(pairs: list[tuple[str, str]]) -> str:
-    return f"{url_for('statements.statements', ext=None)}?{urlencode(pairs, safe='/')}" if pairs \
-        else url_for("statements.statements", ext=None)
+    """The table's URL with these parameters (url_for costs more than the rest: ~90 a page)."""
+    here = f"{request.script_root}/statements"
+    return f"{here}?{urlencode(pairs, safe='/')}" if pairs else here
 
 
 def _written_pairs(base: str, selection: Selection, **changes) -> list[tuple[str, str]]:
@@ -168,7 +219,7 @@ def _facet(found: Table, links: Links, selection: Selection, name: str, result: 
            ) -> FacetView:
     base = links.base
     chosen = selection.filters.get(name, ())
-    values = [FacetValue(found.label(key), count, key in chosen,
+    values = [FacetValue(_written(base, key), found.label(key), count, key in chosen,
                          _query(_written_pairs(base, selection.toggled(name, key))))
               for key, count in result.counts[name]]
     return FacetView(name, TITLES[name], values, result.distinct[name])
@@ -178,7 +229,7 @@ def _chosen(found: Table, selection: Selection) -> list[tuple[str, str, str]]:
     """(facet, value, the table without it) for each filter in use, known to the table or
     not (an unknown value selects nothing: the reader sees why)."""
     base = opened().base
-    return [(TITLES[name], found.label(key),
+    return [(TITLES[name], found.labels.get(key) or _written(base, key),
              _query(_written_pairs(base, selection.toggled(name, key))))
             for name, keys in selection.filters.items() for key in keys]
 
@@ -271,7 +322,7 @@ def _json(selection: Selection, result: Result, rows: list[RowView],
                   "quote_url": _absolute(r.quote_href) or None,
                   "mentions": [_thing(v) for v in r.mentions]} for r in rows],
         "facets": {f.name: {"distinct": f.distinct, "values": [
-            {"label": v.label, "count": v.count, "selected": v.selected,
+            {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected,
              "href": _absolute(v.href)} for v in f.values]} for f in facets},
     }, ensure_ascii=False, indent=1)
 
@@ -289,7 +340,6 @@ def entity_links(current: Opened, links: Links, node: NamedNode) -> list[EntityL
     for local, facet, word in ENTITY_LINKS:
         count = sum(1 for _ in describe.subjects(current.store, NamedNode(PK + local), node))
         if count:
-            target = url_for("statements.statements", ext=None)
-            found.append(EntityLink(count, word, f"{target}?"
-                                    f"{urlencode({facet: _written(links.base, node.value)}, safe='/')}"))
+            written = _written(links.base, node.value)
+            found.append(EntityLink(count, word, _query([(facet, written)])))
     return found
