@@ -151,8 +151,9 @@ def _context(text: str, start: int, end: int) -> str:
     opening = max(text.rfind("\n\n", 0, start) + 1, start - CONTEXT_CHARS, 0)
     closing = text.find("\n\n", end)
     closing = min(len(text) if closing < 0 else closing, end + CONTEXT_CHARS)
-    return " … ".join(part for part in (" ".join(text[opening:start].split()),
-                                         " ".join(text[end:closing].split())) if part)
+    before = " ".join(text[opening:start].split())
+    after = " ".join(text[end:closing].split()).lstrip(".,;:)]” ")
+    return " … ".join(part for part in (before, after) if part)
 
 
 def write(store: Store, iris: Iris, directory: Path) -> Path:

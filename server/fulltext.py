@@ -50,8 +50,9 @@ class StatementRow:
     release: str | None
     start: int | None
     end: int | None
-    snippet: tuple[tuple[str, bool], ...]  # (text, highlighted) parts: the quote's, or
-    # the context's when the words are found only around the quote
+    quote: tuple[tuple[str, bool], ...]  # (text, highlighted) parts of the quote
+    around: tuple[tuple[str, bool], ...]  # of the text around it, when the words are
+    # found there and not in the quote (else empty)
 
 
 class Index:
@@ -102,7 +103,8 @@ class Index:
         return total, rows
 
     def _page(self, match: str, limit: int, offset: int) -> list[StatementRow]:
-        return [StatementRow(*row[1:10], _snippet(row[10], row[11]))
+        return [StatementRow(*row[1:10], _parts(row[10]),
+                             () if OPEN in row[10] or OPEN not in row[11] else _parts(row[11]))
                 for row in self.db().execute(STATEMENTS_QUERY, (match, limit, offset))]
 
 
@@ -116,13 +118,11 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _snippet(quote: str, context: str) -> tuple[tuple[str, bool], ...]:
-    chosen = quote if OPEN in quote or OPEN not in context else context
-    parts = []
-    for number, piece in enumerate(re.split(f"[{OPEN}{CLOSE}]", chosen)):
-        if piece:
-            parts.append((piece, number % 2 == 1))
-    return tuple(parts)
+def _parts(snippet: str) -> tuple[tuple[str, bool], ...]:
+    """A snippet as (text, highlighted) parts, split at the marks."""
+    return tuple((piece, number % 2 == 1)
+                 for number, piece in enumerate(re.split(f"[{OPEN}{CLOSE}]", snippet))
+                 if piece)
 
 
 def index_of(current: Opened) -> Index | None:

@@ -65,7 +65,8 @@ class Said:
     speaker: str
     meeting: Value | None
     date: str | None
-    snippet: tuple[tuple[str, bool], ...]  # (text, highlighted)
+    quote: tuple[tuple[str, bool], ...]  # (text, highlighted)
+    around: tuple[tuple[str, bool], ...]  # the text around the quote, if the words are there
     evidence: str | None  # the quote in the annotated release
 
 
@@ -157,7 +158,10 @@ def named(current: Opened, query: str, limit: int) -> list[Entry]:
     return found or alike(current, query, limit)
 
 
-def suggestions(current: Opened, query: str, links: Links, limit: int = LIMIT) -> list[Hit]:
+def suggestions(current: Opened, query: str, links: Links, limit: int = LIMIT,
+                apart: bool = True) -> list[Hit]:
+    """The things named by the query, best first; with `apart`, when none is, those named
+    by its longest word that names any (a 404 page's words of a path)."""
     if not current.base:
         return []
     viewer = Viewer(current.store, current.base, links)
@@ -167,7 +171,7 @@ def suggestions(current: Opened, query: str, links: Links, limit: int = LIMIT) -
         kinds = describe.types(current.store, node)
         hits.append(Hit(viewer.value(node), entry.label,
                         viewer.value(kinds[0]) if kinds else None))
-    if not hits and " " in query.strip():
+    if apart and not hits and " " in query.strip():
         for word in sorted(set(query.split()), key=len, reverse=True):  # try its words
             if len(word) > 2:
                 hits = suggestions(current, word, links, limit)
@@ -189,7 +193,7 @@ def _said(row: StatementRow, links: Links) -> Said:
     evidence = links.in_release(row.release, row.start, row.end) \
         if row.release and row.start is not None else None
     return Said(Value(row.label, links.href(row.iri), row.iri, internal=True), row.speaker,
-                meeting, row.date, row.snippet, evidence)
+                meeting, row.date, row.quote, row.around, evidence)
 
 
 def _number(name: str, default: int, most: int) -> int:
@@ -200,6 +204,10 @@ def _number(name: str, default: int, most: int) -> int:
 
 def _query() -> tuple[str, int]:
     return request.args.get("q", "")[:MAX_QUERY], _number("limit", LIMIT, MAX_LIMIT)
+
+
+def _parts(snippet: tuple[tuple[str, bool], ...]) -> list[dict]:
+    return [{"text": text, "match": on} for text, on in snippet]
 
 
 def _wants_json() -> bool:
@@ -221,7 +229,8 @@ def search_page() -> Response:
     links = Links(current.base, request.script_root)
     fulltext = index_of(current) if current.base else None
     page = _number("page", 1, 10_000)
-    hits = suggestions(current, text, links, max(limit, 25)) if text.strip() else []
+    hits = suggestions(current, text, links, max(limit, 25), apart=False) \
+        if text.strip() else []
     total, statements = said(current, fulltext, text, links, STATEMENTS_PAGE,
                              (page - 1) * STATEMENTS_PAGE) \
         if fulltext and text.strip() else (0, [])
@@ -243,7 +252,7 @@ def _json() -> Response:
     text, limit = _query()
     links = Links(current.base, request.script_root)
     fulltext = index_of(current) if current.base else None
-    hits = suggestions(current, text, links, limit) if text.strip() else []
+    hits = suggestions(current, text, links, limit, apart=False) if text.strip() else []
     wanted = fulltext and text.strip() and request.args.get("only") != "things"
     total, statements = said(current, fulltext, text, links, limit, 0) if wanted else (0, [])
     response = jsonify(
@@ -255,7 +264,7 @@ def _json() -> Response:
                      "href": s.statement.href, "speaker": s.speaker,
                      "meeting": s.meeting.iri if s.meeting else None,
                      "meetingLabel": s.meeting.text if s.meeting else None, "date": s.date,
-                     "snippet": [{"text": t, "match": on} for t, on in s.snippet],
+                     "quote": _parts(s.quote), "around": _parts(s.around),
                      "evidence": s.evidence} for s in statements],
         statementsTotal=total)
     response.headers["Cache-Control"] = "no-cache"

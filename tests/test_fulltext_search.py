@@ -32,8 +32,9 @@ def _search(root: str, q: str, **params) -> dict:
 
 
 def _marked(statement: dict) -> str:
+    """The quote, or the text around it where the words are, with the words in [ ]."""
     return "".join(f"[{p['text']}]" if p["match"] else p["text"]
-                   for p in statement["snippet"])
+                   for p in statement["around"] or statement["quote"])
 
 
 @pytest.mark.parametrize("words", ["vendor lock-in", "data sharing"])
@@ -43,7 +44,7 @@ def test_statements_are_found_by_what_they_say(endpoint, words):
     assert found["statementsTotal"] >= 1
     first = found["statements"][0]
     assert first["href"].startswith("/page/statement/")
-    assert BUNDLED_QUOTE in "".join(p["text"] for p in first["snippet"])
+    assert BUNDLED_QUOTE in "".join(p["text"] for p in first["quote"])
     assert f"[{words}]" in _marked(first).replace("] [", " ")
     # who said it, where, when, and the sentence in its release
     assert first["speaker"] and first["meetingLabel"] == "28th Japan-EU ICT Policy Dialogue"
