@@ -103,18 +103,29 @@ class Result:
     distinct: dict[str, int]  # facet → how many of its values the other facets leave
 
 
+COUNTS_KEPT = 4096  # facet counts a table keeps, by the filters they were counted under
+
+
 def run(table: Table, selection: Selection, shown: int | None) -> Result:
     """The page of rows and every facet's counts (the `shown` most frequent values of each,
-    and every value chosen; all of them when `shown` is None)."""
+    and every value chosen; all of them when `shown` is None). A facet's counts are kept
+    with the table by the filters they depend on: paging or sorting a view, or changing
+    one facet, counts the other facets again only where their filters changed."""
     masks = {name: _mask(table, name, keys) for name, keys in selection.filters.items()}
     everything = np.ones(len(table), dtype=bool)
     chosen = np.logical_and.reduce([everything, *masks.values()])
     counts, distinct = {}, {}
     for name in FACETS:
-        others = [m for other, m in masks.items() if other != name]
-        counts[name], distinct[name] = _counts(
-            table, name, np.logical_and.reduce([everything, *others]),
-            selection.filters.get(name, ()), shown)
+        others = tuple(sorted((n, keys) for n, keys in selection.filters.items() if n != name))
+        key = (name, others, selection.filters.get(name, ()), shown)
+        found = table.counted.get(key)
+        if found is None:
+            rows = np.logical_and.reduce([everything, *(masks[n] for n, _ in others)])
+            found = _counts(table, name, rows, selection.filters.get(name, ()), shown)
+            if len(table.counted) >= COUNTS_KEPT:
+                table.counted.clear()
+            table.counted[key] = found
+        counts[name], distinct[name] = found
     order = table.orders[selection.sort.removeprefix("-")]
     if selection.reverse:
         order = order[::-1]

@@ -64,6 +64,7 @@ class Table:
     labels: dict[str, str]  # IRI → label, for every IRI a facet holds
     orders: dict[str, np.ndarray] = field(default_factory=dict)  # sort → rows in that order
     rendered: dict = field(default_factory=dict)  # the pages' links to its things (the view's)
+    counted: dict = field(default_factory=dict)  # facet counts by filters (the filter's)
 
     def __post_init__(self) -> None:
         for facet in self.facets.values():

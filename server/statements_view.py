@@ -13,7 +13,7 @@ import io
 import json
 from dataclasses import dataclass
 from functools import partial
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from flask import Blueprint, Response, abort, request, url_for
 from markupsafe import Markup, escape
@@ -217,10 +217,28 @@ def _written_pairs(base: str, selection: Selection, **changes) -> list[tuple[str
 
 def _facet(found: Table, links: Links, selection: Selection, name: str, result: Result
            ) -> FacetView:
+    """A facet's values, each linking to the table with it chosen or no longer chosen. The
+    parameters of the other facets, the order and the size are encoded once for all the
+    facet's links (each value's own encoding is the rest: ~80 links a page)."""
     base = links.base
     chosen = selection.filters.get(name, ())
-    values = [FacetValue(_written(base, key), found.label(key), count, key in chosen,
-                         _query(_written_pairs(base, selection.toggled(name, key))))
+    without = Selection({n: v for n, v in selection.filters.items() if n != name},
+                        selection.sort, 1, selection.size)
+    pairs = _written_pairs(base, without)
+    place = FACETS.index(name)
+    before = urlencode([p for p in pairs if p[0] in FACETS[:place]], safe="/")
+    after = urlencode([p for p in pairs if p[0] not in FACETS[:place]], safe="/")
+    written = {key: quote_plus(_written(base, key), safe="/")
+               for key in (*chosen, *(k for k, _ in result.counts[name]))}
+    here = f"{request.script_root}/statements"
+
+    def link(key: str) -> str:
+        own = [k for k in chosen if k != key] if key in chosen else [*chosen, key]
+        query = "&".join(filter(None, (before, "&".join(f"{name}={written[k]}" for k in own),
+                                       after)))
+        return f"{here}?{query}" if query else here
+
+    values = [FacetValue(_written(base, key), found.label(key), count, key in chosen, link(key))
               for key, count in result.counts[name]]
     return FacetView(name, TITLES[name], values, result.distinct[name])
 
