@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # rdflib is imported when a graph is parsed: the server needs
 
 __all__ = [
     "ALIGNMENTS_TTL",
+    "MIGRATE_0_1",
     "ONTOLOGY_IRI",
     "ONTOLOGY_TTL",
     "PK",
@@ -36,6 +37,8 @@ ONTOLOGY_TTL: Path = _HERE / "policykg.ttl"
 ALIGNMENTS_TTL: Path = _HERE / "alignments.ttl"
 #: SHACL shapes.
 SHAPES_TTL: Path = _HERE / "shapes.ttl"
+#: SPARQL Update that moves a 0.1 store's terms ({base}ontology#…) to :data:`PK`.
+MIGRATE_0_1: Path = _HERE / "migrate-0.1.ru"
 
 #: The ontology's IRI: the one to cite; w3id.org redirects it (docs/model.md).
 ONTOLOGY_IRI = "https://w3id.org/policykg/ontology"

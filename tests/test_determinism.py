@@ -9,6 +9,7 @@ from pyoxigraph import RdfFormat, serialize
 from graph import pipeline
 from graph.source import bundled_releases
 from graph.store import open_store
+from ontology import PK
 
 from .conftest import BASE, FIXTURES, fixture_releases
 
@@ -79,7 +80,7 @@ def test_invalid_data_fails_the_build_and_keeps_the_old_store(tmp_path, monkeypa
 
     def without_statement_evidence(facts, iris):
         return [q for q in real(facts, iris) if not (
-            q.predicate.value.endswith("ontology#evidence") and "/statement/" in q.subject.value)]
+            q.predicate.value == PK + "evidence" and "/statement/" in q.subject.value)]
 
     monkeypatch.setattr(convert, "release_quads", without_statement_evidence)
     with pytest.raises(StoreError, match="A statement needs at least one pk:evidence"):

@@ -11,9 +11,7 @@ import time
 import pytest
 import requests
 
-from .conftest import BASE
-
-PK = f"{BASE}ontology#"
+from ontology import PK
 
 
 def ask(endpoint, query: str, method: str = "GET") -> requests.Response:

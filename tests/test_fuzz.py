@@ -16,6 +16,7 @@ from graph.convert import convert
 from graph.errors import PolicykgError
 from graph.iris import Iris
 from graph.lexicon import load_lexicon
+from ontology import PK
 
 from .conftest import BASE
 from .listener import Listener
@@ -111,7 +112,7 @@ def part(port: int):
 @given(data=st.data())
 def test_sparql_from_awkward_parts_gets_no_5xx_and_no_connection(client, listener, data):
     head = data.draw(st.sampled_from(["SELECT * WHERE {", "ASK {", "CONSTRUCT WHERE {",
-                                      "PREFIX : <https://kg.test/ontology#> SELECT * {",
+                                      f"PREFIX : <{PK}> SELECT * {{",
                                       "DESCRIBE ?s WHERE {"]))
     parts = data.draw(st.lists(part(listener.port), max_size=8))
     query = head + " ".join(parts) + " } LIMIT 5"

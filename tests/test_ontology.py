@@ -20,23 +20,22 @@ from rdflib.namespace import OWL, SH, XSD
 
 from ontology import (
     ALIGNMENTS_TTL,
+    ONTOLOGY_IRI,
     ONTOLOGY_TTL,
-    PLACEHOLDER,
     SHAPES_TTL,
+    VERSION,
+    VERSION_IRI,
     load_graph,
-    namespace,
-    ontology_iri,
     shapes_graph,
-    turtle,
 )
+from ontology import PK as NAMESPACE
 
 BASE = "http://example.org/pkg/"
-OTHER_BASE = "https://policykg.example.org/"
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_MD = ROOT / "docs" / "model.md"
 SAMPLE = Path(__file__).resolve().parent / "data" / "sample_instances.ttl"
 
-PK = Namespace(namespace(BASE))
+PK = Namespace(NAMESPACE)
 OA = Namespace("http://www.w3.org/ns/oa#")
 SCHEMA = Namespace("https://schema.org/")
 # owlrl records each inconsistency as a blank node typed err:ErrorMessage whose
@@ -74,17 +73,17 @@ PROPERTY_KINDS = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProper
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
     """The core ontology alone (no alignments)."""
-    return Graph().parse(data=turtle(ONTOLOGY_TTL, BASE), format="turtle", publicID=BASE)
+    return Graph().parse(ONTOLOGY_TTL, format="turtle")
 
 
 @pytest.fixture(scope="module")
 def ontology_and_alignments() -> Graph:
-    return load_graph(BASE)
+    return load_graph()
 
 
 @pytest.fixture(scope="module")
 def shapes() -> Graph:
-    return shapes_graph(BASE)
+    return shapes_graph()
 
 
 def sample() -> Graph:
@@ -98,7 +97,8 @@ def expand(curie: str) -> URIRef:
 
 
 def is_ours(term: object) -> bool:
-    return isinstance(term, URIRef) and str(term).startswith(BASE)
+    """Whether the term is the ontology, one of its modules or one of its terms."""
+    return isinstance(term, URIRef) and str(term).startswith(ONTOLOGY_IRI)
 
 
 def owl_rl_errors(graph: Graph) -> list[str]:
@@ -119,8 +119,8 @@ def validate(data: Graph) -> tuple[bool, set[tuple[str, str]]]:
     """Validate ``data`` against the shapes; return (conforms, {(focus node, message)})."""
     conforms, results, _ = pyshacl.validate(
         data,
-        shacl_graph=shapes_graph(BASE),
-        ont_graph=load_graph(BASE),
+        shacl_graph=shapes_graph(),
+        ont_graph=load_graph(),
         inference="none",  # with "rdfs", range axioms would make sh:class checks vacuous
     )
     found = {
@@ -188,7 +188,7 @@ def test_terms_beyond_the_model(ontology: Graph) -> None:
     text = MODEL_MD.read_text(encoding="utf-8")
     in_model = {PK[n] for n in re.findall(r"\bpk:([A-Za-z][A-Za-z0-9]*)", text)}
     ours = {s for s in ontology.subjects(RDF.type, None) if is_ours(s)}
-    assert ours - in_model == {URIRef(ontology_iri(BASE)), PK.CurationStatus}
+    assert ours - in_model == {URIRef(ONTOLOGY_IRI), PK.CurationStatus}
 
 
 def test_model_classes_are_classes_with_their_superclasses(ontology: Graph) -> None:
@@ -252,50 +252,58 @@ def test_reused_terms_of_the_model_are_declared(ontology: Graph) -> None:
 
 
 @pytest.mark.parametrize("path", [ONTOLOGY_TTL, ALIGNMENTS_TTL, SHAPES_TTL], ids=lambda p: p.name)
-@pytest.mark.parametrize("base", [BASE, OTHER_BASE])
-def test_rdflib_and_pyoxigraph_read_the_same_triples(path: Path, base: str) -> None:
-    text = turtle(path, base)
-    rdflib_graph = Graph().parse(data=text, format="turtle", publicID=base)
-    quads = list(pyoxigraph.parse(text, pyoxigraph.RdfFormat.TURTLE, base_iri=base))
+def test_rdflib_and_pyoxigraph_read_the_same_triples(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    rdflib_graph = Graph().parse(data=text, format="turtle")
+    # No base: a relative IRI left in a file would be an error here.
+    quads = list(pyoxigraph.parse(text, pyoxigraph.RdfFormat.TURTLE))
     assert len(quads) == len(rdflib_graph) > 0
-    # No IRI of ours escapes the base, and all of ours resolve under it.
-    for quad in quads:
-        for term in (quad.subject, quad.predicate, quad.object):
-            if isinstance(term, pyoxigraph.NamedNode) and "example.org" in term.value:
-                assert term.value.startswith(base), term.value
-    iris = {t.value for q in quads for t in (q.subject, q.object)
+    iris = {t.value for q in quads for t in (q.subject, q.predicate, q.object)
             if isinstance(t, pyoxigraph.NamedNode)}
-    assert any(i.startswith(base + "ontology#") for i in iris)
+    assert any(i.startswith(NAMESPACE) for i in iris)
+    assert not any("example.org" in i for i in iris), "a deployment's base in the ontology"
     assert not any(i.startswith("http://schema.org/") for i in iris), "use https://schema.org/"
-    assert PLACEHOLDER not in text
 
 
-def test_shapes_parse_even_without_substitution() -> None:
-    text = SHAPES_TTL.read_text(encoding="utf-8")
-    assert PLACEHOLDER in text
-    assert len(list(pyoxigraph.parse(text, pyoxigraph.RdfFormat.TURTLE, base_iri=BASE))) > 0
-
-
-def test_helpers() -> None:
-    assert ontology_iri(BASE) == BASE + "ontology"
-    assert namespace(BASE) == BASE + "ontology#"
-    for bad in ("http://example.org/pkg", "example.org/pkg/"):
-        with pytest.raises(ValueError):
-            namespace(bad)
+def test_the_namespace_is_one_constant() -> None:
+    assert NAMESPACE == "https://w3id.org/policykg/ontology#"
+    assert ONTOLOGY_IRI + "#" == NAMESPACE
+    assert f"{ONTOLOGY_IRI}/{VERSION}" == VERSION_IRI
 
 
 def test_ontology_header(ontology: Graph) -> None:
     dcterms = Namespace(PREFIXES["dcterms"])
-    onto = URIRef(ontology_iri(BASE))
+    vann = Namespace("http://purl.org/vocab/vann/")
+    onto = URIRef(ONTOLOGY_IRI)
     assert (onto, RDF.type, OWL.Ontology) in ontology
-    assert (onto, OWL.versionIRI, URIRef(BASE + "ontology/0.1.0")) in ontology
-    assert (onto, OWL.versionInfo, Literal("0.1.0")) in ontology
+    assert set(ontology.subjects(RDF.type, OWL.Ontology)) == {onto}
+    assert set(ontology.objects(onto, OWL.versionIRI)) == {
+        URIRef("https://w3id.org/policykg/ontology/0.2")}
+    assert set(ontology.objects(onto, OWL.versionInfo)) == {Literal("0.2")} \
+        == {Literal(VERSION)}
     assert (onto, dcterms.license,
             URIRef("https://creativecommons.org/licenses/by/4.0/")) in ontology
-    assert (onto, URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix"),
-            Literal("pk")) in ontology
+    assert (onto, vann.preferredNamespacePrefix, Literal("pk")) in ontology
+    assert (onto, vann.preferredNamespaceUri, Literal(NAMESPACE)) in ontology
+    assert [str(c) for c in ontology.objects(onto, dcterms.creator)] == ["the policykg project"]
+    created, modified = (ontology.value(onto, p) for p in (dcterms.created, dcterms.modified))
+    assert created.datatype == modified.datatype == XSD.date
+    assert created.toPython() <= modified.toPython()
     for p in (dcterms.title, dcterms.description):
         assert any(o.language == "en" for o in ontology.objects(onto, p)), p
+    # Every property the header uses is declared (an annotation property: OWL 2 DL).
+    for p in set(ontology.predicates(onto)) - {RDF.type, OWL.versionIRI, OWL.versionInfo}:
+        assert (p, RDF.type, OWL.AnnotationProperty) in ontology, p
+
+
+def test_the_modules_have_w3id_iris_of_this_version(ontology_and_alignments: Graph,
+                                                    shapes: Graph) -> None:
+    alignments = URIRef(ONTOLOGY_IRI + "/alignments")
+    assert (alignments, OWL.versionIRI, URIRef(f"{alignments}/{VERSION}")) \
+        in ontology_and_alignments
+    (shapes_iri,) = shapes.subjects(RDF.type, OWL.Ontology)
+    assert str(shapes_iri) == "https://w3id.org/policykg/shapes"
+    assert (shapes_iri, OWL.versionInfo, Literal(VERSION)) in shapes
 
 
 def test_no_imports(ontology_and_alignments: Graph) -> None:
@@ -309,7 +317,7 @@ def test_no_imports(ontology_and_alignments: Graph) -> None:
 
 def test_every_term_of_ours_has_label_and_definition(ontology: Graph) -> None:
     terms = {s for s in ontology.subjects(RDF.type, None) if is_ours(s)}
-    terms.discard(URIRef(ontology_iri(BASE)))
+    terms.discard(URIRef(ONTOLOGY_IRI))
     assert len(terms) >= 57
     for term in terms:
         labels = [o for o in ontology.objects(term, RDFS.label) if o.language == "en"]
@@ -473,10 +481,9 @@ def test_shapes_use_only_declared_terms_of_ours(
     assert not undeclared, undeclared
 
 
-def test_the_placeholder_becomes_our_namespace(shapes: Graph) -> None:
+def test_the_sparql_constraints_declare_our_namespace(shapes: Graph) -> None:
     namespaces = {str(o) for o in shapes.objects(None, SH.namespace)}
     assert str(PK) in namespaces
-    assert not any(PLACEHOLDER in str(o) for triple in shapes for o in triple)
 
 
 def test_sample_uses_only_declared_terms_of_ours(ontology_and_alignments: Graph) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import owlrl
 import pytest
-from rdflib import RDF, SKOS, Graph, Namespace, URIRef
+from rdflib import RDF, SKOS, Graph, URIRef
 
 from graph.query import run
 
@@ -110,7 +110,7 @@ INCONSISTENT: dict[str, tuple] = {
 def ontology_graph() -> Graph:
     from ontology import load_graph
 
-    return load_graph(BASE)
+    return load_graph()
 
 
 @pytest.mark.parametrize("case", list(INCONSISTENT))
@@ -133,10 +133,9 @@ def test_a_scheduled_meeting_is_consistent(ontology_graph: Graph) -> None:
 # What OWL 2 RL infers about actors, over the ontology and every fixture release
 # --------------------------------------------------------------------------------------
 
-STORE_PK = Namespace(STORE_BASE + "ontology#")
-NOT_AN_ACTOR = {STORE_PK.Topic, SKOS.Concept, STORE_PK.Place, SCHEMA.Place,
-                URIRef("http://www.w3.org/ns/prov#Location"), STORE_PK.Initiative,
-                STORE_PK.Event}
+NOT_AN_ACTOR = {PK.Topic, SKOS.Concept, PK.Place, SCHEMA.Place,
+                URIRef("http://www.w3.org/ns/prov#Location"), PK.Initiative,
+                PK.Event}
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +148,7 @@ def closed(all_store) -> Graph:
 
 
 def test_no_actor_becomes_a_topic_a_place_or_a_party_by_class(closed: Graph) -> None:
-    actors = set(closed.subjects(RDF.type, STORE_PK.Actor))
+    actors = set(closed.subjects(RDF.type, PK.Actor))
     inferred = {a: set(closed.objects(a, RDF.type)) for a in actors}
     assert len(actors) > 20, inferred
     wrong = {str(a): sorted(map(str, types)) for a, types in inferred.items()
@@ -159,4 +158,4 @@ def test_no_actor_becomes_a_topic_a_place_or_a_party_by_class(closed: Graph) -> 
     assert not [t for types in inferred.values() for t in types if str(t).endswith("#Party")]
     belgium = URIRef(STORE_BASE + "id/actor/belgium")
     assert belgium in actors  # the venue's country: an actor, but no party
-    assert (None, STORE_PK.party, belgium) not in closed
+    assert (None, PK.party, belgium) not in closed

@@ -16,6 +16,7 @@ from pyoxigraph import Literal, NamedNode
 
 from graph.iris import OA, RDF, RDFS, SKOS
 from graph.store import open_store
+from ontology import ONTOLOGY_IRI, PK, VERSION_IRI
 from tests.conftest import BASE
 
 RELEASE = "release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"
@@ -30,7 +31,6 @@ FORMATS = {  # Accept → (extension, rdflib parser)
     "application/ld+json": ("jsonld", "json-ld"),
     "application/rdf+xml": ("rdf", "xml"),
 }
-PK = BASE + "ontology#"
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +183,7 @@ def test_an_entity_page_shows_labels_not_raw_iris(site):
     assert "ontology#" not in shown and PK not in shown
     assert 'href="/page/actor/nict"' in html  # values link to their pages
     assert 'href="/ontology#implementedBy"' in html  # properties to their documentation
+    assert 'href="https://w3id.org' not in html  # here, not to w3id.org: pages work offline
 
 
 def test_an_entity_page_quotes_its_evidence_with_speaker_topic_and_meeting(site):
@@ -267,7 +268,7 @@ def test_the_release_view_is_the_text_with_statements_and_mentions(site, store):
     without_numbers = re.sub(r"<sup>.*?</sup>", "", body)
     assert text_of(without_numbers) == text  # the whole text, nothing added or lost
     statements = {q.subject for q in store.quads_for_pattern(
-        None, NamedNode(BASE + "ontology#madeAt"), None)
+        None, NamedNode(PK + "madeAt"), None)
         if RELEASE.split("/")[1] in q.subject.value}
     assert len(re.findall(r"<sup><a href=\"/page/statement/", body)) == len(statements)
     assert '<a href="/page/initiative/notice"' in body
@@ -335,6 +336,7 @@ def test_the_ontology_documents_every_term(site, store):
     ours = {q.subject.value for q in store.quads_for_pattern(None, None, None, graph)
             if q.subject.value.startswith(PK)}
     assert len(ours) > 40
+    assert ONTOLOGY_IRI in text_of(html) and PK in text_of(html)  # the stable IRIs shown
     for iri in ours:
         assert f'id="{iri[len(PK):]}"' in html, iri
     actor = re.search(r'<article class="term" id="Actor">.*?</article>', html, re.S).group(0)
@@ -349,8 +351,22 @@ def test_the_ontology_is_turtle_for_machines_and_terms_dereference(site, store):
     assert response.headers["Content-Location"].endswith("/ontology.ttl")
     graph = rdflib.Graph().parse(data=response.text, format="turtle")
     assert (rdflib.URIRef(PK + "Actor"), rdflib.RDFS.label, None) in graph
-    version = graph.value(rdflib.URIRef(BASE + "ontology"), rdflib.OWL.versionIRI)
-    assert get(site, "/" + str(version)[len(BASE):], "text/turtle").status_code == 200
+    # The stable IRIs, not the deployment's base: the ontology, its version, its namespace.
+    onto = rdflib.URIRef(ONTOLOGY_IRI)
+    assert set(graph.subjects(rdflib.RDF.type, rdflib.OWL.Ontology)) == {
+        onto, rdflib.URIRef(ONTOLOGY_IRI + "/alignments")}
+    assert graph.value(onto, rdflib.OWL.versionIRI) == rdflib.URIRef(VERSION_IRI)
+    assert str(graph.value(onto, rdflib.URIRef("http://purl.org/vocab/vann/"
+                                               "preferredNamespaceUri"))) == PK
+    assert not [n for n in graph.all_nodes() if str(n).startswith(BASE + "ontology")]
+    # The version IRI and the alignment module (w3id.org/policykg/ontology/…) answer here
+    # at /ontology/…, where w3id.org would send a client; an unknown version does not.
+    for module in (VERSION_IRI, ONTOLOGY_IRI + "/alignments"):
+        answer = get(site, "/ontology" + module.removeprefix(ONTOLOGY_IRI), "text/turtle")
+        assert answer.status_code == 200, module
+        described = rdflib.Graph().parse(data=answer.text, format="turtle")
+        assert rdflib.URIRef(module) in set(described.all_nodes())
+    assert get(site, "/ontology/0.1.0", "text/turtle").status_code == 404
     for ext in ("ttl", "nt", "jsonld", "rdf", "html"):
         assert get(site, f"/ontology.{ext}").status_code == 200
 

@@ -22,12 +22,13 @@ from graph.sparql_shape import (
     capped,
     shape,
 )
+from ontology import PK as NAMESPACE
 
 from .listener import Listener
 from .test_cli import built
 
 REMOTE = "http://127.0.0.1:9/sparql"
-PK = "PREFIX : <https://kg.test/ontology#>\n"
+PK = f"PREFIX : <{NAMESPACE}>\n"
 
 
 def service(text: str) -> bool:
@@ -312,8 +313,8 @@ def queries(draw, remote: str) -> tuple[str, bool, bool]:
         patterns.insert(draw(st.integers(0, len(patterns))), draw(WRAPPERS).format(clause))
     has_from = draw(st.booleans())
     dataset = f"FROM{draw(sep)}<http://example.org/g#x>" if has_from else ""
-    text = (f"PREFIX : <https://kg.test/ontology#>{draw(sep)}"
-            f"PREFIX pk: <https://kg.test/ontology#>{draw(sep)}"
+    text = (f"PREFIX : <{NAMESPACE}>{draw(sep)}"
+            f"PREFIX pk: <{NAMESPACE}>{draw(sep)}"
             f"PREFIX ex: <http://example.org/>{draw(sep)}"
             f"SELECT *{draw(sep)}{dataset}{draw(sep)}WHERE {{{draw(sep)}"
             + draw(sep).join(patterns) + f"{draw(sep)}}}{draw(sep)}")

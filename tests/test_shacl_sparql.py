@@ -117,7 +117,7 @@ def pairs(results: set[Result]) -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def checks() -> list[Check]:
-    return compile_shapes(shapes_graph(BASE))
+    return compile_shapes(shapes_graph())
 
 
 # --------------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ def assert_rejected_by_both(data: Graph, focus: URIRef, message: str, base: str)
     conforming, results = validate(data)
     assert not conforming
     assert (str(focus), message) in results, sorted(results)
-    ours = run_checks(store_of(data), shape_checks(base), base)
+    ours = run_checks(store_of(data), shape_checks(), base)
     assert not conforms(ours)
     assert (str(focus), message) in {(str(v.focus.value), m) for v in ours
                                      for m in v.messages}, ours
@@ -221,7 +221,7 @@ CASES: dict[str, Change] = {
 def test_agrees_with_pyshacl(case: str, checks: list[Check]) -> None:
     data = sample()
     CASES[case](data)
-    theirs_conform, theirs = pyshacl_results(data, shapes_graph(BASE), load_graph(BASE))
+    theirs_conform, theirs = pyshacl_results(data, shapes_graph(), load_graph())
     ours_conform, ours = our_results(store_of(data), checks)
     assert ours_conform == theirs_conform
     assert pairs(ours) == pairs(theirs)
@@ -305,13 +305,12 @@ def test_other_components_agree_with_pyshacl() -> None:
 
 def test_bundled_release_conforms_under_both(bundled_store) -> None:
     _, store = bundled_store
-    violations = run_checks(store, shape_checks(STORE_BASE), STORE_BASE)
+    violations = run_checks(store, shape_checks(), STORE_BASE)
     assert violations == [], report_text(violations)
     ontology_graph = ox.NamedNode(STORE_BASE + "graph/ontology")
     data = to_rdflib(q for q in store if q.graph_name != ontology_graph)
     assert len(data) > 1000
-    theirs_conform, theirs = pyshacl_results(data, shapes_graph(STORE_BASE),
-                                             load_graph(STORE_BASE))
+    theirs_conform, theirs = pyshacl_results(data, shapes_graph(), load_graph())
     assert theirs_conform, theirs
 
 
@@ -326,11 +325,11 @@ def test_bundled_release_with_a_broken_span_fails_under_both(bundled_store) -> N
     store.remove(quad)
     store.add(ox.Quad(quad.subject, end, ox.Literal("1", datatype=ox.NamedNode(str(XSD.integer))),
                       quad.graph_name))
-    violations = run_checks(store, shape_checks(STORE_BASE), STORE_BASE)
+    violations = run_checks(store, shape_checks(), STORE_BASE)
     assert violations
     ontology_graph = ox.NamedNode(STORE_BASE + "graph/ontology")
     data = to_rdflib(q for q in store if q.graph_name != ontology_graph)
-    _, theirs = pyshacl_results(data, shapes_graph(STORE_BASE), load_graph(STORE_BASE))
+    _, theirs = pyshacl_results(data, shapes_graph(), load_graph())
     ours = {(_key(v.focus), v.component, _key(v.value), tuple(sorted(v.messages)))
             for v in violations}
     assert ours == theirs
@@ -425,6 +424,6 @@ def test_a_check_that_reuses_a_shape_needs_that_shape(checks: list[Check]) -> No
         run_checks(store_of(sample()), reusing, BASE)
 
 
-def test_checks_are_compiled_once_per_base() -> None:
-    assert shape_checks(BASE) is shape_checks(BASE)
-    assert all(c.query.count("SELECT") >= 1 and "?this" in c.query for c in shape_checks(BASE))
+def test_checks_are_compiled_once() -> None:
+    assert shape_checks() is shape_checks()
+    assert all(c.query.count("SELECT") >= 1 and "?this" in c.query for c in shape_checks())

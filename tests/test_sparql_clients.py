@@ -26,6 +26,7 @@ from SPARQLWrapper import (
 
 from graph.query import run
 from graph.store import open_store
+from ontology import PK
 from queries import DIRECTORY as QUERIES
 from queries import example
 
@@ -34,7 +35,6 @@ from .conftest import BASE
 # SPARQLWrapper builds its graphs with rdflib's ConjunctiveGraph
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
 
-PK = f"{BASE}ontology#"
 MEETINGS = (f"SELECT ?m ?edition WHERE {{ ?m a <{PK}Meeting> ; <{PK}edition> ?edition }} "
             "ORDER BY ?edition")
 EDITIONS = [27, 28, 29, 30, 31]

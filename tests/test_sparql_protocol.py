@@ -30,6 +30,7 @@ from rdflib.query import Result
 from requests.structures import CaseInsensitiveDict
 
 from graph.store import open_store
+from ontology import PK
 
 from .conftest import BASE
 from .listener import Listener
@@ -42,7 +43,6 @@ LEXICON = f"{BASE}graph/lexicon"
 M27 = f"{BASE}id/meeting/japan-eu-ict-policy-dialogue-27"  # typed in R27 only
 M31 = f"{BASE}id/meeting/japan-eu-ict-policy-dialogue-31"  # typed in R31 only
 DG_CONNECT = f"{BASE}id/actor/dg-connect"  # typed in the lexicon graph
-PK = f"{BASE}ontology#"
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 SELECT_TYPES = ["application/sparql-results+json", "application/sparql-results+xml",

@@ -10,6 +10,7 @@ import pytest
 from pyoxigraph import BlankNode, NamedNode
 
 from graph.iris import DCAT, DCTERMS, PROV, RDF, VOID
+from ontology import PK
 
 from .conftest import BASE
 
@@ -73,7 +74,7 @@ def test_partitions_equal_the_stores(described):
 def test_vocabularies_examples_endpoint_and_dumps(described):
     _, meta, data = described
     vocabularies = {v.value for v in values(meta, DATASET, VOID + "vocabulary")}
-    assert {f"{BASE}ontology#", DCTERMS, PROV, RDF, "http://www.w3.org/2004/02/skos/core#"} \
+    assert {PK, DCTERMS, PROV, RDF, "http://www.w3.org/2004/02/skos/core#"} \
         <= vocabularies
     examples = {e.value for e in values(meta, DATASET, VOID + "exampleResource")}
     subjects = {s.value for s, _, _ in data}
