@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Response, render_template, request, url_for
 
 from graph.query import prefixes
-from ontology import PK
+from ontology import ONTOLOGY_IRI, PK
 
 from .dataset import Opened
 from .negotiate import FORMAT_PARAMETERS, GRAPHS, HTML, SOLUTIONS, choose
@@ -62,6 +62,9 @@ def context(opened: Opened, query: str | None = None) -> dict:
             "base": base,
             "version": opened.version,
             "prefixes": prefixes(base) if base else {},
+            # where results link our terms: here, not w3id.org (workbench.js)
+            "ontology": {"iri": ONTOLOGY_IRI, "page": url_for("ontology.ontology")}
+            if base else None,
             "examples": [{"name": e.name, "title": e.title, "description": e.description,
                           "query": e.text} for e in found],
         },

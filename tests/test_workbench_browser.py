@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import requests
 
+from ontology import PK
 from queries import examples
 from tests.browser import ARTIFACTS, TIMEOUT_MS, Served, Watch, pytestmark, shot  # noqa: F401
 
@@ -101,7 +102,7 @@ def test_workbench_runs_an_example_and_links_results(browser, served):
 
 
 def test_permalink_opens_the_query_in_a_tab(browser, served):
-    query = ("PREFIX pk: <ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+    query = (f"PREFIX pk: <{PK}>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
              "SELECT DISTINCT ?topic ?concept\n"
              "WHERE { ?item pk:topic ?concept . ?concept skos:prefLabel ?topic }\n"
              "ORDER BY ?topic")
@@ -135,6 +136,32 @@ def test_permalink_opens_the_query_in_a_tab(browser, served):
     other.goto(shared)
     _active(other, ".yasr_response_chip").filter(has_text=re.compile(r"\d+ results?")).wait_for()
     assert other.evaluate("() => window.policykgWorkbench.getTab().getQuery()") == long
+    watch.check()
+    watch.context.close()
+
+
+def test_results_link_our_terms_to_this_servers_documentation(browser, served):
+    """pk: terms have w3id.org IRIs; a result links them to /ontology#Term here (no network
+    needed, and the terms this graph was built with)."""
+    query = (f"PREFIX pk: <{PK}>\n"
+             "SELECT DISTINCT ?class WHERE { ?m a ?class . FILTER (?class = pk:Meeting) }")
+    watch = Watch(browser, served, viewport={"width": 1280, "height": 900})
+    page = watch.page()
+    page.goto(served.endpoint + "?query=" + quote(query))
+    _active(page, ".yasr_response_chip").filter(has_text=re.compile(r"\d+ results?")).wait_for()
+    link = _active(page, ".yasr table.dataTable a.iri").first
+    link.wait_for()
+    assert link.inner_text() == "pk:Meeting"
+    page.wait_for_function("""() => !document.querySelector(
+        '.tabPanel.active .yasr a[href^="https://w3id.org/"]')""")
+    assert link.get_attribute("href") == "/ontology#Meeting"
+    with watch.context.expect_page() as opened:
+        link.click()
+    docs = opened.value
+    docs.wait_for_load_state()
+    assert docs.url == served.url + "/ontology#Meeting"
+    assert docs.locator("article#Meeting").is_visible()
+    docs.close()
     watch.check()
     watch.context.close()
 
@@ -210,8 +237,8 @@ def test_results_download_in_every_format(browser, served):
     text = Path(saved.path()).read_text(encoding="utf-8")
     assert text.splitlines()[0] == "meeting,position,topic,concept"
     assert "Smart Cities" in text
-    page.evaluate("""() => { window.policykgWorkbench.getTab().setQuery(
-        'CONSTRUCT WHERE { ?m a <ontology#Meeting> }'); }""")
+    page.evaluate("(query) => { window.policykgWorkbench.getTab().setQuery(query); }",
+                  f"CONSTRUCT WHERE {{ ?m a <{PK}Meeting> }}")
     page.wait_for_function("""() => !document.querySelector(
         '#downloads button[value=ttl]').hidden""")
     shown = [b.inner_text() for b in bar.locator("button").all() if b.is_visible()]

@@ -123,6 +123,22 @@
   yasgui.on("tabClose", later);
   describe();
 
+  // Our ontology's terms have w3id.org IRIs, the same in every deployment; results link
+  // them to this server's documentation of them (/ontology#Term) instead, which works
+  // offline and documents the terms this graph was built with.
+  var ontology = data.ontology;
+  function localise() {
+    root.querySelectorAll('a[href^="' + ontology.iri + '"]').forEach(function (a) {
+      var rest = a.getAttribute("href").slice(ontology.iri.length);
+      if (rest === "" || rest[0] === "#" || rest[0] === "/") {
+        a.setAttribute("href", ontology.page + rest);
+      }
+    });
+  }
+  if (ontology) {
+    new MutationObserver(localise).observe(root, { childList: true, subtree: true });
+  }
+
   // With the editor here, an example's link opens its tab rather than reloading the page.
   document.querySelectorAll("a[data-example]").forEach(function (link) {
     link.addEventListener("click", function (event) {
