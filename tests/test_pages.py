@@ -418,32 +418,36 @@ def test_statement_pages_link_back_to_the_sentence(site):
     assert f"{RDFS}label" not in text_of(html) and f"{SKOS}prefLabel" not in text_of(html)
 
 
-def _our_iris(store) -> set[str]:
-    """Every IRI under the base the store uses (subjects, objects, graph names),
-    without fragments: what a client would ask the server for."""
+def _our_paths(store) -> set[str]:
+    """The path on this server of every IRI of ours the store uses (subjects, objects,
+    graph names), without fragments: what a client would ask the server for. IRIs under
+    the base are at their path after it; the ontology's w3id.org IRIs (its terms, its
+    version, its module) at /ontology…, where w3id.org sends a client."""
     found = set()
     for quad in store.quads_for_pattern(None, None, None):
         for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
-            value = getattr(term, "value", "")
-            if isinstance(term, NamedNode) and value.startswith(BASE):
-                found.add(value.split("#")[0])
+            value = getattr(term, "value", "").split("#")[0] if isinstance(term, NamedNode) \
+                else ""
+            if value.startswith(BASE):
+                found.add("/" + value[len(BASE):])
+            elif value == ONTOLOGY_IRI or value.startswith(ONTOLOGY_IRI + "/"):
+                found.add("/ontology" + value[len(ONTOLOGY_IRI):])
     return found
 
 
 def test_every_iri_of_ours_resolves_for_people_and_machines(site, store):
-    iris = _our_iris(store)
-    kinds = {iri[len(BASE):].split("/")[0] for iri in iris}
+    paths = _our_paths(store)
+    kinds = {path.split("/")[1] for path in paths}
     assert {"id", "ontology", "graph", "dataset"} <= kinds
+    assert {"/ontology", "/ontology/0.2", "/ontology/alignments"} <= paths
     session = requests.Session()
-    for iri in sorted(iris):
-        path = "/" + iri[len(BASE):]
+    for path in sorted(paths):
         page = session.get(site + path, headers={"Accept": "text/html"}, timeout=30)
         assert page.status_code == 200, path
         if not path.startswith("/dumps/"):  # dump files are downloads, in their own type
             assert page.headers["Content-Type"].startswith("text/html"), path
-    for iri in sorted(i for i in iris if not i.startswith((BASE + "id/", BASE + "dumps/"))
-                      or i.endswith("japan")):
-        path = "/" + iri[len(BASE):]
+    for path in sorted(p for p in paths if not p.startswith(("/id/", "/dumps/"))
+                       or p.endswith("japan")):
         data = session.get(site + path, headers={"Accept": "text/turtle"}, timeout=30)
         assert data.status_code == 200, path
         assert data.headers["Content-Type"].startswith("text/turtle"), path
