@@ -112,7 +112,8 @@ def labelled(store: Store, iris: Iris) -> list[tuple[str, str, bool]]:
 
 
 def statements(store: Store, iris: Iris) -> list[Statement]:
-    """Every statement with its first piece of evidence (by offset), sorted by IRI."""
+    """Every statement with its first piece of evidence (by offset), oldest first (the
+    server lists statements newest first when there are too many to rank)."""
     speakers: dict[str, set[str]] = {}
     for row in _select(store, iris, SPEAKERS_QUERY):
         speakers.setdefault(row["st"].value, set()).add(row["name"].value)
@@ -134,7 +135,7 @@ def statements(store: Store, iris: Iris) -> list[Statement]:
             _value(row, "meetingLabel"), _value(row, "date") or _value(row, "issued"),
             release, start, end, quote,
             _context(_text(store, iris, release, texts), start, end) if release else "")
-    return [rows[iri] for iri in sorted(rows)]
+    return sorted(rows.values(), key=lambda row: (row.date or "", row.iri))
 
 
 def _text(store: Store, iris: Iris, release: str, texts: dict[str, str]) -> str:

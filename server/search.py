@@ -153,8 +153,9 @@ def named(current: Opened, query: str, limit: int) -> list[Entry]:
     fulltext = index_of(current)
     if fulltext is None:
         return rank(index(current), query, limit)
-    found = rank([Entry(fold(label), label, iri, alias)
-                  for label, iri, alias in fulltext.names(query)], query, limit, words=True)
+    entries = index(current)
+    found = rank([entries[position] for position in fulltext.names(query)], query, limit,
+                 words=True)
     return found or alike(current, query, limit)
 
 
@@ -180,11 +181,22 @@ def suggestions(current: Opened, query: str, links: Links, limit: int = LIMIT,
     return hits
 
 
-def said(current: Opened, fulltext: Index, query: str, links: Links, limit: int,
-         offset: int) -> tuple[int, list[Said]]:
-    """(how many statements say the words, those of this page)."""
-    total, rows = fulltext.statements(query, limit, offset)
-    return total, [_said(row, links) for row in rows]
+@dataclass(frozen=True)
+class Found:
+    """The statements that say the words: how many, whether ranked (else newest first),
+    those of one page."""
+
+    total: int = 0
+    ranked: bool = True
+    statements: tuple[Said, ...] = ()
+
+
+def said(fulltext: Index | None, query: str, links: Links, limit: int, offset: int
+         ) -> Found:
+    if fulltext is None or not query.strip():
+        return Found()
+    total, ranked, rows = fulltext.statements(query, limit, offset)
+    return Found(total, ranked, tuple(_said(row, links) for row in rows))
 
 
 def _said(row: StatementRow, links: Links) -> Said:
@@ -231,11 +243,9 @@ def search_page() -> Response:
     page = _number("page", 1, 10_000)
     hits = suggestions(current, text, links, max(limit, 25), apart=False) \
         if text.strip() else []
-    total, statements = said(current, fulltext, text, links, STATEMENTS_PAGE,
-                             (page - 1) * STATEMENTS_PAGE) \
-        if fulltext and text.strip() else (0, [])
-    return html("search.html", current, q=text, hits=hits, statements=statements,
-                total=total, page=page, per_page=STATEMENTS_PAGE, fulltext=bool(fulltext))
+    found = said(fulltext, text, links, STATEMENTS_PAGE, (page - 1) * STATEMENTS_PAGE)
+    return html("search.html", current, q=text, hits=hits, found=found, page=page,
+                per_page=STATEMENTS_PAGE, fulltext=bool(fulltext))
 
 
 @bp.route("/search.json")
@@ -253,8 +263,8 @@ def _json() -> Response:
     links = Links(current.base, request.script_root)
     fulltext = index_of(current) if current.base else None
     hits = suggestions(current, text, links, limit, apart=False) if text.strip() else []
-    wanted = fulltext and text.strip() and request.args.get("only") != "things"
-    total, statements = said(current, fulltext, text, links, limit, 0) if wanted else (0, [])
+    found = said(fulltext if request.args.get("only") != "things" else None, text, links,
+                 limit, 0)
     response = jsonify(
         query=text, fulltext=bool(fulltext),
         results=[{"iri": h.value.iri, "label": h.value.text, "matched": h.matched,
@@ -265,8 +275,9 @@ def _json() -> Response:
                      "meeting": s.meeting.iri if s.meeting else None,
                      "meetingLabel": s.meeting.text if s.meeting else None, "date": s.date,
                      "quote": _parts(s.quote), "around": _parts(s.around),
-                     "evidence": s.evidence} for s in statements],
-        statementsTotal=total)
+                     "evidence": s.evidence} for s in found.statements],
+        statementsTotal=found.total,
+        statementsOrder="relevance" if found.ranked else "newest")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Vary"] = "Accept"
     return response

@@ -105,6 +105,7 @@ def test_json_by_accept_or_extension(endpoint):
     assert by_accept.headers["Content-Type"].startswith("application/json")
     assert "Accept" in by_accept.headers["Vary"]
     assert by_accept.json() == _search(root, "data sharing")
+    assert by_accept.json()["statementsOrder"] == "relevance"
     page = requests.get(f"{root}/search", params={"q": "data sharing"},
                         headers={"Accept": "text/html"}, timeout=30)
     assert page.headers["Content-Type"].startswith("text/html")
@@ -184,3 +185,18 @@ def _until(ask, done, seconds: float = 10.0):
             return found
         time.sleep(0.2)
 
+
+
+def test_words_in_too_many_statements_list_them_newest_first(endpoint, monkeypatch):
+    """Over RANKED_UP_TO matches, BM25 is skipped (it scores every match, and common words
+    tell statements apart little): newest first, and the answer says so."""
+    from server import create_app, fulltext
+
+    monkeypatch.setattr(fulltext, "RANKED_UP_TO", 3)
+    client = create_app({"store": str(endpoint.store), "page_files": False}).test_client()
+    found = client.get("/search.json", query_string={"q": "Japan", "limit": 50}).json
+    assert found["statementsTotal"] > 3 and found["statementsOrder"] == "newest"
+    dates = [s["date"] for s in found["statements"]]
+    assert dates == sorted(dates, reverse=True) and dates[0] > dates[-1]
+    page = client.get("/search", query_string={"q": "Japan"}).get_data(as_text=True)
+    assert "newest first" in page
