@@ -162,7 +162,7 @@ def statements(ext: str | None) -> Response:
                 facets=facets, selection=selection, total=result.total, pages=pages,
                 chosen=_chosen(found, selection), sorts=_sort_links(selection),
                 downloads=_downloads(selection), table_size=len(found),
-                hidden=[p for p in selection.parameters(sort=None, size=None, page=None)])
+                hidden=_written_pairs(current.base, selection, sort=None, size=None, page=None))
 
 
 def _negotiated() -> str:
