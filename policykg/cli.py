@@ -20,7 +20,9 @@ from graph.iris import base_from_env, check_base
 from graph.source import bundled_releases
 from graph.store import default_store_path
 
-SERVE_WORKERS = (os.cpu_count() or 1) + 1  # `policykg serve`'s default worker processes
+# `policykg serve`'s default worker processes: one per core, as granian advises (it warns
+# above that); queries run in evaluator processes of their own, not in the workers
+SERVE_WORKERS = os.cpu_count() or 1
 SERVE_THREADS = 4  # and app threads per worker
 
 
@@ -44,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default=os.environ.get("POLICYKG_HOST", "127.0.0.1"))
     s.add_argument("--port", type=int, default=int(os.environ.get("POLICYKG_PORT", "8000")))
     s.add_argument("--workers", type=int, default=SERVE_WORKERS,
-                   help=f"worker processes (default: cores + 1 = {SERVE_WORKERS})")
+                   help=f"worker processes (default: one per core, {SERVE_WORKERS})")
     s.add_argument("--threads", type=int, default=SERVE_THREADS,
                    help=f"app threads per worker (default {SERVE_THREADS})")
     s.add_argument("--access-log", choices=("json", "off"),

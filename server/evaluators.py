@@ -37,6 +37,8 @@ from graph.sparql_shape import QueryTooDeep, skeleton
 STARTUP_TIMEOUT = 20.0  # seconds an evaluator may take to import, confine and say so
 START_TRIES = 3  # starts in a row that may fail (killed while starting, say) before giving up
 WATCH = 0.05  # seconds between looks at a running evaluator's resident memory
+LONG = 2.0  # seconds after which an evaluation yields the CPU to shorter ones (nice)
+LONG_NICE = 10  # its niceness then: ~1/10 of a core's share beside a process at 0
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -84,6 +86,14 @@ class Stopped(Exception):
 class _Evaluator:
     process: subprocess.Popen
     conn: Connection
+    niced: bool = False  # a long evaluation lowered its priority (it cannot be raised again)
+
+    def yield_cpu(self) -> None:
+        """Let the service's short requests go first: a query running long (a killer, or
+        a heavy one) takes the cores only when they would otherwise be idle."""
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, LONG_NICE)
+        self.niced = True
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):
@@ -194,14 +204,20 @@ class Pool:
             self._lost(evaluator)
             _metrics().QUERIES_STOPPED.labels(stop.reason).inc()
             raise
-        self.idle.put(evaluator)
+        if evaluator.niced:
+            self._lost(evaluator)  # a process's niceness cannot be lowered again: a new one
+        else:
+            self.idle.put(evaluator)
         return head, body
 
     def _receive(self, evaluator: _Evaluator, deadline: float | None,
                  messages: dict[str, str]) -> dict:
+        long = time.monotonic() + LONG
         while not evaluator.conn.poll(WATCH):
             if deadline is not None and time.monotonic() >= deadline:
                 raise Stopped("time", messages["time"])
+            if not evaluator.niced and time.monotonic() >= long:
+                evaluator.yield_cpu()
             if self.memory_bytes > 0 and _resident(evaluator.process.pid) > self.memory_bytes:
                 raise Stopped("memory", messages["memory"])
         try:
