@@ -6,7 +6,7 @@ taking the whole service.
   worker processes. A request that finds none free waits in a bounded queue, for a bounded
   time; beyond either it is answered `503` with `Retry-After` at once.
 - **Fairness.** One client (its address, or the address a trusted proxy forwarded) has at
-  most `per_client` requests in evaluation or waiting for one; the next is `429`.
+  most `per_client` queries in evaluation or waiting for a slot; the next is `429`.
 - **A cool-off for killers.** A query stopped for time or memory marks its skeleton
   (graph/sparql_shape.skeleton: comments, layout, strings and IRIs aside); the same query
   sent again within the cool-off is refused (`503`) without being evaluated.
@@ -53,7 +53,7 @@ class Refusal(Exception):
 @dataclass(frozen=True)
 class Limits:
     slots: int  # evaluations at once, service-wide
-    per_client: int  # a client's requests in evaluation or waiting, service-wide
+    per_client: int  # a client's queries in evaluation or waiting, service-wide
     queue: int  # requests waiting for a slot, service-wide
     wait: float  # seconds a request may wait for a slot
     cooloff: float  # seconds a query stopped for time or memory is refused (0: never)
@@ -138,22 +138,20 @@ class Admission:
         self.waiting = Slots(root, "queue", limits.queue)
 
     @contextlib.contextmanager
-    def client(self, address: str, deadline: float | None) -> Iterator[None]:
-        """Held while `address` has a query in evaluation: it may have `per_client` at
-        once and as many waiting for one of those to end. A loopback peer (a tool on the
+    def client(self, address: str) -> Iterator[None]:
+        """Held while `address` has a query in evaluation (or waiting for a slot): it may
+        have `per_client` at once, and the next is refused at once, not queued, so that
+        one client never holds more of the app's threads. A loopback peer (a tool on the
         machine, or a proxy on it not declared trusted) is not limited."""
         if _loopback(address):
             yield
             return
-        name = "client-" + hashlib.sha256(address.encode()).hexdigest()[:24]
         n = self.limits.per_client
-        held = self._enter(
-            Slots(self.root, name, n), Slots(self.root, name + "-waiting", n), deadline,
-            Refusal(429, f"this client already has {n} queries running and {n} waiting on "
-                         "this endpoint; send the next one when one of them is answered"),
-            Refusal(429, f"this client's {n} queries running on this endpoint did not end "
-                         f"within {self.limits.wait:g} s; send the next one when one of "
-                         "them is answered"))
+        name = "client-" + hashlib.sha256(address.encode()).hexdigest()[:24]
+        held = Slots(self.root, name, n).take()
+        if held is None:
+            raise Refusal(429, f"this client already has {n} queries running on this "
+                               "endpoint; send the next one when one of them is answered")
         try:
             yield
         finally:
@@ -165,16 +163,8 @@ class Admission:
         for in the queue, for no longer than the wait limit or `deadline`. A query stopped
         for time or memory is marked before its slot is given up, so that the same query
         waiting for it is refused, not run."""
-        slots, queue = self.limits.slots, self.limits.queue
         self.cooling(text)
-        held = self._enter(
-            self.running, self.waiting, deadline,
-            Refusal(503, f"the endpoint is evaluating {slots} queries (all its memory budget "
-                         f"allows) and {queue} more are waiting; send the request again "
-                         "later"),
-            Refusal(503, f"no evaluation slot of this endpoint was free within "
-                         f"{self.limits.wait:g} s (its memory budget allows {slots} queries "
-                         "at once); send the request again later"))
+        held = self._slot(deadline)
         try:
             self.cooling(text)  # stopped while this one waited
             yield
@@ -185,23 +175,27 @@ class Admission:
         finally:
             held.release()
 
-    def _enter(self, running: Slots, waiting: Slots, deadline: float | None,
-               full: Refusal, late: Refusal) -> _Held:
-        """A slot of `running` now, or after waiting in `waiting` (full: refused at once)
-        until the wait limit or the deadline (late: refused then)."""
-        held = running.take()
+    def _slot(self, deadline: float | None) -> _Held:
+        """A slot of the budget now, or after waiting in the queue (full: refused at once)
+        until the wait limit or the deadline."""
+        held = self.running.take()
         if held is not None:
             return held
-        place = waiting.take()
+        slots, queue = self.limits.slots, self.limits.queue
+        place = self.waiting.take()
         if place is None:
-            raise full
+            raise Refusal(503, f"the endpoint is evaluating {slots} queries (all its memory "
+                               f"budget allows) and {queue} more are waiting; send the "
+                               "request again later")
         until = time.monotonic() + self.limits.wait
         try:
-            held = running.take(until if deadline is None else min(until, deadline))
+            held = self.running.take(until if deadline is None else min(until, deadline))
         finally:
             place.release()
         if held is None:
-            raise late
+            raise Refusal(503, f"no evaluation slot of this endpoint was free within "
+                               f"{self.limits.wait:g} s (its memory budget allows {slots} "
+                               "queries at once); send the request again later")
         return held
 
     def cooling(self, text: str) -> None:

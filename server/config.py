@@ -23,7 +23,7 @@ class Config:
     evaluators: int = 4  # evaluator processes per server process (queries run at once)
     # admission control (server/admission.py), service-wide across worker processes:
     memory_budget_mb: int = 0  # evaluations at once = this ÷ query_memory_mb (0: RAM ÷ 4)
-    client_queries: int = 2  # a client's queries running at once (as many may wait); more: 429
+    client_queries: int = 2  # a client's queries running or waiting at once; more: 429
     queue: int = 8  # queries waiting for an evaluation slot; the next one: 503 at once
     queue_wait: float = 10.0  # seconds a query may wait for a slot before a 503
     cooloff: float = 120.0  # seconds a query stopped for time or memory is refused (503)

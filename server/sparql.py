@@ -150,7 +150,7 @@ def _answer(parsed: Request, opened: Opened) -> Response:
     deadline = time.monotonic() + config.query_timeout if config.query_timeout > 0 else None
     try:
         admission.cooling(parsed.query)
-        with admission.client(client_address(request.environ, trusted), deadline):
+        with admission.client(client_address(request.environ, trusted)):
             return _admitted(parsed, opened, config, deadline)
     except Refusal as exc:
         raise Refused(exc.status, exc.message, {"Retry-After": str(exc.retry_after)}) from exc
