@@ -3,9 +3,10 @@
 With the build's full-text index (graph/search_index.py, read by server/fulltext.py):
 names hold every word typed (the last as a prefix) and are ranked exact match, then
 prefix, then word prefix, then the words in any order; a name typed with a typo is found
-by its likeness (rapidfuzz) when too few hold the words; statements are ranked by BM25 and
-shown with their words highlighted. A build without the index (made by an older policykg)
-is searched as before: names only, kept in memory, substrings ranked the same way."""
+by its likeness (rapidfuzz) when no name holds the words; statements are ranked by BM25
+(newest first when too many say it) and shown with their words highlighted. A build without the index (made by an older policykg)
+is searched as before: names only, kept in memory, substrings ranked the same way, and
+when no name holds the phrase, its longest word that names anything."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ STATEMENTS_PAGE = 20
 # "Data Act".
 LIKENESS = 80
 FUZZY_FROM = 3  # characters typed before names are looked for by likeness
+PREFIXES_UP_TO = 16  # characters typed up to which names' starts are compared too
 # What a page's Accept may name instead of JSON (a browser's names HTML, then */*).
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/*", "*/*"})
 
@@ -126,18 +128,18 @@ def rank(entries: list[Entry], query: str, limit: int, words: bool = False) -> l
 
 def alike(current: Opened, query: str, limit: int) -> list[Entry]:
     """Names like what was typed (a typo), most alike first, one per thing: the whole
-    name, or its start as long as what was typed and a character more (a name being
-    typed)."""
+    name, or (for up to PREFIXES_UP_TO characters typed) its start as long as what was
+    typed and a character more: a name being typed."""
     wanted = fold(query)
     if len(wanted) < FUZZY_FROM:
         return []
     entries = index(current)
-    keys = current.memo.get("search-keys")
-    if keys is None:
-        keys = current.memo["search-keys"] = [entry.key for entry in entries]
     best: dict[int, float] = {}
-    for choices in (keys, [key[:len(wanted) + 1] for key in keys]):
-        for _, score, position in process.extract(wanted, choices, scorer=fuzz.ratio,
+    choices = [_keys(current, None)]
+    if len(wanted) < PREFIXES_UP_TO:
+        choices.append(_keys(current, len(wanted) + 1))
+    for keys in choices:
+        for _, score, position in process.extract(wanted, keys, scorer=fuzz.ratio,
                                                   processor=None, score_cutoff=LIKENESS,
                                                   limit=None):
             best[position] = max(score, best.get(position, 0))
@@ -146,6 +148,14 @@ def alike(current: Opened, query: str, limit: int) -> list[Entry]:
                                                 len(entries[p].key), entries[p].key)):
         found.setdefault(entries[position].iri, entries[position])
     return list(found.values())[:limit]
+
+
+def _keys(current: Opened, length: int | None) -> list[str]:
+    """The folded names (their first `length` characters), made once per store version."""
+    kept = current.memo.setdefault("search-keys", {})
+    if length not in kept:
+        kept[length] = [entry.key[:length] for entry in index(current)]
+    return kept[length]
 
 
 def named(current: Opened, query: str, limit: int) -> list[Entry]:
@@ -241,7 +251,7 @@ def search_page() -> Response:
     links = Links(current.base, request.script_root)
     fulltext = index_of(current) if current.base else None
     page = _number("page", 1, 10_000)
-    hits = suggestions(current, text, links, max(limit, 25), apart=False) \
+    hits = suggestions(current, text, links, max(limit, 25), apart=fulltext is None) \
         if text.strip() else []
     found = said(fulltext, text, links, STATEMENTS_PAGE, (page - 1) * STATEMENTS_PAGE)
     return html("search.html", current, q=text, hits=hits, found=found, page=page,
@@ -262,7 +272,8 @@ def _json() -> Response:
     text, limit = _query()
     links = Links(current.base, request.script_root)
     fulltext = index_of(current) if current.base else None
-    hits = suggestions(current, text, links, limit, apart=False) if text.strip() else []
+    hits = suggestions(current, text, links, limit, apart=fulltext is None) \
+        if text.strip() else []
     found = said(fulltext if request.args.get("only") != "things" else None, text, links,
                  limit, 0)
     response = jsonify(
