@@ -10,6 +10,11 @@ six orders, pages 1-3 of 50 rows — every request an HTML page with all eight f
 counts. Every request carries a unique `bench=` tag (the table ignores unknown
 parameters), so the server's response cache never answers: each is computed.
 
+The server's CPU time per request (its processes' ticks over a cell ÷ the requests) is
+printed beside wrk's figures: on a loaded machine latency says more about the other
+processes than about ours, and CPU per request × clients ÷ cores is the latency a quiet
+machine would give once the clients outnumber the cores.
+
 Before the load, the first request to a fresh server is timed: what a worker's first
 `/statements` costs (the table read from the store, or from the copy `policykg pages`
 keeps with --pages). Then wrk (bench/endpoint_bench.py's runner, page_bench's Lua) runs
@@ -29,6 +34,7 @@ import http.client
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +45,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from endpoint_bench import Sample, Server, _free_port, _median, settle, stop_servers  # noqa: E402
+from endpoint_bench import (  # noqa: E402
+    Sample,
+    Server,
+    _children,
+    _cpu_ticks,
+    _free_port,
+    _median,
+    settle,
+    stop_servers,
+)
 from page_bench import PathWrk, Stream, build_store, get, machine, render_pages, revision  # noqa: E402, I001
 
 from policykg.cli import SERVE_THREADS, SERVE_WORKERS  # noqa: E402
@@ -56,7 +71,7 @@ def start(store: Path, workers: int, threads: int, log: Path) -> Server:
                str(threads), "--timeout", "600"]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=(log / "ours.log").open("wb"), start_new_session=True)
-    server = Server("ours", proc, port, "/statements")
+    server = Server("ours", proc, port, "/statements", lambda: _children(proc.pid))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -137,14 +152,20 @@ def main() -> None:
         # every worker reads its table before anything is measured
         wrk.run(server, stream, max(args.concurrency), False, duration=max(20, args.duration))
         results: dict[int, list[Sample]] = {}
+        cpu: dict[int, list[float]] = {}  # the server's CPU ms per request
         for r in range(args.rounds):
             for clients in args.concurrency:
                 settle({"ours": server})
+                before = _cpu_ticks([server.proc.pid, *server.pids()])
                 sample = wrk.run(server, stream, clients, False)
+                ticks = _cpu_ticks([server.proc.pid, *server.pids()]) - before
                 results.setdefault(clients, []).append(sample)
+                cpu.setdefault(clients, []).append(
+                    ticks * 1000 / os.sysconf("SC_CLK_TCK") / max(1, sample.rps * args.duration))
                 print(f"round {r + 1} c={clients}: {sample.rps:.0f} req/s p50 "
                       f"{sample.p50_ms:.1f} ms p99 {sample.p99_ms:.1f} ms errors "
-                      f"{sample.errors}", file=sys.stderr)
+                      f"{sample.errors}; {cpu[clients][-1]:.1f} ms CPU a request",
+                      file=sys.stderr)
     finally:
         stop_servers({"ours": server})
     print(f"\n{quads:,} quads ({args.n} generated releases); {machine()}; load average "
@@ -155,14 +176,15 @@ def main() -> None:
     print(f"a worker's first /statements: {first_ms:,.0f} ms ({first_size / 1024:.0f} KB); "
           f"{rendered}")
     target = f"p50 < {TARGET_MS:g}"
-    head = f"{'c':>3}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{target:>10}"
+    head = (f"{'c':>3}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{target:>10}"
+            f"{'CPU ms/req':>12}")
     print(head + "\n" + "-" * len(head))
     for clients in args.concurrency:
         samples = results[clients]
         p50 = _median(samples, "p50_ms")
         print(f"{clients:>3}{_median(samples, 'rps'):>10,.1f}{p50:>9.1f}"
               f"{_median(samples, 'p99_ms'):>9.1f}{sum(s.errors for s in samples):>8}"
-              f"{'yes' if p50 < TARGET_MS else 'NO':>10}")
+              f"{'yes' if p50 < TARGET_MS else 'NO':>10}{statistics.median(cpu[clients]):>12.1f}")
 
 
 if __name__ == "__main__":
