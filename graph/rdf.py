@@ -11,7 +11,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
 
 import ontology
 
-from .facts import Evidence, Relation, ReleaseFacts
+from .facts import Evidence, Meeting, Relation, ReleaseFacts
 from .iris import DCTERMS, ELI, OA, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Iris, ns
 from .lexicon import Entry, Lexicon
 
@@ -200,13 +200,19 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
             w.add(node, ns(SKOS, "inScheme"), scheme_iri(iris, "topics"))
             w.add(node, ns(SKOS, "topConceptOf"), scheme_iri(iris, "topics"))
 
+    labels = {e.id: e.label for e in facts.entities}
     for st in facts.statements:
         node = iris.thing(f"statement/{slug}-{st.number:02d}")
         w.typed(node, "Statement")
-        w.add(node, LABEL, _en(_statement_label(st.attribution, st.act, st.content), lang))
+        if st.release_voice:  # the publisher's words in the release: no speaker as written
+            w.typed(node, "ReleaseStatement")
+            speaker = f"{labels.get(st.speakers[0], st.speakers[0])} (release text)"
+            w.add(node, LABEL, _en(_statement_label(speaker, st.act, st.content), lang))
+        else:
+            w.add(node, LABEL, _en(_statement_label(st.attribution, st.act, st.content), lang))
+            w.pk(node, "attributionText", _en(st.attribution, lang))
         for speaker in st.speakers:
             w.pk(node, "statedBy", iris.thing(speaker))
-        w.pk(node, "attributionText", _en(st.attribution, lang))
         w.pk(node, "speechAct", iris.thing(st.act))
         if st.meeting:
             w.pk(node, "madeAt", iris.thing(st.meeting))
@@ -229,7 +235,6 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         if mention.statement:
             w.pk(node, "inStatement", iris.thing(f"statement/{slug}-{mention.statement:02d}"))
 
-    labels = {e.id: e.label for e in facts.entities}
     for (person, *_), (number, parts) in _posts(facts.relations).items():
         span = next(iter(parts.values())).evidence
         _post_claim(w, iris.thing(f"claim/{slug}-{number:03d}"), iris.thing(person), parts,
@@ -239,9 +244,11 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         if rel.predicate in _POST:
             continue  # in a post claim, above
         if rel.predicate in _CLAIMS:
-            _claim(w, iris.thing(f"claim/{slug}-{number:03d}"), subject, rel,
-                   labels.get(rel.subject, rel.subject), facts.published, release,
-                   evidence(rel.evidence))
+            claim = iris.thing(f"claim/{slug}-{number:03d}")
+            _claim(w, claim, subject, rel, labels.get(rel.subject, rel.subject),
+                   facts.published, release, evidence(rel.evidence))
+            if rel.rule:  # the claim is a qualified node already: it carries the rule
+                w.pk(claim, "inferredBy", iris.term(rel.rule))
             continue
         predicate = _relation_predicate(rel.predicate, kinds.get(rel.subject, set()),
                                         kinds.get(rel.object or "", set()), iris)
@@ -254,13 +261,21 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         w.add(subject, predicate, value)
         if predicate == iris.term("series"):  # what has occurrences is a series
             w.typed(value, "EventSeries")
-        fact = iris.thing(f"fact/{slug}-{number:03d}")
-        w.add(fact, TYPE, ns(RDF, "Statement"))
-        w.add(fact, LABEL, _en(f"Stated relation {number} of the release"))
-        w.add(fact, ns(RDF, "subject"), subject)
-        w.add(fact, ns(RDF, "predicate"), predicate)
-        w.add(fact, ns(RDF, "object"), value)
-        w.pk(fact, "evidence", evidence(rel.evidence))
+        _fact(w, iris.thing(f"fact/{slug}-{number:03d}"), (subject, predicate, value),
+              f"relation {number} of the release", evidence(rel.evidence), rel.rule)
+
+    for meeting in facts.meetings:  # what the extractor concluded about a meeting
+        node, key = iris.thing(meeting.id), meeting.id.split("/", 1)[1]
+        for name, inferred in sorted(meeting.inferred.items()):
+            for predicate, value in _meeting_values(meeting, name):
+                _fact(w, iris.thing(f"fact/{slug}-{key}-{predicate.value.rsplit('/', 1)[1]}"),
+                      (node, predicate, value), f"{name} of {meeting.label}",
+                      evidence(inferred.evidence), inferred.rule)
+    for entity in (e for e in facts.entities if e.rule and e.evidence):  # no text names it
+        node = iris.thing(entity.id)
+        _fact(w, iris.thing(f"fact/{slug}-{entity.id.replace('/', '-')}-type"),
+              (node, TYPE, iris.term(_classes(entity.kinds)[0])), f"{entity.label} exists",
+              evidence(entity.evidence), entity.rule)
 
     for number, c in enumerate(facts.contacts, 1):
         node = iris.thing(f"contact/{slug}-{number}")
@@ -277,6 +292,33 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
             w.add(node, ns(SCHEMA, "url"), NamedNode(c.url))
         w.pk(node, "evidence", evidence(c.evidence))
     return w.quads
+
+
+def _fact(w: _Writer, node: NamedNode, triple: tuple, about: str, span: NamedNode,
+          rule: str | None) -> None:
+    """The evidence of one asserted triple (an rdf:Statement with the span of text); a
+    triple the extractor inferred also names its rule (pk:inferredBy), whose definition
+    is in the ontology."""
+    subject, predicate, value = triple
+    w.add(node, TYPE, ns(RDF, "Statement"))
+    w.add(node, LABEL, _en(f"{'Inferred' if rule else 'Stated'} {about}"))
+    w.add(node, ns(RDF, "subject"), subject)
+    w.add(node, ns(RDF, "predicate"), predicate)
+    w.add(node, ns(RDF, "object"), value)
+    w.pk(node, "evidence", span)
+    if rule:
+        w.pk(node, "inferredBy", w.iris.term(rule))
+
+
+def _meeting_values(meeting: Meeting, name: str) -> list[tuple[NamedNode, object]]:
+    """The triples of a meeting's field, as release_quads asserts them: "date" is its first
+    and its last day (read the same way), "mode" its attendance mode."""
+    if name == "mode":
+        return [(ns(SCHEMA, "eventAttendanceMode"), ns(SCHEMA, _MODES[meeting.mode]))]
+    days = [(ns(SCHEMA, "startDate"), _xsd(meeting.date, "date"))]
+    if meeting.end_date:
+        days.append((ns(SCHEMA, "endDate"), _xsd(meeting.end_date, "date")))
+    return days
 
 
 def _statement_label(attribution: str, act: str, content: str, limit: int = 110) -> str:

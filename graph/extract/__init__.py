@@ -165,6 +165,9 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
         reference = section is not None and reference_part(section.title,
                                                            registry.lexicon.genre)
         for paragraph in paragraphs:
+            if reference_part(doc.text[paragraph.start:paragraph.end], registry.lexicon.genre):
+                reference = True  # "(Reference)" on a line of its own: the rest is background
+                continue
             current = topic
             for sentence in paragraph.sentences:
                 s, e = sentence.start, sentence.end
@@ -257,6 +260,7 @@ def _sentence_facts(doc: Document, registry: Registry, facts: ReleaseFacts, name
             Mention(n.entity, evidence(text, n.start, n.end), number) for n in names
             if clause.start <= n.start and n.end <= clause.end
             and not (clause.subject and clause.subject[0] <= n.start < clause.subject[1])
+            and not (clause.release_voice and n.entity in clause.speakers)
         ]
         if clause.act.extra.get("presents") and not clause.nominal:
             items, item_relations = analyse_items(text, clause.verb_end, clause.end, names,
