@@ -61,6 +61,10 @@ class RowView:
     mentions: list[Value]
 
 
+QUOTE = Markup('<a href="{}">{}</a>')
+STATEMENT = Markup(' <a class="st" href="{}" aria-label="the statement’s page">statement</a>')
+
+
 @dataclass
 class HtmlRow:
     """A row as the page shows it: its links written once per table and thing (a page of
@@ -72,9 +76,7 @@ class HtmlRow:
     sides: str  # the side(s) spoken for, when not the speakers themselves
     act: Markup
     topics: Markup
-    quote: str
-    quote_href: str | None
-    statement_href: str | None
+    quote: Markup  # linked to its sentence, with a link to the statement's page
     mentions: Markup
 
 
@@ -99,12 +101,13 @@ def _html_row(found: Table, links: Links, row: int) -> HtmlRow:
     side_keys = [found.facets["side"].keys[c] for c in sides]
     spoken = side_keys != [found.facets["speaker"].keys[c] for c in speakers]
     release, start = found.releases[row], found.starts[row]
+    quote = escape(f"“{found.quotes[row]}”")
+    if release is not None and start is not None:
+        quote = QUOTE.format(links.in_release(release, start, found.ends[row]), quote)
+    quote += STATEMENT.format(links.href(found.statements[row]))
     return HtmlRow(found.dates[row], cell("meeting"), cell("speaker"),
                    ", ".join(map(found.label, side_keys)) if spoken else "", cell("act"),
-                   cell("topic"), found.quotes[row],
-                   links.in_release(release, start, found.ends[row])
-                   if release is not None and start is not None else None,
-                   links.href(found.statements[row]), cell("mentions"))
+                   cell("topic"), quote, cell("mentions"))
 
 
 @dataclass
@@ -112,6 +115,7 @@ class FacetValue:
     value: str  # as the URL writes it
     label: str
     count: int
+    count_text: str  # as the page writes it: 1,744
     selected: bool
     href: str  # the table with this value chosen, or no longer chosen
 
@@ -162,6 +166,7 @@ def statements(ext: str | None) -> Response:
                 facets=facets, selection=selection, total=result.total, pages=pages,
                 chosen=_chosen(found, selection), sorts=_sort_links(selection),
                 downloads=_downloads(selection), table_size=len(found),
+                here=f"{request.script_root}/statements",
                 hidden=_written_pairs(current.base, selection, sort=None, size=None, page=None))
 
 
@@ -238,7 +243,8 @@ def _facet(found: Table, links: Links, selection: Selection, name: str, result: 
                                        after)))
         return f"{here}?{query}" if query else here
 
-    values = [FacetValue(_written(base, key), found.label(key), count, key in chosen, link(key))
+    values = [FacetValue(_written(base, key), found.label(key), count, f"{count:,}", key in chosen,
+                         link(key))
               for key, count in result.counts[name]]
     return FacetView(name, TITLES[name], values, result.distinct[name])
 
