@@ -279,6 +279,7 @@ def _pages(selection: Selection, result: Result) -> dict:
     return {"number": selection.page, "last": last, "size": selection.size,
             "first_row": (selection.page - 1) * size + 1 if result.rows else 0,
             "last_row": (selection.page - 1) * size + len(result.rows),
+            "first": _query(_written_pairs(base, selection, page=None)),
             "prev": _query(_written_pairs(base, selection, page=selection.page - 1))
             if selection.page > 1 else None,
             "next": _query(_written_pairs(base, selection, page=selection.page + 1))

@@ -189,6 +189,9 @@ def test_sorting_and_paging(site):
               for r in by_speaker]
     assert firsts == sorted(firsts)
     assert table(site, size="5", page=str(last + 1))["rows"] == []
+    past = requests.get(f"{site}/statements?size=5&page={last + 1}", timeout=30)
+    assert past.status_code == 200
+    assert f'past the last page ({last}): <a href="/statements?size=5">' in past.text
 
 
 class Page(HTMLParser):
