@@ -62,8 +62,8 @@ class Limits:
 class _Held:
     """One slot file, locked by this process until released."""
 
-    def __init__(self, fd: int, path: Path, release: threading.Condition) -> None:
-        self.fd, self.path, self.changed = fd, path, release
+    def __init__(self, fd: int, path: Path, changed: threading.Condition) -> None:
+        self.fd, self.path, self.changed = fd, path, changed  # changed: told on release
 
     def release(self) -> None:
         with contextlib.suppress(FileNotFoundError):
