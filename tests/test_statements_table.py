@@ -13,11 +13,12 @@ from html.parser import HTMLParser
 import pytest
 import requests
 
+import ontology
 from graph import pipeline
 from graph.source import bundled_releases
 from tests.conftest import BASE, policykg_command, serving
 
-PK = "PREFIX pk: <https://w3id.org/policykg/ontology#>\n"
+PK = f"PREFIX pk: <{ontology.PK}>\n"
 EU, JAPAN = f"{BASE}id/actor/eu", f"{BASE}id/actor/japan"
 CYBER, AI = f"{BASE}id/topic/cybersecurity", f"{BASE}id/topic/ai"
 
