@@ -134,10 +134,10 @@ RULE = URIRef(SAMPLE_BASE + "id/rule/guessed")
 def with_inferred_fact() -> Graph:
     """The sample instances and the evidence of an inferred pk:party triple."""
     data = sample()
-    japan = URIRef(SAMPLE_BASE + "id/actor/japan")
-    data.add((SERIES, PK.party, japan))
+    mic = URIRef(SAMPLE_BASE + "id/actor/mic")  # an actor of the sample
+    data.add((SERIES, PK.party, mic))
     for p, o in [(RDF.type, RDF.Statement), (RDF.subject, SERIES), (RDF.predicate, PK.party),
-                 (RDF.object, japan), (PK.evidence, SPAN),
+                 (RDF.object, mic), (PK.evidence, SPAN),
                  (PK.inferredBy, PK.PartiesFromSeriesName)]:
         data.add((FACT, p, o))
     return data
