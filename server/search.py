@@ -4,9 +4,10 @@ With the build's full-text index (graph/search_index.py, read by server/fulltext
 names hold every word typed (the last as a prefix) and are ranked exact match, then
 prefix, then word prefix, then the words in any order; a name typed with a typo is found
 by its likeness (rapidfuzz) when no name holds the words; statements are ranked by BM25
-(newest first when too many say it) and shown with their words highlighted. A build without the index (made by an older policykg)
-is searched as before: names only, kept in memory, substrings ranked the same way, and
-when no name holds the phrase, its longest word that names anything."""
+(newest first when too many say it) and shown with their words highlighted. A build
+without the index (made by an older policykg) is searched as before: names only, kept in
+memory, substrings ranked the same way, and when no name holds the phrase, its longest
+word that names anything."""
 
 from __future__ import annotations
 
