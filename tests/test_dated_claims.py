@@ -6,7 +6,8 @@ Two fictitious releases of different years (tests/fixtures/dated/) are built tog
 with `policykg build`, as users do, and queried with the named queries through
 `policykg query`: a bill the 2023 release calls "the proposed Telecommunications
 Resilience Act" is, by the 2025 release, an act "which entered into force on April 1,
-2024".
+2024". The proposal and the act are two things (one IRI per stage, pk:LegislativeProposal
+and pk:Law are disjoint); no release says the one became the other, so nothing links them.
 """
 
 from __future__ import annotations
@@ -37,11 +38,9 @@ SOURCE = "https://example.org/policykg/dated/{}.html"
 Run = Callable[..., subprocess.CompletedProcess]
 
 
-@pytest.fixture(scope="module")
-def policykg(tmp_path_factory) -> Run:
-    """`policykg` in a subprocess, with a store built from both dated releases (newest
-    given first: the order of the files says nothing about the order of the claims)."""
-    home = tmp_path_factory.mktemp("dated")
+def built(home: Path, *releases: Path) -> Run:
+    """`policykg` in a subprocess, run in `home` on the store it built there from
+    `releases` with `policykg build` (the store is `home`/data/policykg/store)."""
     env = {**os.environ, "XDG_DATA_HOME": str(home / "data"), "POLICYKG_BASE_IRI": BASE}
     env.pop("POLICYKG_STORE", None)
 
@@ -78,10 +77,13 @@ def test_latest_status_per_law_with_date_and_source_latest_first(policykg: Run) 
     new = (thing("release", NEW), "2025-02-20", SOURCE.format("jp-nz-digital-dialogue-2025"))
     old = (thing("release", OLD), "2023-06-14", SOURCE.format("jp-nz-digital-dialogue-2023"))
     assert found == [
-        (thing("initiative", "digital-identity-services-act"), "proposed", "2025-02-20", *new),
+        (thing("initiative", "digital-identity-services-act-proposal"), "proposed",
+         "2025-02-20", *new),
         (thing("initiative", "telecommunications-resilience-act"), "in force", "2025-02-20",
          *new),
         (thing("initiative", "rural-connectivity-act"), "in force", "2023-06-14", *old),
+        (thing("initiative", "telecommunications-resilience-act-proposal"), "proposed",
+         "2023-06-14", *old),
     ]
     quotes = {r["label"]: r["quote"] for r in rows(policykg, "16-law-status-latest")}
     assert "which entered into force on April 1, 2024" in quotes[
@@ -89,11 +91,15 @@ def test_latest_status_per_law_with_date_and_source_latest_first(policykg: Run) 
 
 
 def test_history_lists_every_claim_in_date_order(policykg: Run) -> None:
-    history = [(r["status"], r["asOf"], r["release"])
+    # One name, two stages: the proposal's claim of 2023, then the act's of 2025.
+    history = [(r["initiative"], r["status"], r["asOf"], r["release"])
                for r in rows(policykg, "17-law-status-history")
-               if r["initiative"] == thing("initiative", "telecommunications-resilience-act")]
-    assert history == [("proposed", "2023-06-14", thing("release", OLD)),
-                       ("in force", "2025-02-20", thing("release", NEW))]
+               if r["label"] == "Telecommunications Resilience Act"]
+    assert history == [
+        (thing("initiative", "telecommunications-resilience-act-proposal"), "proposed",
+         "2023-06-14", thing("release", OLD)),
+        (thing("initiative", "telecommunications-resilience-act"), "in force", "2025-02-20",
+         thing("release", NEW))]
     quotes = [r["quote"] for r in rows(policykg, "17-law-status-history")
               if r["label"] == "Telecommunications Resilience Act"]
     assert "the proposed Telecommunications Resilience Act" in quotes[0]
@@ -197,11 +203,11 @@ CASES: dict[str, tuple[Change, URIRef, str]] = {
     "claim about nothing": (
         lambda g: g.remove((None, PK.statusClaim, CLAIM)), CLAIM,
         "A claim is about exactly one thing, the subject of its pk:statusClaim, "
-        "pk:entryIntoForceClaim or pk:scheduleClaim link."),
+        "pk:entryIntoForceClaim, pk:scheduleClaim or pk:postClaim link."),
     "claim about two things": (
         _add(URIRef(SAMPLE_BASE + "id/initiative/nis1"), PK.statusClaim, CLAIM), CLAIM,
         "A claim is about exactly one thing, the subject of its pk:statusClaim, "
-        "pk:entryIntoForceClaim or pk:scheduleClaim link."),
+        "pk:entryIntoForceClaim, pk:scheduleClaim or pk:postClaim link."),
     "claim that is also a statement": (
         _add(CLAIM, RDF.type, PK.Statement), CLAIM,
         "A claim cannot also be a statement, an initiative or an event (disjoint classes)."),
