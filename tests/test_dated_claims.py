@@ -85,9 +85,9 @@ def test_latest_status_per_law_with_date_and_source_latest_first(policykg: Run) 
         (thing("initiative", "telecommunications-resilience-act-proposal"), "proposed",
          "2023-06-14", *old),
     ]
-    quotes = {r["label"]: r["quote"] for r in rows(policykg, "16-law-status-latest")}
+    quotes = {r["initiative"]: r["quote"] for r in rows(policykg, "16-law-status-latest")}
     assert "which entered into force on April 1, 2024" in quotes[
-        "Telecommunications Resilience Act"]
+        thing("initiative", "telecommunications-resilience-act")]
 
 
 def test_history_lists_every_claim_in_date_order(policykg: Run) -> None:
