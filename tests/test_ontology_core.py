@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import owlrl
 import pytest
-from rdflib import RDF, SKOS, Graph, URIRef
+from rdflib import OWL, RDF, SKOS, Graph, Literal, URIRef
 
 from graph.query import run
 
@@ -27,6 +27,9 @@ SERIES = URIRef(BASE + "id/series/japan-eu-ict-policy-dialogue")
 NIS2 = URIRef(BASE + "id/initiative/nis2")
 TOPIC = URIRef(BASE + "id/topic/cybersecurity")
 ELI_NIS2 = URIRef("http://data.europa.eu/eli/dir/2022/2555/oj")
+DG_CONNECT = URIRef(BASE + "id/actor/dg-connect")
+RELEASE = URIRef(BASE + "id/release/sample")
+LANGUAGE = URIRef("http://purl.org/dc/terms/language")
 
 def _set(s: URIRef, p: URIRef, o: URIRef) -> Change:
     def change(g: Graph) -> None:
@@ -48,6 +51,15 @@ CASES: dict[str, tuple[Change, URIRef, str]] = {
         _add((MIC, SKOS.exactMatch, ELI_NIS2)), MIC,
         "skos:exactMatch links concepts; an actor, place or initiative is identified by "
         "schema:sameAs."),
+    # Item 3, the review's own triple: owl:sameAs from an actor to a law's ELI.
+    "actor owl:sameAs an ELI": (
+        _add((MIC, OWL.sameAs, ELI_NIS2)), MIC,
+        "No owl:sameAs (a reasoner would copy our record data onto the other resource): an "
+        "identifier in another register is schema:sameAs, a matching concept a SKOS mapping."),
+    "actor owl:sameAs its Wikidata entity": (
+        _add((MIC, OWL.sameAs, URIRef("http://www.wikidata.org/entity/Q1137549"))), MIC,
+        "No owl:sameAs (a reasoner would copy our record data onto the other resource): an "
+        "identifier in another register is schema:sameAs, a matching concept a SKOS mapping."),
     "actor sameAs an ELI": (
         _add((MIC, SCHEMA.sameAs, ELI_NIS2)), MIC,
         "An actor's schema:sameAs must be a Wikidata entity IRI "
@@ -82,6 +94,15 @@ CASES: dict[str, tuple[Change, URIRef, str]] = {
     "meeting typed as a series": (
         _add((MEETING, RDF.type, PK.DialogueSeries)), MEETING,
         "A meeting is one occurrence, never an event series (disjoint classes)."),
+    # Item 4: an event is never also an initiative (PROV's Activity, not an Entity).
+    "meeting typed as an initiative": (
+        _add((MEETING, RDF.type, PK.Initiative)), MEETING,
+        "An initiative cannot also be an event, a topic or a place (disjoint classes)."),
+    # Item 8: the release's language is an ISO 639-1 IRI, not the literal "en".
+    "release language as a literal": (
+        _add((RELEASE, LANGUAGE, Literal("en"))), RELEASE,
+        "A release has at most one dcterms:language, an ISO 639-1 IRI of the Library of "
+        "Congress (http://id.loc.gov/vocabulary/iso639-1/en)."),
 }
 
 
@@ -103,6 +124,12 @@ INCONSISTENT: dict[str, tuple] = {
     "meeting typed as a series": (MEETING, RDF.type, PK.DialogueSeries),
     "actor held as a venue": (MEETING, PK.heldIn, MIC),
     "initiative scheduled like an event": (NIS2, PK.scheduleClaim, SCHEDULE),
+    # Item 2: governments and organisations are different kinds of actor (the EU is an
+    # organisation, never a country).
+    "organisation typed as a country": (DG_CONNECT, RDF.type, PK.Country),
+    # Item 4: a meeting belongs to its series by pk:series; pk:partOf is for initiatives.
+    "meeting part of a series like an initiative": (MEETING, PK.partOf, SERIES),
+    "meeting typed as an initiative": (MEETING, RDF.type, PK.Initiative),
 }
 
 

@@ -33,6 +33,7 @@ from .conftest import BASE, policykg_command
 from .reasoners import hermit_consistent, owl2_profile, write_nt
 from .test_ontology import BASE as SAMPLE_BASE
 from .test_ontology import PK, SCHEMA, owl_rl_errors, sample
+from .test_ontology_core import INCONSISTENT
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PROV = "http://www.w3.org/ns/prov#"
@@ -114,6 +115,25 @@ def test_hermit_refutes_the_same_data_with_an_actor_typed_a_topic(
     mic = URIRef(BASE + "id/actor/mic")
     wrong.write_text(f"{mic.n3()} {RDF.type.n3()} {PK.Topic.n3()} .\n", encoding="utf-8")
     assert not hermit_consistent(dump, wrong)
+
+
+@pytest.fixture(scope="module")
+def sample_nt(tmp_path_factory) -> Path:
+    """The ontology and the conforming sample instances (tests/data/sample_instances.ttl)."""
+    return write_nt(load_graph() + sample(), tmp_path_factory.mktemp("sample") / "sample.nt")
+
+
+def test_hermit_finds_the_sample_consistent(sample_nt: Path) -> None:
+    assert hermit_consistent(sample_nt)
+
+
+@pytest.mark.parametrize("case", list(INCONSISTENT))
+def test_hermit_refutes(case: str, sample_nt: Path, tmp_path: Path) -> None:
+    # The wrong triples of the review that OWL 2 RL refutes (tests/test_ontology_core.py),
+    # refuted by the complete reasoner too.
+    wrong = Graph()
+    wrong.add(INCONSISTENT[case])
+    assert not hermit_consistent(sample_nt, write_nt(wrong, tmp_path / "wrong.nt"))
 
 
 @pytest.fixture(scope="module")
