@@ -50,11 +50,18 @@ def built(home: Path, *releases: Path) -> Run:
         assert result.returncode == 0, result.stderr
         return result
 
-    built = call("build", str(DATED / "jp-nz-digital-dialogue-2025.txt"),
-                 str(DATED / "jp-nz-digital-dialogue-2023.txt"))
-    said = built.stderr + built.stdout
-    assert "2 releases" in said and "SHACL-valid" in said
+    said = call("build", *map(str, releases))
+    said = said.stderr + said.stdout
+    assert f"{len(releases)} releases" in said and "SHACL-valid" in said
     return call
+
+
+@pytest.fixture(scope="module")
+def policykg(tmp_path_factory) -> Run:
+    """`policykg` with a store built from both dated releases (newest given first: the
+    order of the files says nothing about the order of the claims)."""
+    return built(tmp_path_factory.mktemp("dated"), DATED / "jp-nz-digital-dialogue-2025.txt",
+                 DATED / "jp-nz-digital-dialogue-2023.txt")
 
 
 def rows(policykg: Run, query: str) -> list[dict[str, str]]:
