@@ -267,9 +267,10 @@ def test_the_release_view_is_the_text_with_statements_and_mentions(site, store):
     text = next(store.quads_for_pattern(node, NamedNode(PK + "text"), None)).object.value
     without_numbers = re.sub(r"<sup>.*?</sup>", "", body)
     assert text_of(without_numbers) == text  # the whole text, nothing added or lost
-    statements = {q.subject for q in store.quads_for_pattern(
-        None, NamedNode(PK + "madeAt"), None)
-        if RELEASE.split("/")[1] in q.subject.value}
+    kinds = [NamedNode(PK + "Statement"), NamedNode(PK + "ReleaseStatement")]
+    statements = {q.subject for kind in kinds  # the release's own words are linked too
+                  for q in store.quads_for_pattern(None, NamedNode(RDF + "type"), kind)
+                  if RELEASE.split("/")[1] in q.subject.value}
     assert len(re.findall(r"<sup><a href=\"/page/statement/", body)) == len(statements)
     assert '<a href="/page/initiative/notice"' in body
     assert "<mark" in body

@@ -13,8 +13,8 @@ import pytest
 import requests
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from graph import pipeline
-from graph.iris import RDFS, SKOS
+from graph import pipeline, search_index
+from graph.iris import RDFS, SKOS, Iris
 from graph.source import bundled_releases
 from ontology import PK
 from tests.browser import CHROMIUM
@@ -37,6 +37,7 @@ def evil_site(tmp_path_factory):
         store.add(Quad(NICT, NamedNode(predicate), Literal(EVIL, language="en"), graph))
     store.add(Quad(NICT, NamedNode(SKOS + "altLabel"), Literal(EVIL + " alias"), graph))
     store.flush()
+    search_index.write(store, Iris(BASE), Path(path).resolve())  # search reads the label there
     del store
     with serving(path, home) as served:
         yield served.url.removesuffix("/sparql")
