@@ -67,11 +67,7 @@ WORD = re.compile(r"[A-Za-z]{4,}")
 
 def fulltext_queries(index: Path, rng: random.Random) -> list[str]:
     """One to three consecutive words (of four letters or more) of random quotes."""
-    db = sqlite3.connect(f"file:{index}?mode=ro", uri=True)
-    try:
-        quotes = [q for (q,) in db.execute("SELECT quote FROM statement ORDER BY id")]
-    finally:
-        db.close()
+    quotes = _column(index, "SELECT quote FROM statement ORDER BY id")
     found = []
     while len(found) < QUERIES:
         words = WORD.findall(rng.choice(quotes))
@@ -84,12 +80,17 @@ def fulltext_queries(index: Path, rng: random.Random) -> list[str]:
 
 def suggest_queries(index: Path, rng: random.Random) -> list[str]:
     """The first 3 to 8 characters of random labels: a name being typed."""
+    labels = _column(index, "SELECT label FROM thing ORDER BY id")
+    return [rng.choice(labels)[:rng.randint(3, 8)] for _ in range(QUERIES)]
+
+
+def _column(index: Path, query: str) -> list[str]:
+    """The one column `query` selects from the index, opened read-only."""
     db = sqlite3.connect(f"file:{index}?mode=ro", uri=True)
     try:
-        labels = [label for (label,) in db.execute("SELECT label FROM thing ORDER BY id")]
+        return [value for (value,) in db.execute(query)]
     finally:
         db.close()
-    return [rng.choice(labels)[:rng.randint(3, 8)] for _ in range(QUERIES)]
 
 
 def streams(work: Path, index: Path, before: bool) -> list[Stream]:

@@ -25,7 +25,6 @@ import fcntl
 import hashlib
 import ipaddress
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -256,21 +255,6 @@ def _loopback(address: str) -> bool:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:
         return False
-
-
-@contextlib.contextmanager
-def shared(configured: str) -> Iterator[None]:
-    """For `policykg serve`: a directory its workers share the limits through (they read
-    POLICYKG_ADMISSION_DIR), removed when it stops; or the configured one, kept."""
-    if configured:
-        yield
-        return
-    made = tempfile.mkdtemp(prefix="policykg-admission-")
-    os.environ[DIRECTORY_VARIABLE] = made
-    try:
-        yield
-    finally:
-        shutil.rmtree(made, ignore_errors=True)
 
 
 def directory(configured: str) -> Path:

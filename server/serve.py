@@ -40,19 +40,23 @@ def serve(host: str, port: int, workers: int, threads: int, overrides: dict) -> 
         raise ValueError(f"access log: expected one of {', '.join(ACCESS_LOG_FORMATS)}, "
                          f"not {config.access_log!r}")
     check(config.store)  # a missing, empty or damaged store: one line, before any worker
-    with _metrics_directory(config.metrics), admission.shared(config.admission_dir):
+    # counts from an earlier run must not be summed into this one (server/metrics.py), nor
+    # its slots held (server/admission.py); a configured admission directory is kept
+    with _workers_directory(config.metrics, config_module.METRICS_DIRECTORY, "metrics"), \
+            _workers_directory(not config.admission_dir, admission.DIRECTORY_VARIABLE,
+                               "admission"):
         _granian(host, port, workers, threads, config).serve()
 
 
 @contextmanager
-def _metrics_directory(wanted: bool) -> Iterator[None]:
-    """A directory of this server's own for the workers' metrics (server/metrics.py),
-    removed when it stops: counts from an earlier run must not be summed into this one."""
+def _workers_directory(wanted: bool, variable: str, purpose: str) -> Iterator[None]:
+    """A directory of this server's own that its workers find through `variable`, removed
+    when it stops."""
     if not wanted:
         yield
         return
-    directory = tempfile.mkdtemp(prefix="policykg-metrics-")
-    os.environ[config_module.METRICS_DIRECTORY] = directory
+    directory = tempfile.mkdtemp(prefix=f"policykg-{purpose}-")
+    os.environ[variable] = directory
     try:
         yield
     finally:

@@ -19,6 +19,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 TIMEOUT_MS = 30_000
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}  # a context's options, as a phone shows pages
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -82,3 +84,8 @@ class Watch:
 def shot(page, name: str, full_page: bool = False) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
+
+
+def page_width(page) -> int:
+    """How wide the page lays out in CSS pixels: wider than the viewport scrolls sideways."""
+    return page.evaluate("document.documentElement.scrollWidth")

@@ -21,6 +21,7 @@ import requests
 from server.admission import Slots, client_address
 
 from .conftest import serving
+from .test_serve_http import pids, read_proc
 
 HEAVY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
          "FILTER(STR(?c) < STR(?i)) }")  # runs until its deadline in little memory
@@ -167,8 +168,8 @@ def test_the_client_is_the_peer_or_what_a_trusted_proxy_forwarded(peer, forwarde
 def server_group(url: str) -> int:
     """The process group of the `policykg serve` listening on the URL's port."""
     port = f"--port\x00{url.split(':')[2].split('/')[0]}\x00".encode()
-    for pid in _pids():
-        if port in _read(f"/proc/{pid}/cmdline"):
+    for pid in pids():
+        if port in read_proc(f"/proc/{pid}/cmdline"):
             return os.getpgid(pid)
     raise AssertionError(f"no server process for {url}")
 
@@ -176,24 +177,12 @@ def server_group(url: str) -> int:
 def cpu_times(pgid: int) -> dict[int, int]:
     """The group's evaluator processes and the CPU time (ticks) each has used."""
     found = {}
-    for pid in _pids():
-        if b"sandbox.evaluator" in _read(f"/proc/{pid}/cmdline"):
+    for pid in pids():
+        if b"sandbox.evaluator" in read_proc(f"/proc/{pid}/cmdline"):
             try:
                 if os.getpgid(pid) == pgid:
-                    fields = _read(f"/proc/{pid}/stat").rsplit(b")", 1)[1].split()
+                    fields = read_proc(f"/proc/{pid}/stat").rsplit(b")", 1)[1].split()
                     found[pid] = int(fields[11]) + int(fields[12])  # utime + stime
             except (OSError, IndexError, ValueError):
                 continue  # ended meanwhile
     return found
-
-
-def _pids() -> list[int]:
-    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
-
-
-def _read(path: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return b""

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser import Watch, pytestmark, shot  # noqa: F401 (pytestmark applies here)
+from tests.browser import PHONE, Watch, page_width, pytestmark, shot  # noqa: F401 (pytestmark applies here)
 
 RELEASE = "/page/release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"
 
@@ -84,14 +84,13 @@ def test_search_and_pages_without_javascript(browser, served):
 
 
 def test_pages_read_on_a_phone(browser, served):
-    watch = Watch(browser, served, viewport={"width": 390, "height": 844},
-                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    watch = Watch(browser, served, **PHONE)
     page = watch.page()
     for path, name in (("/page/meeting/japan-eu-ict-policy-dialogue-28", "pages-6-phone-meeting"),
                        ("/page/initiative/nis2-directive", "pages-7-phone-initiative"),
                        (RELEASE, "pages-8-phone-release")):
         page.goto(served.url + path)
-        width = page.evaluate("document.documentElement.scrollWidth")
+        width = page_width(page)
         assert width <= 390, f"{path} scrolls sideways ({width}px)"
         shot(page, name + ".png")
     page.goto(served.url + "/ontology")

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser import Watch, pytestmark, shot  # noqa: F401  (skips without Chromium)
+from tests.browser import PHONE, Watch, page_width, pytestmark, shot  # noqa: F401  (skips without Chromium)
 
 
 def test_the_results_page_groups_things_then_statements(browser, served):
@@ -64,11 +64,10 @@ def test_search_by_keyboard_only(browser, served):
 
 
 def test_the_results_page_on_a_phone(browser, served):
-    watch = Watch(browser, served, viewport={"width": 390, "height": 844},
-                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    watch = Watch(browser, served, **PHONE)
     page = watch.page()
     page.goto(served.url + "/search?q=AI+Act")
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= 390, f"the results scroll sideways ({width}px)"
     first = page.locator("section[aria-labelledby=things] li").first
     expect(first.get_by_role("link").first).to_have_text("AI Act")

@@ -271,18 +271,20 @@ def serving_processes(endpoint, at_least: int = 3) -> list[int]:
     port = f"--port\x00{address(endpoint)[1]}\x00".encode()
     deadline = time.monotonic() + 10
     while True:
-        main = [pid for pid in _pids() if port in _read(f"/proc/{pid}/cmdline")]
-        group = [pid for pid in _pids() if main and _group(pid) == _group(main[0])]
+        main = [pid for pid in pids() if port in read_proc(f"/proc/{pid}/cmdline")]
+        group = [pid for pid in pids() if main and _group(pid) == _group(main[0])]
         if len(group) >= at_least or time.monotonic() > deadline:
             return group
         time.sleep(0.1)
 
 
-def _pids() -> list[int]:
+def pids() -> list[int]:
+    """The pids of every process on the machine, read from /proc."""
     return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
 
 
-def _read(path: str) -> bytes:
+def read_proc(path: str) -> bytes:
+    """A /proc file's bytes, or none when its process has ended meanwhile."""
     try:
         with open(path, "rb") as f:
             return f.read()
@@ -291,7 +293,7 @@ def _read(path: str) -> bytes:
 
 
 def _group(pid: int) -> int | None:
-    fields = _read(f"/proc/{pid}/stat").rsplit(b")", 1)[-1].split()
+    fields = read_proc(f"/proc/{pid}/stat").rsplit(b")", 1)[-1].split()
     return int(fields[2]) if len(fields) > 2 else None
 
 

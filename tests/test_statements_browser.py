@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser import Watch, pytestmark, shot  # noqa: F401 (pytestmark applies here)
+from tests.browser import PHONE, Watch, page_width, pytestmark, shot  # noqa: F401 (pytestmark applies here)
 
 
 def caption_total(page) -> int:
@@ -97,11 +97,10 @@ def test_sort_size_and_pages_without_javascript(browser, served):
 
 
 def test_the_table_on_a_phone(browser, served):
-    watch = Watch(browser, served, viewport={"width": 390, "height": 844},
-                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    watch = Watch(browser, served, **PHONE)
     page = watch.page()
     page.goto(served.url + "/statements?size=20")
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= 390, f"/statements scrolls sideways ({width}px)"
     shot(page, "statements-3-phone.png")
     page.locator("table.statements-table").scroll_into_view_if_needed()

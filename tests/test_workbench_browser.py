@@ -13,7 +13,7 @@ import requests
 
 from ontology import PK
 from queries import examples
-from tests.browser import ARTIFACTS, TIMEOUT_MS, Served, Watch, pytestmark, shot  # noqa: F401
+from tests.browser import ARTIFACTS, PHONE, TIMEOUT_MS, Served, Watch, page_width, pytestmark, shot  # noqa: F401
 
 AGENDA = next(e for e in examples() if e.name == "03-agenda")
 
@@ -167,8 +167,7 @@ def test_results_link_our_terms_to_this_servers_documentation(browser, served):
 
 
 def test_workbench_on_a_phone(browser, served):
-    watch = Watch(browser, served, viewport={"width": 390, "height": 844}, is_mobile=True,
-                  has_touch=True, device_scale_factor=2)
+    watch = Watch(browser, served, **PHONE)
     page = watch.page()
     page.goto(served.endpoint)
     page.get_by_role("tab", name=AGENDA.title, exact=True).click()
@@ -176,7 +175,7 @@ def test_workbench_on_a_phone(browser, served):
     assert _active(page, ".yasr table.dataTable tbody tr").count() > 0
     shot(page, "workbench-phone.png")
     shot(page, "workbench-phone-full.png", full_page=True)
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= 390 + 1, f"the page is {width} px wide on a 390 px screen"
     watch.check()
     watch.context.close()
