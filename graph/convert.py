@@ -17,17 +17,18 @@ known by then: the graph is the one a one-at-a-time build makes.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import Quad
 
-from .dumps import SOURCE, serialized
+from .dumps import Piece, piece
 from .extract import extract
 from .extract.gaps import summary_line
 from .facts import ReleaseFacts
@@ -39,7 +40,7 @@ from .source import read_source
 
 PARALLEL_FROM = 8  # releases; fewer are converted in the building process (no pool)
 AHEAD = 4  # releases in flight per worker: enough to keep them busy, little memory
-SERIALIZED_AT_ONCE = 20_000  # quads of a release's graph serialized at a time
+SERIALIZED_AT_ONCE = 20_000  # quads of a release's graph in one Piece (serialized at once)
 
 
 @dataclass(frozen=True)
@@ -51,42 +52,48 @@ class Converted:
     statements: int
     gaps: str  # one line: what extraction did not understand (graph/extract/gaps.py)
     names: tuple[tuple[str, str], ...]  # (id, label as written) of each discovered entity
-    # the release's graph, as N-Quads ("nq") and in each other format asked for (by the
-    # key of its dump, graph/dumps.py: the dumps written while the store loads), each as
-    # pieces that are that format's text in order (`_serialized`)
-    serialized: dict[str, list[bytes]]
-    quads: int
+    # the release's graph in pieces, in order, each as N-Quads ("nq") and in each other
+    # format asked for (by the key of its dump, graph/dumps.py: the dumps written while
+    # the store loads): a list from a worker process; made as they are read (once) when
+    # converted `lazily` in the building process (`_pieces`)
+    pieces: Iterable[Piece]
 
 
 def convert(path: Path, lexicon: Lexicon, iris: Iris, labels: dict[str, str] | None = None,
-            also: tuple[str, ...] = ()) -> Converted:
+            also: tuple[str, ...] = (), lazily: bool = False) -> Converted:
     """A release's graph, serialized as N-Quads and as the dumps `also` names; with
     `labels` (the first label of each discovered entity so far, updated here), its
-    entities take the first label seen, as `harmonise` says."""
+    entities take the first label seen, as `harmonise` says. `lazily`, its pieces are
+    made as the caller reads them: only the release's facts and a piece are in memory,
+    not its whole graph (which is what a worker process has to hand back)."""
     facts = extract(read_source(path), lexicon)
     names = tuple((e.id, e.label) for e in facts.entities if not e.curated)
     if labels is not None:
         harmonise(facts, labels)
-    quads = list(dict.fromkeys(release_quads(facts, iris)))  # each quad once, as stored
-    count = len(quads)
+    pieces = _pieces(release_quads(facts, iris), also)
     return Converted(path, facts.id, facts.title, str(facts.published),
                      len(facts.statements), summary_line(facts), names,
-                     _serialized(quads, also), count)
+                     pieces if lazily else list(pieces))
 
 
-def _serialized(quads: list[Quad], also: tuple[str, ...]) -> dict[str, list[bytes]]:
-    """The graph serialized a slice at a time, each slice's quads let go (`quads` ends
-    empty) once written: a large release's graph is never held both as objects and as
-    bytes (2 MB of text: ~900k quads, ~600 MB as objects, ~390 MB as N-Quads and TriG).
-    Each format's pieces are its text in order (TriG: a block of the graph per piece)."""
-    pieces: dict[str, list[bytes]] = {key: [] for key in (SOURCE.key, *also)}
-    quads.reverse()  # slices come off the end, where a list shrinks in place
-    while quads:
-        piece = quads[-SERIALIZED_AT_ONCE:][::-1]
-        del quads[-SERIALIZED_AT_ONCE:]
-        for key, data in serialized(piece, also).items():
-            pieces[key].append(data)
-    return pieces
+def _pieces(quads: Iterable[Quad], also: tuple[str, ...]) -> Iterator[Piece]:
+    """Each quad once (the first time it comes, as the store holds it), serialized
+    SERIALIZED_AT_ONCE at a time (a TriG piece is a block of the graph). What is kept of
+    the quads already passed is a 128-bit digest of each (~90 bytes, where a quad object
+    takes ~600): two different quads share one with odds of ~1e-27 at a million quads."""
+    seen: set[int] = set()
+    pending: list[Quad] = []
+    for quad in quads:
+        digest = int.from_bytes(hashlib.blake2b(str(quad).encode(), digest_size=16).digest())
+        if digest in seen:
+            continue
+        seen.add(digest)
+        pending.append(quad)
+        if len(pending) == SERIALIZED_AT_ONCE:
+            yield piece(pending, also)
+            pending = []
+    if pending:
+        yield piece(pending, also)
 
 
 def harmonise(facts: ReleaseFacts, labels: dict[str, str]) -> None:
@@ -115,7 +122,7 @@ def converted(paths: Sequence[Path], lexicon: Lexicon, iris: Iris, also: tuple[s
     so none of them holds a copy of an open store."""
     workers = os.cpu_count() or 1
     if workers < 2 or len(paths) < PARALLEL_FROM:
-        yield (convert(path, lexicon, iris, also=also) for path in paths)
+        yield (convert(path, lexicon, iris, also=also, lazily=True) for path in paths)
         return
     context = multiprocessing.get_context("fork")
     with WorkerPool(workers, mp_context=context, initializer=_remember,

@@ -85,6 +85,19 @@ def serialized(quads: list[Quad], also: tuple[str, ...] = ()) -> dict[str, bytes
     return {key: serialize(quads, format=BY_KEY[key].writer) for key in (SOURCE.key, *also)}
 
 
+@dataclass(frozen=True)
+class Piece:
+    """Some quads of a graph (each once), serialized: what a build loads and writes into
+    its dumps a piece at a time, so that a large graph is never whole in memory."""
+
+    quads: int
+    text: dict[str, bytes]  # N-Quads ("nq") and the formats of the dumps written beside
+
+
+def piece(quads: list[Quad], also: tuple[str, ...] = ()) -> Piece:
+    return Piece(len(quads), serialized(quads, also))
+
+
 def serialized_besides(with_dumps: bool) -> tuple[str, ...]:
     """The formats, besides N-Quads (which the store loads), that a build serializes each
     graph in: those of the other dumps written while loading, if it writes dumps."""

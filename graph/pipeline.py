@@ -71,13 +71,13 @@ def _build(paths: Sequence[Path], store_path: Path, iris: Iris, validate: bool,
                     raise InputError(str(done.path), f"the same release as "
                                      f"{releases[done.id].path} ({done.title}, {done.published})")
                 if clashes(done.names, labels):
-                    done = convert(done.path, lexicon, iris, labels, also)
+                    done = convert(done.path, lexicon, iris, labels, also, lazily=True)
                 else:
                     for entity, label in done.names:
                         labels.setdefault(entity, label)
                 releases[done.id] = ReleaseSummary(done.id, done.title, str(done.path),
                                                    done.statements, done.gaps)
-                building.add_serialized(done.serialized, done.quads)
+                building.add_serialized(done.pieces)
             checkpoint()
             building.loaded()  # describing the store starts, beside its validation
             if validate:

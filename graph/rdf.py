@@ -42,6 +42,12 @@ class _Writer:
     def __init__(self, iris: Iris, graph: NamedNode) -> None:
         self.iris, self.graph, self.quads = iris, graph, []
 
+    def drain(self) -> list[Quad]:
+        """The quads collected since the last drain, let go of here: a generator of a
+        large graph hands them on a few at a time instead of holding them all."""
+        quads, self.quads = self.quads, []
+        return quads
+
     def add(self, s: NamedNode, p: NamedNode, o) -> None:
         self.quads.append(Quad(s, p, o, self.graph))
 
@@ -100,7 +106,10 @@ def _unit_predicate(kinds: set[str]) -> NamedNode:
 
 # ---------------------------------------------------------------- release graphs
 
-def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
+def release_quads(facts: ReleaseFacts, iris: Iris) -> Iterator[Quad]:
+    """A release's graph, quad by quad in a fixed order, made as it is consumed: a large
+    release's graph (~450k quads, ~270 MB as objects, per MB of text) is never whole in
+    memory; a quad may come more than once (graph/convert.py keeps the first)."""
     slug = facts.id.split("/", 1)[1]
     graph = iris.graph(f"release/{slug}")
     w = _Writer(iris, graph)
@@ -153,6 +162,7 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         w.add(release, ns(DCTERMS, "rights"), _en(facts.rights))
 
     for meeting in facts.meetings:
+        yield from w.drain()
         node = iris.thing(meeting.id)
         w.pk(release, "reports", node)
         w.typed(node, "Meeting")
@@ -182,6 +192,7 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
             w.pk(agenda, "evidence", evidence(item.evidence))
 
     for entity in facts.entities:
+        yield from w.drain()
         if entity.curated:
             continue
         node = iris.thing(entity.id)
@@ -202,6 +213,7 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
 
     labels = {e.id: e.label for e in facts.entities}
     for st in facts.statements:
+        yield from w.drain()
         node = iris.thing(f"statement/{slug}-{st.number:02d}")
         w.typed(node, "Statement")
         if st.release_voice:  # the publisher's words in the release: no speaker as written
@@ -227,6 +239,7 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         w.add(node, ns(PROV, "wasDerivedFrom"), release)
 
     for number, mention in enumerate(facts.mentions, 1):
+        yield from w.drain()
         node = iris.thing(f"mention/{slug}-{number:03d}")
         w.add(node, TYPE, ns(OA, "Annotation"))
         w.add(node, ns(OA, "motivatedBy"), ns(OA, "identifying"))
@@ -236,10 +249,12 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
             w.pk(node, "inStatement", iris.thing(f"statement/{slug}-{mention.statement:02d}"))
 
     for (person, *_), (number, parts) in _posts(facts.relations).items():
+        yield from w.drain()
         span = next(iter(parts.values())).evidence
         _post_claim(w, iris.thing(f"claim/{slug}-{number:03d}"), iris.thing(person), parts,
                     labels, lang, facts.published, release, evidence(span))
     for number, rel in enumerate(facts.relations, 1):
+        yield from w.drain()
         subject = iris.thing(rel.subject)
         if rel.predicate in _POST:
             continue  # in a post claim, above
@@ -265,6 +280,7 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
               f"relation {number} of the release", evidence(rel.evidence), rel.rule)
 
     for meeting in facts.meetings:  # what the extractor concluded about a meeting
+        yield from w.drain()
         node, key = iris.thing(meeting.id), meeting.id.split("/", 1)[1]
         for name, inferred in sorted(meeting.inferred.items()):
             for predicate, value in _meeting_values(meeting, name):
@@ -272,12 +288,14 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
                       (node, predicate, value), f"{name} of {meeting.label}",
                       evidence(inferred.evidence), inferred.rule)
     for entity in (e for e in facts.entities if e.rule and e.evidence):  # no text names it
+        yield from w.drain()
         node = iris.thing(entity.id)
         _fact(w, iris.thing(f"fact/{slug}-{entity.id.replace('/', '-')}-type"),
               (node, TYPE, iris.term(_classes(entity.kinds)[0])), f"{entity.label} exists",
               evidence(entity.evidence), entity.rule)
 
     for number, c in enumerate(facts.contacts, 1):
+        yield from w.drain()
         node = iris.thing(f"contact/{slug}-{number}")
         w.pk(release, "contactPoint", node)
         w.typed(node, "ContactPoint")
@@ -291,7 +309,7 @@ def release_quads(facts: ReleaseFacts, iris: Iris) -> list[Quad]:
         if c.url:
             w.add(node, ns(SCHEMA, "url"), NamedNode(c.url))
         w.pk(node, "evidence", evidence(c.evidence))
-    return w.quads
+    yield from w.drain()
 
 
 def _fact(w: _Writer, node: NamedNode, triple: tuple, about: str, span: NamedNode,

@@ -28,7 +28,7 @@ import hashlib
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,29 +145,30 @@ class Building:
         of bulk loading; blank nodes keep their labels (the ontology's OWL lists)."""
         quads = list(dict.fromkeys(quads))  # the dump holds each quad once, as the store does
         self.pending += quads
-        self._added({key: [data] for key, data in dumps.serialized(quads, self.also).items()},
-                    len(quads))
+        self._added([dumps.piece(quads, self.also)], loads_text=False)
 
-    def add_serialized(self, graph: dict[str, list[bytes]], quads: int) -> None:
+    def add_serialized(self, pieces: Iterable[dumps.Piece]) -> None:
         """Add one graph, serialized by graph/convert.py (each quad once: what `add` would
         hash and store) as N-Quads, loaded by Oxigraph's parser, which gives blank nodes
-        new labels: for graphs with none (a release's), and in the formats of `also`; each
-        format's text in pieces."""
-        self.serialized += graph[dumps.SOURCE.key]
-        self._added(graph, quads)
+        new labels: for graphs with none (a release's), and in the formats of `also`. The
+        pieces may be made as they are read: each is loaded and written into the dumps,
+        then let go, so a large release's graph is never whole in memory."""
+        self._added(pieces, loads_text=True)
 
-    def _added(self, graph: dict[str, list[bytes]], quads: int) -> None:
+    def _added(self, pieces: Iterable[dumps.Piece], loads_text: bool) -> None:
         digest = hashlib.sha256()
-        for piece in graph[dumps.SOURCE.key]:
-            digest.update(piece)
+        for piece in pieces:
+            checkpoint()  # a large release takes minutes: a stop signal need not wait
+            digest.update(piece.text[dumps.SOURCE.key])
+            if loads_text:
+                self.serialized.append(piece.text[dumps.SOURCE.key])
+            for key, writing in self.writing.items():
+                writing.write(piece.text[key], piece.quads)
+            self.quads += piece.quads
+            self.pending_quads += piece.quads
+            if self.pending_quads >= BATCH:
+                self.flush()
         self.digests.append(digest.digest())
-        for key, writing in self.writing.items():
-            for number, piece in enumerate(graph[key]):
-                writing.write(piece, 0 if number else quads)
-        self.quads += quads
-        self.pending_quads += quads
-        if self.pending_quads >= BATCH:
-            self.flush()
 
     def flush(self) -> None:
         """Hand the batch to the store on a thread (Oxigraph lets go of the GIL while it
