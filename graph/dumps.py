@@ -259,7 +259,11 @@ def _counted(quads: Iterable[Quad], written: list[int]) -> Iterator[Quad]:
         yield quad
 
 
-QUEUED_GRAPHS = 32  # graphs waiting to be compressed into a dump, at most
+# What waits to be compressed into a dump, at most: QUEUED_CHUNKS graphs, or pieces of
+# CHUNK_BYTES of a larger one (a piece of a large release's TriG is ~4 MB), so what is
+# queued stays ~16 MB however the graphs come.
+QUEUED_CHUNKS = 16
+CHUNK_BYTES = 1_000_000
 
 
 class Writing:
@@ -279,7 +283,7 @@ class Writing:
                                  compresslevel=6)
         self.statements = 0
         # bounded: if compressing lags, the build waits rather than holding every graph
-        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_GRAPHS)
+        self.queue: queue.Queue[memoryview | None] = queue.Queue(maxsize=QUEUED_CHUNKS)
         self.writer: Future[None] | None = None
 
     def write(self, data: bytes, statements: int) -> None:
@@ -287,10 +291,12 @@ class Writing:
             pool = ThreadPoolExecutor(1, thread_name_prefix="dump")
             self.writer = pool.submit(self._drain)
             pool.shutdown(wait=False)  # the thread ends when the queue does
-        self._put(data)
+        view = memoryview(data)  # slices of it copy nothing
+        for start in range(0, len(data), CHUNK_BYTES):
+            self._put(view[start:start + CHUNK_BYTES])
         self.statements += statements
 
-    def _put(self, data: bytes | None) -> None:
+    def _put(self, data: memoryview | None) -> None:
         """Queue `data`, waiting while the queue is full, unless the thread has failed (a
         full disk, say): then its error is raised here."""
         while True:

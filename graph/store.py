@@ -45,10 +45,10 @@ from .iris import DCAT, DCTERMS, PROV, RDF, XSD, Iris, ns
 KEEP_BUILDS = 2  # the current build and the previous one, for readers that do not `hold`
 LOCK = ".build.lock"  # in <path>.builds: held by the build running
 READERS = ".readers"  # <build-id> + READERS: the build is complete; readers lock it shared
-BATCH = 100_000  # quads handed to the store at once (two batches are in memory: one loading)
 # N-Quads bytes given to one call of Oxigraph's bulk loader: its memory grows ~3 bytes a
 # byte with what one call is given (112 MB of a release's N-Quads in one call: +350 MB;
-# in pieces of 8 MB: +50 MB, and no slower), so a large graph is loaded in pieces.
+# in pieces of 8 MB: +50 MB, and no slower), so a large graph is loaded in pieces. It is
+# also the size of a batch handed to the loading thread (two are in memory: one loading).
 LOAD_BYTES = 8_000_000
 PARALLEL_DUMPS_FROM = 100_000  # quads; smaller stores' dumps take less than starting processes
 
@@ -129,7 +129,7 @@ class Building:
         self.digests: list[bytes] = []
         self.pending: list[Quad] = []
         self.serialized: list[bytes] = []  # graphs already serialized as N-Quads
-        self.pending_quads = 0
+        self.pending_bytes = 0  # of N-Quads
         self.quads = 0
         self.version = ""
         self.committed = False
@@ -165,8 +165,8 @@ class Building:
             for key, writing in self.writing.items():
                 writing.write(piece.text[key], piece.quads)
             self.quads += piece.quads
-            self.pending_quads += piece.quads
-            if self.pending_quads >= BATCH:
+            self.pending_bytes += len(piece.text[dumps.SOURCE.key])
+            if self.pending_bytes >= LOAD_BYTES:
                 self.flush()
         self.digests.append(digest.digest())
 
@@ -174,7 +174,7 @@ class Building:
         """Hand the batch to the store on a thread (Oxigraph lets go of the GIL while it
         loads), so the next releases arrive meanwhile; one batch loads at a time."""
         pending, serialized = self.pending, self.serialized
-        self.pending, self.serialized, self.pending_quads = [], [], 0
+        self.pending, self.serialized, self.pending_bytes = [], [], 0
         if self.loading is not None:
             self.loading.result()
         self.loading = self.loader.submit(self._load, pending, serialized)
