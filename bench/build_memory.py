@@ -14,9 +14,12 @@ the dump writers). The fixed cost is measured on the smallest release; the slope
 peak per MB of text) and intercept are fitted by least squares over the sizes.
 
 With `--against REF` the same releases are built by the code of the git ref REF too (a
-temporary worktree, removed afterwards), and the two are printed side by side.
+temporary worktree, removed afterwards), and the two are printed side by side. With
+`--write DIR` the releases are only written there (tests/test_build_hardening.py builds
+one).
 
     python bench/build_memory.py [--sizes 0.25 0.5 1 2] [--against HEAD~1] [--workdir DIR]
+    python bench/build_memory.py --write DIR --sizes 1
 """
 
 from __future__ import annotations
@@ -94,10 +97,15 @@ def checkout(ref: str) -> Iterator[Path]:
                         str(directory)], check=False, capture_output=True)
 
 
-def measure(codes: dict[str, Path], work: Path, sizes: list[float]) -> None:
+def model_release(work: Path) -> Path:
+    """A generated release whose sections the large ones repeat."""
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate_releases.py"),
                     str(work / "model"), "-n", "2"], check=True, capture_output=True)
-    model = sorted((work / "model").glob("*.txt"))[-1]
+    return sorted((work / "model").glob("*.txt"))[-1]
+
+
+def measure(codes: dict[str, Path], work: Path, sizes: list[float]) -> None:
+    model = model_release(work)
     base_release = work / "base.txt"
     write_release(model, base_release, 0)
     base = {name: peak_rss(code, base_release, work / f"store-{name}-base")[1]
@@ -129,7 +137,15 @@ def main() -> None:
     parser.add_argument("--against", metavar="REF",
                         help="also build with the code of this git ref, side by side")
     parser.add_argument("--workdir", type=Path, help="keep the releases and stores here")
+    parser.add_argument("--write", type=Path, metavar="DIR",
+                        help="only write the releases of --sizes into DIR (no builds)")
     args = parser.parse_args()
+    if args.write:
+        model = model_release(args.write)
+        for megabytes in args.sizes:
+            print(write_release(model, args.write / f"release-{megabytes:g}MB.txt",
+                                megabytes))
+        return
     work = args.workdir or Path(tempfile.mkdtemp(prefix="policykg-memory-"))
     with contextlib.ExitStack() as stack:
         codes = {"now": ROOT}

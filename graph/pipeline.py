@@ -19,6 +19,7 @@ from .errors import InputError, StoreError
 from .interrupts import checkpoint
 from .iris import Iris
 from .lexicon import load_lexicon
+from .memory import give_back
 from .rdf import lexicon_quads, ontology_quads
 from .source import MAX_RELEASE_BYTES, check_size
 from .store import Building, BuildResult, build_lock
@@ -80,6 +81,7 @@ def _build(paths: Sequence[Path], store_path: Path, iris: Iris, validate: bool,
                 building.add_serialized(done.pieces)
             checkpoint()
             building.loaded()  # describing the store starts, beside its validation
+            give_back()  # what loading freed, before validating takes other threads' memory
             if validate:
                 report = validate_store(building.store, iris)
                 if not report.conforms:
