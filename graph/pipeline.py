@@ -87,6 +87,7 @@ def _build(paths: Sequence[Path], store_path: Path, iris: Iris, validate: bool,
                 if not report.conforms:
                     raise StoreError(f"the extracted graph does not conform to the shapes: "
                                      f"{summary(report)}")
+                give_back()  # what its queries freed, before the dumps and search index
             checkpoint()
             result = building.commit()  # the metadata graph and the dumps, then the swap
         except BaseException as error:
