@@ -20,8 +20,9 @@ from .htmltext import html_to_text
 RELEASE_SUFFIXES = (".txt", ".html", ".htm")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10× faster
 BUNDLED_DIR = Path(__file__).parent / "releases"
-# A build holds a release's whole graph (~140 bytes of N-Quads a character) while it loads
-# it: a limit keeps a stray huge file from taking the machine's memory.
+# A build's memory grows with the size of a release (its facts, a digest of each of its
+# ~450k quads a MB of text, the validation's queries: ~90 MB a MB, bench/build_memory.py):
+# a limit keeps a stray huge file from taking the machine's memory.
 MAX_RELEASE_BYTES = 5_000_000
 MAX_RELEASE_BYTES_ENV = "POLICYKG_MAX_RELEASE_BYTES"
 

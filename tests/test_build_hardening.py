@@ -280,8 +280,8 @@ def test_the_size_limit_comes_from_the_environment_too(tmp_path, store):
 
 
 # A build of one generated release of ~1 MB of text (~450k quads) peaked at 529 MB when its
-# graph was held whole; streamed, it peaks at ~305 MB (bench/build_memory.py, on a loaded
-# machine). The bound leaves a wide margin over that and still fails well under what
+# graph was held whole; streamed, it peaks at 267–305 MB (bench/build_memory.py, quiet and
+# loaded machine). The bound leaves a wide margin over that and still fails well under what
 # holding the graph took. Not a timing test: the build takes minutes under load.
 LARGE_RELEASE_MB = 1
 PEAK_BOUND_MB = 420
