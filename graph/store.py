@@ -53,12 +53,18 @@ LOAD_BYTES = 8_000_000
 PARALLEL_DUMPS_FROM = 100_000  # quads; smaller stores' dumps take less than starting processes
 
 
+def data_home() -> Path:
+    """$XDG_DATA_HOME/policykg (~/.local/share/policykg): the store and what the server
+    keeps beside it (the workbench's permalinks)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "policykg"
+
+
 def default_store_path() -> Path:
     """$POLICYKG_STORE, else $XDG_DATA_HOME/policykg/store (~/.local/share/policykg/store)."""
     if os.environ.get("POLICYKG_STORE"):
         return Path(os.environ["POLICYKG_STORE"])
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "policykg" / "store"
+    return data_home() / "store"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from .health import bp as health_bp
 from .home import bp as home_bp
 from .ontology_docs import bp as ontology_bp
 from .pages import bp as pages_bp
+from .permalinks import bp as permalinks_bp
 from .respond import opened
 from .search import bp as search_bp
 from .sparql import bp as sparql_bp
@@ -56,6 +57,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(ontology_bp)
     app.register_blueprint(graphs_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(permalinks_bp)
     if config.metrics:
         from .metrics import bp as metrics_bp  # imported once serve.py has set its directory
 
