@@ -74,7 +74,9 @@
     if (list.hidden) return;
     if (e.key === "ArrowDown") { e.preventDefault(); highlight(active + 1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); highlight(active - 1); }
-    else if (e.key === "Escape") { close(); }
+    // Escape closes the list and keeps the words (a search box's own Escape, which
+    // empties it, is for a box without a list)
+    else if (e.key === "Escape") { e.preventDefault(); close(); }
     else if (e.key === "Enter" && active >= 0) {
       e.preventDefault();
       window.location.href = list.querySelectorAll("li a")[active].href;

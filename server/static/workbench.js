@@ -54,6 +54,9 @@
     autoAddOnInit: true,
     copyEndpointOnNewTab: true,
     populateFromUrl: false,  // a permalink's query comes in data.query (below)
+    // the focus starts at the page's top (the skip link), not in the editor, where Tab
+    // indents: a keyboard user who has not read the editor's keys yet is not caught there
+    autofocus: false,
     requestConfig: {
       endpoint: endpoint,
       method: "POST",
@@ -75,10 +78,15 @@
   function tab() { return yasgui.getTab(); }
 
   // YASGUI's controls, named for assistive technology: the editor's text box (CodeMirror's
-  // hidden textarea) has no label of its own.
+  // hidden textarea) has no label of its own, nor a word on its keys. Tab indents in the
+  // editor; Esc (YASQE's) leaves it, so the keyboard is never trapped there.
+  var keys = document.getElementById("editor-keys");
   function label() {
     var yasqe = tab() && tab().getYasqe();
-    if (yasqe) yasqe.getInputField().setAttribute("aria-label", "SPARQL query");
+    if (!yasqe) return;
+    yasqe.getInputField().setAttribute("aria-label", "SPARQL query");
+    yasqe.getInputField().setAttribute("aria-describedby", "editor-keys");
+    keys.hidden = false;
   }
 
   // The open example's title and description above the editor.
