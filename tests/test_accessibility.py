@@ -65,6 +65,8 @@ PAGES = [
          pending=DIAGRAM),
     Kind("statement", "/page/actor/eu", follow="a[href^='/page/statement/']",
          pending=DIAGRAM),
+    Kind("linked", "/page/actor/japan", follow="a[href*='?rel=']"),  # all that link to it
+    Kind("graph", "/graph/release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"),
     Kind("index-actors", "/page/actor/"),
     Kind("index-initiatives", "/page/initiative/"),
     Kind("index-topics", "/page/topic/"),
