@@ -78,6 +78,9 @@ PAGES = [
     # a permalink runs its query: the results table and YASR's controls are audited too
     Kind("workbench-results", "/sparql?query=" + quote(AGENDA.text),
          ready=".yasr table.dataTable tbody tr"),
+    Kind("workbench-ask", "/sparql?query=" + quote("ASK {}"), ready=".yasr .booleanResult"),
+    Kind("workbench-error", "/sparql?query=" + quote("SELECT nonsense"),
+         ready=".yasr .errorResult"),
     Kind("dumps", "/dumps/"),
     Kind("ontology", "/ontology"),
     Kind("not-found", "/nope", status=404, pending=BARE_404),

@@ -152,16 +152,25 @@
       }
     });
   }
-  // YASR's table controls, drawn with each result, named (the page-size menu has no label).
+  // YASR's controls, drawn with each result: the page-size menu named (it has no label);
+  // a view button YASR greys out for this result (class "disabled", as a table for an ASK)
+  // said to be unavailable, as it looks.
   function labelResults() {
     root.querySelectorAll("select.tableSizer:not([aria-label])").forEach(function (select) {
       select.setAttribute("aria-label", "Results per page");
+    });
+    root.querySelectorAll(".yasr_btnGroup .yasr_btn").forEach(function (button) {
+      var off = button.classList.contains("disabled");
+      if ((button.getAttribute("aria-disabled") === "true") !== off) {
+        button.setAttribute("aria-disabled", off ? "true" : "false");
+      }
     });
   }
   new MutationObserver(function () {
     if (ontology) localise();
     labelResults();
-  }).observe(root, { childList: true, subtree: true });
+  }).observe(root, { childList: true, subtree: true, attributes: true,
+                     attributeFilter: ["class"] });
 
   // The permalink: the server keeps the query's text and answers its short address /q/….
   var permalink = document.getElementById("permalink");
