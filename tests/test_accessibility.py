@@ -74,6 +74,7 @@ PAGES = [
     Kind("statements", "/statements"),
     Kind("statements-filtered", "/statements?speaker=actor/eu"),
     Kind("search", "/search?q=data+sharing"),
+    Kind("search-nothing-found", "/search?q=zzzzqx"),
     Kind("workbench", "/sparql", ready=".yasqe .CodeMirror"),
     # a permalink runs its query: the results table and YASR's controls are audited too
     Kind("workbench-results", "/sparql?query=" + quote(AGENDA.text),
