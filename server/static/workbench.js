@@ -98,7 +98,7 @@
   }
 
   // Put a query in the editor; `name` (an example's) names its downloads. `run`: run it too.
-  function open(query, name, run) {
+  function load(query, name, run) {
     var current = tab();
     current.setName(name || UNNAMED);
     current.setQuery(query);
@@ -110,9 +110,9 @@
   // /sparql#query=… (a link too long for a request line, kept by the browser).
   var hashed = /^#query=(.*)$/.exec(window.location.hash);
   if (typeof data.query === "string") {
-    open(data.query, null, true);
+    load(data.query, null, true);
   } else if (hashed) {
-    open(decodeURIComponent(hashed[1]), null, true);
+    load(decodeURIComponent(hashed[1]), null, true);
   }
   label();
   describe();
@@ -126,7 +126,7 @@
       var ex = byName[link.getAttribute("data-example")];
       if (!ex) return;
       event.preventDefault();
-      open(ex.query, ex.name, false);
+      load(ex.query, ex.name, false);
       if (menu) menu.open = false;
       tab().getYasqe().focus();
     });
