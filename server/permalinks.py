@@ -52,10 +52,15 @@ def keep(text: str) -> str:
     folder().mkdir(parents=True, exist_ok=True)
     if sum(1 for _ in folder().glob("*.rq")) >= MAX_ENTRIES:
         abort(507, f"the permalink store is full ({MAX_ENTRIES} queries)")
+    # bytes, not text: a text file would read "\r\n" back as "\n", another query
     handle, temporary = tempfile.mkstemp(dir=folder(), suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temporary, target)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(text.encode("utf-8"))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return name
 
 
@@ -63,7 +68,7 @@ def find(name: str) -> str | None:
     if not HASH.fullmatch(name):
         return None
     try:
-        return (folder() / f"{name}.rq").read_text(encoding="utf-8")
+        return (folder() / f"{name}.rq").read_bytes().decode("utf-8")
     except FileNotFoundError:
         return None
 

@@ -63,6 +63,17 @@ def test_a_browser_gets_the_workbench_with_the_query_and_programs_the_text(endpo
         assert "max-age" in text.headers["Cache-Control"]
 
 
+def test_the_text_comes_back_byte_for_byte(endpoint):
+    text = "SELECT ?s\r\nWHERE { ?s a pk:Meeting }\r\n# é — 日本\n\tLIMIT 1"
+    kept = _keep(endpoint, text).json()
+    assert kept["hash"] == key(text)
+    back = requests.get(kept["url"], headers={"Accept": "application/sparql-query"}, timeout=30)
+    assert back.content.decode("utf-8") == text
+    body = requests.post(_root(endpoint) + "/q", data=text.encode("utf-8"), timeout=30,
+                         headers={"Content-Type": "application/sparql-query"})
+    assert body.status_code == 201 and body.json()["hash"] == kept["hash"]
+
+
 def test_unknown_or_malformed_hashes_are_not_found(endpoint):
     root = _root(endpoint)
     for path in ("/q/000000000000", "/q/abc", "/q/" + "f" * 13, "/q/../store", "/q/ABCDEF012345",
