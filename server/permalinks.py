@@ -43,15 +43,15 @@ def key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_LENGTH]
 
 
-def keep(text: str) -> str:
-    """Store `text` (once) and return its hash."""
+def keep(text: str) -> str | None:
+    """Store `text` (once) and return its hash; None when the store is full."""
     name = key(text)
     target = folder() / f"{name}.rq"
     if target.is_file():
         return name
     folder().mkdir(parents=True, exist_ok=True)
     if sum(1 for _ in folder().glob("*.rq")) >= MAX_ENTRIES:
-        abort(507, f"the permalink store is full ({MAX_ENTRIES} queries)")
+        return None
     # bytes, not text: a text file would read "\r\n" back as "\n", another query
     handle, temporary = tempfile.mkstemp(dir=folder(), suffix=".tmp")
     try:
@@ -81,9 +81,10 @@ def create() -> Response:
     if not text or not text.strip():
         abort(400, "no query to keep: send it in a 'query' form field")
     if len(text.encode("utf-8")) > MAX_BYTES:  # said here: the app's 413 names its own limit
-        return Response(f"a permalink keeps queries of at most {MAX_BYTES} bytes\n", 413,
-                        {"Content-Type": "text/plain; charset=utf-8"})
+        return _refuse(413, f"a permalink keeps queries of at most {MAX_BYTES} bytes")
     name = keep(text)
+    if name is None:  # werkzeug has no exception for 507 to abort with
+        return _refuse(507, f"the permalink store is full ({MAX_ENTRIES} queries)")
     link = url_for("permalinks.show", name=name)
     response = jsonify({"hash": name, "path": link,
                         "url": url_for("permalinks.show", name=name, _external=True)})
@@ -105,3 +106,7 @@ def show(name: str) -> Response:
                                            "Cache-Control": "public, max-age=86400"})
     response.headers["Vary"] = "Accept"
     return response
+
+
+def _refuse(status: int, why: str) -> Response:
+    return Response(why + "\n", status, {"Content-Type": "text/plain; charset=utf-8"})

@@ -12,7 +12,7 @@ import re
 
 import requests
 
-from server.permalinks import MAX_BYTES, key
+from server.permalinks import MAX_BYTES, MAX_ENTRIES, key
 from tests.conftest import serving
 from tests.test_workbench import BROWSER
 
@@ -82,7 +82,7 @@ def test_unknown_or_malformed_hashes_are_not_found(endpoint):
         assert r.status_code == 404, path
 
 
-def test_empty_or_too_long_queries_are_refused(endpoint, tmp_path):
+def test_empty_too_long_or_one_too_many_queries_are_refused(endpoint, tmp_path):
     assert _keep(endpoint, "").status_code == 400
     assert _keep(endpoint, "  \n").status_code == 400
     assert requests.post(_root(endpoint) + "/q", timeout=30).status_code == 400
@@ -95,6 +95,13 @@ def test_empty_or_too_long_queries_are_refused(endpoint, tmp_path):
         r = _keep(roomy, big)
         assert r.status_code == 413 and f"{MAX_BYTES} bytes" in r.text, r.text
         assert requests.get(_root(roomy) + "/q/" + key(big), timeout=30).status_code == 404
+        # a full store refuses a new query, and still links the ones it keeps
+        kept = tmp_path / "data" / "policykg" / "permalinks"
+        for i in range(MAX_ENTRIES - len(list(kept.glob("*.rq")))):
+            (kept / f"filler{i}.rq").touch()
+        full = _keep(roomy, "ASK { ?s ?p ?o } # one too many")
+        assert full.status_code == 507 and "full" in full.text, full.text
+        assert _keep(roomy, fits).status_code == 201
 
 
 def test_a_download_is_named_by_the_download_parameter(endpoint):
