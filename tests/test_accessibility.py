@@ -23,15 +23,14 @@ BLOCKING = ("critical", "serious")
 AGENDA = next(e for e in examples() if e.name == "03-agenda")
 
 
-# Nodes of the vendored editor (YASGUI) that break a rule which our page cannot fix, by
+# Nodes of the vendored editor (YASGUI) that break a rule which our page cannot fix, as
 # (rule, the node's selector as axe names it), each with why.
 EXEMPT = {
     # CodeMirror's scroller (tabindex=-1) holds the query's lines; the keyboard scrolls it by
     # moving the caret in CodeMirror's own text box (labelled "SPARQL query"), which keeps
     # the caret in view. axe cannot see that the text box drives the region, and making the
     # scroller a Tab stop of its own would only add a stop that does nothing.
-    ("scrollable-region-focusable", ".CodeMirror-scroll"):
-        "scrolled through the editor's text box",
+    ("scrollable-region-focusable", ".CodeMirror-scroll"),
 }
 
 # Violations another branch of #14 removes (h/reader: the neighbourhood diagram, an
