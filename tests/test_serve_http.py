@@ -345,18 +345,15 @@ def test_a_store_that_cannot_be_read_stops_serve_with_one_line(tmp_path, damage)
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known, not fixed: granian has no body read timeout (upstream: wontfix, "
-    "emmett-framework/granian#728), so a POST whose body never finishes holds an app thread "
-    "for as long as its connection stays open, and as many such POSTs as a worker has "
-    "threads stop it; reading the body on another thread with a deadline stalls granian's "
-    "runtime instead (tried). A public deployment needs a proxy that buffers bodies (nginx)"))
 def test_a_body_sent_too_slowly_holds_up_no_other_request(bundled_store, tmp_path):
-    """Slow bodies: more POSTs whose bodies never finish than the worker has threads (4),
-    and a light query sent meanwhile must still be answered."""
+    """Slow bodies: more POSTs whose bodies never finish than the worker has threads (4);
+    a light query sent meanwhile is answered, and each stalled POST gets a 408 (or its
+    connection closed) once the body timeout has passed, not later."""
     built, _ = bundled_store
-    with serving(built.result.path, tmp_path, workers=1) as one:
+    with serving(built.result.path, tmp_path, workers=1,
+                 environment={"POLICYKG_BODY_TIMEOUT": "2"}) as one:
         stalled = []
+        started = time.monotonic()
         for _ in range(6):
             conn = socket.create_connection(address(one), timeout=15)
             conn.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: "
@@ -365,6 +362,11 @@ def test_a_body_sent_too_slowly_holds_up_no_other_request(bundled_store, tmp_pat
         time.sleep(0.3)
         try:
             assert requests.get(one.url, params={"query": fresh(ASK)}, timeout=5).ok
+            for conn in stalled:
+                answer = conn.makefile("rb").read()  # until the server closes the connection
+                assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+                assert answer.endswith(b"the request body did not arrive within 2 s\n")
+            assert time.monotonic() - started < 2 + 3
         except requests.Timeout:
             pytest.fail("a light query waited past 5 s behind six stalled request bodies")
         finally:
