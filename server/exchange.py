@@ -2,7 +2,8 @@
 the bytes sent, the time until the last byte, whether the response cache answered. It
 sits outside the response cache (server/front_cache.py), so cache hits, which never enter
 Flask, are seen like any other answer; the observers (server/metrics.py,
-server/access_log.py) are called once the body is sent."""
+server/access_log.py) are called when the last chunk of the body is handed to the
+server."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class Exchange:
     route: str  # the blueprint that answers the path ("none": no route)
     status: int
     sent: int  # body bytes
-    seconds: float
+    seconds: float  # until the last body chunk was handed to the server
     cache: str | None  # "hit" or "miss" by the response cache; None: not looked up
 
 
@@ -89,18 +90,33 @@ class Observed:
 
 
 class _Body:
-    """The app's response iterable, counted; the exchange is over when the server closes
-    it (PEP 3333: always, also when the client went away)."""
+    """The app's response iterable, counted. The exchange is seen just before its last
+    chunk is handed to the server: a client that has the whole answer finds it counted (a
+    scrape sent right after a request sees it; seen at close(), after the last byte had
+    gone out, it sometimes did not). close() sees the exchanges that ended otherwise
+    (PEP 3333: it is always called, also when the client went away)."""
 
-    __slots__ = ("result", "finish", "sent")
+    __slots__ = ("result", "finish", "sent", "seen")
 
     def __init__(self, result: Iterable[bytes], finish: Callable[[int], None]) -> None:
-        self.result, self.finish, self.sent = result, finish, 0
+        self.result, self.finish, self.sent, self.seen = result, finish, 0, False
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self.result:
+        chunks = iter(self.result)
+        chunk = next(chunks, None)
+        while chunk is not None:
+            following = next(chunks, None)
             self.sent += len(chunk)
+            if following is None:
+                self._see()
             yield chunk
+            chunk = following
+        self._see()
+
+    def _see(self) -> None:
+        if not self.seen:
+            self.seen = True
+            self.finish(self.sent)
 
     def close(self) -> None:
         try:
@@ -108,7 +124,7 @@ class _Body:
             if close is not None:
                 close()
         finally:
-            self.finish(self.sent)
+            self._see()
 
 
 class _Tee:
