@@ -61,32 +61,48 @@ class Observed:
         self.app, self.route, self.observers = app, route, observers
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
-        started, clock = time.time(), time.perf_counter()
-        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
-        tee = None
-        if method == "POST":
-            tee = environ["wsgi.input"] = _Tee(environ["wsgi.input"])
-        status = [500]
+        watch = self.watch(environ)
 
         def seen(code: str, headers: list[tuple[str, str]], exc_info=None):
-            status[0] = int(code[:3])
+            watch.status = int(code[:3])
             return start_response(code, headers, exc_info)
-
-        def finish(sent: int) -> None:
-            exchange = Exchange(started, method, path, environ.get("QUERY_STRING", ""),
-                                environ.get("CONTENT_TYPE", ""),
-                                bytes(tee.kept) if tee is not None else b"",
-                                self.route(path, method), status[0], sent,
-                                time.perf_counter() - clock, environ.get(LOOKED_UP))
-            for observe in self.observers:
-                observe(exchange)
 
         try:
             result = self.app(environ, seen)
         except Exception:
-            finish(0)
+            watch.finish(0)
             raise
-        return _Body(result, finish)
+        return _Body(result, watch.finish)
+
+    def watch(self, environ: dict) -> Watch:
+        """One exchange from now on; also for the answers given before the WSGI app
+        (server/loop_hits.py)."""
+        tee = None
+        if environ.get("REQUEST_METHOD") == "POST":
+            tee = environ["wsgi.input"] = _Tee(environ["wsgi.input"])
+        return Watch(self, environ, tee, time.time(), time.perf_counter())
+
+
+@dataclass(slots=True)
+class Watch:
+    observed: Observed
+    environ: dict
+    tee: _Tee | None
+    started: float
+    clock: float
+    status: int = 500  # until the app says
+
+    def finish(self, sent: int) -> None:
+        """The exchange is over: `sent` body bytes; its observers see it."""
+        environ, observed = self.environ, self.observed
+        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        exchange = Exchange(self.started, method, path, environ.get("QUERY_STRING", ""),
+                            environ.get("CONTENT_TYPE", ""),
+                            bytes(self.tee.kept) if self.tee is not None else b"",
+                            observed.route(path, method), self.status, sent,
+                            time.perf_counter() - self.clock, environ.get(LOOKED_UP))
+        for observe in observed.observers:
+            observe(exchange)
 
 
 class _Body:
