@@ -176,6 +176,26 @@ def test_malformed_and_oversized_requests_get_a_status(endpoint):
     assert requests.get(endpoint.url, params={"query": fresh(ASK)}, timeout=10).ok
 
 
+def chunked(*pieces: bytes) -> bytes:
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+
+
+def test_a_chunked_body_is_read_whole_and_held_to_the_size_limit(endpoint):
+    """A body without Content-Length is read to its end before the app sees it (its
+    length then known), and one past the limit gets the app's 413."""
+    head = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\nContent-Type: "
+            b"application/sparql-query\r\nTransfer-Encoding: chunked\r\n\r\n")
+    query = fresh(ASK).encode()
+    with socket.create_connection(address(endpoint), timeout=10) as conn:
+        conn.sendall(head + chunked(query[:5], query[5:]))
+        status, _, answer = read_response(conn.makefile("rb"))
+    assert (status, answer.strip()) == (200, b"true")
+    with socket.create_connection(address(endpoint), timeout=10) as conn:
+        conn.sendall(head + chunked(*[b"#" * 1000] * 9))
+        status, _, answer = read_response(conn.makefile("rb"))
+    assert status == 413 and str(endpoint.max_request_bytes) in answer.decode()
+
+
 def test_a_request_head_sent_too_slowly_is_cut_off(bundled_store, tmp_path):
     """Slowloris: a head never finished holds no connection past the header timeout."""
     built, _ = bundled_store
