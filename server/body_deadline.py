@@ -44,17 +44,17 @@ class BodyDeadline:
             await self.app(scope, _replay(b"", receive), send)
             return
         try:
-            body, complete = await asyncio.wait_for(self._read(receive), self.seconds)
+            async with asyncio.timeout(self.seconds):
+                body, complete = await self._read(receive)
         except TimeoutError:
             await _refuse(send, self.seconds)
             return
         if body is None:  # the client went away
             return
-        headers = [(name, value) for name, value in scope["headers"] if name not in _FRAMING]
-        # a body cut at the limit is declared one byte longer than the limit: refused (413)
-        size = len(body) if complete else self.limit + 1
-        headers.append((b"content-length", str(size).encode()))
-        await self.app({**scope, "headers": headers}, _replay(body, receive), send)
+        if not complete or declared is None:  # its length, now known, for the app
+            scope = {**scope, "headers": _framed(scope, len(body) if complete else None,
+                                                 self.limit)}
+        await self.app(scope, _replay(body, receive), send)
 
     async def _read(self, receive: Receive) -> tuple[bytes | None, bool]:
         """The body (None: the client disconnected), and whether it is whole (False: it
@@ -83,6 +83,14 @@ def _declared_length(scope: Scope) -> int | None:
             except ValueError:
                 return 0  # the server refuses a malformed length before the app
     return 0
+
+
+def _framed(scope: Scope, size: int | None, limit: int) -> list[tuple[bytes, bytes]]:
+    """The request's headers with Content-Length `size`; None: the body was cut at the
+    limit, and is declared one byte longer than the limit (the app refuses it: 413)."""
+    headers = [(name, value) for name, value in scope["headers"] if name not in _FRAMING]
+    headers.append((b"content-length", str(limit + 1 if size is None else size).encode()))
+    return headers
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
