@@ -8,10 +8,11 @@ all on 127.0.0.1:
             under gunicorn sync workers (`--workers`, default 2 × cores + 1, gunicorn's
             advice for sync workers);
 - ours:     `policykg serve --store DIR` (the production command with its defaults, or
-            `--ours-workers` / `--threads`: granian's WSGI server with the response
-            cache middleware in front of the app — checks from a parse, negotiation,
-            ETag, queries in confined evaluator processes — and jemalloc preloaded when
-            the machine has it, as `policykg serve` does);
+            `--ours-workers` / `--threads`: granian's ASGI server, cache hits answered
+            in its event loop and the rest by the WSGI app on threads (a2wsgi) behind
+            the request-body deadline — checks from a parse, negotiation, ETag, queries
+            in confined evaluator processes — and jemalloc preloaded when the machine
+            has it, as `policykg serve` does);
 - oxigraph: `oxigraph serve-read-only --union-default-graph` (Rust, multi-threaded; its
             thread count is not configurable).
 Every server answers over the union of the graphs, and each query's result is checked to
