@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="answer Prometheus metrics at /metrics (default: on, or "
                         "$POLICYKG_METRICS)")
     s.add_argument("--timeout", type=float, help="seconds a query may run (default 30)")
+    s.add_argument("--body-timeout", type=float,
+                   help="seconds a client has to send a request body, or 408 (default 10)")
     s.add_argument("--max-rows", type=int, help="cap on result rows (default: none)")
     return parser
 
@@ -82,6 +84,8 @@ def _serve(args) -> int:
         overrides["query_timeout"] = args.timeout
     if args.max_rows is not None:
         overrides["max_rows"] = args.max_rows
+    if args.body_timeout is not None:
+        overrides["body_timeout"] = args.body_timeout
     print(f"policykg: serving {args.store} at http://{args.host}:{args.port}/sparql",
           file=sys.stderr)
     serve(args.host, args.port, args.workers, args.threads, overrides)
