@@ -12,6 +12,7 @@ graph/lexicon/initiatives.yaml), the act's from then on.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from pathlib import Path
@@ -21,6 +22,7 @@ import requests
 import yaml
 from rdflib import RDF, Graph, URIRef
 
+from graph.lexicon import load_lexicon
 from graph.source import bundled_releases
 
 from .conftest import BASE, policykg_command, serving
@@ -220,3 +222,18 @@ def test_stage_shapes_reject(case: str, triple: tuple, focus: URIRef, message: s
     wrong = _copy(data)
     wrong.add(triple)
     assert_rejected_by_both(wrong, focus, message, BASE)
+
+
+@pytest.mark.parametrize(("day", "stage"), [
+    ("2023-02-28", "cyber-resilience-act-proposal"),
+    ("2024-10-22", "cyber-resilience-act-proposal"),
+    ("2024-10-23", "cyber-resilience-act"),  # the day the act was adopted
+    ("2025-03-12", "cyber-resilience-act"),
+])
+def test_the_name_means_the_stage_of_the_release_date(day: str, stage: str) -> None:
+    lexicon = load_lexicon()
+    named = lexicon.lookup("Cyber Resilience Act")
+    assert named is not None and named.key == "cyber-resilience-act-proposal"
+    assert lexicon.stage(named, dt.date.fromisoformat(day)).key == stage
+    act = lexicon.get("initiative", "cyber-resilience-act")
+    assert lexicon.stage(act, dt.date.fromisoformat(day)) is act  # an act has one stage
