@@ -17,6 +17,7 @@ import httpx
 import yaml
 
 from .errors import PolicykgError
+from .query import prefixes
 
 ENGINES = Path(__file__).with_name("engines.yaml")
 CONNECT_SECONDS = 10.0
@@ -47,6 +48,14 @@ def _profiles() -> dict:
     return yaml.safe_load(ENGINES.read_text(encoding="utf-8"))
 
 
+def prologue(base: str) -> str:
+    """What a query sent to an engine starts with, so that it means what it means in the
+    embedded store: the store's base IRI and our predeclared prefixes (graph/query.py); a
+    query's own declarations come after and win."""
+    return f"BASE <{base}>\n" + "".join(f"PREFIX {name}: <{iri}>\n"
+                                        for name, iri in prefixes(base).items())
+
+
 def parse_auth(text: str) -> tuple[str, str]:
     """`user:password` (the password may hold colons)."""
     user, colon, password = text.partition(":")
@@ -72,7 +81,8 @@ class Engine:
             raise
 
     def _discover(self, auth: tuple[str, str] | None) -> Services:
-        server = self._send("GET", self.url).headers.get("server", "")
+        # any answer names its server, an error page too (Virtuoso's root may have none)
+        server = self._send("GET", self.url, check=False).headers.get("server", "")
         for name, profile in _profiles().items():
             if server.startswith(profile["server"]):
                 paths = {**profile, **(profile.get("authenticated", {}) if auth else {})}
@@ -94,13 +104,15 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _send(self, method: str, url: str, **kwargs) -> httpx.Response:
+    def _send(self, method: str, url: str, check: bool = True, **kwargs) -> httpx.Response:
         try:
             response = self.client.request(method, url, **kwargs)
         except httpx.TimeoutException:
             raise EngineError(f"{url}: no answer within the timeout") from None
         except httpx.TransportError as exc:
             raise EngineError(f"cannot reach the engine at {url}: {exc}") from None
+        if not check:
+            return response
         if response.status_code == 401:
             raise EngineError(f"{url}: 401 Unauthorized: the engine wants credentials "
                               "(--auth user:password) or refused the ones given")

@@ -71,6 +71,14 @@ def recorded_graphs(engine: Engine, base: str) -> list[str]:
     return [row["g"] for row in engine.select(query)]
 
 
+def reader_dataset(engine: Engine, base: str) -> tuple[list[str], list[str]]:
+    """The dataset a reader of the published version names (SPARQL Protocol default-graph-uri
+    and named-graph-uri): its graphs, as the embedded store's union default graph, and none
+    of the engine's others (staging graphs, the record, other data)."""
+    graphs = recorded_graphs(engine, base)
+    return graphs, graphs
+
+
 def recorded_version(engine: Engine, base: str) -> str | None:
     query = RECORDED_VERSION_QUERY.replace("{record}", str(record_graph(base)))
     return next((row["v"] for row in engine.select(query)), None)
