@@ -41,6 +41,7 @@ class Services:
     query: str
     update: str
     store: str
+    named: bool  # readers name the published graphs rather than query the union of all
 
 
 @cache
@@ -90,7 +91,8 @@ class Engine:
                     scheme = httpx.DigestAuth if profile["auth"] == "digest" else httpx.BasicAuth
                     self.client.auth = scheme(*auth)
                 return Services(name, *(self.url + paths[k] for k in ("query", "update",
-                                                                       "store")))
+                                                                       "store")),
+                                named=profile["dataset"] == "named")
         known = ", ".join(_profiles())
         raise EngineError(f"{self.url}: not an engine policykg knows (Server: {server or 'none'}"
                           f"; known: {known}, in {ENGINES.name})")

@@ -14,9 +14,11 @@ How a reader never sees a mix of two versions:
    and the record as they were; the staging graphs are dropped on the way out, and the next
    publish drops those a killed one left.
 
-What readers must do: name the graphs, or let the engine's default graph be the union of its
-graphs but then accept that during an upload the staging graphs are in that union too (their
-triples are the new version's). `policykg serve --engine` reads the record's graphs only.
+What readers must do: name the graphs the record lists (`reader_dataset`), or query the
+engine's default graph as the union of its graphs and accept that during an upload the
+staging graphs are in that union too (the new version's triples, once more). Virtuoso's
+readers must do the latter (graph/engines.yaml), and Virtuoso reads at READ COMMITTED: a query
+running while the switch commits can see part of each version (tests/test_publish.py).
 One publish per engine at a time: a second one would drop the first one's staging graphs.
 """
 
@@ -71,10 +73,13 @@ def recorded_graphs(engine: Engine, base: str) -> list[str]:
     return [row["g"] for row in engine.select(query)]
 
 
-def reader_dataset(engine: Engine, base: str) -> tuple[list[str], list[str]]:
+def reader_dataset(engine: Engine, base: str) -> tuple[list[str], list[str]] | None:
     """The dataset a reader of the published version names (SPARQL Protocol default-graph-uri
     and named-graph-uri): its graphs, as the embedded store's union default graph, and none
-    of the engine's others (staging graphs, the record, other data)."""
+    of the engine's others (staging graphs, the record, other data). None where the engine
+    answers such a dataset wrongly (graph/engines.yaml): readers query its union."""
+    if not engine.services.named:
+        return None
     graphs = recorded_graphs(engine, base)
     return graphs, graphs
 
