@@ -33,6 +33,10 @@ class EngineError(PolicykgError):
     """An engine that cannot be reached, refuses the credentials, or answers with an error."""
 
 
+class EngineTimeout(EngineError):
+    """No answer in time: the request was dropped."""
+
+
 @dataclass(frozen=True)
 class Services:
     """Where one engine's SPARQL services are."""
@@ -110,7 +114,7 @@ class Engine:
         try:
             response = self.client.request(method, url, **kwargs)
         except httpx.TimeoutException:
-            raise EngineError(f"{url}: no answer within the timeout") from None
+            raise EngineTimeout(f"{url}: no answer within the timeout") from None
         except httpx.TransportError as exc:
             raise EngineError(f"cannot reach the engine at {url}: {exc}") from None
         if not check:
