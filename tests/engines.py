@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import free_port
+from .conftest import free_port, policykg_command, serving
 
 VIRTUOSO = "/usr/bin/virtuoso-t"
 VIRTUOSO_SHARE = Path("/usr/share/virtuoso-opensource-7")
@@ -148,3 +148,31 @@ ENGINES: dict[str, Callable] = {"oxigraph": oxigraph_serve, "virtuoso": virtuoso
 def running_engine(request, tmp_path_factory) -> Iterator[Running]:
     with ENGINES[request.param](tmp_path_factory.mktemp(request.param)) as running:
         yield running
+
+
+SERVED_FROM = ("store", "oxigraph")  # Virtuoso: see docs/deploy.md, serving from an engine
+
+
+def endpoint_in_every_mode():
+    """A session fixture named `endpoint` for a test module: the shared endpoint over the
+    store (tests/conftest.py), then `policykg serve --engine` in front of each engine of
+    SERVED_FROM, to which that store was published; the same settings, the same tests."""
+
+    @pytest.fixture(scope="session", params=SERVED_FROM)
+    def endpoint(request, endpoint, tmp_path_factory):
+        if request.param == "store":
+            yield endpoint
+            return
+        home = tmp_path_factory.mktemp(f"served-from-{request.param}")
+        with ENGINES[request.param](home) as running:
+            published = subprocess.run(
+                [*policykg_command(), "publish", "--store", str(endpoint.store), "--to",
+                 running.url, *running.auth_args], capture_output=True, text=True,
+                timeout=300)
+            assert published.returncode == 0, published.stderr
+            with serving(endpoint.store, home, timeout=endpoint.timeout,
+                         max_bytes=endpoint.max_request_bytes,
+                         environment={"POLICYKG_ENGINE": running.url}) as served:
+                yield served
+
+    return endpoint
