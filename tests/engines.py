@@ -81,13 +81,14 @@ def _stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def oxigraph_serve(directory: Path) -> Iterator[Running]:
-    """`oxigraph serve` on disk, its default graph the union of its graphs (as policykg's)."""
+    """`oxigraph serve` on disk, as it starts by default: its readers name their dataset
+    (with --union-default-graph it would answer a query's FROM from the union)."""
     program = _oxigraph()
     if program is None:
         pytest.skip("oxigraph serve is not installed (pip install oxigraph: the test extra)")
     url = f"http://127.0.0.1:{free_port()}/"
     process = _start([program, "serve", "--location", str(directory / "data"), "--bind",
-                      url.removeprefix("http://").rstrip("/"), "--union-default-graph"],
+                      url.removeprefix("http://").rstrip("/")],
                      directory, url)
     try:
         yield Running("oxigraph", url, None)
