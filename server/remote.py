@@ -142,8 +142,16 @@ class RemoteStore:
 
     def query(self, sparql: str, base_iri: str | None = None,
               prefixes: dict[str, str] | None = None,
-              use_default_graph_as_union: bool = True):
+              use_default_graph_as_union: bool = True, substitutions: dict | None = None):
+        """As Store.query; `substitutions` (variables bound before evaluation) become a
+        trailing VALUES clause, which binds them in the answer's every solution: the same
+        for the server's queries, whose bound variables are not read before they are
+        bound."""
         text = prologue(base_iri or self.base) + sparql
+        if substitutions:
+            names = " ".join(str(variable) for variable in substitutions)
+            terms = " ".join(str(term) for term in substitutions.values())
+            text += f"\nVALUES ({names}) {{ ({terms}) }}"
         graph = _graph_form(sparql)
         return _parsed(self.source.connected().query(text, ASKED[graph], self.source.dataset),
                        graph)
