@@ -5,9 +5,12 @@ new version switched in whole, and a failure that switches nothing."""
 from __future__ import annotations
 
 import http.server
+import subprocess
 import threading
+import time
 from collections import Counter
 
+import httpx
 import pytest
 import rdflib
 from pyoxigraph import NamedNode, QueryBoolean
@@ -18,9 +21,10 @@ from graph.publish import STAGING, reader_dataset, record_graph, recorded_versio
 from graph.query import run
 from queries import examples
 
-from .conftest import BASE, free_port, to_rdflib
-from .engines import running_engine  # noqa: F401  (the fixture, one per engine)
+from .conftest import BASE, free_port, policykg_command, serving, to_rdflib
+from .engines import oxigraph_serve, running_engine  # noqa: F401  (the fixture, one per engine)
 
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 PUBLISHED = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{BASE}')) }}"
 # one version's record and the triples of every graph it names, in one query: a reader that
 # saw two versions mixed would see a count that is neither version's
@@ -222,3 +226,29 @@ def test_a_server_error_is_one_line_naming_the_service(cli, bundled_store):
     assert done.returncode != 0
     assert done.stderr.strip() == (f"policykg publish: {url}store: 500 Internal Server Error: "
                                    "disk full and more")
+
+
+def test_serving_an_engine_follows_each_published_version(cli, all_store, bundled_store,
+                                                          tmp_path):
+    """`policykg serve --engine`: refused in one line before anything is published, then
+    answering from each version as soon as it is published."""
+    with oxigraph_serve(tmp_path) as running:
+        command = [*policykg_command(), "serve", "--engine", running.url, "--port",
+                   str(free_port())]
+        refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0
+        assert refused.stderr.strip().splitlines()[-1].startswith("policykg serve: ")
+        assert "run `policykg publish --to` first" in refused.stderr
+        published(cli, bundled_store[0].result.path, running)
+        with serving(bundled_store[0].result.path, tmp_path,
+                     environment={"POLICYKG_ENGINE": running.url}) as served:
+            for _built, store in (bundled_store, all_store, bundled_store):
+                published(cli, _built.result.path, running)
+                version, answer = store_version(store), None
+                for _ in range(50):  # looked at again once a second
+                    answer = httpx.get(served.url, params={"query": COUNT}, timeout=10)
+                    if answer.headers["X-Policykg-Version"] == version:
+                        break
+                    time.sleep(0.1)
+                assert answer.headers["X-Policykg-Version"] == version
+                assert int(answer.json()["results"]["bindings"][0]["n"]["value"]) == len(store)
