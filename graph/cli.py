@@ -1,4 +1,4 @@
-"""The pipeline's sub-commands of `policykg`: build, extract, query, validate, dump.
+"""The pipeline's sub-commands of `policykg`: build, extract, query, validate, dump, publish.
 
 Every sub-command takes --store and exits non-zero with one line saying what is wrong and
 where; nothing here knows how extraction or storage work inside.
@@ -12,12 +12,14 @@ import sys
 from pathlib import Path
 
 from . import dumps, pipeline
+from .engine import Engine, parse_auth
 from .errors import StoreError
 from .extract import extract
 from .extract.gaps import report_lines
 from .interrupts import stoppable
 from .iris import Iris, base_from_env, check_base, store_base
 from .lexicon import load_lexicon
+from .publish import publish
 from .query import read_query, render, run
 from .source import (
     MAX_RELEASE_BYTES_ENV,
@@ -59,6 +61,14 @@ def add_commands(command) -> None:
 
     command("validate", "SHACL-validate the store; non-zero exit when it does not conform")
 
+    p = command("publish", "write the store's named graphs to a SPARQL 1.1 engine and switch "
+                           "its readers to them at once (graph/publish.py)")
+    p.add_argument("--to", required=True, metavar="URL",
+                   help="the engine's root URL, e.g. http://localhost:7878/ (oxigraph serve) "
+                        "or http://localhost:8890/ (Virtuoso)")
+    p.add_argument("--auth", type=_auth, metavar="USER:PASSWORD",
+                   help="credentials for the engine's write services")
+
     d = command("dump", "write the store as RDF")
     d.add_argument("--format", choices=list(dumps.BY_KEY), default="nq")
     d.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
@@ -73,6 +83,13 @@ def _size_limit(parser) -> None:
 def _bytes(value: str) -> int:
     try:
         return positive_bytes(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _auth(value: str) -> tuple[str, str]:
+    try:
+        return parse_auth(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -151,5 +168,15 @@ def _dump(args) -> int:
     return 0
 
 
+def _publish(args) -> int:
+    store, _base, _held = _open(args)
+    with Engine(args.to, args.auth) as engine:
+        done = publish(store, engine)
+        print(f"published {args.store} (version {done.version}) to {engine.services.engine} at "
+              f"{engine.url}: {done.graphs} graphs, {done.triples} triples, "
+              f"{done.removed} old graphs removed, in {done.seconds:.1f} s")
+    return 0
+
+
 COMMANDS = {"build": _build, "extract": _extract, "query": _query, "validate": _validate,
-            "dump": _dump}
+            "dump": _dump, "publish": _publish}

@@ -59,15 +59,20 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--body-timeout", type=float,
                    help="seconds a client has to send a request body, or 408 (default 10)")
     s.add_argument("--max-rows", type=int, help="cap on result rows (default: none)")
+    s.add_argument("--engine", metavar="URL",
+                   help="answer from the SPARQL engine `policykg publish --to URL` wrote to, "
+                        "not from the store (docs/deploy.md says what works then)")
     return parser
 
 
 def _serve(args) -> int:
     from server.allocator import rerun_with_jemalloc
     from server.page_files import ready
-    from server.serve import serve
 
     rerun_with_jemalloc(args.argv)
+    if args.engine:  # the engine holds the data; no store is read
+        _serve_from(args, {"engine": args.engine})
+        return 0
     if not args.store.exists():
         built = pipeline.build(bundled_releases(), args.store, check_base(base_from_env()))
         print(f"built {built.result.path} (version {built.result.version})", file=sys.stderr)
@@ -75,7 +80,13 @@ def _serve(args) -> int:
     elif args.store.is_symlink() and not ready(args.store):  # a store policykg built
         print(f"policykg: {args.store} has no pages rendered ahead: each page is rendered on "
               "request (`policykg pages` renders them all)", file=sys.stderr)
-    overrides: dict = {"store": args.store}
+    _serve_from(args, {"store": args.store})
+    return 0
+
+
+def _serve_from(args, overrides: dict) -> None:
+    from server.serve import serve
+
     if args.access_log is not None:
         overrides["access_log"] = args.access_log
     if args.metrics is not None:
@@ -86,10 +97,9 @@ def _serve(args) -> int:
         overrides["max_rows"] = args.max_rows
     if args.body_timeout is not None:
         overrides["body_timeout"] = args.body_timeout
-    print(f"policykg: serving {args.store} at http://{args.host}:{args.port}/sparql",
-          file=sys.stderr)
+    print(f"policykg: serving {args.engine or args.store} at "
+          f"http://{args.host}:{args.port}/sparql", file=sys.stderr)
     serve(args.host, args.port, args.workers, args.threads, overrides)
-    return 0
 
 
 def _pages(args) -> int:

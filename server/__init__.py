@@ -27,6 +27,7 @@ from .home import bp as home_bp
 from .ontology_docs import bp as ontology_bp
 from .pages import bp as pages_bp
 from .permalinks import bp as permalinks_bp
+from .remote import RemoteDataset
 from .respond import opened
 from .search import bp as search_bp
 from .sparql import bp as sparql_bp
@@ -39,7 +40,7 @@ class State:
     """What each worker process keeps between requests."""
 
     config: config_module.Config
-    dataset: Dataset
+    dataset: Dataset | RemoteDataset  # the embedded store, or an engine (server/remote.py)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -47,7 +48,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.jinja_options = {**app.jinja_options, "finalize": visible}
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
-    app.extensions["policykg"] = State(config, Dataset(config.store))
+    source = RemoteDataset(config.engine) if config.engine else Dataset(config.store)
+    app.extensions["policykg"] = State(config, source)
     app.register_blueprint(sparql_bp)
     app.register_blueprint(dumps_bp)
     app.register_blueprint(home_bp)

@@ -39,6 +39,7 @@ class Config:
     page_files: bool = True  # answer entity pages rendered ahead of time (server/page_files.py)
     metrics: bool = True  # answer /metrics (server/metrics.py)
     access_log: str = "off"  # "json": one JSON line per request on stderr (server/access_log.py)
+    engine: str = ""  # a SPARQL engine's URL: read it instead of the store (server/remote.py)
 
 
 def load(overrides: dict | None = None) -> Config:

@@ -28,6 +28,7 @@ from graph.store import check
 from . import admission
 from . import config as config_module
 from .access_log import FORMATS as ACCESS_LOG_FORMATS
+from .remote import RemoteDataset
 
 BACKLOG = 1024
 
@@ -41,7 +42,9 @@ def serve(host: str, port: int, workers: int, threads: int, overrides: dict) -> 
     if config.access_log not in ACCESS_LOG_FORMATS:
         raise ValueError(f"access log: expected one of {', '.join(ACCESS_LOG_FORMATS)}, "
                          f"not {config.access_log!r}")
-    check(config.store)  # a missing, empty or damaged store: one line, before any worker
+    # a missing, empty or damaged store, or an engine without a published version: one
+    # line, before any worker
+    RemoteDataset(config.engine).current() if config.engine else check(config.store)
     # counts from an earlier run must not be summed into this one (server/metrics.py), nor
     # its slots held (server/admission.py); a configured admission directory is kept
     with _workers_directory(config.metrics, config_module.METRICS_DIRECTORY, "metrics"), \

@@ -29,6 +29,7 @@ from .description import service_description
 from .evaluators import Failed, Job, Outcome, Pool, Stopped
 from .front_cache import mark
 from .negotiate import DESCRIPTIONS, FORMAT_PARAMETERS, GRAPHS, HTML, SOLUTIONS, Format, choose
+from .remote import Remote
 from .respond import content_type
 from .respond import opened as current_store
 from .workbench import page as workbench_page
@@ -233,6 +234,9 @@ def _evaluate(parsed: Request, opened: Opened, kind: Shape, fmt: Format, config:
               union=not given and not kind.dataset,
               graph=kind.graph_result, media_type=fmt.media_type,
               cap=config.max_rows if kind.form == "select" and config.max_rows > 0 else 0)
+    if config.engine:  # the query goes to the engine (server/remote.py)
+        source = Remote(current_app.extensions["policykg"].dataset)
+        return _pooled(lambda _pool, messages: source.run(job, deadline, messages), config)
     return _pooled(lambda pool, messages: pool.run(job, deadline, messages), config)
 
 
