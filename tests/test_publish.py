@@ -252,4 +252,6 @@ def test_serving_an_engine_follows_each_published_version(cli, all_store, bundle
                         break
                     time.sleep(0.1)
                 assert answer.headers["X-Policykg-Version"] == version
+                ready = httpx.get(served.url.replace("/sparql", "/readyz"), timeout=10)
+                assert ready.status_code == 200 and ready.json()["version"] == version
                 assert int(answer.json()["results"]["bindings"][0]["n"]["value"]) == len(store)
