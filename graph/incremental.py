@@ -33,6 +33,7 @@ from .pipeline import aborting, finish
 from .rdf import lexicon_quads, ontology_quads
 from .source import MAX_RELEASE_BYTES, check_size
 from .store import Building, BuildResult, build_lock, graph_digest, hold
+from .void import recorded_coverage
 
 
 @dataclass
@@ -177,6 +178,10 @@ def _change(store_path: Path, current: Path, record: corpus.Record,
         new = corpus.Record(record.base, record.ontology, record.lexicon)
         building.keep(record.ontology)
         building.keep(record.lexicon)
+        kept_iris = {iris.thing(entry_id).value for entry_id in kept}
+        building.coverage = {release: share for release, share
+                             in recorded_coverage(building.store, iris).items()
+                             if release in kept_iris}
         building.drop(iris.graph("metadata"))
         for entry in record.releases:
             if entry.id not in kept:

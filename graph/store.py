@@ -144,6 +144,8 @@ class Building:
             shutil.rmtree(self.directory, ignore_errors=True)
             raise
         self.digests: list[bytes] = []
+        # releases' statement coverage known already: a change's kept releases (graph/void.py)
+        self.coverage: dict[str, Literal] = {}
         self.pending: list[Quad] = []
         self.serialized: list[bytes] = []  # graphs already serialized as N-Quads
         self.pending_quads = 0
@@ -228,7 +230,7 @@ class Building:
         shared = dumps.shared_triples(self.store)  # VoID's and the merged dumps'
         return _metadata(self.iris, digest, self.version, self.started) + void.describe(
             self.store, self.iris, self.version, self.started, self.with_dumps,
-            shared), shared
+            shared, self.coverage), shared
 
     def commit(self) -> BuildResult:
         if self.description is None:
