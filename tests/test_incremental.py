@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from pyoxigraph import RdfFormat, parse
@@ -23,7 +27,8 @@ from graph.search_index import INDEX
 from graph.source import bundled_releases, releases_in
 from graph.store import open_store
 
-from .conftest import BASE, ROOT
+from .conftest import BASE, ROOT, policykg_command
+from .test_build_hardening import children, directories, one_line, wait_for
 from .test_determinism import canonical_nquads
 
 GENRE = releases_in(ROOT / "tests" / "fixtures" / "genre")
@@ -246,3 +251,30 @@ def test_pages_rendered_ahead_are_rendered_again(cli, tmp_path):
     assert added.returncode == 0, added.stderr
     assert store.resolve() != before and ready(store)
     assert f"into {store.resolve() / 'pages'}" in added.stderr
+
+
+def test_a_stop_signal_during_an_add_keeps_the_old_store(cli, tmp_path):
+    """SIGTERM while the releases to add are converted in worker processes: the change
+    stops at its next checkpoint, says so in one line, and the store is the old one."""
+    generated = tmp_path / "generated"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate_releases.py"),
+                    str(generated), "-n", "40"], check=True, capture_output=True)
+    store = tmp_path / "data" / "policykg" / "store"
+    assert cli("build", "--quiet", str(GENRE[0])).returncode == 0
+    before = store.resolve()
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("POLICYKG_STORE", None)
+    adding = subprocess.Popen([*policykg_command(), "add", str(generated), "--no-validate"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, start_new_session=True)
+    try:
+        wait_for(lambda: bool(children(adding.pid)), adding)
+        os.kill(adding.pid, signal.SIGTERM)
+        _, err = adding.communicate(timeout=60)
+    finally:
+        if adding.poll() is None:
+            os.killpg(adding.pid, signal.SIGKILL)
+    assert adding.returncode == 128 + signal.SIGTERM
+    assert one_line(err) == "policykg add: stopped by SIGTERM; the old store is kept"
+    assert store.resolve() == before and directories(store) == {before}
+    assert [e.file for e in incremental.releases(store)] == [GENRE[0].name]
