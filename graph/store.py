@@ -75,6 +75,15 @@ class BuildResult:
     quads: int
 
 
+@dataclass(frozen=True)
+class Added:
+    """A graph as a build added it: the hex SHA-256 of its N-Quads (`graph_digest`) and
+    its quads."""
+
+    digest: str
+    quads: int
+
+
 def builds_of(path: Path) -> Path:
     """Where the builds of the store at `path` live; refuses a path that is not ours."""
     path = path.absolute()
@@ -114,7 +123,11 @@ class Building:
     `commit()` fails or is never reached the directory is removed and the old store
     stays."""
 
-    def __init__(self, path: Path, iris: Iris, with_dumps: bool = True) -> None:
+    def __init__(self, path: Path, iris: Iris, with_dumps: bool = True,
+                 copy_of: Path | None = None) -> None:
+        """`copy_of`: a complete build to start from (graph/incremental.py), copied by
+        Oxigraph's backup (hard links to its immutable files: ~0.1 s whatever its size);
+        its dumps are then all written at commit, from the store."""
         self.path = path.absolute()
         self.builds = builds_of(self.path)
         self.iris = iris
@@ -122,17 +135,23 @@ class Building:
         self.builds.mkdir(parents=True, exist_ok=True)
         self.directory = self.builds / (f"{self.started:%Y%m%dT%H%M%SZ}-{os.getpid()}-"
                                         f"{secrets.token_hex(3)}")
+        self.with_dumps = with_dumps
         try:  # a failure or a stop signal from here on removes the directory
+            if copy_of is not None:
+                Store.read_only(str(copy_of)).backup(str(self.directory))
             self.store = Store(str(self.directory))
-            self.also = dumps.serialized_besides(with_dumps)  # each graph's formats but N-Quads
+            loading = with_dumps and copy_of is None
+            self.also = dumps.serialized_besides(loading)  # each graph's formats but N-Quads
             # the dumps written from what is loaded (the others come at commit)
             self.writing = {fmt.key: dumps.Writing(self.directory / dumps.DUMPS_DIR, fmt)
-                            for fmt in (dumps.WHILE_LOADING if with_dumps else ())}
+                            for fmt in (dumps.WHILE_LOADING if loading else ())}
         except BaseException:
             self.__dict__.pop("store", None)
             shutil.rmtree(self.directory, ignore_errors=True)
             raise
         self.digests: list[bytes] = []
+        # releases' statement coverage known already: a change's kept releases (graph/void.py)
+        self.coverage: dict[str, Literal] = {}
         self.pending: list[Quad] = []
         self.serialized: list[bytes] = []  # graphs already serialized as N-Quads
         self.pending_quads = 0
@@ -144,29 +163,37 @@ class Building:
         # once loaded: the metadata graph, and the triples held by several data graphs
         self.description: Future[tuple[list[Quad], dumps.Shared]] | None = None
 
-    def add(self, quads: list[Quad]) -> None:
+    def keep(self, graph: Added) -> None:
+        """Count a graph the copied build already holds, as `add` counted it then: its
+        digest joins the content hash, so the version is the one a whole build gives."""
+        self.digests.append(bytes.fromhex(graph.digest))
+        self.quads += graph.quads
+
+    def drop(self, graph: NamedNode) -> None:
+        """Remove a graph of the copied build (a release replaced or removed)."""
+        self.store.remove_graph(graph)
+
+    def add(self, quads: list[Quad]) -> Added:
         """Add one graph's quads; their digest joins the content hash, which sorts the
         digests so it does not depend on the order of the graphs (each graph's quads come
         in a deterministic order). Quads reach the store in large batches, the fast path
         of bulk loading; blank nodes keep their labels (the ontology's OWL lists)."""
         quads = list(dict.fromkeys(quads))  # the dump holds each quad once, as the store does
         self.pending += quads
-        self._added({key: [data] for key, data in dumps.serialized(quads, self.also).items()},
-                    len(quads))
+        graph = {key: [data] for key, data in dumps.serialized(quads, self.also).items()}
+        return self._added(graph, len(quads))
 
-    def add_serialized(self, graph: dict[str, list[bytes]], quads: int) -> None:
+    def add_serialized(self, graph: dict[str, list[bytes]], quads: int) -> Added:
         """Add one graph, serialized by graph/convert.py (each quad once: what `add` would
         hash and store) as N-Quads, loaded by Oxigraph's parser, which gives blank nodes
         new labels: for graphs with none (a release's), and in the formats of `also`; each
         format's text in pieces."""
         self.serialized += graph[dumps.SOURCE.key]
-        self._added(graph, quads)
+        return self._added(graph, quads)
 
-    def _added(self, graph: dict[str, list[bytes]], quads: int) -> None:
-        digest = hashlib.sha256()
-        for piece in graph[dumps.SOURCE.key]:
-            digest.update(piece)
-        self.digests.append(digest.digest())
+    def _added(self, graph: dict[str, list[bytes]], quads: int) -> Added:
+        digest = graph_digest(graph[dumps.SOURCE.key])
+        self.digests.append(digest)
         for key, writing in self.writing.items():
             for number, piece in enumerate(graph[key]):
                 writing.write(piece, 0 if number else quads)
@@ -174,6 +201,7 @@ class Building:
         self.pending_quads += quads
         if self.pending_quads >= BATCH:
             self.flush()
+        return Added(digest.hex(), quads)
 
     def flush(self) -> None:
         """Hand the batch to the store on a thread (Oxigraph lets go of the GIL while it
@@ -207,8 +235,8 @@ class Building:
     def _describe(self, digest: str) -> tuple[list[Quad], dumps.Shared]:
         shared = dumps.shared_triples(self.store)  # VoID's and the merged dumps'
         return _metadata(self.iris, digest, self.version, self.started) + void.describe(
-            self.store, self.iris, self.version, self.started, bool(self.writing),
-            shared), shared
+            self.store, self.iris, self.version, self.started, self.with_dumps,
+            shared, self.coverage), shared
 
     def commit(self) -> BuildResult:
         if self.description is None:
@@ -220,7 +248,7 @@ class Building:
         checkpoint()
         self.store.bulk_extend(metadata)
         self.store.flush()
-        if self.writing:
+        if self.with_dumps:
             graph = dumps.serialized(metadata, self.also)
             for key, writing in self.writing.items():
                 writing.write(graph[key], len(metadata))
@@ -257,6 +285,16 @@ class Building:
             writing.discard()
         del self.store
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def graph_digest(nquads: list[bytes]) -> bytes:
+    """The SHA-256 of a graph's N-Quads as a build serializes them (each quad once, in the
+    order its conversion gives): what the content hash is made of, and how an added
+    release is known to be the one the store holds."""
+    digest = hashlib.sha256()
+    for piece in nquads:
+        digest.update(piece)
+    return digest.digest()
 
 
 def _pieces(graphs: list[bytes]) -> Iterator[bytes]:

@@ -102,6 +102,19 @@ def _serve_from(args, overrides: dict) -> None:
     serve(args.host, args.port, args.workers, args.threads, overrides)
 
 
+def _change(args) -> int:
+    """`add`/`remove`, then the pages rendered ahead again if the build it started from had
+    them (after the swap: until they are, the server renders each page on request)."""
+    from server.page_files import PAGES_DIR
+
+    previous = args.store.resolve()
+    code = pipeline_cli.COMMANDS[args.command](args)
+    changed = args.store.resolve()
+    if changed != previous and (previous / PAGES_DIR).is_dir():
+        _render_pages(args.store, os.cpu_count() or 1)
+    return code
+
+
 def _pages(args) -> int:
     _render_pages(args.store, args.processes)
     return 0
@@ -116,7 +129,8 @@ def _render_pages(store: Path, processes: int) -> None:
           file=sys.stderr)
 
 
-COMMANDS = {**pipeline_cli.COMMANDS, "pages": _pages, "serve": _serve}
+COMMANDS = {**pipeline_cli.COMMANDS, "add": _change, "remove": _change, "pages": _pages,
+            "serve": _serve}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _stopped(args, how: str, store_before: str) -> str:
     """What a stopped command left: a build's old store, unless it was already swapped."""
-    if args.command != "build":
+    if args.command not in ("build", "add", "remove"):
         return how
     if os.path.realpath(args.store) != store_before:
         return f"{how} after the new store was swapped in"
