@@ -22,7 +22,7 @@ bp = Blueprint("pages", __name__)
 
 LIST_PAGE = 100  # resources per page on a property's list and on an index
 MEETING_STATEMENTS = 1000
-PAGE_PARAMETERS = {"rel", "said"}  # what changes a thing's page (others are ignored)
+PAGE_PARAMETERS = {"rel", "said", "about"}  # what changes a thing's page (others are ignored)
 # The workbench query a page links to for all the relations stated about its thing (the
 # thing's IRI, one the store holds, goes in; nothing from the request does).
 RELATIONS_QUERY = f"PREFIX pk: <{PK}>\n" + """\
@@ -139,10 +139,11 @@ def page(rest: str) -> Response:
     predicate = request.args.get("rel")
     if predicate:
         return _linked_from(current, links, node, predicate)
-    said_page = _page_number("said")
+    said_page, about_page = _page_number("said"), _page_number("about")
     meeting = describe.is_a(current.store, node, PK + "Meeting")
     # a meeting's page shows all it heard, by agenda topic; other pages a page at a time
     view = entity_view(current.store, current.base, links, node, (said_page - 1) * SAID_PAGE,
+                       (about_page - 1) * SAID_PAGE,
                        MEETING_STATEMENTS if meeting else SAID_PAGE)
     extra = {}
     if describe.is_a(current.store, node, PK + "Release"):
@@ -151,9 +152,10 @@ def page(rest: str) -> Response:
         view.groups = [g for g in view.groups if g.predicate.iri != release_view.TEXT.value]
     if meeting:
         extra["agenda"] = indexes.agenda(current.store, current.base, links, node)
-        extra["by_topic"] = _by_topic(extra["agenda"], view.said)
+        extra["by_topic"] = _by_topic(extra["agenda"],
+                                      [s for _, said in view.about for s in said])
     return html("entity.html", current, headers={"Link": _alternates(links, node.value)},
-                view=view, said_page=said_page,
+                view=view, said_page=said_page, about_page=about_page,
                 said_per_page=SAID_PAGE, picture=diagram.layout(view),
                 data_links={ext: links.data(node.value, ext) for ext in EXTENSIONS},
                 describe_query=f"DESCRIBE <{node.value}>",
