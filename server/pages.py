@@ -16,7 +16,6 @@ from .entity_view import SAID_PAGE, Viewer, entity_view
 from .links import Links
 from .negotiate import DESCRIPTIONS, EXTENSIONS, HTML, extension
 from .respond import HTML_HEADERS, cached, html, kept_files, opened, ours, pick, rdf
-from .search import suggestions
 
 bp = Blueprint("pages", __name__)
 
@@ -54,25 +53,8 @@ def _thing(current: Opened, rest: str) -> NamedNode:
         abort(404, "this store was not built by policykg: it has no pages")
     node = ours(current, f"id/{rest}")
     if not describe.exists(current.store, node):
-        raise NotFound(rest)
+        abort(404, f"this graph has no {node.value}")
     return node
-
-
-class NotFound(Exception):
-    """An IRI under our base the store knows nothing of."""
-
-    def __init__(self, rest: str) -> None:
-        super().__init__(rest)
-        self.rest = rest
-
-
-@bp.app_errorhandler(NotFound)
-def _not_found(exc: NotFound) -> Response:
-    current = opened()
-    words = exc.rest.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
-    found = suggestions(current, words, links_for(current))
-    return html("notfound.html", current, 404, path=request.path, words=words,
-                suggestions=found)
 
 
 @bp.route("/id/<path:rest>")
@@ -119,7 +101,7 @@ def data(rest: str) -> Response:
 def index(kind: str) -> Response:
     current = opened()
     if kind not in indexes.KINDS or not current.base:
-        raise NotFound(kind)
+        abort(404, f"there is no index of {kind}: the kinds are {', '.join(indexes.KINDS)}")
     page = _page_number()
     listing = indexes.listing(current, links_for(current), kind, (page - 1) * LIST_PAGE,
                               LIST_PAGE)
