@@ -1,0 +1,195 @@
+"""Pages for readers (#14), over HTTP against the session's `policykg serve` (bundled and
+fixture releases): bookkeeping kept in a collapsed "RDF details" section, each alias and
+each sentence once, what an actor said apart from what mentions it, a topic's statements
+by side, a real 404 page for browsers (and text for machines), and counts on the home and
+ontology pages equal to SPARQL COUNTs over the same store."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from tests.test_pages import get, text_of
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+PREFIXES = """PREFIX pk: <https://w3id.org/policykg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+EU = "https://kg.test/id/actor/eu"
+
+
+@pytest.fixture(scope="module")
+def site(endpoint) -> str:
+    return endpoint.url.removesuffix("/sparql")
+
+
+def count(endpoint, where: str) -> int:
+    """SELECT (COUNT(…) AS ?n) over the served store, through its endpoint."""
+    answer = requests.get(endpoint.url, params={"query": PREFIXES + where},
+                          headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    answer.raise_for_status()
+    return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def parts(html: str) -> tuple[str, str]:
+    """(what a reader sees at once, the collapsed RDF details) of an entity page."""
+    start = html.index('<details class="rdf-details">')
+    end = html.index("</details>", start)
+    return html[:start] + html[end:], html[start:end]
+
+
+def section(html: str, heading_id: str) -> str:
+    start = html.index(f'id="{heading_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+# ------------------------------------------------------------------ what a reader sees
+
+
+@pytest.mark.parametrize("path, hidden", [
+    ("/page/actor/eu", ["curation", "has body (Web Annotation)", "rdf:object",
+                        "same as (schema.org)", "alternative label"]),
+    ("/page/topic/cybersecurity", ["curation", "has close match", "has body"]),
+])
+def test_bookkeeping_is_kept_in_the_collapsed_rdf_details(site, path, hidden):
+    page = get(site, path, "text/html")
+    assert page.status_code == 200
+    shown, details = parts(page.text)
+    assert "<summary" in details and " open" not in details.split(">", 1)[0]
+    for name in hidden:
+        assert name not in text_of(shown), name
+        assert name in text_of(details), name
+
+
+def test_the_dataset_s_example_resources_are_bookkeeping(site, endpoint):
+    answer = requests.get(endpoint.url, params={
+        "query": "SELECT ?x WHERE { ?d <http://rdfs.org/ns/void#exampleResource> ?x }"},
+        headers={"Accept": "application/sparql-results+json"}, timeout=30).json()
+    examples = [b["x"]["value"] for b in answer["results"]["bindings"]]
+    assert examples
+    for iri in examples:
+        shown, details = parts(get(site, "/page/" + iri.split("/id/", 1)[1], "text/html").text)
+        assert "exampleResource" not in shown and "exampleResource" in details
+
+
+def test_the_external_identifiers_are_still_links_under_elsewhere(site):
+    shown, _ = parts(get(site, "/page/actor/eu", "text/html").text)
+    assert 'href="http://www.wikidata.org/entity/Q458"' in section(shown, "elsewhere")
+
+
+def test_aliases_are_shown_once_whatever_their_case(site):
+    page = get(site, "/page/topic/cybersecurity", "text/html").text
+    aka = re.search(r'<p class="aka">Also called: ([^<]*)</p>', page).group(1)
+    names = aka.split(", ")
+    folded = [n.casefold() for n in names]
+    assert len(folded) == len(set(folded)), names
+    assert "cybersecurity" not in folded  # the name itself is not an alias of it
+    assert "cyber security" in folded
+
+
+def test_an_actor_page_separates_what_it_said_from_what_mentions_it(site, endpoint):
+    html = get(site, "/page/actor/eu", "text/html").text
+    made = count(endpoint, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s pk:statedBy <{EU}> }}")
+    others = count(endpoint, f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+        ?s ?p <{EU}> . ?p rdfs:domain pk:Statement
+        FILTER NOT EXISTS {{ ?s pk:statedBy <{EU}> }} }}""")
+    assert made > 0 and others > 0
+    said, about = section(html, "said"), section(html, "about")
+    assert f"({made} statements)" in text_of(said)
+    assert f"({others} statements)" in text_of(about)
+    assert "Statements that mention European Union" in text_of(about)
+    # every statement listed under what the EU said names the EU among its speakers
+    for item in said.split("<li>")[1:]:
+        assert 'href="/page/actor/eu"' in item.split('class="quote"')[0]
+    for item in about.split("<li>")[1:]:
+        assert 'href="/page/actor/eu"' not in item.split('class="quote"')[0]
+
+
+def test_a_topic_page_groups_its_statements_by_side(site):
+    about = section(get(site, "/page/topic/cybersecurity", "text/html").text, "about")
+    sides = re.findall(r'<h3 class="side">([^<]*) <span', about)
+    assert len(sides) >= 2 and len(sides) == len(set(sides)), sides
+    for block in re.split(r'<h3 class="side">', about)[1:]:
+        side = block.split(" <span", 1)[0]
+        for item in block.split("<li>")[1:]:
+            meta = text_of(item.split('class="quote"')[0])
+            speakers = meta.split(" · ")[0].strip()
+            assert " and ".join(sorted(speakers.split(", "))) == side, (side, speakers)
+
+
+def test_a_sentence_is_quoted_once_under_the_relations_it_states(site):
+    stated = section(get(site, "/page/actor/eu", "text/html").text, "stated")
+    quotes = re.findall(r'<blockquote class="quote"><p>“([^”]*)”', stated)
+    assert quotes and len(quotes) == len(set(quotes)), quotes
+    nis2 = next(q for q in quotes if "NIS2" in q)
+    block = stated[:stated.index(nis2)].rsplit("<li>", 1)[1]
+    assert block.count('class="meta"') >= 3  # NIS2, the CRA proposal, the SOC project
+
+
+# ------------------------------------------------------------------ 404
+
+
+@pytest.mark.parametrize("path", ["/nope", "/page/unknown/", "/page/actor/japn",
+                                  "/id/actor/unknown", "/id/unknown", "/data/actor/zz.ttl",
+                                  "/statements/unknown", "/statements/x/y.csv"])
+def test_an_unknown_path_is_a_404_page_for_a_browser(site, path):
+    page = get(site, path, BROWSER)
+    assert page.status_code == 404
+    assert page.headers["Content-Type"].startswith("text/html")
+    html = page.text
+    assert "<title>Not found · policykg</title>" in html
+    assert 'role="search"' in html and 'class="bar"' in html  # the site's layout, searchable
+    assert 'href="/"' in html
+
+
+def test_the_404_page_suggests_what_the_path_was_near(site):
+    html = get(site, "/page/actor/japn", BROWSER).text
+    assert 'href="/page/actor/japan"' in html
+    assert 'value="japn"' in html  # the search box holds the path's words
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/json",
+                                    "application/sparql-results+json", "*/*", None])
+@pytest.mark.parametrize("path", ["/nope", "/id/actor/unknown", "/statements/unknown"])
+def test_an_unknown_path_is_one_line_of_text_for_a_machine(site, path, accept):
+    answer = get(site, path, accept)
+    assert answer.status_code == 404
+    assert answer.headers["Content-Type"].startswith("text/plain")
+    assert answer.text.startswith("404 Not Found: ") and answer.text.count("\n") == 1
+
+
+# ------------------------------------------------------------------ true counts
+
+
+def test_the_home_page_counts_are_the_store_s(site, endpoint):
+    text = " ".join(text_of(get(site, "/", "text/html").text).split())
+    said = re.search(r"holds (\d+) releases? reporting (\d+) meetings?, with (\d+) statements? "
+                     r"made by (\d+) actors?\. In all it describes (\d+) actors?, (\d+) "
+                     r"initiatives? and (\d+) topics?\.", text)
+    assert said, text[:600]
+    expected = [
+        "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a pk:Release }",
+        "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a pk:Meeting }",
+        "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a pk:Statement }",
+        "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?s a pk:Statement ; pk:statedBy ?x }",
+        "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a/rdfs:subClassOf* pk:Actor }",
+        "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a/rdfs:subClassOf* pk:Initiative }",
+        "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a pk:Topic }",
+    ]
+    assert [int(n) for n in said.groups()] == [count(endpoint, q) for q in expected]
+    assert int(said.group(4)) < int(said.group(5))  # speakers are some of the actors
+
+
+@pytest.mark.parametrize("term", ["Actor", "Initiative", "Statement", "Organisation",
+                                  "Topic", "Meeting"])
+def test_the_ontology_page_counts_a_class_with_its_sub_classes(site, endpoint, term):
+    html = get(site, "/ontology", "text/html").text
+    start = html.index(f'<article class="term" id="{term}">')
+    article = html[start:html.index("</article>", start)]
+    shown = int(re.search(r"in the data</th><td>(\d+)</td>", article).group(1))
+    assert shown == count(endpoint, "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE "
+                                    f"{{ ?x a/rdfs:subClassOf* pk:{term} }}")
+    if term == "Actor":
+        assert shown > 0
