@@ -138,7 +138,7 @@ def page(rest: str) -> Response:
                                       [s for _, said in view.about for s in said])
     return html("entity.html", current, headers={"Link": _alternates(links, node.value)},
                 view=view, said_page=said_page, about_page=about_page,
-                said_per_page=SAID_PAGE, picture=diagram.layout(view),
+                said_per_page=SAID_PAGE, picture=diagram.picture(view),
                 data_links={ext: links.data(node.value, ext) for ext in EXTENSIONS},
                 describe_query=f"DESCRIBE <{node.value}>",
                 relations_query=RELATIONS_QUERY.replace("$THING", node.value),
