@@ -5,17 +5,20 @@ nodes over each other, so no label covers another whatever the names; each thing
 link (<a> in the SVG). The same neighbourhood is also a list, which a page shows where the
 drawing would be too small to read (a phone) and in its place when `dot` is missing.
 
-dot runs once per distinct drawing (remembered by its source; `policykg pages` draws each
-page's once, ahead of time); a drawing it cannot make in time is left out, never waited on.
+dot runs once per distinct drawing (remembered by its source), and `policykg pages` has one
+dot draw a whole batch of pages' drawings (starting dot costs more than a layout); a
+drawing dot cannot make in time is left out, never waited on.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -41,7 +44,12 @@ THING = ('<tr><td align="left" href="{}" title="{}"><font color="#1f5fa8"><u>{}<
          '</td></tr>')
 # What dot writes that a page does not want: its prolog, comments, and the <title> of every
 # node and edge (their internal names: n0, n0->c), which a screen reader would announce.
-UNWANTED = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->|<title>.*?</title>", re.S)
+# Their ids too: dot numbers its anchors across the graphs of one run.
+UNWANTED = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->|<title>.*?</title>"
+                      r'| id="[^"]*"', re.S)
+MARKER = "<!--policykg-drawing:{}-->"
+DOCUMENTS = re.compile(r"(?=<\?xml )")  # where each graph's SVG starts in dot's output
+FOUND_MARKER = re.compile(rb"<!--policykg-drawing:[0-9a-f]{64}-->")
 BLANK_LINES = re.compile(r"\n\s*\n")
 SIZE = re.compile(r'<svg width="(\d+)pt" height="(\d+)pt"')
 
@@ -97,19 +105,45 @@ def dot_source(label: str, around: list[Around]) -> str:
 
 
 def drawing(source: str, label: str) -> Markup | None:
-    svg = _svg(source)
+    """The drawing as the page puts it; while drawings are deferred (a batch of pages
+    rendered ahead), a marker that `finish` replaces with it."""
+    if source not in _drawn and _waiting is not None and shutil.which("dot"):
+        marker = MARKER.format(hashlib.sha256(source.encode()).hexdigest())
+        _waiting[marker] = (source, label)
+        return Markup(marker)
+    return _placed(draw([source])[0], label)
+
+
+def _placed(svg: str | None, label: str) -> Markup | None:
     if svg is None:
         return None
-    name = escape(f"{label} and the things linked to it")
+    name = escape(visible(f"{label} and the things linked to it"))
     return Markup(SIZE.sub(
         lambda m: f'<svg width="{m[1]}" height="{m[2]}" class="neighbourhood" role="group" '
                   f'aria-label="{name}"', svg, count=1))
 
 
-@lru_cache(maxsize=DRAWINGS_KEPT)
-def _svg(source: str) -> str | None:
-    """dot's SVG of the source, without what a page does not want; None when dot is
-    missing, fails or takes too long."""
+_drawn: dict[str, str | None] = {}  # source → SVG, for the drawings this process made
+_waiting: dict[str, tuple[str, str]] | None = None  # marker → (source, label), deferred
+
+
+def draw(sources: list[str]) -> list[str | None]:
+    """dot's SVG of each source, without what a page does not want (None where dot is
+    missing, fails or takes too long): one dot for all that were not drawn before, as
+    starting dot costs more than laying out a neighbourhood. dot writes one SVG document
+    per graph of its input, in order; the same, ids apart, as for that graph alone."""
+    new = list(dict.fromkeys(s for s in sources if s not in _drawn))
+    if new:
+        if len(_drawn) + len(new) > DRAWINGS_KEPT:
+            _drawn.clear()
+        documents = _dot("".join(new))
+        if documents is None or len(documents) != len(new):  # one graph spoilt the run
+            documents = [(_dot(s) or [None])[0] for s in new] if len(new) > 1 else [None]
+        _drawn.update((s, d) for s, d in zip(new, documents, strict=True) if d is not None)
+    return [_drawn.get(s) for s in sources]
+
+
+def _dot(source: str) -> list[str] | None:
     dot = shutil.which("dot")
     if dot is None:
         return None
@@ -120,4 +154,43 @@ def _svg(source: str) -> str | None:
         return None
     if done.returncode != 0:
         return None
-    return BLANK_LINES.sub("\n", UNWANTED.sub("", done.stdout.decode("utf-8"))).strip()
+    return [BLANK_LINES.sub("\n", UNWANTED.sub("", document)).strip()
+            for document in DOCUMENTS.split(done.stdout.decode("utf-8")) if document]
+
+
+def defer() -> None:
+    """From now on, drawings wait for `finish` (a process rendering pages ahead)."""
+    global _waiting
+    _waiting = {}
+
+
+def finish(bodies: list[bytes]) -> list[bytes | None]:
+    """The pages with their deferred drawings in place, all drawn by one dot; None for a
+    page whose drawing dot did not make (to be rendered again, undeferred, as a request
+    would render it)."""
+    global _waiting
+    waiting, _waiting = _waiting or {}, {}
+    markers = list(waiting)
+    svgs = draw([waiting[m][0] for m in markers])
+    drawn = {m.encode(): _placed(svg, waiting[m][1]) for m, svg in zip(markers, svgs,
+                                                                        strict=True)}
+    done: list[bytes | None] = []
+    for body in bodies:
+        for marker in FOUND_MARKER.findall(body):
+            if drawn.get(marker) is None:
+                body = None
+                break
+            body = body.replace(marker, str(drawn[marker]).encode("utf-8"))
+        done.append(body)
+    return done
+
+
+@contextmanager
+def undeferred() -> Iterator[None]:
+    """Drawings made at once for a while (a page rendered again after `finish`)."""
+    global _waiting
+    kept, _waiting = _waiting, None
+    try:
+        yield
+    finally:
+        _waiting = kept
