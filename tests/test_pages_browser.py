@@ -172,3 +172,35 @@ def test_on_a_phone_the_neighbourhood_is_a_list(browser, served):
         assert page_width(page) <= 390, path
         listed.screenshot(path=str(ARTIFACTS / f"diagram-phone-{n}.png"))
     watch.check()
+
+
+def test_rdf_details_are_collapsed_and_open_on_demand(browser, served):
+    for options, name in (({"viewport": {"width": 1280, "height": 900}}, "wide"),
+                          (PHONE, "phone")):
+        watch = Watch(browser, served, **options)
+        page = watch.page()
+        page.goto(served.url + "/page/actor/eu")
+        details = page.locator("details.rdf-details")
+        assert details.get_attribute("open") is None
+        assert not page.get_by_text("curation", exact=True).is_visible()
+        shot(page, f"reader-eu-{name}.png", full_page=True)
+        details.locator("summary").click()
+        expect(page.get_by_text("curation", exact=True)).to_be_visible()
+        assert page_width(page) <= options["viewport"]["width"]
+        watch.check()
+
+
+def test_the_404_page_is_the_site_s_with_its_search(browser, served):
+    for options, name in (({"viewport": {"width": 1280, "height": 900}}, "wide"),
+                          (PHONE, "phone")):
+        watch = Watch(browser, served, **options)
+        page = watch.page()
+        response = page.goto(served.url + "/page/actor/japn")
+        assert response.status == 404
+        assert page.get_by_role("heading", level=1).inner_text() == "Nothing here"
+        box = page.get_by_role("combobox", name="Search by name")
+        assert box.input_value() == "japn"
+        shot(page, f"reader-404-{name}.png", full_page=True)
+        page.get_by_role("main").get_by_role("link", name="Japan", exact=True).first.click()
+        page.wait_for_url(re.compile(r"/page/actor/japan$"))
+        watch.check(allow_errors="404")  # the console notes the 404 of the first page
