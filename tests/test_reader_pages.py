@@ -7,6 +7,7 @@ ontology pages equal to SPARQL COUNTs over the same store."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import requests
@@ -193,3 +194,35 @@ def test_the_ontology_page_counts_a_class_with_its_sub_classes(site, endpoint, t
                                     f"{{ ?x a/rdfs:subClassOf* pk:{term} }}")
     if term == "Actor":
         assert shown > 0
+
+
+# ------------------------------------------------------------------ the diagram without dot
+
+
+@pytest.fixture(scope="module")
+def site_without_dot(tmp_path_factory):
+    """`policykg serve` where graphviz is not installed: a PATH of everything in /usr/bin
+    but dot."""
+    from graph import pipeline
+    from graph.source import bundled_releases
+    from tests.conftest import BASE, serving
+
+    home = tmp_path_factory.mktemp("no-dot")
+    tools = home / "bin"
+    tools.mkdir()
+    for program in Path("/usr/bin").iterdir():
+        if program.name != "dot":
+            (tools / program.name).symlink_to(program)
+    store = home / "store"
+    pipeline.build(bundled_releases(), store, BASE, dumps=False)
+    with serving(store, home, environment={"PATH": str(tools)}) as served:
+        yield served.url.removesuffix("/sparql")
+
+
+def test_without_dot_the_neighbourhood_is_the_list(site_without_dot):
+    html = get(site_without_dot, "/page/initiative/notice", "text/html").text
+    around = html[html.index('<section aria-labelledby="around"'):]
+    around = around[:around.index("</section>")]
+    assert "<svg" not in around and "drawn" not in around.split(">", 1)[0]
+    assert '<ul class="around-list">' in around
+    assert 'href="/page/actor/nict"' in around and "implemented by" in around
