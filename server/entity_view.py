@@ -38,6 +38,15 @@ class Value:
 
 
 @dataclass
+class Quote:
+    """A text a release says, quoted once however many spans say it."""
+
+    text: str
+    href: str | None  # into the release view, at the first span that says it
+    more: int = 0  # other spans with the same text (the same words in other releases)
+
+
+@dataclass
 class Group:
     predicate: Value
     values: list[Value]
@@ -54,7 +63,7 @@ class SaidView:
     act: Value | None
     topics: list[Value]
     meeting: Value | None
-    quotes: list[tuple[str, str | None]]  # (quoted text, link into the release view)
+    quotes: list[Quote]
     side: str  # who said it, as a heading names them ("European Union and Japan")
 
 
@@ -70,7 +79,7 @@ class Sentence:
     """Stated relations that rest on the same text, which the page quotes once."""
 
     relations: list[RelationView]
-    quotes: list[tuple[str, str | None]]
+    quotes: list[Quote]
 
 
 @dataclass
@@ -91,11 +100,16 @@ class EntityView:
     about_offset: int
     relations: list[Sentence]
     relations_total: int
-    text: list[tuple[str, str | None]]  # the spans it rests on (evidence, mentions, facts)
+    text: list[Quote]  # the spans it rests on (evidence, mentions, facts)
     text_total: int  # how many there are (a topic found in every release: hundreds)
     details: list[Group] = field(default_factory=list)  # bookkeeping, for "RDF details"
     neighbours: list[tuple[Value, Value, bool]] = field(default_factory=list)  # (node, via, out)
     jsonld: str = ""
+
+    @property
+    def text_shown(self) -> int:
+        """Spans quoted, the texts said again included."""
+        return sum(1 + quote.more for quote in self.text)
 
     @property
     def relations_shown(self) -> int:
@@ -141,16 +155,18 @@ class Viewer:
         text = self.label_of(term) or describe.compact(iri, self.base)
         return Value(text, self.links.href(iri), iri, internal=self.links.ours(iri))
 
-    def quotes(self, spans: list[describe.Span]) -> list[tuple[str, str | None]]:
+    def quotes(self, spans: list[describe.Span]) -> list[Quote]:
         """The spans' text and links, each text once (two facts of a sentence rest on two
-        evidence nodes with the same quote)."""
-        found: dict[str, str | None] = {}
+        evidence nodes with the same quote; a heading recurs in release after release)."""
+        found: dict[str, Quote] = {}
         for span in spans:
-            if span.quote not in found:
-                found[span.quote] = self.links.in_release(
-                    span.release.value, span.start, span.end) \
-                    if span.release is not None and span.start is not None else None
-        return list(found.items())
+            if span.quote in found:
+                found[span.quote].more += 1
+            else:
+                found[span.quote] = Quote(span.quote, self.links.in_release(
+                    span.release.value, span.start, span.end)
+                    if span.release is not None and span.start is not None else None)
+        return list(found.values())
 
 
 @cache
@@ -268,7 +284,11 @@ def _by_sentence(viewer: Viewer, stated: list[describe.StatedRelation]) -> list[
     sentences: dict[tuple, Sentence] = {}
     for r in stated:
         quotes = viewer.quotes(r.spans)
-        sentence = sentences.setdefault(tuple(q for q, _ in quotes), Sentence([], quotes))
+        key = tuple(q.text for q in quotes)
+        if key in sentences:  # said again (the same words in another release): counted
+            for quote, again in zip(sentences[key].quotes, quotes, strict=True):
+                quote.more += 1 + again.more
+        sentence = sentences.setdefault(key, Sentence([], quotes))
         sentence.relations.append(RelationView(viewer.value(r.subject),
                                                viewer.value(r.predicate),
                                                viewer.value(r.object)))
