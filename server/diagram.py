@@ -27,7 +27,8 @@ from .visible import visible
 
 LABEL_CHARS = 36  # a thing's name in its box; the whole name is the link's title
 CENTRE_CHARS = 40
-DOT_SECONDS = 5.0
+DOT_SECONDS = 5.0  # for a page's drawing, and for each GRAPHS_PER_TIMEOUT of a batch's
+GRAPHS_PER_TIMEOUT = 50
 DRAWINGS_KEPT = 512
 FONT = "DejaVu Sans"  # the font dot measures with (fontconfig); site.css asks for it too
 GRAPH = f"""digraph around {{
@@ -123,7 +124,7 @@ def _placed(svg: str | None, label: str) -> Markup | None:
                   f'aria-label="{name}"', svg, count=1))
 
 
-_drawn: dict[str, str | None] = {}  # source → SVG, for the drawings this process made
+_drawn: dict[str, str] = {}  # source → SVG, for the drawings this process made
 _waiting: dict[str, tuple[str, str]] | None = None  # marker → (source, label), deferred
 
 
@@ -136,20 +137,21 @@ def draw(sources: list[str]) -> list[str | None]:
     if new:
         if len(_drawn) + len(new) > DRAWINGS_KEPT:
             _drawn.clear()
-        documents = _dot("".join(new))
+        documents = _dot("".join(new), len(new))
         if documents is None or len(documents) != len(new):  # one graph spoilt the run
-            documents = [(_dot(s) or [None])[0] for s in new] if len(new) > 1 else [None]
+            documents = [(_dot(s, 1) or [None])[0] for s in new] if len(new) > 1 else [None]
         _drawn.update((s, d) for s, d in zip(new, documents, strict=True) if d is not None)
     return [_drawn.get(s) for s in sources]
 
 
-def _dot(source: str) -> list[str] | None:
+def _dot(source: str, graphs: int) -> list[str] | None:
     dot = shutil.which("dot")
     if dot is None:
         return None
     try:
         done = subprocess.run([dot, "-Tsvg"], input=source.encode("utf-8"),
-                              capture_output=True, timeout=DOT_SECONDS, check=False)
+                              capture_output=True, check=False,
+                              timeout=DOT_SECONDS * (1 + graphs // GRAPHS_PER_TIMEOUT))
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0:

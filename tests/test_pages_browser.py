@@ -145,6 +145,12 @@ def test_no_label_of_the_diagram_covers_another(browser, served):
         assert links.first.get_attribute("xlink:href").startswith("/page/")
         assert page.locator(".around-list").is_hidden(), path  # the drawing says it
         page.locator("section.around").screenshot(path=str(ARTIFACTS / f"diagram-{n}.png"))
+    # narrower than the drawing (a tablet), it keeps its size and scrolls in its box
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto(served.url + "/page/meeting/japan-eu-ict-policy-dialogue-28")
+    assert page.locator("svg.neighbourhood").evaluate(SMALLEST_TEXT) >= 12
+    assert page_width(page) <= 800
+    page.set_viewport_size({"width": 1280, "height": 900})
     # the drawing's links are reached by keyboard, as the page's other links
     page.goto(served.url + "/page/actor/eu")
     first = page.locator("svg.neighbourhood a").first
