@@ -204,7 +204,7 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
     is_statement = describe.is_a(store, node, PK + "Statement")
     is_fact = describe.is_a(store, node, RDF + "Statement")  # a stated relation
     if is_statement:
-        made, others = [node], []
+        made, others = [], [node]  # itself, as the releases say it
     else:
         made, others = describe.statements_about(store, base, node)
     said = [_said_view(viewer, describe.said(store, base, s))
@@ -232,21 +232,23 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
 
     label = viewer.label_of(node) or describe.compact(node.value, base)
     # bookkeeping, and the links from the statements the page lists, go to "RDF details"
-    hidden = detail_properties() | ({p.value for p in describe.statement_predicates(store)}
-                                    if made or others else set())
+    hidden = detail_properties()
+    listed = hidden | ({p.value for p in describe.statement_predicates(store)}
+                       if made or others else set())
     view = EntityView(
         iri=node.value, label=label,
         kinds=[viewer.value(t) for t in describe.types(store, node)],
         definition=describe.definition(store, node),
         aliases=describe.aliases(store, node, label),
         groups=[g for g in outgoing if g.predicate.iri not in hidden],
-        incoming=[g for g in incoming if g.predicate.iri not in hidden],
+        incoming=[g for g in incoming if g.predicate.iri not in listed],
         external=sorted(external, key=_order),
         said=said, said_total=len(made), said_offset=said_offset,
         about=about, about_total=len(others), about_offset=about_offset,
         relations=relations, relations_total=relations_total,
         text=rests_on, text_total=rests_on_total,
-        details=[g for g in outgoing + incoming if g.predicate.iri in hidden])
+        details=[g for g in outgoing if g.predicate.iri in hidden] +
+        [g for g in incoming if g.predicate.iri in listed])
     view.neighbours = _neighbours(view.groups, view.incoming)
     view.jsonld = embeddable_jsonld(
         [Triple(node, p, o) for p, o in pairs] +

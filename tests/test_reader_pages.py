@@ -247,3 +247,13 @@ def test_without_dot_the_neighbourhood_is_the_list(site_without_dot):
     assert "<svg" not in around and "drawn" not in around.split(">", 1)[0]
     assert '<ul class="around-list">' in around
     assert 'href="/page/actor/nict"' in around and "implemented by" in around
+
+
+def test_a_statement_page_shows_what_the_statement_says_to_a_reader(site):
+    shown, details = parts(get(site, "/page/statement/2023-02-28-results-of-28th-japan-eu-"
+                                     "ict-policy-dialogue-13", "text/html").text)
+    facts = text_of(section(shown, "facts"))
+    for name in ("stated by", "mentions", "on topic", "speech act", "made at"):
+        assert name in facts, name
+    assert "What the releases say" in text_of(section(shown, "about"))
+    assert "in statement" in text_of(details)  # its mentions' bookkeeping
