@@ -24,6 +24,7 @@ from .graphs import bp as graphs_bp
 from .headers import common
 from .health import bp as health_bp
 from .home import bp as home_bp
+from .notfound import not_found
 from .ontology_docs import bp as ontology_bp
 from .pages import bp as pages_bp
 from .permalinks import bp as permalinks_bp
@@ -76,6 +77,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         return Response(f"the request is larger than the {config.max_request_bytes}-byte "
                         "limit of this endpoint\n", 413,
                         {"Content-Type": "text/plain; charset=utf-8"})
+
+    app.register_error_handler(404, not_found)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

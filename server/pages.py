@@ -16,13 +16,12 @@ from .entity_view import SAID_PAGE, Viewer, entity_view
 from .links import Links
 from .negotiate import DESCRIPTIONS, EXTENSIONS, HTML, extension
 from .respond import HTML_HEADERS, cached, html, kept_files, opened, ours, pick, rdf
-from .search import suggestions
 
 bp = Blueprint("pages", __name__)
 
 LIST_PAGE = 100  # resources per page on a property's list and on an index
 MEETING_STATEMENTS = 1000
-PAGE_PARAMETERS = {"rel", "said"}  # what changes a thing's page (others are ignored)
+PAGE_PARAMETERS = {"rel", "said", "about"}  # what changes a thing's page (others are ignored)
 # The workbench query a page links to for all the relations stated about its thing (the
 # thing's IRI, one the store holds, goes in; nothing from the request does).
 RELATIONS_QUERY = f"PREFIX pk: <{PK}>\n" + """\
@@ -54,25 +53,8 @@ def _thing(current: Opened, rest: str) -> NamedNode:
         abort(404, "this store was not built by policykg: it has no pages")
     node = ours(current, f"id/{rest}")
     if not describe.exists(current.store, node):
-        raise NotFound(rest)
+        abort(404, f"this graph has no {node.value}")
     return node
-
-
-class NotFound(Exception):
-    """An IRI under our base the store knows nothing of."""
-
-    def __init__(self, rest: str) -> None:
-        super().__init__(rest)
-        self.rest = rest
-
-
-@bp.app_errorhandler(NotFound)
-def _not_found(exc: NotFound) -> Response:
-    current = opened()
-    words = exc.rest.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
-    found = suggestions(current, words, links_for(current))
-    return html("notfound.html", current, 404, path=request.path, words=words,
-                suggestions=found)
 
 
 @bp.route("/id/<path:rest>")
@@ -119,7 +101,7 @@ def data(rest: str) -> Response:
 def index(kind: str) -> Response:
     current = opened()
     if kind not in indexes.KINDS or not current.base:
-        raise NotFound(kind)
+        abort(404, f"there is no index of {kind}: the kinds are {', '.join(indexes.KINDS)}")
     page = _page_number()
     listing = indexes.listing(current, links_for(current), kind, (page - 1) * LIST_PAGE,
                               LIST_PAGE)
@@ -139,10 +121,11 @@ def page(rest: str) -> Response:
     predicate = request.args.get("rel")
     if predicate:
         return _linked_from(current, links, node, predicate)
-    said_page = _page_number("said")
+    said_page, about_page = _page_number("said"), _page_number("about")
     meeting = describe.is_a(current.store, node, PK + "Meeting")
     # a meeting's page shows all it heard, by agenda topic; other pages a page at a time
     view = entity_view(current.store, current.base, links, node, (said_page - 1) * SAID_PAGE,
+                       (about_page - 1) * SAID_PAGE,
                        MEETING_STATEMENTS if meeting else SAID_PAGE)
     extra = {}
     if describe.is_a(current.store, node, PK + "Release"):
@@ -151,10 +134,11 @@ def page(rest: str) -> Response:
         view.groups = [g for g in view.groups if g.predicate.iri != release_view.TEXT.value]
     if meeting:
         extra["agenda"] = indexes.agenda(current.store, current.base, links, node)
-        extra["by_topic"] = _by_topic(extra["agenda"], view.said)
+        extra["by_topic"] = _by_topic(extra["agenda"],
+                                      [s for _, said in view.about for s in said])
     return html("entity.html", current, headers={"Link": _alternates(links, node.value)},
-                view=view, said_page=said_page,
-                said_per_page=SAID_PAGE, picture=diagram.layout(view),
+                view=view, said_page=said_page, about_page=about_page,
+                said_per_page=SAID_PAGE, picture=diagram.picture(view),
                 data_links={ext: links.data(node.value, ext) for ext in EXTENSIONS},
                 describe_query=f"DESCRIBE <{node.value}>",
                 relations_query=RELATIONS_QUERY.replace("$THING", node.value),
