@@ -130,10 +130,14 @@ def index(kind: str) -> Response:
     if kind not in indexes.KINDS or not current.base:
         raise NotFound(kind)
     page = _page_number()
-    listing = indexes.listing(current, links_for(current), kind, (page - 1) * LIST_PAGE,
-                              LIST_PAGE)
+    try:
+        listing = indexes.listing(current, links_for(current), kind, (page - 1) * LIST_PAGE,
+                                  LIST_PAGE, request.args.get("kind"))
+    except indexes.UnknownKind as exc:
+        abort(400, str(exc))
     return html("index.html", current, kind=kind, listing=listing, page=page,
-                per_page=LIST_PAGE)
+                per_page=LIST_PAGE,
+                pager_extra={"kind": listing.chosen.name} if listing.chosen else {})
 
 
 @bp.route("/page/<path:rest>")
