@@ -10,9 +10,15 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, Store
 
+from ontology import PK
+
 from . import describe
 from .entity_view import Value, Viewer
 from .links import Links
+
+# How a page heads each kind of claim (the ontology's labels name the property, not the fact)
+HEADINGS = {PK + "statusClaim": "Status", PK + "entryIntoForceClaim": "Entry into force",
+            PK + "scheduleClaim": "Scheduled for", PK + "postClaim": "Post"}
 
 
 @dataclass
@@ -31,6 +37,7 @@ class ClaimGroup:
     """One kind of claim about the thing: the latest (two releases of one date that
     disagree: both) and every claim in date order."""
 
+    heading: str
     property: Value
     latest: list[ClaimView]
     history: list[ClaimView]
@@ -53,9 +60,9 @@ def claims(store: Store, base: str, links: Links, node: NamedNode) -> list[Claim
     for prop, found in grouped.items():
         history = sorted(found.values(), key=lambda c: (c.as_of, c.issued, c.claim.iri or ""))
         newest = history[-1].as_of
-        groups.append(ClaimGroup(viewer.value(NamedNode(prop)),
+        groups.append(ClaimGroup(HEADINGS.get(prop, prop), viewer.value(NamedNode(prop)),
                                  [c for c in history if c.as_of == newest], history))
-    return sorted(groups, key=lambda g: g.property.text.casefold())
+    return sorted(groups, key=lambda g: list(HEADINGS).index(g.property.iri))
 
 
 def _value(viewer: Viewer, term) -> Value | None:
