@@ -31,6 +31,7 @@ PREFIXES = f"""PREFIX pk: <{ontology.PK}>
 PREFIX schema: <https://schema.org/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 
 
