@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 
 from flask import request
 from pyoxigraph import NamedNode, Store
 
+from graph.iris import SCHEMA
 from ontology import PK
 
 from . import describe
@@ -21,6 +23,9 @@ from .links import Links
 from .statements_view import filtered
 
 CSV_MEDIA = "text/csv"
+STATED_BY, MADE_AT = NamedNode(PK + "statedBy"), NamedNode(PK + "madeAt")
+SERIES_LINK, EDITION = NamedNode(PK + "series"), NamedNode(PK + "edition")
+START = NamedNode(SCHEMA + "startDate")
 SERIES = PK + "EventSeries"  # a dialogue series and any other recurring event
 ACTOR = PK + "Actor"
 
@@ -72,7 +77,7 @@ def series_view(store: Store, base: str, links: Links, series: NamedNode) -> Ser
         if meeting not in column:
             continue
         n = int(row["n"].value)
-        href = filtered(base, [("meeting", meeting), ("topic", topic)]) if n else None
+        href = filtered(viewer.links, [("meeting", meeting), ("topic", topic)]) if n else None
         cells = found.setdefault(topic, [None] * len(editions))
         cells[column[meeting]] = Cell(n, row["agenda"].value == "true", href)
     topics = []
@@ -98,7 +103,7 @@ def _editions(viewer: Viewer, series: NamedNode) -> list[Edition]:
             edition = editions[meeting.value] = Edition(
                 viewer.value(meeting), int(number.value) if number is not None else None,
                 row["date"].value if row["date"] is not None else "", [], [], n,
-                filtered(base, [("meeting", meeting.value)]) if n else None)
+                filtered(viewer.links, [("meeting", meeting.value)]) if n else None)
         if row["place"] is not None and row["place"].value not in _iris(edition.places):
             edition.places.append(viewer.value(row["place"]))
         release = row["release"]
@@ -165,23 +170,32 @@ class ActorSeries:
 def actor_editions(store: Store, base: str, links: Links, actor: NamedNode
                    ) -> list[ActorSeries]:
     """The statements the actor made, per series and edition, the series it spoke most in
-    first, each series' editions in date order."""
+    first, each series' editions in date order. Counted by pattern lookups (statements by
+    the actor, then each one's meeting): the SPARQL join took ~100 ms for an actor at 200
+    meetings, the lookups a tenth of that."""
     viewer = Viewer(store, base, links)
+    per_meeting: Counter = Counter()
+    for statement in describe.subjects(store, STATED_BY, actor):
+        per_meeting.update(describe.objects(store, statement, MADE_AT))
     grouped: dict[str | None, ActorSeries] = {}
-    for row in describe.select(store, base, "actor-editions", a=actor):
-        series = row["series"]
+    for meeting, n in per_meeting.items():
+        series = _first(store, meeting, SERIES_LINK)
         key = series.value if series is not None else None
         group = grouped.get(key)
         if group is None:
             group = grouped[key] = ActorSeries(viewer.value(series) if series else None)
-        number = row["edition"]
+        number, date = _first(store, meeting, EDITION), _first(store, meeting, START)
         group.editions.append(ActorEdition(
-            viewer.value(row["m"]), int(number.value) if number is not None else None,
-            row["date"].value if row["date"] is not None else "", int(row["n"].value),
-            filtered(base, [("speaker", actor.value), ("meeting", row["m"].value)])))
+            viewer.value(meeting), int(number.value) if number is not None else None,
+            date.value if date is not None else "", n,
+            filtered(links, [("speaker", actor.value), ("meeting", meeting.value)])))
     for group in grouped.values():
         group.editions.sort(key=lambda e: (e.date or "9999", e.number or 0,
                                            e.meeting.text.casefold()))
     return sorted(grouped.values(),
                   key=lambda g: (g.series is None, -g.statements,
                                  g.series.text.casefold() if g.series else ""))
+
+
+def _first(store: Store, node: NamedNode, predicate: NamedNode):
+    return next((q.object for q in store.quads_for_pattern(node, predicate, None)), None)

@@ -365,10 +365,11 @@ def entity_links(current: Opened, links: Links, node: NamedNode) -> list[EntityL
     for local, facet, word in ENTITY_LINKS:
         count = sum(1 for _ in describe.subjects(current.store, NamedNode(PK + local), node))
         if count:
-            found.append(EntityLink(count, word, filtered(links.base, [(facet, node.value)])))
+            found.append(EntityLink(count, word, filtered(links, [(facet, node.value)])))
     return found
 
 
-def filtered(base: str, filters: list[tuple[str, str]]) -> str:
+def filtered(links: Links, filters: list[tuple[str, str]]) -> str:
     """The table's URL filtered by (facet, IRI) pairs, for pages that link into it."""
-    return _query([(facet, _written(base, iri)) for facet, iri in filters])
+    pairs = [(facet, _written(links.base, iri)) for facet, iri in filters]
+    return f"{links.root}/statements?{urlencode(pairs, safe='/')}"
