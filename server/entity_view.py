@@ -60,6 +60,8 @@ class RelationView:
     predicate: Value
     object: Value
     quotes: list[tuple[str, str | None]]
+    # the releases that state it, with their dates: it holds as of each (relation_asof.html)
+    sources: list[tuple[Value, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -127,6 +129,13 @@ class Viewer:
                  if span.release is not None and span.start is not None else None)
                 for span in spans]
 
+    def sources(self, spans: list[describe.Span]) -> list[tuple[Value, str]]:
+        """The releases the spans are in, each with its date, oldest first: what they state
+        holds as of that date."""
+        releases = dict.fromkeys(s.release for s in spans if s.release is not None)
+        return sorted(((self.value(r), describe.issued(self.store, r)) for r in releases),
+                      key=lambda source: (source[1], source[0].iri or ""))
+
 
 def entity_view(store: Store, base: str, links: Links, node: NamedNode,
                 said_offset: int = 0, said_limit: int = SAID_PAGE) -> EntityView:
@@ -159,15 +168,17 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
         said_total, said = describe.statements_about(store, base, node, said_offset,
                                                      said_limit)
     if is_fact:
-        quotes = viewer.quotes(describe.spans(store, node))
-        relations = [RelationView(*(viewer.value(t) for t in triple), quotes)
+        spans = describe.spans(store, node)
+        quotes, sources = viewer.quotes(spans), viewer.sources(spans)
+        relations = [RelationView(*(viewer.value(t) for t in triple), quotes, sources)
                      for triple in describe.reified(store, node)]
         relations_total = len(relations)
     else:
         relations_total, stated = describe.stated_relations(store, node,
                                                             RELATIONS_SHOWN)
         relations = [RelationView(viewer.value(r.subject), viewer.value(r.predicate),
-                                  viewer.value(r.object), viewer.quotes(r.spans))
+                                  viewer.value(r.object), viewer.quotes(r.spans),
+                                  viewer.sources(r.spans))
                      for r in stated]
     rests_on, rests_on_total = [], 0
     if not (is_statement or is_fact):  # those show their text with them; a span or a

@@ -226,3 +226,19 @@ def test_a_claims_history_is_in_date_order_with_the_latest_first(site):
             history.index(f"as of {d}") for d in shown)
         latest = section[:section.index("<details")]
         assert f"as of {max(dates)}" in latest and f"as of {min(dates)}" not in latest
+
+
+def test_a_stated_relation_is_shown_as_of_its_releases_date(site):
+    nis2 = f"{BASE}id/initiative/nis2-directive"
+    stated = sparql(site, f"""PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        PREFIX oa: <http://www.w3.org/ns/oa#>
+        SELECT DISTINCT ?object ?release ?issued WHERE {{
+          ?fact rdf:subject <{nis2}> ; rdf:object ?object ;
+                pk:evidence/oa:hasSource ?release . ?release dcterms:issued ?issued }}""")
+    assert stated
+    text = page(site, path_of(nis2)).text
+    section = text[text.index('id="stated"'):]
+    section = section[:section.index("</section>")]
+    for row in stated:
+        assert (f'as of {row["issued"]}, per <a href="{path_of(row["release"])}">'
+                in section), row
