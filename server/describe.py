@@ -127,6 +127,15 @@ def definition(store: Store, node: NamedNode) -> str | None:
     return None
 
 
+ISSUED = NamedNode(DCTERMS + "issued")
+
+
+def issued(store: Store, release: NamedNode) -> str:
+    """A release's date ("" when it has none)."""
+    found = next(store.quads_for_pattern(release, ISSUED, None), None)
+    return found.object.value if found is not None else ""
+
+
 def is_a(store: Store, node: NamedNode, kind: str) -> bool:
     return next(store.quads_for_pattern(node, TYPE, NamedNode(kind)), None) is not None
 

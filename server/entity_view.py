@@ -76,10 +76,12 @@ class RelationView:
 
 @dataclass
 class Sentence:
-    """Stated relations that rest on the same text, which the page quotes once."""
+    """Stated relations that rest on the same text, which the page quotes once, with the
+    releases that state it and their dates: it holds as of each (relation_asof.html)."""
 
     relations: list[RelationView]
     quotes: list[Quote]
+    sources: list[tuple[Value, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -176,6 +178,13 @@ def detail_properties() -> frozenset[str]:
     return frozenset(data["prefixes"][prefix] + local for prefix, _, local in
                      (name.partition(":") for name in data["details"]))
 
+    def sources(self, spans: list[describe.Span]) -> list[tuple[Value, str]]:
+        """The releases the spans are in, each with its date, oldest first: what they state
+        holds as of that date."""
+        releases = dict.fromkeys(s.release for s in spans if s.release is not None)
+        return sorted(((self.value(r), describe.issued(self.store, r)) for r in releases),
+                      key=lambda source: (source[1], source[0].iri or ""))
+
 
 def entity_view(store: Store, base: str, links: Links, node: NamedNode,
                 said_offset: int = 0, about_offset: int = 0, limit: int = SAID_PAGE
@@ -216,9 +225,10 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
                   for s in others[about_offset:about_offset + limit]]
     about = _by_side(about_page) if by_side else [(None, about_page)]
     if is_fact:
+        spans = describe.spans(store, node)
         relations = [Sentence([RelationView(*(viewer.value(t) for t in triple))
                                for triple in describe.reified(store, node)],
-                              viewer.quotes(describe.spans(store, node)))]
+                              viewer.quotes(spans), viewer.sources(spans))]
         relations_total = len(relations[0].relations)
     else:
         relations_total, stated = describe.stated_relations(store, node, RELATIONS_SHOWN)
@@ -291,6 +301,8 @@ def _by_sentence(viewer: Viewer, stated: list[describe.StatedRelation]) -> list[
             for quote, again in zip(sentences[key].quotes, quotes, strict=True):
                 quote.more += 1 + again.more
         sentence = sentences.setdefault(key, Sentence([], quotes))
+        sentence.sources = sorted(set(sentence.sources) | set(viewer.sources(r.spans)),
+                                  key=lambda source: (source[1], source[0].iri or ""))
         sentence.relations.append(RelationView(viewer.value(r.subject),
                                                viewer.value(r.predicate),
                                                viewer.value(r.object)))
