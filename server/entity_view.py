@@ -170,6 +170,17 @@ class Viewer:
                     if span.release is not None and span.start is not None else None)
         return list(found.values())
 
+    def sources(self, spans: list[describe.Span]) -> list[tuple[Value, str]]:
+        """The releases the spans are in, each with its date, oldest first: what they state
+        holds as of that date."""
+        releases = dict.fromkeys(s.release for s in spans if s.release is not None)
+        return sorted(((self.value(r), describe.issued(self.store, r)) for r in releases),
+                      key=_oldest_first)
+
+
+def _oldest_first(source: tuple[Value, str]) -> tuple[str, str]:
+    return source[1], source[0].iri or ""
+
 
 @cache
 def detail_properties() -> frozenset[str]:
@@ -177,13 +188,6 @@ def detail_properties() -> frozenset[str]:
     data = yaml.safe_load(DETAILS.read_text(encoding="utf-8"))
     return frozenset(data["prefixes"][prefix] + local for prefix, _, local in
                      (name.partition(":") for name in data["details"]))
-
-    def sources(self, spans: list[describe.Span]) -> list[tuple[Value, str]]:
-        """The releases the spans are in, each with its date, oldest first: what they state
-        holds as of that date."""
-        releases = dict.fromkeys(s.release for s in spans if s.release is not None)
-        return sorted(((self.value(r), describe.issued(self.store, r)) for r in releases),
-                      key=lambda source: (source[1], source[0].iri or ""))
 
 
 def entity_view(store: Store, base: str, links: Links, node: NamedNode,
@@ -302,7 +306,7 @@ def _by_sentence(viewer: Viewer, stated: list[describe.StatedRelation]) -> list[
                 quote.more += 1 + again.more
         sentence = sentences.setdefault(key, Sentence([], quotes))
         sentence.sources = sorted(set(sentence.sources) | set(viewer.sources(r.spans)),
-                                  key=lambda source: (source[1], source[0].iri or ""))
+                                  key=_oldest_first)
         sentence.relations.append(RelationView(viewer.value(r.subject),
                                                viewer.value(r.predicate),
                                                viewer.value(r.object)))

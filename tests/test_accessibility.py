@@ -33,37 +33,30 @@ EXEMPT = {
     ("scrollable-region-focusable", ".CodeMirror-scroll"),
 }
 
-# Violations another branch of #14 removes (h/reader: the neighbourhood diagram, an
-# svg role=img holding links; the 404 page). Listed per kind of page and held strictly:
-# once a violation is gone, the test fails until its entry is removed here.
-DIAGRAM = ("nested-interactive",)
-BARE_404 = ("document-title", "html-has-lang")
 
 
 @dataclass(frozen=True)
 class Kind:
     """A kind of page: where one is, or the first link to one (`follow`) on that page;
-    `ready`, what shows once the page's scripts have done their work; `pending`, the axe
-    rules it still breaks that another branch fixes (above)."""
+    `ready`, what shows once the page's scripts have done their work."""
 
     name: str
     path: str
     follow: str | None = None
     ready: str | None = None
     status: int = 200
-    pending: tuple[str, ...] = ()
 
 
 PAGES = [
     Kind("home", "/"),
-    Kind("actor", "/page/actor/eu", pending=DIAGRAM),
-    Kind("topic", "/page/topic/cybersecurity", pending=DIAGRAM),
-    Kind("initiative", "/page/initiative/notice", pending=DIAGRAM),
-    Kind("meeting", "/page/meeting/japan-eu-ict-policy-dialogue-28", pending=DIAGRAM),
-    Kind("release", "/page/release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue",
-         pending=DIAGRAM),
-    Kind("statement", "/page/actor/eu", follow="a[href^='/page/statement/']",
-         pending=DIAGRAM),
+    Kind("actor", "/page/actor/eu"),
+    Kind("topic", "/page/topic/cybersecurity"),
+    Kind("initiative", "/page/initiative/notice"),
+    Kind("meeting", "/page/meeting/japan-eu-ict-policy-dialogue-28"),
+    Kind("release", "/page/release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"),
+    Kind("statement", "/page/actor/eu", follow="a[href^='/page/statement/']"),
+    Kind("series", "/page/meeting/japan-eu-ict-policy-dialogue-28",
+         follow="a[href^='/page/series/']"),
     Kind("linked", "/page/actor/japan", follow="a[href*='?rel=']"),  # all that link to it
     Kind("graph", "/graph/release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"),
     Kind("index-actors", "/page/actor/"),
@@ -83,7 +76,7 @@ PAGES = [
          ready=".yasr .errorResult"),
     Kind("dumps", "/dumps/"),
     Kind("ontology", "/ontology"),
-    Kind("not-found", "/nope", status=404, pending=BARE_404),
+    Kind("not-found", "/nope", status=404),
 ]
 
 
@@ -125,10 +118,6 @@ def test_no_critical_or_serious_violations(browser, served, kind, width):
     found = violations(page)
     if found:
         shot(page, f"a11y-{kind.name}-{width}.png", full_page=True)
-    rules = {v["id"] for v in found}
-    assert not set(kind.pending) - rules, \
-        f"fixed now: remove {set(kind.pending) - rules} from this kind's pending rules"
-    found = [v for v in found if v["id"] not in kind.pending]
     assert found == [], "\n".join(f"{v['impact']} {v['id']}: {v['help']} — {v['nodes'][:5]}"
                                   for v in found)
     watch.check(allow_errors=r"404 \(NOT FOUND\)" if kind.status == 404 else None)
