@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# npm ci installs exactly the lock; no install scripts are needed (only Font Awesome's
-# attribution notice has one). The source-map comment is dropped: the maps are not served.
+# npm ci installs exactly the lock, axe-core too (a devDependency: the browser tests inject
+# it from node_modules to audit the pages, tests/test_accessibility.py; it is never served);
+# no install scripts are needed (only Font Awesome's attribution notice has one). The
+# source-map comment is dropped: the maps are not served.
 $(VENDOR_STAMP): package.json $(wildcard package-lock.json)
 	if [ -f package-lock.json ]; then npm ci --ignore-scripts --no-audit --no-fund; \
 	else npm install --ignore-scripts --no-audit --no-fund; fi

@@ -8,10 +8,11 @@ all on 127.0.0.1:
             under gunicorn sync workers (`--workers`, default 2 × cores + 1, gunicorn's
             advice for sync workers);
 - ours:     `policykg serve --store DIR` (the production command with its defaults, or
-            `--ours-workers` / `--threads`: granian's WSGI server with the response
-            cache middleware in front of the app — checks from a parse, negotiation,
-            ETag, queries in confined evaluator processes — and jemalloc preloaded when
-            the machine has it, as `policykg serve` does);
+            `--ours-workers` / `--threads`: granian's ASGI server, cache hits answered
+            in its event loop and the rest by the WSGI app on threads (a2wsgi) behind
+            the request-body deadline — checks from a parse, negotiation, ETag, queries
+            in confined evaluator processes — and jemalloc preloaded when the machine
+            has it, as `policykg serve` does);
 - oxigraph: `oxigraph serve-read-only --union-default-graph` (Rust, multi-threaded; its
             thread count is not configurable).
 Every server answers over the union of the graphs, and each query's result is checked to
@@ -27,6 +28,8 @@ entity, class or word varies, and a unique `#` comment ends each query), so our
 response cache never hits; floor and oxigraph get the same distinct stream. "Cached"
 repeats one identical GET, so ours answers from its cache after the first request of
 each worker; its ratio is taken against oxigraph on the same repeated GET ("oxi rep").
+"Post" sends ours the cold stream as form POSTs (the workbench's way), whose bodies go
+through the body deadline (server/body_deadline.py) before the app.
 
 Load generator: wrk (Debian package `wrk`; `apt-get install wrk`) with a Lua script that
 builds each request, one client thread by default. A Python client cannot drive ~10k
@@ -54,7 +57,7 @@ growth of one process (target for ours: < 100 MB).
                                    [--queries point describe join group text]
                                    [--concurrency 1 4 16] [--workdir DIR]
 
-A round is 75 cells (5 queries × 3 concurrencies × 5 columns), so the defaults (3 rounds
+A round is 90 cells (5 queries × 3 concurrencies × 6 columns), so the defaults (3 rounds
 of 10 s) take about 45 minutes on 1M triples, most of it measuring; run it on a quiet
 machine. Needs the `bench` extra (`pip install -e .[bench]`: the `oxigraph` CLI) and `wrk`.
 """
@@ -102,6 +105,8 @@ local paths = {}
 for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
 local prefix = os.getenv("BENCH_PREFIX")
 local tag = os.getenv("BENCH_TAG")
+local post = os.getenv("BENCH_METHOD") == "POST"
+local form = {["Content-Type"] = "application/x-www-form-urlencoded"}
 local threads = {}
 counter = 0
 id = 0
@@ -113,11 +118,14 @@ end
 
 function request()
   counter = counter + 1
-  local path = prefix .. paths[(counter % #paths) + 1]
+  local query = paths[(counter % #paths) + 1]
   if tag ~= "" then
-    path = path .. "%0A%23" .. tag .. "t" .. id .. "n" .. counter
+    query = query .. "%0A%23" .. tag .. "t" .. id .. "n" .. counter
   end
-  return wrk.format("GET", path)
+  if post then
+    return wrk.format("POST", prefix, form, "query=" .. query)
+  end
+  return wrk.format("GET", prefix .. "?query=" .. query)
 end
 
 function done(summary, latency, requests)
@@ -388,11 +396,14 @@ class Wrk:
             self.paths[key] = path
         return self.paths[key]
 
-    def run(self, server: Server, q: Query, clients: int, repeat: bool,
+    def run(self, server: Server, q: Query, clients: int, mode: str,
             duration: int | None = None) -> Sample:
+        """One cell: `mode` is "cold" (distinct GETs), "repeat" (one GET repeated) or
+        "post" (distinct form POSTs, as the workbench sends them)."""
         self.cells += 1
+        repeat = mode == "repeat"
         env = {**os.environ, "BENCH_PATHS": str(self._paths(q, repeat)),
-               "BENCH_PREFIX": f"{server.path}?query=",
+               "BENCH_PREFIX": server.path, "BENCH_METHOD": "POST" if mode == "post" else "GET",
                "BENCH_TAG": "" if repeat else f"c{self.cells}-{os.getpid()}"}
         command = ["wrk", "-t", str(min(self.threads, clients)), "-c", str(clients),
                    "-d", f"{duration or self.duration}s", "--timeout", "120s",
@@ -407,11 +418,13 @@ class Wrk:
         return Sample(requests / (micros / 1e6), p50 / 1000, p99 / 1000, int(sum(errors)))
 
 
-# (column, server, repeated identical GETs?)
-VARIANTS = (("floor", "floor", False), ("cold", "ours", False), ("cached", "ours", True),
-            ("oxi", "oxigraph", False), ("oxi rep", "oxigraph", True))
+# (column, server, mode: Wrk.run)
+VARIANTS = (("floor", "floor", "cold"), ("cold", "ours", "cold"), ("cached", "ours", "repeat"),
+            ("post", "ours", "post"), ("oxi", "oxigraph", "cold"),
+            ("oxi rep", "oxigraph", "repeat"))
 # with --before DIR: another checkout of policykg served beside ours
-BEFORE = (("b cold", "before", False), ("b cached", "before", True))
+BEFORE = (("b cold", "before", "cold"), ("b cached", "before", "repeat"),
+          ("b post", "before", "post"))
 
 
 def _cpu_ticks(pids: list[int]) -> int:
@@ -452,9 +465,9 @@ def measure(servers: dict[str, Server], queries: list[Query], wrk: Wrk, levels: 
         order = variants[r % len(variants):] + variants[:r % len(variants)]
         for q in queries:
             for clients in levels:
-                for column, server, repeat in order:
+                for column, server, mode in order:
                     settle(servers)
-                    sample = wrk.run(servers[server], q, clients, repeat)
+                    sample = wrk.run(servers[server], q, clients, mode)
                     results.setdefault((q.name, clients, column), []).append(sample)
                     done += 1
                     print(f"[{done}/{total}] round {r + 1} {q.name} c={clients} {column}: "
@@ -467,8 +480,8 @@ def measure(servers: dict[str, Server], queries: list[Query], wrk: Wrk, levels: 
 def warm(servers: dict[str, Server], queries: list[Query], wrk: Wrk, variants: tuple) -> None:
     """Every worker of every server opens the store and touches each query's data."""
     for q in queries:
-        for _, server, repeat in variants:
-            wrk.run(servers[server], q, 4, repeat, duration=1)
+        for _, server, mode in variants:
+            wrk.run(servers[server], q, 4, mode, duration=1)
             settle(servers)
 
 
@@ -550,7 +563,7 @@ def table(results: dict[tuple[str, int, str], list[Sample]], queries: list[Query
                                                for c in cols)
     head += f"{'cold/floor':>11}{'cold/oxi':>9}{'cache/oxi':>10}"
     if before:
-        head += f"{'cold/b':>8}{'cache/b':>9}"
+        head += f"{'cold/b':>8}{'cache/b':>9}{'post/b':>8}"
     lines = [head, "-" * len(head)]
     errors = 0
     for q in queries:
@@ -568,7 +581,8 @@ def table(results: dict[tuple[str, int, str], list[Sample]], queries: list[Query
                     f"{'':>3}{_ratio(rps['cached'], rps['oxi rep'], 1.0)}")
             if before:
                 row += (f"{'':>1}{_ratio(rps['cold'], rps['b cold'], None)}"
-                        f"{'':>2}{_ratio(rps['cached'], rps['b cached'], None)}")
+                        f"{'':>2}{_ratio(rps['cached'], rps['b cached'], None)}"
+                        f"{'':>1}{_ratio(rps['post'], rps['b post'], None)}")
             lines.append(row)
     if errors:
         lines.append(f"WARNING: {errors} requests failed (connect/read/write/timeout/non-2xx)")
@@ -632,8 +646,9 @@ def main() -> None:
         print("streaming SELECT * { ?s ?p ?o }, largest RSS growth of one serving process: "
               + "; ".join(f"{name} {fmt} +{mb:.0f} MB ({size:.0f} MB in {sec:.1f} s)"
                           for name, fmt, mb, size, sec in streams))
-        print(f"(cold: every request distinct; cached: one GET repeated; oxi rep: oxigraph "
-              f"on that repeated GET; ! = under target; work dir {work})")
+        print(f"(cold: every request distinct; cached: one GET repeated; post: distinct form "
+              f"POSTs; oxi rep: oxigraph on that repeated GET; b: the --before checkout; "
+              f"! = under target; work dir {work})")
 
 
 if __name__ == "__main__":

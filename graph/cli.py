@@ -1,4 +1,5 @@
-"""The pipeline's sub-commands of `policykg`: build, extract, query, validate, dump.
+"""The pipeline's sub-commands of `policykg`: build, add, remove, list, extract, query,
+validate, dump, publish.
 
 Every sub-command takes --store and exits non-zero with one line saying what is wrong and
 where; nothing here knows how extraction or storage work inside.
@@ -11,13 +12,15 @@ import json
 import sys
 from pathlib import Path
 
-from . import dumps, pipeline
+from . import dumps, incremental, pipeline
+from .engine import Engine, parse_auth
 from .errors import StoreError
 from .extract import extract
 from .extract.gaps import report_lines
 from .interrupts import stoppable
 from .iris import Iris, base_from_env, check_base, store_base
 from .lexicon import load_lexicon
+from .publish import publish
 from .query import read_query, render, run
 from .source import (
     MAX_RELEASE_BYTES_ENV,
@@ -46,6 +49,20 @@ def add_commands(command) -> None:
     b.add_argument("--quiet", action="store_true", help="no summary line per release")
     _size_limit(b)
 
+    a = command("add", "add release files or directories of them to the store, or replace "
+                       "the releases they are new versions of; a failure leaves the old store")
+    a.add_argument("releases", nargs="+", type=Path)
+    _change_options(a)
+    _size_limit(a)
+
+    r = command("remove", "remove one release from the store; a failure leaves the old store")
+    r.add_argument("release", help="its IRI, slug (as `policykg list` shows), or the name of "
+                                   "the file it was added from")
+    _change_options(r)
+
+    li = command("list", "list the store's releases: slug, date, title, triples, statements")
+    li.add_argument("--json", action="store_true", help="a JSON array instead")
+
     e = command("extract", "print the facts extracted from one release as JSON")
     e.add_argument("release", type=Path)
     _size_limit(e)
@@ -59,9 +76,22 @@ def add_commands(command) -> None:
 
     command("validate", "SHACL-validate the store; non-zero exit when it does not conform")
 
+    p = command("publish", "write the store's named graphs to a SPARQL 1.1 engine and switch "
+                           "its readers to them at once (graph/publish.py)")
+    p.add_argument("--to", required=True, metavar="URL",
+                   help="the engine's root URL, e.g. http://localhost:7878/ (oxigraph serve) "
+                        "or http://localhost:8890/ (Virtuoso)")
+    p.add_argument("--auth", type=_auth, metavar="USER:PASSWORD",
+                   help="credentials for the engine's write services")
+
     d = command("dump", "write the store as RDF")
     d.add_argument("--format", choices=list(dumps.BY_KEY), default="nq")
     d.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+
+
+def _change_options(parser) -> None:
+    parser.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
+    parser.add_argument("--no-dumps", action="store_true", help="skip writing the RDF dumps")
 
 
 def _size_limit(parser) -> None:
@@ -73,6 +103,13 @@ def _size_limit(parser) -> None:
 def _bytes(value: str) -> int:
     try:
         return positive_bytes(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _auth(value: str) -> tuple[str, str]:
+    try:
+        return parse_auth(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -102,6 +139,51 @@ def _build(args) -> int:
           f"{len(built.releases)} release{'' if len(built.releases) == 1 else 's'}, "
           f"{statements} statements, "
           f"{built.result.quads} quads{'' if args.no_validate else ', SHACL-valid'}")
+    return 0
+
+
+def _add(args) -> int:
+    with stoppable():
+        change = incremental.add(expand(args.releases), args.store, not args.no_validate,
+                                 not args.no_dumps, _limit(args))
+    return _changed(args, change)
+
+
+def _remove(args) -> int:
+    with stoppable():
+        change = incremental.remove(args.release, args.store, not args.no_validate,
+                                    not args.no_dumps)
+    return _changed(args, change)
+
+
+def _changed(args, change: incremental.Change) -> int:
+    for file in change.unchanged:
+        print(f"{file}: held already, unchanged")
+    for how, entries in (("added", change.added), ("replaced", change.replaced),
+                         ("removed", change.removed), ("relabelled", change.relabelled)):
+        for entry in entries:
+            print(f"{how} {entry.slug} ({entry.file})")
+    result = change.result
+    if result is None:
+        print(f"{args.store}: unchanged")
+        return 0
+    count = len(incremental.releases(args.store))
+    print(f"changed {result.path} (version {result.version}): {count} "
+          f"release{'' if count == 1 else 's'}, {result.quads} quads"
+          f"{'' if args.no_validate else ', SHACL-valid'}")
+    return 0
+
+
+def _list(args) -> int:
+    entries = incremental.releases(args.store)
+    if args.json:
+        json.dump([{"slug": e.slug, "date": e.published, "title": e.title,
+                    "triples": e.graph.quads, "statements": e.statements, "file": e.file}
+                   for e in entries], sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    for e in entries:
+        print(f"{e.slug}\t{e.published}\t{e.title}\t{e.graph.quads}\t{e.statements}")
     return 0
 
 
@@ -151,5 +233,16 @@ def _dump(args) -> int:
     return 0
 
 
-COMMANDS = {"build": _build, "extract": _extract, "query": _query, "validate": _validate,
-            "dump": _dump}
+def _publish(args) -> int:
+    store, _base, _held = _open(args)
+    with Engine(args.to, args.auth) as engine:
+        done = publish(store, engine)
+        print(f"published {args.store} (version {done.version}) to {engine.services.engine} at "
+              f"{engine.url}: {done.graphs} graphs, {done.triples} triples, "
+              f"{done.removed} old graphs removed, in {done.seconds:.1f} s")
+    return 0
+
+
+COMMANDS = {"build": _build, "add": _add, "remove": _remove, "list": _list,
+            "extract": _extract, "query": _query, "validate": _validate,
+            "dump": _dump, "publish": _publish}

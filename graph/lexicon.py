@@ -7,6 +7,7 @@ genre needs, at most, new lexicon entries, never new code.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -101,6 +102,18 @@ class Lexicon:
     def lookup(self, name: str) -> Entry | None:
         """The entry one of whose aliases is exactly this name."""
         return self._by_alias.get(name.strip())
+
+    def stage(self, entry: Entry, day: dt.date | None) -> Entry:
+        """The entry a name of ``entry`` means in a release of ``day``. A proposal and the
+        act it became bear one name ("Cyber Resilience Act"): up to the day the act was
+        adopted (``adopted_on`` in initiatives.yaml) the name is the proposal's, from then
+        on the act's (``adopted_as``), so a 2025 release's "the Cyber Resilience Act
+        entered into force" is a claim about the act, and a 2023 release's "proposed" stays
+        the proposal's."""
+        adopted_on = entry.extra.get("adopted_on")
+        if day is None or adopted_on is None or day < adopted_on:
+            return entry
+        return self.get(entry.category, entry.extra["adopted_as"]) or entry
 
     def series_by_name(self, name: str) -> Entry | None:
         for entry in self.of("series"):

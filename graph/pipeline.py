@@ -8,10 +8,12 @@ store is validated before it is swapped in.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import corpus
 from .convert import clashes, convert, converted
 from .dumps import serialized_besides
 from .duplicates import Candidate, candidates
@@ -61,9 +63,9 @@ def _build(paths: Sequence[Path], store_path: Path, iris: Iris, validate: bool,
     also = serialized_besides(dumps)  # each release's graph as TriG too, for its dump
     with converted(paths, lexicon, iris, also) as releases_in_order:
         building = Building(store_path, iris, dumps)
-        try:
-            building.add(list(ontology_quads(iris)))
-            building.add(lexicon_quads(lexicon, iris))
+        with aborting(building):
+            record = corpus.Record(iris.base, building.add(list(ontology_quads(iris))),
+                                   building.add(lexicon_quads(lexicon, iris)))
             releases: dict[str, ReleaseSummary] = {}
             labels: dict[str, str] = {}  # the first label of each discovered entity
             for done in releases_in_order:
@@ -78,22 +80,37 @@ def _build(paths: Sequence[Path], store_path: Path, iris: Iris, validate: bool,
                         labels.setdefault(entity, label)
                 releases[done.id] = ReleaseSummary(done.id, done.title, str(done.path),
                                                    done.statements, done.gaps)
-                building.add_serialized(done.pieces)
-            checkpoint()
-            building.loaded()  # describing the store starts, beside its validation
-            give_back()  # what loading freed, before validating takes other threads' memory
-            if validate:
-                report = validate_store(building.store, iris)
-                if not report.conforms:
-                    raise StoreError(f"the extracted graph does not conform to the shapes: "
-                                     f"{summary(report)}")
-                give_back()  # what its queries freed, before the dumps and search index
-            checkpoint()
-            result = building.commit()  # the metadata graph and the dumps, then the swap
-        except BaseException as error:
-            # the failed step's frames may still hold the store (a dump writer's argument,
-            # say): let them go, so it closes before its directory is removed
-            traceback.clear_frames(error.__traceback__)
-            building.abort()
-            raise
+                added = building.add_serialized(done.pieces)
+                record.releases.append(corpus.entry(building.directory, done, added))
+            result = finish(building, record, validate)
     return Built(result, list(releases.values()), candidates(labels, lexicon))
+
+
+@contextmanager
+def aborting(building: Building) -> Iterator[Building]:
+    """Remove the new build's directory on any failure or stop signal before its swap."""
+    try:
+        yield building
+    except BaseException as error:
+        # the failed step's frames may still hold the store (a dump writer's argument,
+        # say): let them go, so it closes before its directory is removed
+        traceback.clear_frames(error.__traceback__)
+        building.abort()
+        raise
+
+
+def finish(building: Building, record: corpus.Record, validate: bool) -> BuildResult:
+    """Every graph is in: validate, keep the record of the releases, then describe, dump
+    and swap (the end of a build, and of `policykg add`/`remove`, graph/incremental.py)."""
+    checkpoint()
+    building.loaded()  # describing the store starts, beside its validation
+    give_back()  # what loading freed, before validating takes other threads' memory
+    if validate:
+        report = validate_store(building.store, building.iris)
+        if not report.conforms:
+            raise StoreError(f"the extracted graph does not conform to the shapes: "
+                             f"{summary(report)}")
+        give_back()  # what its queries freed, before the dumps and search index
+    checkpoint()
+    corpus.write(building.directory, record)
+    return building.commit()  # the metadata graph and the dumps, then the swap

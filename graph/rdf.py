@@ -504,8 +504,9 @@ def _concept(w: _Writer, node: NamedNode, entry: Entry, scheme: tuple[str, str, 
 # ---------------------------------------------------------------- ontology graph
 
 def ontology_quads(iris: Iris) -> Iterator[Quad]:
-    """The ontology and its alignments in the ontology graph; blank nodes relabelled in
-    order of appearance (the parser's labels are random)."""
+    """The ontology, its alignments and its declarations (``ontology.FILES``) in the
+    ontology graph; blank nodes relabelled in order of appearance (the parser's labels are
+    random)."""
     graph = iris.graph("ontology")
     labels: dict[str, BlankNode] = {}
 
@@ -514,6 +515,6 @@ def ontology_quads(iris: Iris) -> Iterator[Quad]:
             return labels.setdefault(term.value, BlankNode(f"ontology{len(labels) + 1}"))
         return term
 
-    for path in (ontology.ONTOLOGY_TTL, ontology.ALIGNMENTS_TTL):
+    for path in ontology.FILES:
         for triple in parse(path=path, format=RdfFormat.TURTLE):
             yield Quad(stable(triple.subject), triple.predicate, stable(triple.object), graph)

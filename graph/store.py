@@ -53,12 +53,18 @@ LOAD_BYTES = 8_000_000
 PARALLEL_DUMPS_FROM = 100_000  # quads; smaller stores' dumps take less than starting processes
 
 
+def data_home() -> Path:
+    """$XDG_DATA_HOME/policykg (~/.local/share/policykg): the store and what the server
+    keeps beside it (the workbench's permalinks)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "policykg"
+
+
 def default_store_path() -> Path:
     """$POLICYKG_STORE, else $XDG_DATA_HOME/policykg/store (~/.local/share/policykg/store)."""
     if os.environ.get("POLICYKG_STORE"):
         return Path(os.environ["POLICYKG_STORE"])
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "policykg" / "store"
+    return data_home() / "store"
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,15 @@ class BuildResult:
     path: Path
     directory: Path
     version: str
+    quads: int
+
+
+@dataclass(frozen=True)
+class Added:
+    """A graph as a build added it: the hex SHA-256 of its N-Quads (`graph_digest`) and
+    its quads."""
+
+    digest: str
     quads: int
 
 
@@ -108,7 +123,11 @@ class Building:
     `commit()` fails or is never reached the directory is removed and the old store
     stays."""
 
-    def __init__(self, path: Path, iris: Iris, with_dumps: bool = True) -> None:
+    def __init__(self, path: Path, iris: Iris, with_dumps: bool = True,
+                 copy_of: Path | None = None) -> None:
+        """`copy_of`: a complete build to start from (graph/incremental.py), copied by
+        Oxigraph's backup (hard links to its immutable files: ~0.1 s whatever its size);
+        its dumps are then all written at commit, from the store."""
         self.path = path.absolute()
         self.builds = builds_of(self.path)
         self.iris = iris
@@ -116,17 +135,23 @@ class Building:
         self.builds.mkdir(parents=True, exist_ok=True)
         self.directory = self.builds / (f"{self.started:%Y%m%dT%H%M%SZ}-{os.getpid()}-"
                                         f"{secrets.token_hex(3)}")
+        self.with_dumps = with_dumps
         try:  # a failure or a stop signal from here on removes the directory
+            if copy_of is not None:
+                Store.read_only(str(copy_of)).backup(str(self.directory))
             self.store = Store(str(self.directory))
-            self.also = dumps.serialized_besides(with_dumps)  # each graph's formats but N-Quads
+            loading = with_dumps and copy_of is None
+            self.also = dumps.serialized_besides(loading)  # each graph's formats but N-Quads
             # the dumps written from what is loaded (the others come at commit)
             self.writing = {fmt.key: dumps.Writing(self.directory / dumps.DUMPS_DIR, fmt)
-                            for fmt in (dumps.WHILE_LOADING if with_dumps else ())}
+                            for fmt in (dumps.WHILE_LOADING if loading else ())}
         except BaseException:
             self.__dict__.pop("store", None)
             shutil.rmtree(self.directory, ignore_errors=True)
             raise
         self.digests: list[bytes] = []
+        # releases' statement coverage known already: a change's kept releases (graph/void.py)
+        self.coverage: dict[str, Literal] = {}
         self.pending: list[Quad] = []
         self.serialized: list[bytes] = []  # graphs already serialized as N-Quads
         self.pending_bytes = 0  # of N-Quads
@@ -138,25 +163,36 @@ class Building:
         # once loaded: the metadata graph, and the triples held by several data graphs
         self.description: Future[tuple[list[Quad], dumps.Shared]] | None = None
 
-    def add(self, quads: list[Quad]) -> None:
+    def keep(self, graph: Added) -> None:
+        """Count a graph the copied build already holds, as `add` counted it then: its
+        digest joins the content hash, so the version is the one a whole build gives."""
+        self.digests.append(bytes.fromhex(graph.digest))
+        self.quads += graph.quads
+
+    def drop(self, graph: NamedNode) -> None:
+        """Remove a graph of the copied build (a release replaced or removed)."""
+        self.store.remove_graph(graph)
+
+    def add(self, quads: list[Quad]) -> Added:
         """Add one graph's quads; their digest joins the content hash, which sorts the
         digests so it does not depend on the order of the graphs (each graph's quads come
         in a deterministic order). Quads reach the store in large batches, the fast path
         of bulk loading; blank nodes keep their labels (the ontology's OWL lists)."""
         quads = list(dict.fromkeys(quads))  # the dump holds each quad once, as the store does
         self.pending += quads
-        self._added([dumps.piece(quads, self.also)], loads_text=False)
+        return self._added([dumps.piece(quads, self.also)], loads_text=False)
 
-    def add_serialized(self, pieces: Iterable[dumps.Piece]) -> None:
+    def add_serialized(self, pieces: Iterable[dumps.Piece]) -> Added:
         """Add one graph, serialized by graph/convert.py (each quad once: what `add` would
         hash and store) as N-Quads, loaded by Oxigraph's parser, which gives blank nodes
         new labels: for graphs with none (a release's), and in the formats of `also`. The
         pieces may be made as they are read: each is loaded and written into the dumps,
         then let go, so a large release's graph is never whole in memory."""
-        self._added(pieces, loads_text=True)
+        return self._added(pieces, loads_text=True)
 
-    def _added(self, pieces: Iterable[dumps.Piece], loads_text: bool) -> None:
-        digest = hashlib.sha256()
+    def _added(self, pieces: Iterable[dumps.Piece], loads_text: bool) -> Added:
+        """Load and dump the pieces; the graph's digest is `graph_digest` of its N-Quads."""
+        digest, quads = hashlib.sha256(), 0
         for piece in pieces:
             checkpoint()  # a large release takes minutes: a stop signal need not wait
             digest.update(piece.text[dumps.SOURCE.key])
@@ -165,10 +201,12 @@ class Building:
             for key, writing in self.writing.items():
                 writing.write(piece.text[key], piece.quads)
             self.quads += piece.quads
+            quads += piece.quads
             self.pending_bytes += len(piece.text[dumps.SOURCE.key])
             if self.pending_bytes >= LOAD_BYTES:
                 self.flush()
         self.digests.append(digest.digest())
+        return Added(digest.hexdigest(), quads)
 
     def flush(self) -> None:
         """Hand the batch to the store on a thread (Oxigraph lets go of the GIL while it
@@ -202,8 +240,8 @@ class Building:
     def _describe(self, digest: str) -> tuple[list[Quad], dumps.Shared]:
         shared = dumps.shared_triples(self.store)  # VoID's and the merged dumps'
         return _metadata(self.iris, digest, self.version, self.started) + void.describe(
-            self.store, self.iris, self.version, self.started, bool(self.writing),
-            shared), shared
+            self.store, self.iris, self.version, self.started, self.with_dumps,
+            shared, self.coverage), shared
 
     def commit(self) -> BuildResult:
         if self.description is None:
@@ -215,7 +253,7 @@ class Building:
         checkpoint()
         self.store.bulk_extend(metadata)
         self.store.flush()
-        if self.writing:
+        if self.with_dumps:
             graph = dumps.serialized(metadata, self.also)
             for key, writing in self.writing.items():
                 writing.write(graph[key], len(metadata))
@@ -252,6 +290,16 @@ class Building:
             writing.discard()
         del self.store
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def graph_digest(nquads: list[bytes]) -> bytes:
+    """The SHA-256 of a graph's N-Quads as a build serializes them (each quad once, in the
+    order its conversion gives): what the content hash is made of, and how an added
+    release is known to be the one the store holds."""
+    digest = hashlib.sha256()
+    for piece in nquads:
+        digest.update(piece)
+    return digest.digest()
 
 
 def _pieces(graphs: list[bytes]) -> Iterator[bytes]:

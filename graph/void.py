@@ -138,10 +138,12 @@ def attribution(found: list[tuple[str, str | None, str | None]]) -> str:
 
 
 def describe(store: Store, iris: Iris, version: str, built: dt.datetime,
-             with_dumps: bool = True, shared: Shared | None = None) -> list[Quad]:
+             with_dumps: bool = True, shared: Shared | None = None,
+             coverage: dict[str, Literal] | None = None) -> list[Quad]:
     """VoID + DCAT quads for the metadata graph, computed from the store's data graphs
     (and `shared`, the triples several graphs hold, if the caller has them); the dumps are
-    described only when the build writes them."""
+    described only when the build writes them. `coverage`: releases' statement coverage
+    known already (`recorded_coverage`)."""
     graph = iris.graph("metadata")
     base = iris.base
     dataset = NamedNode(f"{base}dataset")
@@ -225,7 +227,7 @@ def describe(store: Store, iris: Iris, version: str, built: dt.datetime,
         add(dist, ns(DCTERMS, "license"), NamedNode(LICENSE))
         add(dist, ns(DCAT, "version"), Literal(version))
     add(NamedNode(LICENSE), ns(RDFS, "label"), Literal("CC BY 4.0"))
-    for release, share in statement_coverage(store, iris):
+    for release, share in statement_coverage(store, iris, coverage or {}):
         add(release, iris.term("statementCoverage"), share)
     seen, quads = set(), []
     for s, p, o in out:
@@ -242,11 +244,14 @@ def _spans_query(iris: Iris, path: str) -> str:
             f"?p <{OA}start> ?start ; <{OA}end> ?end }} }}")
 
 
-def statement_coverage(store: Store, iris: Iris) -> list[tuple[NamedNode, Literal]]:
+def statement_coverage(store: Store, iris: Iris, known: dict[str, Literal]
+                       ) -> list[tuple[NamedNode, Literal]]:
     """Each release's pk:statementCoverage: the share of its result sentences that gave a
     statement. A figure about the extraction, not a fact the release states, so it is
     described here, counted from the store like every figure of this graph: the
-    release's text, its meetings' and statements' evidence."""
+    release's text, its meetings' and statements' evidence, all in the release's own graph.
+    So a release whose graph a change kept has the figure it had (`known`, by release
+    IRI): its text is not parsed again (most of the time this takes)."""
     genre = load_lexicon().genre
     term = iris.term
     texts = _rows(store, f"SELECT ?r ?text WHERE {{ GRAPH ?g {{ ?r a <{term('Release').value}>"
@@ -262,12 +267,21 @@ def statement_coverage(store: Store, iris: Iris) -> list[tuple[NamedNode, Litera
         spans.setdefault(r.value, []).append((int(start.value), int(end.value)))
     out = []
     for release, text in sorted(texts, key=lambda row: row[0].value):
+        if release.value in known:
+            out.append((release, known[release.value]))
+            continue
         doc = parse_document(SourceText(release.value, text.value), genre)
         sentences, silent = result_sentences(doc, meetings.get(release.value, 0),
                                              spans.get(release.value, []))
         share = f"{coverage(sentences, silent):.3f}".rstrip("0").rstrip(".")  # canonical
         out.append((release, Literal(share, datatype=ns(XSD, "decimal"))))
     return out
+
+
+def recorded_coverage(store: Store, iris: Iris) -> dict[str, Literal]:
+    """The statement coverage of each release, as the store's metadata graph records it."""
+    return {quad.subject.value: quad.object for quad in store.quads_for_pattern(
+        None, iris.term("statementCoverage"), None, iris.graph("metadata"))}
 
 
 def file_facts(iris: Iris, files: list[DumpFile]) -> list[Quad]:

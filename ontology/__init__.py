@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # rdflib is imported when a graph is parsed: the server needs
 
 __all__ = [
     "ALIGNMENTS_TTL",
+    "DECLARATIONS_TTL",
+    "FILES",
     "MIGRATE_0_1",
     "ONTOLOGY_IRI",
     "ONTOLOGY_TTL",
@@ -35,6 +37,11 @@ _HERE = Path(__file__).resolve().parent
 ONTOLOGY_TTL: Path = _HERE / "policykg.ttl"
 #: Mappings to schema.org, SEMIC, ELI, LKIF and others, kept out of the core ontology.
 ALIGNMENTS_TTL: Path = _HERE / "alignments.ttl"
+#: Declarations (no axioms) of the VoID/DCAT/SPDX/FOAF terms of the metadata graph, which
+#: keep the ontology plus a store's data in OWL 2 DL.
+DECLARATIONS_TTL: Path = _HERE / "declarations.ttl"
+#: What the ontology graph of a store holds, and what :func:`load_graph` returns.
+FILES: tuple[Path, ...] = (ONTOLOGY_TTL, ALIGNMENTS_TTL, DECLARATIONS_TTL)
 #: SHACL shapes.
 SHAPES_TTL: Path = _HERE / "shapes.ttl"
 #: SPARQL Update that moves a 0.1 store's terms ({base}ontology#…) to :data:`PK`.
@@ -61,12 +68,12 @@ def _parse(*paths: Path) -> Graph:
 
 
 def load_graph() -> Graph:
-    """Return the ontology and its alignment module in one graph.
+    """Return the ontology, its alignment module and its declarations in one graph.
 
     This is the graph to give pySHACL as ``ont_graph`` (so that ``sh:class`` sees the
     sub-class axioms) and to an OWL RL reasoner for consistency checks.
     """
-    return _parse(ONTOLOGY_TTL, ALIGNMENTS_TTL)
+    return _parse(*FILES)
 
 
 def shapes_graph() -> Graph:

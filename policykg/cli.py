@@ -56,16 +56,23 @@ def _parser() -> argparse.ArgumentParser:
                    help="answer Prometheus metrics at /metrics (default: on, or "
                         "$POLICYKG_METRICS)")
     s.add_argument("--timeout", type=float, help="seconds a query may run (default 30)")
+    s.add_argument("--body-timeout", type=float,
+                   help="seconds a client has to send a request body, or 408 (default 10)")
     s.add_argument("--max-rows", type=int, help="cap on result rows (default: none)")
+    s.add_argument("--engine", metavar="URL",
+                   help="answer from the SPARQL engine `policykg publish --to URL` wrote to, "
+                        "not from the store (docs/deploy.md says what works then)")
     return parser
 
 
 def _serve(args) -> int:
     from server.allocator import rerun_with_jemalloc
     from server.page_files import ready
-    from server.serve import serve
 
     rerun_with_jemalloc(args.argv)
+    if args.engine:  # the engine holds the data; no store is read
+        _serve_from(args, {"engine": args.engine})
+        return 0
     if not args.store.exists():
         built = pipeline.build(bundled_releases(), args.store, check_base(base_from_env()))
         print(f"built {built.result.path} (version {built.result.version})", file=sys.stderr)
@@ -73,7 +80,13 @@ def _serve(args) -> int:
     elif args.store.is_symlink() and not ready(args.store):  # a store policykg built
         print(f"policykg: {args.store} has no pages rendered ahead: each page is rendered on "
               "request (`policykg pages` renders them all)", file=sys.stderr)
-    overrides: dict = {"store": args.store}
+    _serve_from(args, {"store": args.store})
+    return 0
+
+
+def _serve_from(args, overrides: dict) -> None:
+    from server.serve import serve
+
     if args.access_log is not None:
         overrides["access_log"] = args.access_log
     if args.metrics is not None:
@@ -82,10 +95,24 @@ def _serve(args) -> int:
         overrides["query_timeout"] = args.timeout
     if args.max_rows is not None:
         overrides["max_rows"] = args.max_rows
-    print(f"policykg: serving {args.store} at http://{args.host}:{args.port}/sparql",
-          file=sys.stderr)
+    if args.body_timeout is not None:
+        overrides["body_timeout"] = args.body_timeout
+    print(f"policykg: serving {args.engine or args.store} at "
+          f"http://{args.host}:{args.port}/sparql", file=sys.stderr)
     serve(args.host, args.port, args.workers, args.threads, overrides)
-    return 0
+
+
+def _change(args) -> int:
+    """`add`/`remove`, then the pages rendered ahead again if the build it started from had
+    them (after the swap: until they are, the server renders each page on request)."""
+    from server.page_files import PAGES_DIR
+
+    previous = args.store.resolve()
+    code = pipeline_cli.COMMANDS[args.command](args)
+    changed = args.store.resolve()
+    if changed != previous and (previous / PAGES_DIR).is_dir():
+        _render_pages(args.store, os.cpu_count() or 1)
+    return code
 
 
 def _pages(args) -> int:
@@ -102,7 +129,8 @@ def _render_pages(store: Path, processes: int) -> None:
           file=sys.stderr)
 
 
-COMMANDS = {**pipeline_cli.COMMANDS, "pages": _pages, "serve": _serve}
+COMMANDS = {**pipeline_cli.COMMANDS, "add": _change, "remove": _change, "pages": _pages,
+            "serve": _serve}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _stopped(args, how: str, store_before: str) -> str:
     """What a stopped command left: a build's old store, unless it was already swapped."""
-    if args.command != "build":
+    if args.command not in ("build", "add", "remove"):
         return how
     if os.path.realpath(args.store) != store_before:
         return f"{how} after the new store was swapped in"

@@ -24,8 +24,11 @@ from .graphs import bp as graphs_bp
 from .headers import common
 from .health import bp as health_bp
 from .home import bp as home_bp
+from .notfound import not_found
 from .ontology_docs import bp as ontology_bp
 from .pages import bp as pages_bp
+from .permalinks import bp as permalinks_bp
+from .remote import RemoteDataset
 from .respond import opened
 from .search import bp as search_bp
 from .sparql import bp as sparql_bp
@@ -38,7 +41,7 @@ class State:
     """What each worker process keeps between requests."""
 
     config: config_module.Config
-    dataset: Dataset
+    dataset: Dataset | RemoteDataset  # the embedded store, or an engine (server/remote.py)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -46,7 +49,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.jinja_options = {**app.jinja_options, "finalize": visible}
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
-    app.extensions["policykg"] = State(config, Dataset(config.store))
+    source = RemoteDataset(config.engine) if config.engine else Dataset(config.store)
+    app.extensions["policykg"] = State(config, source)
     app.register_blueprint(sparql_bp)
     app.register_blueprint(dumps_bp)
     app.register_blueprint(home_bp)
@@ -56,6 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(ontology_bp)
     app.register_blueprint(graphs_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(permalinks_bp)
     if config.metrics:
         from .metrics import bp as metrics_bp  # imported once serve.py has set its directory
 
@@ -72,6 +77,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         return Response(f"the request is larger than the {config.max_request_bytes}-byte "
                         "limit of this endpoint\n", 413,
                         {"Content-Type": "text/plain; charset=utf-8"})
+
+    app.register_error_handler(404, not_found)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

@@ -30,6 +30,8 @@ class Config:
     trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed
     admission_dir: str = ""  # where the limits are shared ('' : this process's own)
     header_timeout: float = 10.0  # seconds to send a request head before the connection closes
+    body_timeout: float = 10.0  # seconds to send a request body before a 408 (body_deadline.py)
+    threads: int = 4  # app threads per worker process (server/asgi.py)
     max_rows: int = 0  # 0: no cap; otherwise results are cut there, and the response says so
     max_request_bytes: int = 1 << 20  # larger request bodies: 413
     cache_bytes: int = 64 << 20  # response cache per worker process
@@ -37,6 +39,7 @@ class Config:
     page_files: bool = True  # answer entity pages rendered ahead of time (server/page_files.py)
     metrics: bool = True  # answer /metrics (server/metrics.py)
     access_log: str = "off"  # "json": one JSON line per request on stderr (server/access_log.py)
+    engine: str = ""  # a SPARQL engine's URL: read it instead of the store (server/remote.py)
 
 
 def load(overrides: dict | None = None) -> Config:

@@ -108,8 +108,16 @@ def label(store: Store, node, language: str = "en") -> str | None:
     return None
 
 
-def aliases(store: Store, node: NamedNode) -> list[str]:
-    return sorted({q.object.value for q in store.quads_for_pattern(node, ALT_LABEL, None)})
+def aliases(store: Store, node: NamedNode, name: str | None = None) -> list[str]:
+    """The other names, once each whatever their case ("cyber security", "Cyber security"
+    and "cybersecurity" beside the name "Cybersecurity" are one alias and the name)."""
+    seen = {name.casefold()} if name else set()
+    found = []
+    for alias in sorted({q.object.value for q in store.quads_for_pattern(node, ALT_LABEL, None)}):
+        if alias.casefold() not in seen:
+            seen.add(alias.casefold())
+            found.append(alias)
+    return found
 
 
 def definition(store: Store, node: NamedNode) -> str | None:
@@ -117,6 +125,15 @@ def definition(store: Store, node: NamedNode) -> str | None:
         for quad in store.quads_for_pattern(node, predicate, None):
             return quad.object.value
     return None
+
+
+ISSUED = NamedNode(DCTERMS + "issued")
+
+
+def issued(store: Store, release: NamedNode) -> str:
+    """A release's date ("" when it has none)."""
+    found = next(store.quads_for_pattern(release, ISSUED, None), None)
+    return found.object.value if found is not None else ""
 
 
 def is_a(store: Store, node: NamedNode, kind: str) -> bool:
@@ -206,21 +223,23 @@ def statement_predicates(store: Store) -> list[NamedNode]:
                            NamedNode(PK + "Statement")), key=lambda n: n.value)
 
 
-def statements_about(store: Store, base: str, node: NamedNode, offset: int, limit: int
-                     ) -> tuple[int, list[Said]]:
-    """(how many, one page of) the statements linked to the resource, in release and text
-    order (a statement's IRI is its release's, which starts with the date, and its number
-    in the text)."""
-    found = [row["st"] for row in select(store, base, "statements-about", e=node)]
-    ordered = sorted(found, key=_text_order)
-    return len(ordered), [said(store, base, s) for s in ordered[offset:offset + limit]]
+def statements_about(store: Store, base: str, node: NamedNode
+                     ) -> tuple[list[NamedNode], list[NamedNode]]:
+    """The statements the resource made (pk:statedBy it), and the others linked to it
+    (on it, at it, mentioning it), each in release and text order (a statement's IRI is
+    its release's, which starts with the date, and its number in the text)."""
+    made, others = set(), set()
+    for row in select(store, base, "statements-about", e=node):
+        (made if row["p"] == STATED_BY else others).add(row["st"])
+    return sorted(made, key=text_order), sorted(others - made, key=text_order)
 
 
-def _text_order(node: NamedNode) -> tuple[str, int, str]:
+def text_order(node: NamedNode) -> tuple[str, int, str]:
     stem, _, number = node.value.rpartition("-")
     return (stem, int(number), "") if number.isdigit() else (node.value, 0, node.value)
 
 
+STATED_BY = NamedNode(PK + "statedBy")
 PK_LOCALS = ("statedBy", "attributionText", "speechAct", "onTopic", "madeAt")
 
 
@@ -257,7 +276,7 @@ def facts_about(store: Store, node: NamedNode) -> list[NamedNode]:
     """The stated relations (rdf:Statement) with the resource as subject or object, in
     release and text order."""
     return sorted(dict.fromkeys(f for p in REIFIED[::2] for f in subjects(store, p, node)),
-                  key=_text_order)
+                  key=text_order)
 
 
 def stated_relations(store: Store, node: NamedNode, limit: int

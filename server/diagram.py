@@ -1,112 +1,198 @@
-"""Where to draw an entity's neighbourhood: the entity in the middle, its nearest linked
-things on an ellipse around it, and every label where it covers no other. Only geometry
-here; the SVG is a template, so every label is escaped like the rest of the page."""
+"""An entity's neighbourhood, drawn by graphviz's `dot` (Debian's `graphviz`): the entity in
+the middle, the things linking to it on the left and those it links to on the right, one
+box per property listing its things. Every name is inside a node, and dot never lays two
+nodes over each other, so no label covers another whatever the names; each thing is a real
+link (<a> in the SVG). The same neighbourhood is also a list, which a page shows where the
+drawing would be too small to read (a phone) and in its place when `dot` is missing.
+
+dot runs once per distinct drawing (remembered by its source), and `policykg pages` has one
+dot draw a whole batch of pages' drawings (starting dot costs more than a layout); a
+drawing dot cannot make in time is left out, never waited on.
+"""
 
 from __future__ import annotations
 
-import math
+import hashlib
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from markupsafe import Markup, escape
+
 from .entity_view import EntityView, Value
+from .visible import visible
 
-WIDTH, HEIGHT = 860, 400
-RX, RY = 220, 140  # the ellipse the neighbours sit on
-LABEL_CHARS = 26
-CENTRE_CHARS = 32
-CENTRE_RISE = 16  # the entity's name sits this far above its node
-NODE_GAP = 10  # between a neighbour's node and its name
-# Text boxes, a little generously, at site.css's sizes (bold 13 px, 13 px, 11 px): (px per
-# character, height). Chromium gives ~7.3, ~7.0 and ~6.5 px per character of these labels.
-CENTRE_TEXT, NODE_TEXT, EDGE_TEXT = (8.0, 16.0), (7.6, 16.0), (7.0, 14.0)
-ALONG = (0.5, 0.56, 0.62, 0.68, 0.74, 0.8, 0.44)  # where on its edge a property's name may go
-
-Box = tuple[float, float, float, float]  # left, top, right, bottom
+LABEL_CHARS = 36  # a thing's name in its box; the whole name is the link's title
+CENTRE_CHARS = 40
+DOT_SECONDS = 5.0  # for a page's drawing, and for each GRAPHS_PER_TIMEOUT of a batch's
+GRAPHS_PER_TIMEOUT = 50
+DRAWINGS_KEPT = 512
+FONT = "DejaVu Sans"  # the font dot measures with (fontconfig); site.css asks for it too
+GRAPH = f"""digraph around {{
+graph [rankdir=LR, nodesep=0.18, ranksep=0.4, bgcolor="transparent", fontname="{FONT}"];
+node [shape=plain, fontname="{FONT}", fontsize=14];
+edge [color="#7b8794", arrowsize=0.7];
+"""
+CENTRE = ('<table border="1" cellborder="0" cellpadding="7" bgcolor="#1f5fa8" '
+          'color="#1f5fa8"><tr><td><font color="#ffffff"><b>{}</b></font></td></tr></table>')
+BOX = ('<table border="1" cellborder="0" cellspacing="0" cellpadding="6" color="#9aa7b5" '
+       'bgcolor="#f6f9fc"><tr><td align="left"><font point-size="12" color="#4f5964">{}'
+       '</font></td></tr>{}</table>')
+THING = ('<tr><td align="left" href="{}" title="{}"><font color="#1f5fa8"><u>{}</u></font>'
+         '</td></tr>')
+# What dot writes that a page does not want: its prolog, comments, and the <title> of every
+# node and edge (their internal names: n0, n0->c), which a screen reader would announce.
+# Their ids too: dot numbers its anchors across the graphs of one run.
+UNWANTED = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->|<title>.*?</title>"
+                      r'| id="[^"]*"', re.S)
+MARKER = "<!--policykg-drawing:{}-->"
+DOCUMENTS = re.compile(r"(?=<\?xml )")  # where each graph's SVG starts in dot's output
+FOUND_MARKER = re.compile(rb"<!--policykg-drawing:[0-9a-f]{64}-->")
+BLANK_LINES = re.compile(r"\n\s*\n")
+SIZE = re.compile(r'<svg width="(\d+)pt" height="(\d+)pt"')
 
 
 @dataclass(frozen=True)
-class Placed:
-    value: Value
-    text: str  # the label, cut to fit
-    x: float
-    y: float
-    label_x: float
-    label_y: float  # the baseline of the label
-    anchor: str  # SVG text-anchor: labels on the left end at their node, on the right start
-    edge: str  # the property's label
-    edge_x: float
-    edge_y: float
-    edge_shown: bool  # False where no place on the edge is free (the line's title says it)
-    outgoing: bool
+class Around:
+    """The things one property links the entity to (or from)."""
+
+    via: Value
+    outgoing: bool  # the entity links to them; else they link to it
+    things: list[Value]
 
 
 @dataclass(frozen=True)
 class Picture:
-    width: int
-    height: int
-    cx: float
-    cy: float
-    centre: str
-    nodes: list[Placed]
-    rise: float = CENTRE_RISE
+    around: list[Around]
+    svg: Markup | None  # None where dot is missing or failed: the list alone
 
 
 def cut(text: str, limit: int = LABEL_CHARS) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def text_box(left: float, baseline: float, text: str, size: tuple[float, float]) -> Box:
-    return (left, baseline - size[1] * 0.8, left + len(text) * size[0], baseline + size[1] * 0.2)
+def grouped(view: EntityView) -> list[Around]:
+    """The diagram's neighbours, by property and direction, in the page's order."""
+    found: dict[tuple[str | None, bool], Around] = {}
+    for value, via, outgoing in view.neighbours:
+        found.setdefault((via.iri, outgoing), Around(via, outgoing, [])).things.append(value)
+    return list(found.values())
 
 
-def centred_box(x: float, baseline: float, text: str, size: tuple[float, float]) -> Box:
-    return text_box(x - len(text) * size[0] / 2, baseline, text, size)
-
-
-def overlap(a: Box, b: Box) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _node_label(x: float, y: float, cy: float, angle: float, text: str
-                ) -> tuple[float, float, str, Box]:
-    """(x, baseline, text-anchor, box) of a neighbour's name: beside its node on the left and
-    right of the ellipse, above or below it at the top and bottom."""
-    side = math.cos(angle)
-    if abs(side) < 0.3:
-        baseline = y - 12 if y < cy else y + 22
-        return x, baseline, "middle", centred_box(x, baseline, text, NODE_TEXT)
-    if side > 0:
-        return x + NODE_GAP, y + 4, "start", text_box(x + NODE_GAP, y + 4, text, NODE_TEXT)
-    width = len(text) * NODE_TEXT[0]
-    return (x - NODE_GAP, y + 4, "end",
-            text_box(x - NODE_GAP - width, y + 4, text, NODE_TEXT))
-
-
-def layout(view: EntityView) -> Picture | None:
-    if not view.neighbours:
+def picture(view: EntityView) -> Picture | None:
+    around = grouped(view)
+    if not around:
         return None
-    cx, cy = WIDTH / 2, HEIGHT / 2
-    centre = cut(view.label, CENTRE_CHARS)
-    taken = [centred_box(cx, cy - CENTRE_RISE, centre, CENTRE_TEXT)]
-    count = len(view.neighbours)
-    spots = []
-    for i, (value, _via, _outgoing) in enumerate(view.neighbours):
-        angle = -math.pi / 2 + 2 * math.pi * i / count
-        x, y = cx + RX * math.cos(angle), cy + RY * math.sin(angle)
-        text = cut(value.text)
-        label = _node_label(x, y, cy, angle, text)
-        taken.append(label[3])
-        spots.append((x, y, text, label))
-    nodes = []
-    for (value, via, outgoing), (x, y, text, label) in zip(view.neighbours, spots, strict=True):
-        edge = cut(via.text, 24)
-        # the property's name as near the middle of its edge as the other names allow
-        free = next((t for t in ALONG if not any(overlap(
-            centred_box(cx + t * (x - cx), cy + t * (y - cy), edge, EDGE_TEXT), box)
-            for box in taken)), None)
-        t = ALONG[0] if free is None else free
-        if free is not None:
-            taken.append(centred_box(cx + t * (x - cx), cy + t * (y - cy), edge, EDGE_TEXT))
-        nodes.append(Placed(value, text, round(x, 1), round(y, 1), round(label[0], 1),
-                            round(label[1], 1), label[2], edge, round(cx + t * (x - cx), 1),
-                            round(cy + t * (y - cy), 1), free is not None, outgoing))
-    return Picture(WIDTH, HEIGHT, cx, cy, centre, nodes)
+    return Picture(around, drawing(dot_source(view.label, around), view.label))
+
+
+def dot_source(label: str, around: list[Around]) -> str:
+    """The DOT text of the drawing: every name escaped as HTML-like label text (dot reads
+    entities), hidden characters made visible first (server/visible.py)."""
+    def text(value: str, limit: int) -> str:
+        return str(escape(cut(visible(value), limit)))
+
+    lines = [GRAPH, f"c [label=<{CENTRE.format(text(label, CENTRE_CHARS))}>];\n"]
+    for i, group in enumerate(around):
+        rows = "".join(THING.format(escape(v.href or ""), escape(visible(v.text)),
+                                    text(v.text, LABEL_CHARS)) for v in group.things)
+        lines.append(f"g{i} [label=<{BOX.format(text(group.via.text, LABEL_CHARS), rows)}>];\n")
+        lines.append(f"c -> g{i};\n" if group.outgoing else f"g{i} -> c;\n")
+    lines.append("}\n")
+    return "".join(lines)
+
+
+def drawing(source: str, label: str) -> Markup | None:
+    """The drawing as the page puts it; while drawings are deferred (a batch of pages
+    rendered ahead), a marker that `finish` replaces with it."""
+    if source not in _drawn and _waiting is not None and shutil.which("dot"):
+        marker = MARKER.format(hashlib.sha256(source.encode()).hexdigest())
+        _waiting[marker] = (source, label)
+        return Markup(marker)
+    return _placed(draw([source])[0], label)
+
+
+def _placed(svg: str | None, label: str) -> Markup | None:
+    if svg is None:
+        return None
+    name = escape(visible(f"{label} and the things linked to it"))
+    return Markup(SIZE.sub(
+        lambda m: f'<svg width="{m[1]}" height="{m[2]}" class="neighbourhood" role="group" '
+                  f'aria-label="{name}"', svg, count=1))
+
+
+_drawn: dict[str, str] = {}  # source → SVG, for the drawings this process made
+_waiting: dict[str, tuple[str, str]] | None = None  # marker → (source, label), deferred
+
+
+def draw(sources: list[str]) -> list[str | None]:
+    """dot's SVG of each source, without what a page does not want (None where dot is
+    missing, fails or takes too long): one dot for all that were not drawn before, as
+    starting dot costs more than laying out a neighbourhood. dot writes one SVG document
+    per graph of its input, in order; the same, ids apart, as for that graph alone."""
+    new = list(dict.fromkeys(s for s in sources if s not in _drawn))
+    if new:
+        if len(_drawn) + len(new) > DRAWINGS_KEPT:
+            _drawn.clear()
+        documents = _dot("".join(new), len(new))
+        if documents is None or len(documents) != len(new):  # one graph spoilt the run
+            documents = [(_dot(s, 1) or [None])[0] for s in new] if len(new) > 1 else [None]
+        _drawn.update((s, d) for s, d in zip(new, documents, strict=True) if d is not None)
+    return [_drawn.get(s) for s in sources]
+
+
+def _dot(source: str, graphs: int) -> list[str] | None:
+    dot = shutil.which("dot")
+    if dot is None:
+        return None
+    try:
+        done = subprocess.run([dot, "-Tsvg"], input=source.encode("utf-8"),
+                              capture_output=True, check=False,
+                              timeout=DOT_SECONDS * (1 + graphs // GRAPHS_PER_TIMEOUT))
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return [BLANK_LINES.sub("\n", UNWANTED.sub("", document)).strip()
+            for document in DOCUMENTS.split(done.stdout.decode("utf-8")) if document]
+
+
+def defer() -> None:
+    """From now on, drawings wait for `finish` (a process rendering pages ahead)."""
+    global _waiting
+    _waiting = {}
+
+
+def finish(bodies: list[bytes]) -> list[bytes | None]:
+    """The pages with their deferred drawings in place, all drawn by one dot; None for a
+    page whose drawing dot did not make (to be rendered again, undeferred, as a request
+    would render it)."""
+    global _waiting
+    waiting, _waiting = _waiting or {}, {}
+    markers = list(waiting)
+    svgs = draw([waiting[m][0] for m in markers])
+    drawn = {m.encode(): _placed(svg, waiting[m][1]) for m, svg in zip(markers, svgs,
+                                                                        strict=True)}
+    done: list[bytes | None] = []
+    for body in bodies:
+        for marker in FOUND_MARKER.findall(body):
+            if drawn.get(marker) is None:
+                body = None
+                break
+            body = body.replace(marker, str(drawn[marker]).encode("utf-8"))
+        done.append(body)
+    return done
+
+
+@contextmanager
+def undeferred() -> Iterator[None]:
+    """Drawings made at once for a while (a page rendered again after `finish`)."""
+    global _waiting
+    kept, _waiting = _waiting, None
+    try:
+        yield
+    finally:
+        _waiting = kept

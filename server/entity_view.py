@@ -5,10 +5,13 @@ relations that evidence them. Nothing here knows HTML; the templates do."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
+import yaml
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, serialize
 
-from graph.iris import OA, RDF, RDFS, SKOS, XSD
+from graph.iris import RDF, RDFS, SKOS, XSD
 from ontology import PK
 
 from . import describe
@@ -16,8 +19,7 @@ from .links import Links
 from .visible import HIDDEN
 
 SHOWN_APART = {RDF + "type", RDFS + "label", SKOS + "prefLabel"}  # the page's title and kinds
-# Links that only carry the evidence model (annotations, reification): listed last.
-PLUMBING = {OA + "hasBody", OA + "hasTarget", RDF + "subject", RDF + "object"}
+DETAILS = Path(__file__).with_name("details.yaml")
 VALUES_SHOWN = 12  # per property; the rest on a list of their own or in the description
 SAID_PAGE = 20
 RELATIONS_SHOWN = 20  # stated relations on a page; all are in its RDF and the endpoint
@@ -36,11 +38,21 @@ class Value:
 
 
 @dataclass
+class Quote:
+    """A text a release says, quoted once however many spans say it."""
+
+    text: str
+    href: str | None  # into the release view, at the first span that says it
+    more: int = 0  # other spans with the same text (the same words in other releases)
+
+
+@dataclass
 class Group:
     predicate: Value
     values: list[Value]
     total: int
     more: str | None = None  # where the whole list is, when only part is shown
+    incoming: bool = False  # the values link to the thing (its "Linked from")
 
 
 @dataclass
@@ -51,7 +63,8 @@ class SaidView:
     act: Value | None
     topics: list[Value]
     meeting: Value | None
-    quotes: list[tuple[str, str | None]]  # (quoted text, link into the release view)
+    quotes: list[Quote]
+    side: str  # who said it, as a heading names them ("European Union and Japan")
 
 
 @dataclass
@@ -59,7 +72,16 @@ class RelationView:
     subject: Value
     predicate: Value
     object: Value
-    quotes: list[tuple[str, str | None]]
+
+
+@dataclass
+class Sentence:
+    """Stated relations that rest on the same text, which the page quotes once, with the
+    releases that state it and their dates: it holds as of each (relation_asof.html)."""
+
+    relations: list[RelationView]
+    quotes: list[Quote]
+    sources: list[tuple[Value, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -72,15 +94,28 @@ class EntityView:
     groups: list[Group]
     incoming: list[Group]
     external: list[Value]
-    said: list[SaidView]
+    said: list[SaidView]  # the statements it made (pk:statedBy it)
     said_total: int
     said_offset: int
-    relations: list[RelationView]
+    about: list[tuple[str | None, list[SaidView]]]  # the others linked to it, by side
+    about_total: int
+    about_offset: int
+    relations: list[Sentence]
     relations_total: int
-    text: list[tuple[str, str | None]]  # the spans it rests on (evidence, mentions, facts)
+    text: list[Quote]  # the spans it rests on (evidence, mentions, facts)
     text_total: int  # how many there are (a topic found in every release: hundreds)
+    details: list[Group] = field(default_factory=list)  # bookkeeping, for "RDF details"
     neighbours: list[tuple[Value, Value, bool]] = field(default_factory=list)  # (node, via, out)
     jsonld: str = ""
+
+    @property
+    def text_shown(self) -> int:
+        """Spans quoted, the texts said again included."""
+        return sum(1 + quote.more for quote in self.text)
+
+    @property
+    def relations_shown(self) -> int:
+        return sum(len(sentence.relations) for sentence in self.relations)
 
 
 LABELS_KEPT = 100_000  # labels a worker remembers for the store it serves
@@ -122,14 +157,42 @@ class Viewer:
         text = self.label_of(term) or describe.compact(iri, self.base)
         return Value(text, self.links.href(iri), iri, internal=self.links.ours(iri))
 
-    def quotes(self, spans: list[describe.Span]) -> list[tuple[str, str | None]]:
-        return [(span.quote, self.links.in_release(span.release.value, span.start, span.end)
-                 if span.release is not None and span.start is not None else None)
-                for span in spans]
+    def quotes(self, spans: list[describe.Span]) -> list[Quote]:
+        """The spans' text and links, each text once (two facts of a sentence rest on two
+        evidence nodes with the same quote; a heading recurs in release after release)."""
+        found: dict[str, Quote] = {}
+        for span in spans:
+            if span.quote in found:
+                found[span.quote].more += 1
+            else:
+                found[span.quote] = Quote(span.quote, self.links.in_release(
+                    span.release.value, span.start, span.end)
+                    if span.release is not None and span.start is not None else None)
+        return list(found.values())
+
+    def sources(self, spans: list[describe.Span]) -> list[tuple[Value, str]]:
+        """The releases the spans are in, each with its date, oldest first: what they state
+        holds as of that date."""
+        releases = dict.fromkeys(s.release for s in spans if s.release is not None)
+        return sorted(((self.value(r), describe.issued(self.store, r)) for r in releases),
+                      key=_oldest_first)
+
+
+def _oldest_first(source: tuple[Value, str]) -> tuple[str, str]:
+    return source[1], source[0].iri or ""
+
+
+@cache
+def detail_properties() -> frozenset[str]:
+    """The properties a page keeps for its "RDF details" (server/details.yaml)."""
+    data = yaml.safe_load(DETAILS.read_text(encoding="utf-8"))
+    return frozenset(data["prefixes"][prefix] + local for prefix, _, local in
+                     (name.partition(":") for name in data["details"]))
 
 
 def entity_view(store: Store, base: str, links: Links, node: NamedNode,
-                said_offset: int = 0, said_limit: int = SAID_PAGE) -> EntityView:
+                said_offset: int = 0, about_offset: int = 0, limit: int = SAID_PAGE
+                ) -> EntityView:
     viewer = Viewer(store, base, links)
     pairs = describe.outgoing(store, base, node)
     groups: dict[str, list] = {}
@@ -141,34 +204,39 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
         groups.setdefault(predicate.value, []).append(value)
     outgoing = [_group(viewer, links, node, NamedNode(p), values)
                 for p, values in groups.items() if p not in SHOWN_APART]
-    outgoing.sort(key=lambda g: (g.predicate.iri in PLUMBING, g.predicate.text.casefold()))
+    outgoing.sort(key=lambda g: g.predicate.text.casefold())
 
     incoming = []
     for predicate, count in describe.incoming_counts(store, base, node):
         subjects = describe.incoming(store, node, predicate, 0, VALUES_SHOWN)
         more = links.incoming(node.value, predicate.value) if count > len(subjects) else None
         incoming.append(Group(viewer.value(predicate), [viewer.value(s) for s in subjects],
-                              count, more))
-    incoming.sort(key=lambda g: (g.predicate.iri in PLUMBING, -g.total, g.predicate.text))
+                              count, more, incoming=True))
+    incoming.sort(key=lambda g: (-g.total, g.predicate.text))
 
     is_statement = describe.is_a(store, node, PK + "Statement")
     is_fact = describe.is_a(store, node, RDF + "Statement")  # a stated relation
     if is_statement:
-        said_total, said = 1, [describe.said(store, base, node)]
+        made, others = [], [node]  # itself, as the releases say it
     else:
-        said_total, said = describe.statements_about(store, base, node, said_offset,
-                                                     said_limit)
+        made, others = describe.statements_about(store, base, node)
+    said = [_said_view(viewer, describe.said(store, base, s))
+            for s in made[said_offset:said_offset + limit]]
+    by_side = describe.is_a(store, node, PK + "Topic")  # a topic's statements by side
+    if by_side:
+        others = sorted(others, key=_side_order(store, viewer))
+    about_page = [_said_view(viewer, describe.said(store, base, s))
+                  for s in others[about_offset:about_offset + limit]]
+    about = _by_side(about_page) if by_side else [(None, about_page)]
     if is_fact:
-        quotes = viewer.quotes(describe.spans(store, node))
-        relations = [RelationView(*(viewer.value(t) for t in triple), quotes)
-                     for triple in describe.reified(store, node)]
-        relations_total = len(relations)
+        spans = describe.spans(store, node)
+        relations = [Sentence([RelationView(*(viewer.value(t) for t in triple))
+                               for triple in describe.reified(store, node)],
+                              viewer.quotes(spans), viewer.sources(spans))]
+        relations_total = len(relations[0].relations)
     else:
-        relations_total, stated = describe.stated_relations(store, node,
-                                                            RELATIONS_SHOWN)
-        relations = [RelationView(viewer.value(r.subject), viewer.value(r.predicate),
-                                  viewer.value(r.object), viewer.quotes(r.spans))
-                     for r in stated]
+        relations_total, stated = describe.stated_relations(store, node, RELATIONS_SHOWN)
+        relations = _by_sentence(viewer, stated)
     rests_on, rests_on_total = [], 0
     if not (is_statement or is_fact):  # those show their text with them; a span or a
         evidence = [value for predicate, value in pairs  # mention shows it on its own
@@ -176,22 +244,73 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
         rests_on = viewer.quotes(describe.own_spans(store, node, VALUES_SHOWN, evidence))
         rests_on_total = max(len(rests_on), len(evidence))
 
+    label = viewer.label_of(node) or describe.compact(node.value, base)
+    # bookkeeping, and the links from the statements the page lists, go to "RDF details"
+    hidden = detail_properties()
+    listed = hidden | ({p.value for p in describe.statement_predicates(store)}
+                       if made or others else set())
     view = EntityView(
-        iri=node.value,
-        label=viewer.label_of(node) or describe.compact(node.value, base),
+        iri=node.value, label=label,
         kinds=[viewer.value(t) for t in describe.types(store, node)],
         definition=describe.definition(store, node),
-        aliases=describe.aliases(store, node),
-        groups=outgoing, incoming=incoming, external=sorted(external, key=_order),
-        said=[_said_view(viewer, s) for s in said], said_total=said_total,
-        said_offset=said_offset, relations=relations, relations_total=relations_total,
-        text=rests_on, text_total=rests_on_total)
-    view.neighbours = _neighbours(outgoing, incoming)
+        aliases=describe.aliases(store, node, label),
+        groups=[g for g in outgoing if g.predicate.iri not in hidden],
+        incoming=[g for g in incoming if g.predicate.iri not in listed],
+        external=sorted(external, key=_order),
+        said=said, said_total=len(made), said_offset=said_offset,
+        about=about, about_total=len(others), about_offset=about_offset,
+        relations=relations, relations_total=relations_total,
+        text=rests_on, text_total=rests_on_total,
+        details=[g for g in outgoing if g.predicate.iri in hidden] +
+        [g for g in incoming if g.predicate.iri in listed])
+    view.neighbours = _neighbours(view.groups, view.incoming)
     view.jsonld = embeddable_jsonld(
         [Triple(node, p, o) for p, o in pairs] +
         [Triple(NamedNode(v.iri), NamedNode(RDFS + "label"), Literal(v.text))
          for g in outgoing for v in g.values if v.iri and viewer.labels.get(v.iri)])
     return view
+
+
+def _side_order(store: Store, viewer: Viewer):
+    """Statements sorted by who made them (the sides, by name), then in text order."""
+    def key(statement: NamedNode) -> tuple:
+        speakers = describe.objects(store, statement, describe.STATED_BY)
+        return (_side(sorted(viewer.value(s).text for s in speakers)),
+                describe.text_order(statement))
+    return key
+
+
+def _side(names: list[str]) -> str:
+    return " and ".join(names) if names else "Not attributed"
+
+
+def _by_side(said: list[SaidView]) -> list[tuple[str | None, list[SaidView]]]:
+    """Statements ordered by side, under each side's name."""
+    groups: list[tuple[str | None, list[SaidView]]] = []
+    for s in said:
+        if groups and groups[-1][0] == s.side:
+            groups[-1][1].append(s)
+        else:
+            groups.append((s.side, [s]))
+    return groups
+
+
+def _by_sentence(viewer: Viewer, stated: list[describe.StatedRelation]) -> list[Sentence]:
+    """Stated relations under the text they rest on, each text quoted once."""
+    sentences: dict[tuple, Sentence] = {}
+    for r in stated:
+        quotes = viewer.quotes(r.spans)
+        key = tuple(q.text for q in quotes)
+        if key in sentences:  # said again (the same words in another release): counted
+            for quote, again in zip(sentences[key].quotes, quotes, strict=True):
+                quote.more += 1 + again.more
+        sentence = sentences.setdefault(key, Sentence([], quotes))
+        sentence.sources = sorted(set(sentence.sources) | set(viewer.sources(r.spans)),
+                                  key=_oldest_first)
+        sentence.relations.append(RelationView(viewer.value(r.subject),
+                                               viewer.value(r.predicate),
+                                               viewer.value(r.object)))
+    return list(sentences.values())
 
 
 def _group(viewer: Viewer, links: Links, node: NamedNode, predicate: NamedNode,
@@ -218,7 +337,8 @@ def _said_view(viewer: Viewer, said: describe.Said) -> SaidView:
         act=viewer.value(said.act) if said.act is not None else None,
         topics=[viewer.value(t) for t in said.topics],
         meeting=viewer.value(said.meeting) if said.meeting is not None else None,
-        quotes=viewer.quotes(said.spans))
+        quotes=viewer.quotes(said.spans),
+        side=_side(sorted(viewer.value(s).text for s in said.speakers)))
 
 
 NEIGHBOURS = 12  # nodes around the entity in its diagram
@@ -227,16 +347,13 @@ NEIGHBOURS = 12  # nodes around the entity in its diagram
 def _neighbours(outgoing: list[Group], incoming: list[Group]
                 ) -> list[tuple[Value, Value, bool]]:
     """The entity's nearest linked things for its diagram: a few per property, outgoing
-    first, evidence plumbing left out."""
+    first, from the properties shown to readers."""
     found: list[tuple[Value, Value, bool]] = []
     seen: set[str] = set()
     for groups, out in ((outgoing, True), (incoming, False)):
         for group in groups:
-            if group.predicate.iri in PLUMBING:
-                continue
             for value in group.values[:3]:
-                if value.internal and value.iri not in seen and len(found) < NEIGHBOURS \
-                        and "/evidence/" not in value.iri:
+                if value.internal and value.iri not in seen and len(found) < NEIGHBOURS:
                     seen.add(value.iri)
                     found.append((value, group.predicate, out))
     return found

@@ -2,7 +2,8 @@
 the bytes sent, the time until the last byte, whether the response cache answered. It
 sits outside the response cache (server/front_cache.py), so cache hits, which never enter
 Flask, are seen like any other answer; the observers (server/metrics.py,
-server/access_log.py) are called once the body is sent."""
+server/access_log.py) are called when the last chunk of the body is handed to the
+server."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class Exchange:
     route: str  # the blueprint that answers the path ("none": no route)
     status: int
     sent: int  # body bytes
-    seconds: float
+    seconds: float  # until the last body chunk was handed to the server
     cache: str | None  # "hit" or "miss" by the response cache; None: not looked up
 
 
@@ -60,47 +61,78 @@ class Observed:
         self.app, self.route, self.observers = app, route, observers
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
-        started, clock = time.time(), time.perf_counter()
-        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
-        tee = None
-        if method == "POST":
-            tee = environ["wsgi.input"] = _Tee(environ["wsgi.input"])
-        status = [500]
+        watch = self.watch(environ)
 
         def seen(code: str, headers: list[tuple[str, str]], exc_info=None):
-            status[0] = int(code[:3])
+            watch.status = int(code[:3])
             return start_response(code, headers, exc_info)
-
-        def finish(sent: int) -> None:
-            exchange = Exchange(started, method, path, environ.get("QUERY_STRING", ""),
-                                environ.get("CONTENT_TYPE", ""),
-                                bytes(tee.kept) if tee is not None else b"",
-                                self.route(path, method), status[0], sent,
-                                time.perf_counter() - clock, environ.get(LOOKED_UP))
-            for observe in self.observers:
-                observe(exchange)
 
         try:
             result = self.app(environ, seen)
         except Exception:
-            finish(0)
+            watch.finish(0)
             raise
-        return _Body(result, finish)
+        return _Body(result, watch.finish)
+
+    def watch(self, environ: dict) -> Watch:
+        """One exchange from now on; also for the answers given before the WSGI app
+        (server/loop_hits.py)."""
+        tee = None
+        if environ.get("REQUEST_METHOD") == "POST":
+            tee = environ["wsgi.input"] = _Tee(environ["wsgi.input"])
+        return Watch(self, environ, tee, time.time(), time.perf_counter())
+
+
+@dataclass(slots=True)
+class Watch:
+    observed: Observed
+    environ: dict
+    tee: _Tee | None
+    started: float
+    clock: float
+    status: int = 500  # until the app says
+
+    def finish(self, sent: int) -> None:
+        """The exchange is over: `sent` body bytes; its observers see it."""
+        environ, observed = self.environ, self.observed
+        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        exchange = Exchange(self.started, method, path, environ.get("QUERY_STRING", ""),
+                            environ.get("CONTENT_TYPE", ""),
+                            bytes(self.tee.kept) if self.tee is not None else b"",
+                            observed.route(path, method), self.status, sent,
+                            time.perf_counter() - self.clock, environ.get(LOOKED_UP))
+        for observe in observed.observers:
+            observe(exchange)
 
 
 class _Body:
-    """The app's response iterable, counted; the exchange is over when the server closes
-    it (PEP 3333: always, also when the client went away)."""
+    """The app's response iterable, counted. The exchange is seen just before its last
+    chunk is handed to the server: a client that has the whole answer finds it counted (a
+    scrape sent right after a request sees it; seen at close(), after the last byte had
+    gone out, it sometimes did not). close() sees the exchanges that ended otherwise
+    (PEP 3333: it is always called, also when the client went away)."""
 
-    __slots__ = ("result", "finish", "sent")
+    __slots__ = ("result", "finish", "sent", "seen")
 
     def __init__(self, result: Iterable[bytes], finish: Callable[[int], None]) -> None:
-        self.result, self.finish, self.sent = result, finish, 0
+        self.result, self.finish, self.sent, self.seen = result, finish, 0, False
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self.result:
+        chunks = iter(self.result)
+        chunk = next(chunks, None)
+        while chunk is not None:
+            following = next(chunks, None)
             self.sent += len(chunk)
+            if following is None:
+                self._see()
             yield chunk
+            chunk = following
+        self._see()
+
+    def _see(self) -> None:
+        if not self.seen:
+            self.seen = True
+            self.finish(self.sent)
 
     def close(self) -> None:
         try:
@@ -108,7 +140,7 @@ class _Body:
             if close is not None:
                 close()
         finally:
-            self.finish(self.sent)
+            self._see()
 
 
 class _Tee:

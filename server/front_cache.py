@@ -40,6 +40,14 @@ def mark(environ: dict, version: str) -> None:
 
 
 @dataclass(slots=True, frozen=True)
+class Hit:
+    """An answer from the cache: a 200, or a 304 to a conditional GET; no body for HEAD."""
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(slots=True, frozen=True)
 class Entry:
     headers: list[tuple[str, str]]
     headers_304: list[tuple[str, str]]
@@ -61,22 +69,12 @@ class ResponseCache:
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "")
-        key = _key(environ, method) if self.capacity > 0 else None
-        version = self.version() if key is not None else None
-        if key is None or version is None:
+        key, hit = self._find(environ, method)
+        if key is None:
             return self.app(environ, start_response)
-        with self.lock:
-            entry = self.entries.get((version, *key))
-            if entry is not None:
-                self.entries.move_to_end((version, *key))
-        environ[LOOKED_UP] = "miss" if entry is None else "hit"
-        if entry is not None:
-            if method != "POST" and not is_resource_modified(
-                    environ, etag=entry.etag, last_modified=entry.last_modified):
-                start_response("304 Not Modified", [*entry.headers_304, HIT])
-                return []
-            start_response("200 OK", [*entry.headers, HIT])
-            return [] if method == "HEAD" else [entry.body]
+        if hit is not None:
+            start_response(hit.status, hit.headers)
+            return [hit.body] if hit.body else []
         answer: list = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info=None):
@@ -95,6 +93,32 @@ class ResponseCache:
                 close()
         self._keep((marked, *key), answer[1], body)
         return [body]
+
+    def hit(self, environ: dict) -> Hit | None:
+        """The cached answer to this request, if there is one, without entering the app:
+        server/loop_hits.py answers GETs with it in the event loop."""
+        return self._find(environ, environ.get("REQUEST_METHOD", ""))[1]
+
+    def _find(self, environ: dict, method: str) -> tuple[tuple | None, Hit | None]:
+        """The request's key (None: not looked up) and its cached answer, if any."""
+        key = _key(environ, method) if self.capacity > 0 else None
+        version = self.version() if key is not None else None
+        if key is None or version is None:
+            return None, None
+        return key, self._look_up(environ, method, (version, *key))
+
+    def _look_up(self, environ: dict, method: str, key: tuple) -> Hit | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+        environ[LOOKED_UP] = "miss" if entry is None else "hit"
+        if entry is None:
+            return None
+        if method != "POST" and not is_resource_modified(
+                environ, etag=entry.etag, last_modified=entry.last_modified):
+            return Hit("304 Not Modified", [*entry.headers_304, HIT], b"")
+        return Hit("200 OK", [*entry.headers, HIT], b"" if method == "HEAD" else entry.body)
 
     def _keep(self, key: tuple, headers: list[tuple[str, str]], body: bytes) -> None:
         if len(body) > min(self.entry_limit, self.capacity):

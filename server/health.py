@@ -11,6 +11,8 @@ from flask import Blueprint, Response, current_app, json
 
 from graph.errors import PolicykgError
 
+from .remote import RemoteDataset
+
 NO_CACHE = {"Cache-Control": "no-store", "Content-Type": "application/json"}
 PROBE = "ASK { ?s ?p ?o }"  # reads the store's indexes, not only its metadata
 
@@ -27,7 +29,8 @@ def readyz() -> Response:
     dataset = current_app.extensions["policykg"].dataset
     try:
         current = dataset.current()
-        if not os.path.isdir(current.target):
+        # an engine's readiness is its answer to the probe; a store's, its directory too
+        if not isinstance(dataset, RemoteDataset) and not os.path.isdir(current.target):
             return _answer(503, {"status": "unready",
                                  "reason": f"the store {current.target} is gone"})
         current.store.query(PROBE)

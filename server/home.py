@@ -17,15 +17,17 @@ COUNTS = f"PREFIX pk: <{PK}>\n" + """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT
   (COUNT(DISTINCT ?release) AS ?releases) (COUNT(DISTINCT ?meeting) AS ?meetings)
-  (COUNT(DISTINCT ?statement) AS ?statements) (COUNT(DISTINCT ?actor) AS ?actors)
+  (COUNT(DISTINCT ?statement) AS ?statements) (COUNT(DISTINCT ?speaker) AS ?speakers)
+  (COUNT(DISTINCT ?actor) AS ?actors)
   (COUNT(DISTINCT ?initiative) AS ?initiatives) (COUNT(DISTINCT ?topic) AS ?topics)
 WHERE {
   { ?release a pk:Release } UNION { ?meeting a pk:Meeting } UNION { ?statement a pk:Statement }
+  UNION { [] a pk:Statement ; pk:statedBy ?speaker }
   UNION { ?actor a/rdfs:subClassOf* pk:Actor }
   UNION { ?initiative a/rdfs:subClassOf* pk:Initiative } UNION { ?topic a pk:Topic }
 }
 """
-COUNTED = ("releases", "meetings", "statements", "actors", "initiatives", "topics")
+COUNTED = ("releases", "meetings", "statements", "speakers", "actors", "initiatives", "topics")
 RELEASES = f"PREFIX pk: <{PK}>\n" + """
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -3,7 +3,8 @@ and a meeting's agenda."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
 
 from pyoxigraph import NamedNode, Store
 
@@ -26,12 +27,44 @@ KINDS = {"actor": ("Actor", "Actors"), "person": ("Person", "People"),
 
 
 @dataclass
+class Kind:
+    """A kind in the breakdown of an index: how many, and the index of those only."""
+
+    cls: Value
+    count: int
+    name: str  # as the URL writes it: ?kind=Law
+    href: str
+    selected: bool
+
+
+@dataclass
+class Status:
+    """An initiative's latest status as a release states it: it holds as of that date."""
+
+    status: Value
+    as_of: str
+    release: Value | None
+
+
+@dataclass
+class Details:
+    """What the initiatives index shows beside an initiative."""
+
+    statuses: list[Status] = field(default_factory=list)  # two releases of a date: both
+    owners: list[Value] = field(default_factory=list)
+    implementers: list[Value] = field(default_factory=list)
+    topics: list[tuple[Value, int]] = field(default_factory=list)  # most statements first
+
+
+@dataclass
 class Listing:
     title: str
     cls: Value  # the class listed
-    breakdown: list[tuple[Value, int]]  # (sub-class, how many)
+    breakdown: list[Kind]
     total: int
     items: list[tuple[Value, Value, int]]  # (thing, its kind, statements)
+    chosen: Kind | None = None  # the kind the list is narrowed to
+    details: list[Details] | None = None  # per item, for initiatives
 
 
 @dataclass(frozen=True)
@@ -75,14 +108,101 @@ def _count(store: Store, cls: NamedNode) -> Counted:
                    [(thing, k, -n) for n, _, thing, k in scored])
 
 
-def listing(current: Opened, links: Links, kind: str, offset: int, limit: int) -> Listing:
+class UnknownKind(ValueError):
+    """A ?kind= that is not one of the index's kinds (its message names them)."""
+
+
+TOPICS_SHOWN = 3  # an initiative's topics in the initiatives index
+
+
+def listing(current: Opened, links: Links, kind: str, offset: int, limit: int,
+            narrowed: str | None = None) -> Listing:
+    """A page of the index, narrowed to one sub-class when `narrowed` names one (its local
+    name, as the kind links write it: ?kind=Law)."""
     viewer = Viewer(current.store, current.base, links)
     cls = NamedNode(PK + KINDS[kind][0])
     found = counted(current, kind)
-    items = [(viewer.value(thing), viewer.value(k), n)
-             for thing, k, n in found.items[offset:offset + limit]]
-    breakdown = [(viewer.value(k), n) for k, n in found.breakdown]
-    return Listing(KINDS[kind][1], viewer.value(cls), breakdown, len(found.items), items)
+    here = f"{links.root}/page/{kind}/"
+    names = {k: _local(k) for k, _ in found.breakdown}
+    if narrowed is not None and narrowed not in names.values():
+        raise UnknownKind(f"kind= must be one of {', '.join(sorted(names.values()))}, "
+                          f"not {narrowed!r}")
+    breakdown = [Kind(viewer.value(k), n, names[k], f"{here}?{urlencode({'kind': names[k]})}",
+                      names[k] == narrowed) for k, n in found.breakdown]
+    things = found.items
+    if narrowed is not None:  # the things of that class, as many as its count says
+        cls_of = next(k for k, name in names.items() if name == narrowed)
+        members = set(describe.subjects(current.store, describe.TYPE, cls_of))
+        things = [item for item in found.items if item[0] in members]
+    shown = things[offset:offset + limit]
+    # a thing's kind links to the index of that kind, as the breakdown does
+    kinds = {k.cls.iri: replace(k.cls, href=k.href if not k.selected else None)
+             for k in breakdown}
+    items = [(viewer.value(thing), kinds.get(k.value) or viewer.value(k), n)
+             for thing, k, n in shown]
+    details = None
+    if kind == "initiative":
+        known = initiative_details(current)
+        details = [_details(viewer, known.get(thing.value)) for thing, _, _ in shown]
+    return Listing(KINDS[kind][1], viewer.value(cls), breakdown, len(things), items,
+                   next((k for k in breakdown if k.selected), None), details)
+
+
+def _local(cls: NamedNode) -> str:
+    return cls.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+@dataclass
+class Known:
+    """An initiative's statuses, owners, implementers and topics as IRIs, read once per
+    store version for the whole index (server/queries/initiatives-index.rq)."""
+
+    statuses: dict[tuple[str, str, str | None], str] = field(default_factory=dict)
+    owners: list[str] = field(default_factory=list)
+    implementers: list[str] = field(default_factory=list)
+    topics: dict[str, int] = field(default_factory=dict)
+
+
+def initiative_details(current: Opened) -> dict[str, Known]:
+    key = ("index", "initiative-details")
+    if key not in current.memo:
+        known: dict[str, Known] = {}
+        for row in describe.select(current.store, current.base, "initiatives-index"):
+            entry = known.setdefault(row["i"].value, Known())
+            what, other = row["what"].value, row["o"].value
+            if what == "status":
+                release = row["release"].value if row["release"] is not None else None
+                entry.statuses[(row["asOf"].value, other, release)] = \
+                    row["issued"].value if row["issued"] is not None else ""
+            elif what == "topic":
+                entry.topics[other] = int(row["n"].value)
+            else:
+                listed = entry.owners if what == "owner" else entry.implementers
+                if other not in listed:
+                    listed.append(other)
+        current.memo[key] = known
+    return current.memo[key]
+
+
+def _details(viewer: Viewer, known: Known | None) -> Details:
+    """The latest status claims (the latest as-of date; every claim of that date), the
+    owners and implementers by name, the most discussed topics."""
+    if known is None:
+        return Details()
+    statuses = []
+    if known.statuses:
+        latest = max(as_of for as_of, _, _ in known.statuses)
+        statuses = [Status(viewer.value(NamedNode(status)), as_of,
+                           viewer.value(NamedNode(release)) if release else None)
+                    for as_of, status, release in sorted(known.statuses) if as_of == latest]
+    topics = sorted(((viewer.value(NamedNode(t)), n) for t, n in known.topics.items()),
+                    key=lambda t: (-t[1], t[0].text.casefold()))
+    return Details(statuses, _named(viewer, known.owners), _named(viewer, known.implementers),
+                   topics[:TOPICS_SHOWN])
+
+
+def _named(viewer: Viewer, iris: list[str]) -> list[Value]:
+    return sorted((viewer.value(NamedNode(i)) for i in iris), key=lambda v: v.text.casefold())
 
 
 @dataclass

@@ -86,6 +86,9 @@ def documentation(current, links: Links) -> Docs:
                 and isinstance(t.object, NamedNode):
             children.setdefault(t.object.value, []).append(t.subject.value)
 
+    used.update(instances(current.store, {iri for iri in about if iri.startswith(PK) and
+                                          NamedNode(OWL + "Class") in objects(iri, RDF + "type")},
+                          children))
     sections, reused, placed = [], [], set()
     for title, kind in SECTIONS:
         docs = []
@@ -118,6 +121,24 @@ def documentation(current, links: Links) -> Docs:
         modified=_value(first[DCTERMS + "modified"]),
         sections=[s for s in sections if s[1]],
         reused=sorted(reused, key=lambda r: r[0].iri or ""))
+
+
+def instances(store, classes: set[str], children: dict[str, list[str]]) -> dict[str, int]:
+    """Things of each class or of its sub-classes (an actor typed pk:Country or
+    pk:Organisation is an Actor), each counted once though typed twice or in two graphs.
+    The build's VoID partitions count a class's own things only."""
+    members = {kind: set(describe.subjects(store, describe.TYPE, NamedNode(kind)))
+               for kind in classes}
+
+    def under(iri: str, seen: set[str]) -> set[str]:
+        if iri not in seen:
+            seen.add(iri)
+            for child in children.get(iri, ()):
+                under(child, seen)
+        return seen
+
+    return {iri: len(set().union(*(members.get(kind, ()) for kind in under(iri, set()))))
+            for iri in classes}
 
 
 def _value(term) -> str | None:

@@ -27,6 +27,8 @@ from pyoxigraph import Store
 from graph.errors import StoreError
 from graph.interrupts import leave_to_parent
 
+from . import diagram
+
 PAGES_DIR = "pages"
 MANIFEST = "manifest.json"
 SEARCH_INDEX = "search.json.gz"  # the search's labels, read there once per worker
@@ -168,18 +170,27 @@ def _start_renderer(target: str) -> None:
     global _client
     app = create_app({"store": target, "page_files": False})
     _client = app.test_client()
+    diagram.defer()  # a batch's drawings are drawn together (server/diagram.py)
 
 
 def _render_batch(rests: list[str]) -> int:
     opened = _client.application.extensions["policykg"].dataset.current()
     directory = Path(opened.target) / PAGES_DIR
-    for rest in rests:
-        response = _client.get(f"/page/{rest}")
-        if response.status_code != 200:
-            raise StoreError(f"{opened.target}: /page/{rest} answered {response.status_code} "
-                             "while its pages were rendered")
-        _write(file_of(directory, rest), gzip.compress(response.get_data(), compresslevel=6))
+    bodies = diagram.finish([_render(opened, rest) for rest in rests])
+    for rest, body in zip(rests, bodies, strict=True):
+        if body is None:  # its drawing was not made with the others': as a request would
+            with diagram.undeferred():
+                body = _render(opened, rest)
+        _write(file_of(directory, rest), gzip.compress(body, compresslevel=6))
     return len(rests)
+
+
+def _render(opened, rest: str) -> bytes:
+    response = _client.get(f"/page/{rest}")
+    if response.status_code != 200:
+        raise StoreError(f"{opened.target}: /page/{rest} answered {response.status_code} "
+                         "while its pages were rendered")
+    return response.get_data()
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -10,19 +10,27 @@ from pyoxigraph import NamedNode
 
 from ontology import PK
 
-from . import describe, diagram, indexes, page_files, release_view, statements_view
+from . import (
+    claims_view,
+    describe,
+    diagram,
+    indexes,
+    page_files,
+    release_view,
+    series_view,
+    statements_view,
+)
 from .dataset import Opened
 from .entity_view import SAID_PAGE, Viewer, entity_view
 from .links import Links
 from .negotiate import DESCRIPTIONS, EXTENSIONS, HTML, extension
 from .respond import HTML_HEADERS, cached, html, kept_files, opened, ours, pick, rdf
-from .search import suggestions
 
 bp = Blueprint("pages", __name__)
 
 LIST_PAGE = 100  # resources per page on a property's list and on an index
 MEETING_STATEMENTS = 1000
-PAGE_PARAMETERS = {"rel", "said"}  # what changes a thing's page (others are ignored)
+PAGE_PARAMETERS = {"rel", "said", "about"}  # what changes a thing's page (others are ignored)
 # The workbench query a page links to for all the relations stated about its thing (the
 # thing's IRI, one the store holds, goes in; nothing from the request does).
 RELATIONS_QUERY = f"PREFIX pk: <{PK}>\n" + """\
@@ -54,25 +62,8 @@ def _thing(current: Opened, rest: str) -> NamedNode:
         abort(404, "this store was not built by policykg: it has no pages")
     node = ours(current, f"id/{rest}")
     if not describe.exists(current.store, node):
-        raise NotFound(rest)
+        abort(404, f"this graph has no {node.value}")
     return node
-
-
-class NotFound(Exception):
-    """An IRI under our base the store knows nothing of."""
-
-    def __init__(self, rest: str) -> None:
-        super().__init__(rest)
-        self.rest = rest
-
-
-@bp.app_errorhandler(NotFound)
-def _not_found(exc: NotFound) -> Response:
-    current = opened()
-    words = exc.rest.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
-    found = suggestions(current, words, links_for(current))
-    return html("notfound.html", current, 404, path=request.path, words=words,
-                suggestions=found)
 
 
 @bp.route("/id/<path:rest>")
@@ -119,18 +110,24 @@ def data(rest: str) -> Response:
 def index(kind: str) -> Response:
     current = opened()
     if kind not in indexes.KINDS or not current.base:
-        raise NotFound(kind)
+        abort(404, f"there is no index of {kind}: the kinds are {', '.join(indexes.KINDS)}")
     page = _page_number()
-    listing = indexes.listing(current, links_for(current), kind, (page - 1) * LIST_PAGE,
-                              LIST_PAGE)
+    try:
+        listing = indexes.listing(current, links_for(current), kind, (page - 1) * LIST_PAGE,
+                                  LIST_PAGE, request.args.get("kind"))
+    except indexes.UnknownKind as exc:
+        abort(400, str(exc))
     return html("index.html", current, kind=kind, listing=listing, page=page,
-                per_page=LIST_PAGE)
+                per_page=LIST_PAGE,
+                pager_extra={"kind": listing.chosen.name} if listing.chosen else {})
 
 
 @bp.route("/page/<path:rest>")
 @cached
 def page(rest: str) -> Response:
     current = opened()
+    if rest.startswith("series/") and series_view.wants_csv():
+        return _series_csv(current, rest)
     ahead = _rendered_ahead(current, rest)
     if ahead is not None:
         return ahead
@@ -139,10 +136,11 @@ def page(rest: str) -> Response:
     predicate = request.args.get("rel")
     if predicate:
         return _linked_from(current, links, node, predicate)
-    said_page = _page_number("said")
+    said_page, about_page = _page_number("said"), _page_number("about")
     meeting = describe.is_a(current.store, node, PK + "Meeting")
     # a meeting's page shows all it heard, by agenda topic; other pages a page at a time
     view = entity_view(current.store, current.base, links, node, (said_page - 1) * SAID_PAGE,
+                       (about_page - 1) * SAID_PAGE,
                        MEETING_STATEMENTS if meeting else SAID_PAGE)
     extra = {}
     if describe.is_a(current.store, node, PK + "Release"):
@@ -151,14 +149,43 @@ def page(rest: str) -> Response:
         view.groups = [g for g in view.groups if g.predicate.iri != release_view.TEXT.value]
     if meeting:
         extra["agenda"] = indexes.agenda(current.store, current.base, links, node)
-        extra["by_topic"] = _by_topic(extra["agenda"], view.said)
-    return html("entity.html", current, headers={"Link": _alternates(links, node.value)},
-                view=view, said_page=said_page,
-                said_per_page=SAID_PAGE, picture=diagram.layout(view),
+        extra["by_topic"] = _by_topic(extra["agenda"],
+                                      [s for _, said in view.about for s in said])
+    if series_view.is_series(current.store, node):
+        extra["series"] = series_view.series_view(current.store, current.base, links, node)
+        extra["matrix_csv"] = f"{links.href(node.value)}.csv"
+    return html("entity.html", current, headers={"Link": _alternates(links, node.value),
+                                                 "Vary": "Accept"},
+                view=view, said_page=said_page, about_page=about_page,
+                claims=claims_view.claims(current.store, current.base, links, node),
+                actor_editions=series_view.actor_editions(current.store, current.base,
+                                                          links, node),
+                said_per_page=SAID_PAGE, picture=diagram.picture(view),
                 data_links={ext: links.data(node.value, ext) for ext in EXTENSIONS},
                 describe_query=f"DESCRIBE <{node.value}>",
                 relations_query=RELATIONS_QUERY.replace("$THING", node.value),
                 statement_links=statements_view.entity_links(current, links, node), **extra)
+
+
+@bp.route("/page/series/<path:name>.csv")
+@cached
+def series_csv(name: str) -> Response:
+    return _series_csv(opened(), f"series/{name}")
+
+
+def _series_csv(current: Opened, rest: str) -> Response:
+    """A series' topic × edition matrix as CSV (`/page/series/{name}.csv`, or its page
+    asked for with Accept: text/csv)."""
+    node = _thing(current, rest)
+    if not series_view.is_series(current.store, node):
+        abort(404, f"{rest} is not a series: it has no topic matrix")
+    links = links_for(current)
+    view = series_view.series_view(current.store, current.base, links, node)
+    body = series_view.matrix_csv(view, request.host_url.rstrip("/"))
+    return Response(body, headers={
+        "Content-Type": "text/csv; charset=utf-8", "Vary": "Accept",
+        "Content-Disposition": f'inline; filename="{rest.rsplit("/", 1)[-1]}-topics.csv"',
+        "Link": _alternates(links, node.value)})
 
 
 def _rendered_ahead(current: Opened, rest: str) -> Response | None:
@@ -171,7 +198,7 @@ def _rendered_ahead(current: Opened, rest: str) -> Response | None:
     if body is None:
         return None
     links = links_for(current)
-    return Response(body, headers={**HTML_HEADERS,
+    return Response(body, headers={**HTML_HEADERS, "Vary": "Accept",
                                    "Link": _alternates(links, f"{current.base}id/{rest}")})
 
 

@@ -1,9 +1,10 @@
 """`policykg serve`: the app under granian, a maintained HTTP server (Rust, hyper), through
-its WSGI interface: HTTP/1.1 and HTTP/2 parsing, keep-alive, timeouts on reading a request
+its ASGI interface: HTTP/1.1 and HTTP/2 parsing, keep-alive, timeouts on reading a request
 head, worker processes that are replaced when they die, and graceful stops are all its.
-Ours is only the app (server/wsgi.py) with its response cache in front, and the
-evaluator processes that queries run in (server/evaluators.py), and what an operator
-watches: /healthz, /readyz, /metrics and the access log (docs/deploy.md).
+Ours is only the app (server/wsgi.py) with its response cache in front, run on threads
+behind a deadline for request bodies (server/asgi.py: granian's WSGI interface has no
+body timeout), the evaluator processes that queries run in (server/evaluators.py), and
+what an operator watches: /healthz, /readyz, /metrics and the access log (docs/deploy.md).
 
 The server's settings reach the worker processes as POLICYKG_* environment variables
 (server/config.py reads them), since granian starts each worker from an import path.
@@ -27,6 +28,7 @@ from graph.store import check
 from . import admission
 from . import config as config_module
 from .access_log import FORMATS as ACCESS_LOG_FORMATS
+from .remote import RemoteDataset
 
 BACKLOG = 1024
 
@@ -35,17 +37,20 @@ def serve(host: str, port: int, workers: int, threads: int, overrides: dict) -> 
     for name, value in overrides.items():
         os.environ[f"POLICYKG_{name.upper()}"] = str(value)
     os.environ.setdefault("POLICYKG_EVALUATORS", str(threads))
+    os.environ["POLICYKG_THREADS"] = str(threads)
     config = config_module.load()
     if config.access_log not in ACCESS_LOG_FORMATS:
         raise ValueError(f"access log: expected one of {', '.join(ACCESS_LOG_FORMATS)}, "
                          f"not {config.access_log!r}")
-    check(config.store)  # a missing, empty or damaged store: one line, before any worker
+    # a missing, empty or damaged store, or an engine without a published version: one
+    # line, before any worker
+    RemoteDataset(config.engine).current() if config.engine else check(config.store)
     # counts from an earlier run must not be summed into this one (server/metrics.py), nor
     # its slots held (server/admission.py); a configured admission directory is kept
     with _workers_directory(config.metrics, config_module.METRICS_DIRECTORY, "metrics"), \
             _workers_directory(not config.admission_dir, admission.DIRECTORY_VARIABLE,
                                "admission"):
-        _granian(host, port, workers, threads, config).serve()
+        _granian(host, port, workers, config).serve()
 
 
 @contextmanager
@@ -63,16 +68,14 @@ def _workers_directory(wanted: bool, variable: str, purpose: str) -> Iterator[No
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _granian(host: str, port: int, workers: int, threads: int,
-             config: config_module.Config) -> Granian:
+def _granian(host: str, port: int, workers: int, config: config_module.Config) -> Granian:
     return Granian(
-        "server.wsgi:application",
+        "server.asgi:application",
         factory=True,
         address=host,
         port=port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.ASGINL,  # no lifespan events: the app has nothing to start
         workers=workers,
-        blocking_threads=threads,
         backlog=BACKLOG,
         http1_settings=HTTP1Settings(header_read_timeout=int(config.header_timeout * 1000)),
         respawn_failed_workers=True,

@@ -10,6 +10,7 @@ gets the complete answer or a clear 503, never a truncated 200.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from .description import service_description
 from .evaluators import Failed, Job, Outcome, Pool, Stopped
 from .front_cache import mark
 from .negotiate import DESCRIPTIONS, FORMAT_PARAMETERS, GRAPHS, HTML, SOLUTIONS, Format, choose
+from .remote import Remote
 from .respond import content_type
 from .respond import opened as current_store
 from .workbench import page as workbench_page
@@ -175,7 +177,7 @@ def _admitted(parsed: Request, opened: Opened, config: Config, deadline: float |
                "Last-Modified": opened.last_modified,
                "Cache-Control": "public, max-age=0, must-revalidate"}
     if _param("download"):
-        headers["Content-Disposition"] = f'attachment; filename="policykg-results.{fmt.name}"'
+        headers["Content-Disposition"] = f'attachment; filename="{_download_name()}.{fmt.name}"'
     if _not_modified(etag, opened):
         return Response(status=304, headers=headers)
     outcome = _evaluate(parsed, opened, kind, fmt, config, deadline)
@@ -193,6 +195,16 @@ def _admitted(parsed: Request, opened: Opened, config: Config, deadline: float |
 
 # The names a parameter also goes by (`output=` is Fuseki's and Virtuoso's `format=`).
 PARAMETER_NAMES = {"format": FORMAT_PARAMETERS}
+
+
+# `download=NAME` names the file NAME.csv (…): the workbench sends the example's name
+# (05-eu-cybersecurity); a value that is no plain name (or `1`) gives policykg-results.
+DOWNLOAD_NAME = re.compile(r"[A-Za-z0-9_-]{0,79}[A-Za-z][A-Za-z0-9_-]{0,79}")
+
+
+def _download_name() -> str:
+    name = _param("download") or ""
+    return name if len(name) <= 80 and DOWNLOAD_NAME.fullmatch(name) else "policykg-results"
 
 
 def _param(name: str) -> str | None:
@@ -222,6 +234,9 @@ def _evaluate(parsed: Request, opened: Opened, kind: Shape, fmt: Format, config:
               union=not given and not kind.dataset,
               graph=kind.graph_result, media_type=fmt.media_type,
               cap=config.max_rows if kind.form == "select" and config.max_rows > 0 else 0)
+    if config.engine:  # the query goes to the engine (server/remote.py)
+        source = Remote(current_app.extensions["policykg"].dataset)
+        return _pooled(lambda _pool, messages: source.run(job, deadline, messages), config)
     return _pooled(lambda pool, messages: pool.run(job, deadline, messages), config)
 
 

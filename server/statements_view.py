@@ -365,6 +365,11 @@ def entity_links(current: Opened, links: Links, node: NamedNode) -> list[EntityL
     for local, facet, word in ENTITY_LINKS:
         count = sum(1 for _ in describe.subjects(current.store, NamedNode(PK + local), node))
         if count:
-            written = _written(links.base, node.value)
-            found.append(EntityLink(count, word, _query([(facet, written)])))
+            found.append(EntityLink(count, word, filtered(links, [(facet, node.value)])))
     return found
+
+
+def filtered(links: Links, filters: list[tuple[str, str]]) -> str:
+    """The table's URL filtered by (facet, IRI) pairs, for pages that link into it."""
+    pairs = [(facet, _written(links.base, iri)) for facet, iri in filters]
+    return f"{links.root}/statements?{urlencode(pairs, safe='/')}"

@@ -67,12 +67,15 @@ def context(opened: Opened, query: str | None = None) -> dict:
             if base else None,
             "examples": [{"name": e.name, "title": e.title, "description": e.description,
                           "query": e.text} for e in found],
+            # the query of a permalink (/sparql?query=…, /q/…), opened and run on arrival
+            "query": query,
+            "permalinks": url_for("permalinks.create"),
         },
     }
 
 
 def page(opened: Opened, query: str | None = None) -> Response:
-    """The workbench; with `query`, that query is opened in a tab (the permalink)."""
+    """The workbench; with `query`, that query is opened and run (a permalink)."""
     body = render_template("workbench.html", **context(opened, query))
     return Response(body, headers={"Content-Type": "text/html; charset=utf-8",
                                    "Content-Security-Policy": CSP, "Vary": "Accept",

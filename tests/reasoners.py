@@ -15,6 +15,7 @@ from pathlib import Path
 
 import owlready2
 import rdflib
+from rdflib import RDF
 
 #: Pellet's jars, as owlready2 ships them (its `pellet info` reports an ontology's profile).
 PELLET_CLASSPATH = str(Path(owlready2.__file__).parent / "pellet" / "*")
@@ -48,6 +49,23 @@ def owl2_profile(path: Path) -> str:
     found = re.search(r"^OWL Profile = (.+)$", result.stdout, re.MULTILINE)
     assert found, result.stdout + result.stderr
     return found.group(1).strip()
+
+
+#: The RDF reification vocabulary of our stated relations (docs/model.md, "OWL 2 DL"):
+#: OWL 2 reserves it, so its triples are outside every OWL 2 DL ontology.
+REIFICATION = (RDF.subject, RDF.predicate, RDF.object)
+
+
+def dl_view(graph: rdflib.Graph) -> rdflib.Graph:
+    """The graph without the reification triples of its stated relations (the type
+    rdf:Statement and rdf:subject/predicate/object): what OWL 2 DL reads of our data. The
+    relation itself is asserted beside its evidence node, and the node keeps its
+    pk:evidence and pk:inferredBy."""
+    view = rdflib.Graph()
+    for s, p, o in graph:
+        if p not in REIFICATION and not (p == RDF.type and o == RDF.Statement):
+            view.add((s, p, o))
+    return view
 
 
 def write_nt(graph: rdflib.Graph, path: Path) -> Path:

@@ -18,7 +18,8 @@ def test_home_page_links_attributes_and_cites(endpoint):
     version = page.headers["X-Policykg-Version"]
     assert f"version <code>{version}</code>" in html
     assert re.search(r"holds\s+5 releases reporting 6 meetings,\s+with \d+ statements "
-                     r"by \d+ actors\s+about \d+ initiatives and\s+\d+ topics", html)
+                     r"made by \d+ actors.\s+In all it describes \d+ actors,\s+\d+ "
+                     r"initiatives and \d+ topics", html)
     source = "https://www.soumu.go.jp/main_sosiki/joho_tsusin/eng/pressrelease/2023/2/28_04.html"
     cite = html[html.index('id="cite"'):]
     assert version in cite and source in cite and "CC BY 4.0" in cite

@@ -201,7 +201,7 @@ def test_model_classes_are_classes_with_their_superclasses(ontology: Graph) -> N
 
 
 def _kind_from_range(cell: str) -> URIRef:
-    return OWL.DatatypeProperty if re.search(r"xsd:|rdf:langString", cell) else OWL.ObjectProperty
+    return OWL.DatatypeProperty if re.search(r"xsd:|rdf:PlainLiteral", cell) else OWL.ObjectProperty
 
 
 def _single_class(side: str) -> URIRef | None:
@@ -408,20 +408,6 @@ def test_attendance_modes(ontology: Graph) -> None:
                  "MixedEventAttendanceMode"):
         assert (SCHEMA[mode], RDF.type, SCHEMA.EventAttendanceModeEnumeration) in ontology
         assert (SCHEMA[mode], RDF.type, OWL.NamedIndividual) in ontology
-
-
-def test_skos_mappings_as_skos_declares_them(ontology_and_alignments: Graph) -> None:
-    # Object properties between concepts (issue #16): never annotation properties, and
-    # never used on our classes or properties (alignments are sub-class/-property or seeAlso).
-    g = ontology_and_alignments
-    for p in (SKOS.closeMatch, SKOS.exactMatch, SKOS.broadMatch):
-        assert (p, RDF.type, OWL.ObjectProperty) in g
-        assert (p, RDF.type, OWL.AnnotationProperty) not in g
-        assert not list(g.triples((None, p, None))), p
-    assert (SKOS.exactMatch, RDF.type, OWL.TransitiveProperty) in g
-    assert (PK.Meeting, RDFS.subClassOf, URIRef("http://data.europa.eu/m8g/PublicEvent")) in g
-    assert (PK.contactPoint, RDFS.subPropertyOf,
-            URIRef("http://www.w3.org/ns/dcat#contactPoint")) in g
 
 
 # --------------------------------------------------------------------------------------

@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import owlrl
 import pytest
-from rdflib import OWL, RDF, SKOS, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from graph.query import run
 
 from .conftest import BASE as STORE_BASE
 from .conftest import to_rdflib
-from .test_ontology import BASE, PK, SCHEMA, owl_rl_errors, sample
+from .test_ontology import (
+    BASE,
+    PK,
+    PROPERTY_KINDS,
+    SCHEMA,
+    backticked,
+    expand,
+    is_ours,
+    model_classes,
+    model_properties,
+    owl_rl_errors,
+    sample,
+)
 from .test_shacl_sparql import SCHEDULE, Change, _add, assert_rejected_by_both, scheduled
 
 MIC = URIRef(BASE + "id/actor/mic")
@@ -99,6 +111,11 @@ CASES: dict[str, tuple[Change, URIRef, str]] = {
         _add((MEETING, RDF.type, PK.Initiative)), MEETING,
         "An initiative cannot also be an event, a topic or a place (disjoint classes)."),
     # Item 8: the release's language is an ISO 639-1 IRI, not the literal "en".
+    # Item 1: the undated status of 0.1 (a withdrawn term) next to the dated claims.
+    "undated status": (
+        _add((NIS2, PK.status, URIRef(BASE + "id/status/in-force"))), NIS2,
+        "pk:status is withdrawn: a status is a dated claim (pk:statusClaim, a "
+        "pk:StatusClaim with pk:value, pk:asOf and its source)."),
     "release language as a literal": (
         _add((RELEASE, LANGUAGE, Literal("en"))), RELEASE,
         "A release has at most one dcterms:language, an ISO 639-1 IRI of the Library of "
@@ -112,6 +129,100 @@ def test_shapes_reject(case: str) -> None:
     data = sample()
     change(data)
     assert_rejected_by_both(data, focus, message, BASE)
+
+
+# --------------------------------------------------------------------------------------
+# Item 6: alignments. SKOS mapping properties as SKOS declares them, between concepts
+# only; classes and properties aligned by sub-class/-property where true, and the core's
+# parents exactly those docs/model.md lists (with its reasons).
+# --------------------------------------------------------------------------------------
+
+SKOS_MAPPINGS = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch,
+                 SKOS.relatedMatch)
+DCAT = "http://www.w3.org/ns/dcat#"
+ELI = "http://data.europa.eu/eli/ontology#"
+CV = "http://data.europa.eu/m8g/"
+
+
+def _model_parents() -> dict[URIRef, set[URIRef]]:
+    """Each class and property of model.md with the parents its tables list."""
+    rows = [(r[0], r[1]) for r in model_classes()] + [(r[0], r[2]) for r in model_properties()]
+    return {expand(backticked(name)[0]): {expand(p) for p in backticked(parents)}
+            for name, parents in rows}
+
+
+def alignment_mistakes(core: Graph, alignments: Graph) -> list[str]:
+    """The kinds of mistake the review found in how the ontology meets other vocabularies:
+    a SKOS mapping property declared an annotation property (punned with SKOS's object
+    property: outside OWL 2 DL once merged with SKOS), a SKOS mapping on a class or property
+    (SKOS maps concepts; on a term it makes the term an individual), and a parent in the core
+    that the model does not list (pk:contactPoint ⊑ schema:contactPoint, off its domain)."""
+    both = core + alignments
+    terms = {s for kind in (OWL.Class, *PROPERTY_KINDS) for s in both.subjects(RDF.type, kind)}
+    mistakes = [f"{p} declared an annotation property" for p in SKOS_MAPPINGS
+                if (p, RDF.type, OWL.AnnotationProperty) in both]
+    mistakes += [f"{s} {p} {o}: a SKOS mapping of a term" for p in SKOS_MAPPINGS
+                 for s, o in both.subject_objects(p)
+                 if s in terms or o in terms
+                 or (is_ours(s) and (s, RDF.type, OWL.NamedIndividual) not in both)]
+    listed = _model_parents()
+    mistakes += [f"{s} {p} {o}: not a parent docs/model.md lists"
+                 for p in (RDFS.subClassOf, RDFS.subPropertyOf)
+                 for s, o in core.subject_objects(p) if s in listed and o not in listed[s]]
+    return sorted(mistakes)
+
+
+@pytest.fixture(scope="module")
+def modules() -> tuple[Graph, Graph]:
+    from ontology import ALIGNMENTS_TTL, ONTOLOGY_TTL
+
+    return Graph().parse(ONTOLOGY_TTL), Graph().parse(ALIGNMENTS_TTL)
+
+
+def test_the_alignments_are_as_skos_and_the_model_say(modules: tuple[Graph, Graph]) -> None:
+    core, alignments = modules
+    assert alignment_mistakes(core, alignments) == []
+    both = core + alignments
+    for p in (SKOS.closeMatch, SKOS.exactMatch, SKOS.broadMatch):
+        assert (p, RDF.type, OWL.ObjectProperty) in both
+    assert (SKOS.exactMatch, RDF.type, OWL.TransitiveProperty) in both
+    assert (PK.Meeting, RDFS.subClassOf, URIRef(CV + "PublicEvent")) in both
+    assert set(both.objects(PK.contactPoint, RDFS.subPropertyOf)) == {URIRef(DCAT + "contactPoint")}
+
+
+# The review's wrong triples (item 6), each in the module the seed had it in.
+REVIEW_ALIGNMENTS: dict[str, tuple[str, tuple]] = {
+    "closeMatch an annotation property": (
+        "core", (SKOS.closeMatch, RDF.type, OWL.AnnotationProperty)),
+    "exactMatch an annotation property": (
+        "core", (SKOS.exactMatch, RDF.type, OWL.AnnotationProperty)),
+    "broadMatch an annotation property": (
+        "core", (SKOS.broadMatch, RDF.type, OWL.AnnotationProperty)),
+    "government body closeMatch a schema.org class": (
+        "alignments", (PK.GovernmentBody, SKOS.closeMatch, SCHEMA.GovernmentOrganization)),
+    "meeting closeMatch a public event": (
+        "alignments", (PK.Meeting, SKOS.closeMatch, URIRef(CV + "PublicEvent"))),
+    "release closeMatch a news article": (
+        "alignments", (PK.Release, SKOS.closeMatch, SCHEMA.NewsArticle)),
+    "statement closeMatch schema.org's": (
+        "alignments", (PK.Statement, SKOS.closeMatch, SCHEMA.Statement)),
+    "on topic closeMatch about": (
+        "alignments", (PK.onTopic, SKOS.closeMatch, SCHEMA.about)),
+    "status closeMatch ELI's in force": (
+        "alignments", (PK.status, SKOS.closeMatch, URIRef(ELI + "in_force"))),
+    "contact point under schema.org's": (
+        "core", (PK.contactPoint, RDFS.subPropertyOf, SCHEMA.contactPoint)),
+}
+
+
+@pytest.mark.parametrize("case", list(REVIEW_ALIGNMENTS))
+def test_a_wrong_alignment_of_the_review_is_found(case: str,
+                                                  modules: tuple[Graph, Graph]) -> None:
+    module, triple = REVIEW_ALIGNMENTS[case]
+    core, alignments = (Graph() + g for g in modules)
+    (core if module == "core" else alignments).add(triple)
+    found = alignment_mistakes(core, alignments)
+    assert len(found) == 1 and str(triple[0]) in found[0], found
 
 
 # --------------------------------------------------------------------------------------

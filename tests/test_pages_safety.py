@@ -22,6 +22,7 @@ from tests.conftest import BASE, serving
 
 EVIL = """<script>alert("pwned")</script> "NICT's" & <b>bold</b>"""
 NICT = NamedNode(BASE + "id/actor/nict")
+BROWSER = "text/html,application/xhtml+xml,*/*;q=0.8"  # the 404 page is a page for one
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,7 @@ def _no_markup_from_the_label(html: str) -> None:
     "/page/release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue",
     "/page/actor/nict?rel=" + quote(PK + "implementedBy", safe="")])
 def test_an_injected_label_is_text_on_every_page(evil_site, path):
-    response = requests.get(evil_site + path, timeout=30)
+    response = requests.get(evil_site + path, headers={"Accept": BROWSER}, timeout=30)
     assert response.status_code in (200, 404)
     _no_markup_from_the_label(response.text)
 

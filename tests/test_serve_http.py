@@ -176,6 +176,26 @@ def test_malformed_and_oversized_requests_get_a_status(endpoint):
     assert requests.get(endpoint.url, params={"query": fresh(ASK)}, timeout=10).ok
 
 
+def chunked(*pieces: bytes) -> bytes:
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+
+
+def test_a_chunked_body_is_read_whole_and_held_to_the_size_limit(endpoint):
+    """A body without Content-Length is read to its end before the app sees it (its
+    length then known), and one past the limit gets the app's 413."""
+    head = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\nContent-Type: "
+            b"application/sparql-query\r\nTransfer-Encoding: chunked\r\n\r\n")
+    query = fresh(ASK).encode()
+    with socket.create_connection(address(endpoint), timeout=10) as conn:
+        conn.sendall(head + chunked(query[:5], query[5:]))
+        status, _, answer = read_response(conn.makefile("rb"))
+    assert (status, answer.strip()) == (200, b"true")
+    with socket.create_connection(address(endpoint), timeout=10) as conn:
+        conn.sendall(head + chunked(*[b"#" * 1000] * 9))
+        status, _, answer = read_response(conn.makefile("rb"))
+    assert status == 413 and str(endpoint.max_request_bytes) in answer.decode()
+
+
 def test_a_request_head_sent_too_slowly_is_cut_off(bundled_store, tmp_path):
     """Slowloris: a head never finished holds no connection past the header timeout."""
     built, _ = bundled_store
@@ -345,18 +365,15 @@ def test_a_store_that_cannot_be_read_stops_serve_with_one_line(tmp_path, damage)
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known, not fixed: granian has no body read timeout (upstream: wontfix, "
-    "emmett-framework/granian#728), so a POST whose body never finishes holds an app thread "
-    "for as long as its connection stays open, and as many such POSTs as a worker has "
-    "threads stop it; reading the body on another thread with a deadline stalls granian's "
-    "runtime instead (tried). A public deployment needs a proxy that buffers bodies (nginx)"))
 def test_a_body_sent_too_slowly_holds_up_no_other_request(bundled_store, tmp_path):
-    """Slow bodies: more POSTs whose bodies never finish than the worker has threads (4),
-    and a light query sent meanwhile must still be answered."""
+    """Slow bodies: more POSTs whose bodies never finish than the worker has threads (4);
+    a light query sent meanwhile is answered, and each stalled POST gets a 408 (or its
+    connection closed) once the body timeout has passed, not later."""
     built, _ = bundled_store
-    with serving(built.result.path, tmp_path, workers=1) as one:
+    with serving(built.result.path, tmp_path, workers=1,
+                 environment={"POLICYKG_BODY_TIMEOUT": "2"}) as one:
         stalled = []
+        started = time.monotonic()
         for _ in range(6):
             conn = socket.create_connection(address(one), timeout=15)
             conn.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: "
@@ -365,6 +382,11 @@ def test_a_body_sent_too_slowly_holds_up_no_other_request(bundled_store, tmp_pat
         time.sleep(0.3)
         try:
             assert requests.get(one.url, params={"query": fresh(ASK)}, timeout=5).ok
+            for conn in stalled:
+                answer = conn.makefile("rb").read()  # until the server closes the connection
+                assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+                assert answer.endswith(b"the request body did not arrive within 2 s\n")
+            assert time.monotonic() - started < 2 + 3
         except requests.Timeout:
             pytest.fail("a light query waited past 5 s behind six stalled request bodies")
         finally:

@@ -31,6 +31,9 @@ from queries import DIRECTORY as QUERIES
 from queries import example
 
 from .conftest import BASE
+from .engines import endpoint_in_every_mode
+
+endpoint = endpoint_in_every_mode()  # the same tests from the store and from an engine
 
 # SPARQLWrapper builds its graphs with rdflib's ConjunctiveGraph
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")

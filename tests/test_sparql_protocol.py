@@ -33,7 +33,10 @@ from graph.store import open_store
 from ontology import PK
 
 from .conftest import BASE
+from .engines import endpoint_in_every_mode
 from .listener import Listener
+
+endpoint = endpoint_in_every_mode()  # the same tests from the store and from an engine
 
 RELEASE = f"{BASE}graph/release/"
 R27 = RELEASE + "2022-03-10-results-of-27th-japan-eu-ict-policy-dialogue"

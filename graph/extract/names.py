@@ -48,6 +48,13 @@ def evidence(text: str, start: int, end: int) -> Evidence:
     return Evidence(start, end, text[start:end])
 
 
+def proposal_cued(text: str, start: int, at: int, genre: dict) -> bool:
+    """Whether the word before text[at:] calls what follows a proposal ("the proposed …",
+    "a draft …"; genre.yaml proposal_cues), not looking back past `start`."""
+    before = text[max(start, at - 12):at].split()
+    return bool(before) and before[-1] in genre["proposal_cues"]
+
+
 def capitalised_runs(text: str, start: int, end: int, connectors: set[str]):
     """Maximal runs of capitalised tokens (with small connectors inside) as token lists."""
     run: list[re.Match[str]] = []
@@ -140,8 +147,7 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
         if tail == len(run) and kind in ORGANISATION_HEAD_KINDS:
             comma = _COMMA_NAME.match(text, e, end)
             e = comma.end() if comma else e
-        before = text[max(start, s - 12):s].split()
-        if before and before[-1] in genre["proposal_cues"] and kind in genre["law_kinds"]:
+        if kind in genre["law_kinds"] and proposal_cued(text, start, s, genre):
             kind = genre["proposal_kind"]
         found.append(_Candidate(s, e, text[s:e], kind))
     return found
@@ -384,7 +390,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         if inside and text[match.start:match.end] in genre["name_heads"]:
             continue  # "Federal Communications Commission": a head, not "the Commission"
         names.append(Name(match.start, match.end,
-                          registry.curated(match.entry, evidence(text, match.start, match.end)),
+                          registry.curated(match.entry, evidence(text, match.start, match.end),
+                                           proposal_cued(text, start, match.start, genre)),
                           inside))
     spans = [(n.start, n.end) for n in names]
     for m in registry.seen_pattern().finditer(text, start, end) if registry.seen else ():

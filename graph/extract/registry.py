@@ -6,6 +6,7 @@ over a discovered name, so the same real-world thing in two releases is one IRI.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ CATEGORY_KINDS = {"place": ["Place"], "topic": ["Topic"], "series": ["DialogueSe
 @dataclass
 class Registry:
     lexicon: Lexicon
+    published: dt.date | None = None  # the release's date: which stage a name means
     entities: dict[str, Entity] = field(default_factory=dict)
     series_names: set[str] = field(default_factory=set)  # the meetings' series, as written
     # names this release gave a thing the lexicon does not know (an acronym after its full
@@ -68,9 +70,14 @@ class Registry:
             self._seen_pattern = re.compile(rf"(?<![\w-])(?:{trie_pattern(self.seen)})(?![\w-])")
         return self._seen_pattern
 
-    def curated(self, entry: Entry, evidence: Evidence | None = None) -> str:
+    def curated(self, entry: Entry, evidence: Evidence | None = None,
+                proposed: bool = False) -> str:
         """The id of a lexicon entry; a reference one (an ISO country, a capital) is in the
-        release's graph as found there, with the evidence of its first mention."""
+        release's graph as found there, with the evidence of its first mention. A proposal
+        named after the act it became was adopted is the act (Lexicon.stage), unless the
+        text calls it proposed (`proposed`)."""
+        if not proposed:
+            entry = self.lexicon.stage(entry, self.published)
         kinds = list(entry.kinds) or CATEGORY_KINDS.get(entry.category, [])
         entity_id = f"{entry.category}/{entry.key}"
         known = self.entities.get(entity_id)

@@ -2,8 +2,10 @@
 // type, chosen with the mouse or the arrow keys and Enter; Enter without a choice submits
 // to /search, which also searches what was said. The suggestions are no tab stops (the
 // box is a combobox: its options are reached with the arrows), so Tab leaves the box for
-// the next control and the list closes behind it. Without this script the box still
-// works: it submits to /search. Labels are inserted as text, never as markup.
+// the next control and the list closes behind it. An option holds no link (a control
+// inside an option is lost to assistive technology): choosing one, by click or by Enter,
+// goes to its page. Without this script the box still works: it submits to /search.
+// Labels are inserted as text, never as markup.
 (function () {
   "use strict";
   var input = document.querySelector("input[data-suggest]");
@@ -26,21 +28,18 @@
       var li = document.createElement("li");
       li.id = "site-search-option-" + i;
       li.setAttribute("role", "option");
-      var a = document.createElement("a");
-      a.href = r.href;
-      a.tabIndex = -1;
-      a.textContent = r.label;
+      li.setAttribute("data-href", r.href);
+      li.textContent = r.label;
       if (r.kind) {
         var kind = document.createElement("small");
         kind.textContent = r.kind;
-        a.appendChild(kind);
+        li.appendChild(kind);
       }
       if (r.matched && r.matched !== r.label) {
         var also = document.createElement("small");
         also.textContent = "“" + r.matched + "”";
-        a.appendChild(also);
+        li.appendChild(also);
       }
-      li.appendChild(a);
       list.appendChild(li);
     });
     list.hidden = results.length === 0;
@@ -74,14 +73,20 @@
     if (list.hidden) return;
     if (e.key === "ArrowDown") { e.preventDefault(); highlight(active + 1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); highlight(active - 1); }
-    else if (e.key === "Escape") { close(); }
+    // Escape closes the list and keeps the words (a search box's own Escape, which
+    // empties it, is for a box without a list)
+    else if (e.key === "Escape") { e.preventDefault(); close(); }
     else if (e.key === "Enter" && active >= 0) {
       e.preventDefault();
-      window.location.href = list.querySelectorAll("li a")[active].href;
+      window.location.href = list.querySelectorAll("li")[active].getAttribute("data-href");
     }
   });
-  input.addEventListener("blur", function (e) {
-    // a click on a suggestion blurs the box first: let the click land before closing
-    if (!list.contains(e.relatedTarget)) setTimeout(close, 200);
+  // a press on the list keeps the focus in the box (so it does not close the list before
+  // the click lands); the click goes to the option's page
+  list.addEventListener("mousedown", function (e) { e.preventDefault(); });
+  list.addEventListener("click", function (e) {
+    var li = e.target.closest("li[data-href]");
+    if (li) window.location.href = li.getAttribute("data-href");
   });
+  input.addEventListener("blur", close);
 })();

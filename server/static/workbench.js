@@ -1,6 +1,7 @@
 /* The policykg SPARQL workbench: YASGUI (served from static/vendor/yasgui, see the
- * Makefile), set up to talk to this endpoint only. The page's data (endpoint, base IRI,
- * prefixes, example queries) is in the JSON block #workbench-config. */
+ * Makefile), set up to talk to this endpoint only, as one editor: the example queries are a
+ * menu of ours (#examples), not sixteen tabs. The page's data (endpoint, base IRI, prefixes,
+ * examples, a permalink's query) is in the JSON block #workbench-config. */
 (function () {
   "use strict";
 
@@ -16,8 +17,11 @@
   // The endpoint is this page's own address (the app answers at /sparql wherever it is
   // mounted); YASGUI needs it absolute.
   var endpoint = new URL(data.endpoint, window.location.href).href;
-  var byTitle = {};
-  data.examples.forEach(function (ex) { byTitle[ex.title] = ex; });
+  var byName = {};
+  data.examples.forEach(function (ex) { byName[ex.name] = ex; });
+  // The editor's name when its query is no example's: downloads are named after it
+  // (policykg-results.csv), and after the example's name otherwise (05-eu-cybersecurity.csv).
+  var UNNAMED = "policykg-results";
 
   // No outbound calls: drop the autocompleters that ask Linked Open Vocabularies for
   // classes and properties (the bundle registers "variables", "prefixes", "property" and
@@ -28,6 +32,10 @@
   Yasgui.Yasqe.defaults.autocompleters = Yasgui.Yasqe.defaults.autocompleters.filter(
     function (name) { return lov.indexOf(name) < 0; });
   Yasgui.Yasqe.defaults.prefixCcApi = null;
+  // Results as people read them: prefixed names and plain values (1, not "1"^^xsd:integer;
+  // the table's "Simple view" switch turns it off). YASGUI gives YASR no plugin settings of
+  // its own until someone changes one, so YASR's defaults decide.
+  Yasgui.Yasr.defaults.plugins.table.dynamicConfig = { compact: true };
 
   // Queries may use IRIs relative to the graph's base (PREFIX actor: <id/actor/>), which the
   // endpoint resolves; resolve them the same way when YASR abbreviates IRIs in results.
@@ -40,28 +48,15 @@
     return found;
   };
 
-  // The share button gives the permalink: GET {endpoint}?query=… opens the workbench with
-  // the query in a browser, and answers with results for any other client. A query too
-  // long for a request line (gunicorn takes 4094 bytes) goes after "#" instead, which
-  // browsers keep to themselves: that link opens the workbench only.
-  var LONGEST = 4000;
-  Yasgui.Tab.prototype.getShareableLink = function () {
-    var query = this.getYasqe() ? this.getQuery() : this.getPersistedJson().yasqe.value;
-    var encoded = encodeURIComponent(query);
-    var link = endpoint + "?query=" + encoded;
-    return link.length <= LONGEST ? link : endpoint + "#query=" + encoded;
-  };
-
   var yasgui = new Yasgui(root, {
-    persistenceId: "policykg-workbench",
-    tabName: "Query",
-    autoAddOnInit: false,
+    persistenceId: "policykg-workbench-1",  // one editor (the last query is kept)
+    tabName: UNNAMED,
+    autoAddOnInit: true,
     copyEndpointOnNewTab: true,
-    // ?query=… in the address (the permalink) opens that query in a tab, and runs it
-    populateFromUrl: function (tab) {
-      tab.requestConfig = Object.assign({}, tab.requestConfig, { endpoint: endpoint });
-      return tab;
-    },
+    populateFromUrl: false,  // a permalink's query comes in data.query (below)
+    // the focus starts at the page's top (the skip link), not in the editor, where Tab
+    // indents: a keyboard user who has not read the editor's keys yet is not caught there
+    autofocus: false,
     requestConfig: {
       endpoint: endpoint,
       method: "POST",
@@ -80,48 +75,70 @@
     },
   });
 
-  function tabIdNamed(name) {
-    var ids = yasgui.persistentConfig.getTabs();
-    for (var i = 0; i < ids.length; i++) {
-      var tab = yasgui.persistentConfig.getTab(ids[i]);
-      if (tab && tab.name === name) return ids[i];
-    }
-    return undefined;
+  function tab() { return yasgui.getTab(); }
+
+  // YASGUI's controls, named for assistive technology: the editor's text box (CodeMirror's
+  // hidden textarea) has no label of its own, nor a word on its keys. Tab indents in the
+  // editor; Esc (YASQE's) leaves it, so the keyboard is never trapped there.
+  var keys = document.getElementById("editor-keys");
+  function label() {
+    var yasqe = tab() && tab().getYasqe();
+    if (!yasqe) return;
+    yasqe.getInputField().setAttribute("aria-label", "SPARQL query");
+    yasqe.getInputField().setAttribute("aria-describedby", "editor-keys");
+    keys.hidden = false;
   }
 
-  // The examples as named tabs, added once (a closed one comes back on the next visit;
-  // an edited one is kept as it is).
-  data.examples.forEach(function (ex) {
-    if (tabIdNamed(ex.title) === undefined) {
-      yasgui.addTab(!yasgui.getTab(), {
-        name: ex.title,
-        yasqe: { value: ex.query },
-        requestConfig: { endpoint: endpoint },
-      });
-    }
-  });
-
-  // The selected example's description above the editor; whole tab names as tooltips
-  // (long ones are cut short in the tab row), and the selected tab scrolled into view.
+  // The open example's title and description above the editor.
   function describe() {
-    var tab = yasgui.getTab();
-    var ex = tab && byTitle[tab.getName()];
-    if (description) {
-      description.textContent = ex ? ex.description : "";
-      description.hidden = !ex;
-    }
-    root.querySelectorAll(".tabsList a[role=tab] > span").forEach(function (span) {
-      span.parentNode.title = span.textContent;
-    });
-    var active = root.querySelector(".tabsList .tab.active");
-    if (active) active.scrollIntoView({ block: "nearest", inline: "nearest" });
+    var ex = tab() && byName[tab().getName()];
+    if (!description) return;
+    description.textContent = ex ? ex.title + " — " + ex.description : "";
+    description.hidden = !ex;
   }
-  function later() { window.setTimeout(describe, 0); }
-  yasgui.on("tabSelect", later);
-  yasgui.on("tabChange", later);
-  yasgui.on("tabAdd", later);
-  yasgui.on("tabClose", later);
+
+  // Put a query in the editor; `name` (an example's) names its downloads. `run`: run it too.
+  function load(query, name, run) {
+    var current = tab();
+    current.setName(name || UNNAMED);
+    current.setQuery(query);
+    describe();
+    if (run) current.query().catch(function () { /* YASR shows the error */ });
+  }
+
+  // A permalink: /sparql?query=… and /q/… (the server put its query in the page), or
+  // /sparql#query=… (a link too long for a request line, kept by the browser).
+  var hashed = /^#query=(.*)$/.exec(window.location.hash);
+  if (typeof data.query === "string") {
+    load(data.query, null, true);
+  } else if (hashed) {
+    load(decodeURIComponent(hashed[1]), null, true);
+  }
+  label();
   describe();
+
+  // The example menu: a link opens its query in the editor (without the editor's files the
+  // link itself opens the page with it), closes the menu and puts the caret in the editor,
+  // where Ctrl+Enter runs it.
+  var menu = document.getElementById("examples");
+  document.querySelectorAll("a[data-example]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var ex = byName[link.getAttribute("data-example")];
+      if (!ex) return;
+      event.preventDefault();
+      load(ex.query, ex.name, false);
+      if (menu) menu.open = false;
+      tab().getYasqe().focus();
+    });
+  });
+  if (menu) {
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+  }
 
   // Our ontology's terms have w3id.org IRIs, the same in every deployment; results link
   // them to this server's documentation of them (/ontology#Term) instead, which works
@@ -135,33 +152,73 @@
       }
     });
   }
-  if (ontology) {
-    new MutationObserver(localise).observe(root, { childList: true, subtree: true });
+  // YASR's controls, drawn with each result: the page-size menu named (it has no label);
+  // a view button YASR greys out for this result (class "disabled", as a table for an ASK)
+  // said to be unavailable, as it looks.
+  function labelResults() {
+    root.querySelectorAll("select.tableSizer:not([aria-label])").forEach(function (select) {
+      select.setAttribute("aria-label", "Results per page");
+    });
+    root.querySelectorAll(".yasr_btnGroup .yasr_btn").forEach(function (button) {
+      var off = button.classList.contains("disabled");
+      if ((button.getAttribute("aria-disabled") === "true") !== off) {
+        button.setAttribute("aria-disabled", off ? "true" : "false");
+      }
+    });
+  }
+  new MutationObserver(function () {
+    if (ontology) localise();
+    labelResults();
+  }).observe(root, { childList: true, subtree: true, attributes: true,
+                     attributeFilter: ["class"] });
+
+  // The permalink: the server keeps the query's text and answers its short address /q/….
+  var permalink = document.getElementById("permalink");
+  var made = document.getElementById("permalink-made");
+  var url = document.getElementById("permalink-url");
+  var status = document.getElementById("permalink-status");
+  if (permalink) {
+    permalink.hidden = false;
+    document.getElementById("permalink-make").addEventListener("click", function () {
+      status.textContent = "";
+      var body = new URLSearchParams({ query: tab().getQuery() });
+      fetch(data.permalinks, { method: "POST", body: body })
+        .then(function (response) {
+          if (!response.ok) {
+            return response.text().then(function (text) { throw new Error(text.trim()); });
+          }
+          return response.json();
+        })
+        .then(function (kept) {
+          url.value = kept.url;
+          made.hidden = false;
+          url.focus();
+          url.select();
+        })
+        .catch(function (error) { status.textContent = "No permalink: " + error.message; });
+    });
+    document.getElementById("permalink-copy").addEventListener("click", function () {
+      var done = function () { status.textContent = "Copied."; };
+      var manual = function () {
+        url.focus();
+        url.select();
+        status.textContent = "Selected: press Ctrl+C to copy.";
+      };
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(url.value).then(done, manual);
+      } else {
+        manual();
+      }
+    });
+    yasgui.on("tabChange", function () { made.hidden = true; status.textContent = ""; });
   }
 
-  // With the editor here, an example's link opens its tab rather than reloading the page.
-  document.querySelectorAll("a[data-example]").forEach(function (link) {
-    link.addEventListener("click", function (event) {
-      var ex = byTitle[link.getAttribute("data-example")];
-      if (!ex) return;
-      var id = tabIdNamed(ex.title);
-      if (id === undefined) {
-        id = yasgui.addTab(true, { name: ex.title, yasqe: { value: ex.query },
-                                   requestConfig: { endpoint: endpoint } }).getId();
-      }
-      event.preventDefault();
-      yasgui.selectTabId(id);
-      describe();
-      root.scrollIntoView({ behavior: "smooth", block: "start" });
-    });
-  });
-
   // Downloads in every format the endpoint offers for the current query's kind of result:
-  // a POST form (long queries fit), whose response the server marks as an attachment.
+  // a POST form (long queries fit), whose response the server marks as an attachment named
+  // `download` (the example's name).
   var downloads = document.getElementById("downloads");
   function offerDownloads() {
-    var tab = yasgui.getTab();
-    var yasqe = tab && tab.getYasqe();
+    var yasqe = tab() && tab().getYasqe();
     if (!downloads || !yasqe) return;
     var graph = ["CONSTRUCT", "DESCRIBE"].indexOf(yasqe.getQueryType()) >= 0;
     downloads.querySelectorAll("button[data-kind]").forEach(function (button) {
@@ -171,10 +228,10 @@
   }
   if (downloads) {
     downloads.addEventListener("submit", function () {
-      var tab = yasgui.getTab();
-      downloads.elements.query.value = tab ? tab.getQuery() : "";
+      downloads.elements.query.value = tab() ? tab().getQuery() : "";
+      downloads.elements.download.value = tab() ? tab().getName() : UNNAMED;
     });
-    ["tabSelect", "tabChange", "tabAdd", "query"].forEach(function (name) {
+    ["tabChange", "query"].forEach(function (name) {
       yasgui.on(name, function () { window.setTimeout(offerDownloads, 0); });
     });
     offerDownloads();

@@ -1,0 +1,180 @@
+"""SPARQL engines the tests publish to and serve from, each started fresh in a directory of
+its own on free localhost ports, and stopped (its process group) at the end: `oxigraph serve`
+(PyPI oxigraph, the test extra) and Virtuoso Open Source (Debian virtuoso-opensource, which
+.ci/run installs). Where one is not installed its tests are skipped, saying what to install.
+
+Import `running_engine` into a test module to get one engine per parameter, per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import free_port, policykg_command, serving
+
+VIRTUOSO = "/usr/bin/virtuoso-t"
+VIRTUOSO_SHARE = Path("/usr/share/virtuoso-opensource-7")
+VIRTUOSO_AUTH = ("dba", "dba")  # a new Virtuoso database's administrator
+STARTUP_SECONDS = 90  # Virtuoso creates its database on first start: ~6-15 s here
+
+
+@dataclass(frozen=True)
+class Running:
+    """An engine as `policykg publish --to` and `serve --engine` are given it."""
+
+    name: str
+    url: str
+    auth: tuple[str, str] | None
+
+    @property
+    def auth_args(self) -> list[str]:
+        return ["--auth", ":".join(self.auth)] if self.auth else []
+
+
+def _oxigraph() -> str | None:
+    return shutil.which("oxigraph", path=str(Path(sys.executable).parent)) \
+        or shutil.which("oxigraph")
+
+
+def _start(command: list[str], directory: Path, url: str) -> subprocess.Popen:
+    log = directory / "engine.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                   cwd=directory, start_new_session=True)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{command[0]} exited ({process.returncode}):\n{log.read_text()}")
+        try:
+            httpx.get(url, timeout=2)
+            return process
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            _stop(process)
+            pytest.fail(f"{command[0]} did not answer within {STARTUP_SECONDS} s:\n"
+                        f"{log.read_text()}")
+        time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+@contextmanager
+def oxigraph_serve(directory: Path) -> Iterator[Running]:
+    """`oxigraph serve` on disk, as it starts by default: its readers name their dataset
+    (with --union-default-graph it would answer a query's FROM from the union). Its own
+    query limit ends what a front-end gave up on (the timeout tests' heavy queries)."""
+    program = _oxigraph()
+    if program is None:
+        pytest.skip("oxigraph serve is not installed (pip install oxigraph: the test extra)")
+    url = f"http://127.0.0.1:{free_port()}/"
+    process = _start([program, "serve", "--location", str(directory / "data"), "--bind",
+                      url.removeprefix("http://").rstrip("/"), "--timeout-s", "60"],
+                     directory, url)
+    try:
+        yield Running("oxigraph", url, None)
+    finally:
+        _stop(process)
+
+
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql}
+DisableUnixSocket = 1
+DirsAllowed = ., {share}/vad
+VADInstallDir = {share}/vad/
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerThreads = 10
+Charset = UTF-8
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 120
+"""
+
+
+@contextmanager
+def virtuoso(directory: Path) -> Iterator[Running]:
+    """A throwaway Virtuoso: its own database directory and ini (SQL and HTTP on free
+    ports); writes go through its digest-authenticated services as its administrator."""
+    if not os.access(VIRTUOSO, os.X_OK):
+        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource)")
+    http = free_port()
+    ini = directory / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(d=directory, sql=free_port(), http=http,
+                                       share=VIRTUOSO_SHARE))
+    url = f"http://127.0.0.1:{http}/"
+    process = _start([VIRTUOSO, "+foreground", "+configfile", str(ini)], directory, url)
+    try:
+        yield Running("virtuoso", url, VIRTUOSO_AUTH)
+    finally:
+        _stop(process)
+
+
+ENGINES: dict[str, Callable] = {"oxigraph": oxigraph_serve, "virtuoso": virtuoso}
+
+
+@pytest.fixture(scope="session", params=list(ENGINES))
+def running_engine(request, tmp_path_factory) -> Iterator[Running]:
+    with ENGINES[request.param](tmp_path_factory.mktemp(request.param)) as running:
+        yield running
+
+
+SERVED_FROM = ("store", "oxigraph")  # Virtuoso: see docs/deploy.md, serving from an engine
+
+
+def endpoint_in_every_mode():
+    """A session fixture named `endpoint` for a test module: the shared endpoint over the
+    store (tests/conftest.py), then `policykg serve --engine` in front of each engine of
+    SERVED_FROM, to which that store was published; the same settings, the same tests."""
+
+    @pytest.fixture(scope="session", params=SERVED_FROM)
+    def endpoint(request, endpoint, tmp_path_factory):
+        if request.param == "store":
+            yield endpoint
+            return
+        home = tmp_path_factory.mktemp(f"served-from-{request.param}")
+        with ENGINES[request.param](home) as running:
+            published = subprocess.run(
+                [*policykg_command(), "publish", "--store", str(endpoint.store), "--to",
+                 running.url, *running.auth_args], capture_output=True, text=True,
+                timeout=300)
+            assert published.returncode == 0, published.stderr
+            with serving(endpoint.store, home, timeout=endpoint.timeout,
+                         max_bytes=endpoint.max_request_bytes,
+                         environment={"POLICYKG_ENGINE": running.url}) as served:
+                yield served
+
+    return endpoint

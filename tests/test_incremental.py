@@ -1,0 +1,280 @@
+"""`policykg add`, `remove`, `list` (#15): a store changed release by release is the store a
+whole build of the same releases, in the same order, makes.
+
+Compared as canonical N-Quads of every graph (no blank nodes but the ontology's, which have
+stable labels, so equal text is isomorphic graphs), less the metadata graph's triples that
+say when a build ran (VOLATILE). The content hash (dcterms:identifier) is compared: it is
+made of every graph's digest, kept or added.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from pyoxigraph import RdfFormat, parse
+
+from graph import incremental, pipeline
+from graph.dumps import DUMPS_DIR, SOURCE
+from graph.errors import InputError, StoreError
+from graph.search_index import INDEX
+from graph.source import bundled_releases, releases_in
+from graph.store import open_store
+
+from .conftest import BASE, ROOT, policykg_command
+from .test_build_hardening import children, directories, one_line, wait_for
+from .test_determinism import canonical_nquads
+
+GENRE = releases_in(ROOT / "tests" / "fixtures" / "genre")
+POSTS = releases_in(ROOT / "tests" / "fixtures" / "posts")
+DCTERMS, DCAT, SPDX = ("http://purl.org/dc/terms/", "http://www.w3.org/ns/dcat#",
+                       "http://spdx.org/rdf/terms#")
+# What differs between two builds of the same releases: when each ran (the dataset's
+# dcterms:modified and dcterms:issued; dcat:version, the build's date and content hash),
+# and what the dumps' bytes are (they carry those), their size and checksum.
+VOLATILE = frozenset({DCTERMS + "modified", DCTERMS + "issued", DCAT + "version",
+                      DCAT + "byteSize", SPDX + "checksumValue"})
+
+
+def comparable(quads) -> bytes:
+    return canonical_nquads(q for q in quads if not (
+        q.graph_name.value == BASE + "graph/metadata" and q.predicate.value in VOLATILE))
+
+
+def store_nquads(path) -> bytes:
+    return comparable(open_store(path))
+
+
+def dump_nquads(path) -> bytes:
+    """The store's N-Quads dump, as it was written for the build the store holds."""
+    with gzip.open(path.resolve() / DUMPS_DIR / SOURCE.file_name) as dump:
+        return comparable(parse(dump, format=RdfFormat.N_QUADS))
+
+
+def built(releases, path) -> bytes:
+    pipeline.build(releases, path, BASE)
+    return store_nquads(path)
+
+
+def test_add_then_remove_equals_whole_builds(tmp_path):
+    """The bundled release and three genre fixtures, then one more added: the store and its
+    dump are a build of all five; removed again, a build of the four."""
+    first, more = bundled_releases() + GENRE[:3], GENRE[3]
+    store = tmp_path / "store"
+    pipeline.build(first, store, BASE)
+    before = store.resolve()
+    change = incremental.add([more], store)
+    assert [e.file for e in change.added] == [more.name]
+    assert change.previous == before and store.resolve() != before
+    whole = built([*first, more], tmp_path / "whole")
+    assert store_nquads(store) == whole
+    assert dump_nquads(store) == dump_nquads(tmp_path / "whole")
+    assert b"/graph/release/2023-11-16-results-of-the-7th-japan-germany" in whole
+
+    change = incremental.remove(more.name, store)
+    assert [e.file for e in change.removed] == [more.name] and not change.relabelled
+    assert store_nquads(store) == built(first, tmp_path / "first")
+    assert dump_nquads(store) == dump_nquads(tmp_path / "first")
+
+
+def test_posts_pair_added_and_the_first_removed(tmp_path):
+    """The 2023/2025 pair: the 2025 release added to a store of the 2023 one is a build of
+    both; removing the 2023 one (the first) leaves a build of the 2025 one alone: the
+    people and posts only 2023 named go with it, those both name stay."""
+    store = tmp_path / "store"
+    pipeline.build(POSTS[:1], store, BASE)
+    incremental.add(POSTS[1:], store)
+    assert store_nquads(store) == built(POSTS, tmp_path / "both")
+    incremental.remove(POSTS[0].name, store)
+    alone = built(POSTS[1:], tmp_path / "alone")
+    assert store_nquads(store) == alone
+    assert b"jp-uk-digital-dialogue-2023" not in alone
+
+
+def _spellings(tmp_path):
+    """Two releases naming one discovered forum, each its own way (graph/convert.py
+    harmonise: the first release's spelling is the label, the other an alias)."""
+    source = (ROOT / "tests" / "fixtures" / "releases" / "fixture-minimal-31.txt").read_text(
+        encoding="utf-8")
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text(source, encoding="utf-8")
+    second.write_text(source.replace("December 6, 2024", "December 7, 2024", 1).replace(
+        "Global Platform Governance Forum", "Global Platform-Governance Forum"),
+        encoding="utf-8")
+    return first, second
+
+
+def test_an_entity_first_named_by_a_removed_release_takes_the_next_label(tmp_path):
+    first, second = _spellings(tmp_path)
+    store = tmp_path / "store"
+    pipeline.build([first, second], store, BASE)
+    assert b"Global Platform-Governance Forum\"@en" in store_nquads(store)  # an alias
+    change = incremental.remove(first.name, store)
+    assert [e.file for e in change.relabelled] == [second.name]
+    assert store_nquads(store) == built([second], tmp_path / "second")
+
+    change = incremental.add([first], store)  # last now: its spelling becomes the alias
+    assert [e.file for e in change.added] == [first.name]
+    assert store_nquads(store) == built([second, first], tmp_path / "both")
+
+
+def test_a_new_version_of_a_release_replaces_it_in_place(tmp_path):
+    """Same release IRI, other content: its graph is replaced where it stood."""
+    edited = tmp_path / GENRE[1].name
+    edited.write_text(GENRE[1].read_text(encoding="utf-8").replace(
+        "Tokyo", "Osaka"), encoding="utf-8")
+    store = tmp_path / "store"
+    pipeline.build(GENRE[:3], store, BASE)
+    change = incremental.add([edited], store)
+    assert [e.file for e in change.replaced] == [edited.name] and not change.added
+    assert [e.file for e in incremental.releases(store)] == [g.name for g in GENRE[:3]]
+    assert store_nquads(store) == built([GENRE[0], edited, GENRE[2]], tmp_path / "whole")
+
+
+def test_adding_a_release_held_already_changes_nothing(tmp_path):
+    store = tmp_path / "store"
+    pipeline.build(GENRE[:2], store, BASE)
+    before = store.resolve()
+    change = incremental.add([GENRE[1]], store)
+    assert change.result is None and change.unchanged == [str(GENRE[1])]
+    assert store.resolve() == before
+    assert [d for d in before.parent.iterdir() if d.is_dir()] == [before]
+
+
+def test_a_failed_add_leaves_the_last_good_store(tmp_path, monkeypatch):
+    """A release whose graph breaks the shapes: refused, no build directory left."""
+    from graph import convert, rdf
+
+    store = tmp_path / "store"
+    good = pipeline.build(GENRE[:2], store, BASE).result
+    real = rdf.release_quads
+
+    def without_evidence(facts, iris):
+        return [q for q in real(facts, iris) if not (
+            q.predicate.value.endswith("#evidence") and "/statement/" in q.subject.value)]
+
+    monkeypatch.setattr(convert, "release_quads", without_evidence)
+    with pytest.raises(StoreError, match="A statement needs at least one pk:evidence"):
+        incremental.add([GENRE[2]], store)
+    assert store.resolve() == good.directory
+    assert [d for d in good.directory.parent.iterdir() if d.is_dir()] == [good.directory]
+    assert [e.file for e in incremental.releases(store)] == [g.name for g in GENRE[:2]]
+
+
+def test_the_search_index_follows_the_change(tmp_path):
+    store = tmp_path / "store"
+    pipeline.build(GENRE[:2], store, BASE)
+    added = incremental.add([GENRE[3]], store).added[0]
+
+    def releases_indexed() -> set[str]:
+        with sqlite3.connect(store.resolve() / INDEX) as db:
+            return {row[0] for row in db.execute("SELECT DISTINCT release FROM statement")}
+
+    assert f"{BASE}id/{added.id}" in releases_indexed()
+    incremental.remove(added.slug, store)
+    assert f"{BASE}id/{added.id}" not in releases_indexed()
+
+
+def test_an_unknown_release_or_a_changed_lexicon_is_refused(tmp_path):
+    store = tmp_path / "store"
+    pipeline.build(GENRE[:2], store, BASE)
+    for name in ("nothing-like-it", "release/2000-01-01-none", f"{BASE}id/release/x"):
+        with pytest.raises(InputError, match="no such release in the store"):
+            incremental.remove(name, store)
+    record = json.loads((store.resolve() / "releases.json").read_text(encoding="utf-8"))
+    record["lexicon"]["digest"] = "0" * 64
+    (store.resolve() / "releases.json").write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(StoreError, match="the lexicon has changed since this store was built"):
+        incremental.add([GENRE[2]], store)
+
+
+def test_add_list_remove_on_the_command_line(cli, tmp_path):
+    """As users meet them: summary lines, `list` in both forms, a remove by slug, by IRI,
+    errors on one line with a non-zero exit."""
+    assert cli("build", "--quiet", str(GENRE[0])).returncode == 0
+    added = cli("add", str(GENRE[1]), str(GENRE[2]))
+    assert added.returncode == 0, added.stderr
+    lines = added.stdout.splitlines()
+    assert [line.split(" (")[1] for line in lines[:2]] == [f"{GENRE[1].name})",
+                                                         f"{GENRE[2].name})"]
+    assert lines[0].startswith("added ") and lines[-1].startswith("changed ")
+    assert ": 3 releases, " in lines[-1] and lines[-1].endswith(" quads, SHACL-valid")
+
+    again = cli("add", str(GENRE[1]))
+    assert again.returncode == 0
+    assert again.stdout.splitlines() == [f"{GENRE[1]}: held already, unchanged",
+                                        f"{tmp_path / 'data' / 'policykg' / 'store'}: "
+                                        "unchanged"]
+
+    listed = cli("list", "--json")
+    releases = json.loads(listed.stdout)
+    assert [r["file"] for r in releases] == [g.name for g in GENRE[:3]]
+    assert all(r["triples"] > 100 and r["statements"] >= 0 and r["date"][:2] == "20"
+               for r in releases)
+    table = cli("list").stdout.splitlines()
+    assert [line.split("\t") for line in table] == [
+        [r["slug"], r["date"], r["title"], str(r["triples"]), str(r["statements"])]
+        for r in releases]
+
+    assert cli("remove", releases[1]["slug"]).returncode == 0
+    assert cli("remove", f"{BASE}id/release/{releases[2]['slug']}").returncode == 0
+    assert [r["slug"] for r in json.loads(cli("list", "--json").stdout)] == [
+        releases[0]["slug"]]
+
+    unknown = cli("remove", "no-such-release")
+    assert unknown.returncode == 1
+    assert unknown.stderr.count("\n") == 1 and "no such release in the store" in unknown.stderr
+    only = cli("remove", releases[0]["slug"])
+    assert only.returncode == 1 and "the store's only release" in only.stderr
+    unreadable = tmp_path / "bad.txt"
+    unreadable.write_bytes(b"\xff\xfe not text")
+    bad = cli("add", str(unreadable))
+    assert bad.returncode == 1 and "not UTF-8" in bad.stderr
+    assert len(json.loads(cli("list", "--json").stdout)) == 1
+
+
+def test_pages_rendered_ahead_are_rendered_again(cli, tmp_path):
+    """A store with `policykg pages` keeps them after an add: the new build has its own."""
+    from server.page_files import ready
+
+    store = tmp_path / "data" / "policykg" / "store"
+    assert cli("build", "--quiet", str(GENRE[0])).returncode == 0
+    assert cli("pages", "--processes", "1").returncode == 0
+    before = store.resolve()
+    added = cli("add", str(GENRE[1]))
+    assert added.returncode == 0, added.stderr
+    assert store.resolve() != before and ready(store)
+    assert f"into {store.resolve() / 'pages'}" in added.stderr
+
+
+def test_a_stop_signal_during_an_add_keeps_the_old_store(cli, tmp_path):
+    """SIGTERM while the releases to add are converted in worker processes: the change
+    stops at its next checkpoint, says so in one line, and the store is the old one."""
+    generated = tmp_path / "generated"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate_releases.py"),
+                    str(generated), "-n", "40"], check=True, capture_output=True)
+    store = tmp_path / "data" / "policykg" / "store"
+    assert cli("build", "--quiet", str(GENRE[0])).returncode == 0
+    before = store.resolve()
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("POLICYKG_STORE", None)
+    adding = subprocess.Popen([*policykg_command(), "add", str(generated), "--no-validate"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, start_new_session=True)
+    try:
+        wait_for(lambda: bool(children(adding.pid)), adding)
+        os.kill(adding.pid, signal.SIGTERM)
+        _, err = adding.communicate(timeout=60)
+    finally:
+        if adding.poll() is None:
+            os.killpg(adding.pid, signal.SIGKILL)
+    assert adding.returncode == 128 + signal.SIGTERM
+    assert one_line(err) == "policykg add: stopped by SIGTERM; the old store is kept"
+    assert store.resolve() == before and directories(store) == {before}
+    assert [e.file for e in incremental.releases(store)] == [GENRE[0].name]
