@@ -19,7 +19,7 @@ entity, the releases whose labels move are converted again from their kept sourc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import corpus
@@ -161,6 +161,9 @@ def _change(store_path: Path, current: Path, record: corpus.Record,
     plan: list[corpus.Entry | _Fresh] = []
     for item in order:
         if isinstance(item, _Fresh):
+            # its digest decides whether it changed, before it is added: its pieces are read
+            # twice, so they are held (a change converts a few releases, not a corpus)
+            item.done = replace(item.done, pieces=list(item.done.pieces))
             held = before.get(item.done.id)
             digest = graph_digest([p.text[SOURCE.key] for p in item.done.pieces]).hex()
             if held is not None and held.graph.digest == digest:
