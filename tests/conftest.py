@@ -155,7 +155,7 @@ def serving(store: Path, home: Path, timeout: float = 3.0, max_bytes: int = 8192
             time.sleep(0.1)
         yield Endpoint(url, store, log, timeout, max_bytes, process.pid)
     finally:
-        _stop(process)
+        stop_group(process)
 
 
 @pytest.fixture(scope="session")
@@ -169,11 +169,11 @@ def endpoint(tmp_path_factory):
         yield served
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """End the server's process group (gunicorn's arbiter and its workers)."""
+def stop_group(process: subprocess.Popen, timeout: float = 15) -> None:
+    """End a server's process group (granian's or an engine's, with their workers)."""
     try:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
+        process.wait(timeout=timeout)
     except ProcessLookupError:
         return
     except subprocess.TimeoutExpired:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import free_port, policykg_command, serving
+from .conftest import free_port, policykg_command, serving, stop_group
 
 VIRTUOSO = "/usr/bin/virtuoso-t"
 VIRTUOSO_SHARE = Path("/usr/share/virtuoso-opensource-7")
@@ -62,21 +61,11 @@ def _start(command: list[str], directory: Path, url: str) -> subprocess.Popen:
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            _stop(process)
+            stop_group(process, timeout=30)
             pytest.fail(f"{command[0]} did not answer within {STARTUP_SECONDS} s:\n"
                         f"{log.read_text()}")
         time.sleep(0.2)
 
-
-def _stop(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
 
 
 @contextmanager
@@ -94,7 +83,7 @@ def oxigraph_serve(directory: Path) -> Iterator[Running]:
     try:
         yield Running("oxigraph", url, None)
     finally:
-        _stop(process)
+        stop_group(process, timeout=30)
 
 
 VIRTUOSO_INI = """\
@@ -140,7 +129,7 @@ def virtuoso(directory: Path) -> Iterator[Running]:
     try:
         yield Running("virtuoso", url, VIRTUOSO_AUTH)
     finally:
-        _stop(process)
+        stop_group(process, timeout=30)
 
 
 ENGINES: dict[str, Callable] = {"oxigraph": oxigraph_serve, "virtuoso": virtuoso}
