@@ -43,7 +43,14 @@ class Quote:
 
     text: str
     href: str | None  # into the release view, at the first span that says it
-    more: int = 0  # other spans with the same text (the same words in other releases)
+    # where it is said: (release, start, end), or the evidence when it has no place; two
+    # facts of one sentence rest on two evidence nodes at one place, which is said once
+    places: set[tuple] = field(default_factory=set)
+
+    @property
+    def more(self) -> int:
+        """Other places with the same text (the same words in other releases)."""
+        return max(len(self.places) - 1, 0)
 
 
 @dataclass
@@ -162,12 +169,13 @@ class Viewer:
         evidence nodes with the same quote; a heading recurs in release after release)."""
         found: dict[str, Quote] = {}
         for span in spans:
-            if span.quote in found:
-                found[span.quote].more += 1
-            else:
+            if span.quote not in found:
                 found[span.quote] = Quote(span.quote, self.links.in_release(
                     span.release.value, span.start, span.end)
                     if span.release is not None and span.start is not None else None)
+            placed = span.release is not None and span.start is not None
+            found[span.quote].places.add((span.release, span.start, span.end) if placed
+                                         else (span.evidence,))
         return list(found.values())
 
     def sources(self, spans: list[describe.Span]) -> list[tuple[Value, str]]:
@@ -301,9 +309,9 @@ def _by_sentence(viewer: Viewer, stated: list[describe.StatedRelation]) -> list[
     for r in stated:
         quotes = viewer.quotes(r.spans)
         key = tuple(q.text for q in quotes)
-        if key in sentences:  # said again (the same words in another release): counted
+        if key in sentences:  # the same words: at the same places, or said again elsewhere
             for quote, again in zip(sentences[key].quotes, quotes, strict=True):
-                quote.more += 1 + again.more
+                quote.places |= again.places
         sentence = sentences.setdefault(key, Sentence([], quotes))
         sentence.sources = sorted(set(sentence.sources) | set(viewer.sources(r.spans)),
                                   key=_oldest_first)

@@ -21,6 +21,10 @@ PREFIXES = """PREFIX pk: <https://w3id.org/policykg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 EU = "https://kg.test/id/actor/eu"
+EVIDENCE = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX series: <https://kg.test/id/series/>
+"""
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +141,27 @@ def test_a_sentence_is_quoted_once_under_the_relations_it_states(site):
                       re.S)
     assert again and int(again.group(1)) >= 1
     assert stated.count("“Japan-EU ICT Policy Dialogue”") == 1
+
+
+def test_a_quote_counts_the_places_it_is_said_not_the_facts_resting_on_it(site, count):
+    """A meeting's series is a party of two (Japan, the EU): two stated relations rest on
+    one span of each release. The quote counts the places (one per release), not the
+    relations."""
+    stated = section(get(site, "/page/series/japan-eu-ict-policy-dialogue", "text/html").text,
+                     "stated")
+    again = re.search(r"“Japan-EU ICT Policy Dialogue”.*?\(and (\d+) more times?\)", stated,
+                      re.S)
+    places = count(EVIDENCE + """SELECT (COUNT(DISTINCT CONCAT(STR(?release), " ", STR(?start)))
+                                                 AS ?n) {
+        ?fact a rdf:Statement ; rdf:subject series:japan-eu-ict-policy-dialogue ;
+              pk:evidence ?ev .
+        ?ev oa:hasSource ?release ; oa:hasSelector ?q , ?p .
+        ?q oa:exact "Japan-EU ICT Policy Dialogue" . ?p oa:start ?start }""")
+    relations = count(EVIDENCE + """SELECT (COUNT(DISTINCT ?fact) AS ?n) {
+        ?fact a rdf:Statement ; rdf:subject series:japan-eu-ict-policy-dialogue ;
+              pk:evidence/oa:hasSelector/oa:exact "Japan-EU ICT Policy Dialogue" }""")
+    assert relations > places > 1
+    assert again and int(again.group(1)) == places - 1
 
 
 def test_the_two_lists_of_statements_are_paged_apart(site, count):
