@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from ontology import PK
+from queries import examples
 
 from .dumps import attribution
 from .respond import html
@@ -54,4 +55,4 @@ def home() -> Response:
     rights, _ = attribution(opened)
     return html("home.html", opened, counts=counts, releases=releases, rights=rights,
                 year=opened.modified.year, modified=opened.modified.date().isoformat(),
-                site=request.url_root, base=opened.base)
+                site=request.url_root, base=opened.base, examples=examples())

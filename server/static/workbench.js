@@ -108,11 +108,17 @@
 
   // A permalink: /sparql?query=… and /q/… (the server put its query in the page), or
   // /sparql#query=… (a link too long for a request line, kept by the browser).
+  // An example's text (the home page links each one so) keeps the example's name.
+  function nameOf(query) {
+    var found = data.examples.filter(function (ex) { return ex.query === query; })[0];
+    return found ? found.name : null;
+  }
   var hashed = /^#query=(.*)$/.exec(window.location.hash);
   if (typeof data.query === "string") {
-    load(data.query, null, true);
+    load(data.query, nameOf(data.query), true);
   } else if (hashed) {
-    load(decodeURIComponent(hashed[1]), null, true);
+    var query = decodeURIComponent(hashed[1]);
+    load(query, nameOf(query), true);
   }
   label();
   describe();
