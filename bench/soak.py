@@ -15,8 +15,9 @@ N --threads T` on 127.0.0.1 in its own process group, loads it with --clients th
              share), and the other requests' p99 must stay within twice the baseline's
              (when the baseline ran).
 3. kill -9:  at 40 % of the run, SIGKILL the granian worker (a child of the server's main
-             process that is not an evaluator) with the most requests in flight. The
-             requests in flight on it are counted at that instant from both sides: the
+             process that is not an evaluator) with the most requests in flight, stopped
+             (SIGSTOP) first so it accepts nothing more while it is read. The requests in
+             flight on it are counted at that instant from both sides: the
              worker's established connections (/proc/PID/fd and /proc/PID/net/tcp) and
              each client's connection and whether it is waiting for an answer. Failures
              must be no more than that count, and granian must respawn the worker.
@@ -690,6 +691,11 @@ def with_kill(setup: Setup) -> Callable[[Server, Load, dict], None]:
         flight = load.in_flight()
         ports = {w.pid: client_ports(w.pid, server.port) for w in workers(server.pid)}
         victim = max(ports, key=lambda pid: sum(flight.get(p, False) for p in ports[pid]))
+        # stopped first, so that what is on it is read when it can take nothing more: a
+        # connection it accepted between a reading and the kill was counted nowhere
+        os.kill(victim, signal.SIGSTOP)
+        flight = load.in_flight()
+        ports[victim] = client_ports(victim, server.port)
         waiting = sum(flight.get(p, False) for p in ports[victim])
         os.kill(victim, signal.SIGKILL)
         killed_at = time.monotonic() - load.began
