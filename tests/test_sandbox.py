@@ -126,6 +126,11 @@ def test_an_evaluator_killed_mid_query_is_a_crash_for_that_query_only(store_dir,
         os.kill(pid, signal.SIGKILL)
     thread.join(30)
     assert outcome["reason"] in ("crash", "memory")
+    # the idle ones were killed too; SIGKILL takes effect when the kernel runs it, and an
+    # evaluator taken before it has (alive for a moment more) would fail the next query
+    deadline = within(10)
+    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.01)
     answer = pool.run(job(store_dir, "ASK {}"), within(10), MESSAGES)
     assert answer.body.strip().endswith(b"true}")
 
@@ -146,6 +151,15 @@ def _parent(pid: int) -> int:
             return int(f.read().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError, IndexError):
         return -1
+
+
+def _running(pid: int) -> bool:
+    """Not yet ended (a zombie has: its pipes are closed)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _cmdline(pid: str) -> bytes:
