@@ -6,6 +6,7 @@ file works under every base. Run them with the base as the query's base IRI."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 DIRECTORY = Path(__file__).resolve().parent
@@ -31,8 +32,11 @@ def _parse(path: Path) -> Example:
                    text)
 
 
-def examples() -> list[Example]:
-    return [_parse(p) for p in sorted(DIRECTORY.glob("*.rq"))]
+@cache
+def examples() -> tuple[Example, ...]:
+    """Read once per process: the files are the package's own, and the home page and the
+    workbench list them on every request they render."""
+    return tuple(_parse(p) for p in sorted(DIRECTORY.glob("*.rq")))
 
 
 def example(name: str) -> Example:
