@@ -25,8 +25,9 @@ N --threads T` on 127.0.0.1 in its own process group, loads it with --clients th
              listening socket (granian gives each worker one, SO_REUSEPORT), not yet
              accepted, and net.ipv4.tcp_migrate_req: when it is 0 those, and those the
              kernel still routes to the socket until the dying worker closes it, are
-             reset, and the condition fails (docs/deploy.md). To try the setting without
-             changing the machine's, run the soak in a network namespace of its own:
+             reset, failures beyond the requests in flight (docs/deploy.md). To try
+             the setting without changing the machine's, run the soak in a network
+             namespace of its own:
                  unshare --net sh -c 'ip link set lo up &&
                      sysctl -qw net.ipv4.tcp_migrate_req=1 && python bench/soak.py …'
 4. rebuild:  at 25 % of the run, `policykg build` the same store from the same releases
