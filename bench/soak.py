@@ -723,7 +723,7 @@ def with_kill(setup: Setup) -> Callable[[Server, Load, dict], None]:
         victim = max(ports, key=lambda pid: sum(flight.get(p, False) for p in ports[pid]))
         # stopped first, so that what is on it is read when it can take nothing more: a
         # connection it accepted between a reading and the kill was counted nowhere
-        os.kill(victim, signal.SIGSTOP)
+        stop(victim)
         flight = load.in_flight()
         ports[victim] = client_ports(victim, server.port)
         waiting = sum(flight.get(p, False) for p in ports[victim])
@@ -756,6 +756,26 @@ def with_kill(setup: Setup) -> Callable[[Server, Load, dict], None]:
         notes["_respawned"] = respawned
         time.sleep(max(0.0, setup.duration - (time.monotonic() - load.began)))
     return during
+
+
+def stop(pid: int, within: float = 10.0) -> None:
+    """SIGSTOP the process, and wait until every thread of it has stopped: a thread stops
+    when it is next scheduled, which on a loaded machine is not at once (a worker was seen
+    accepting ten connections after the signal had been sent)."""
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        states = set()
+        for task in os.scandir(f"/proc/{pid}/task"):
+            try:
+                stat = Path(task.path, "stat").read_text()
+            except OSError:
+                continue  # a thread gone meanwhile
+            states.add(stat[stat.rindex(")") + 2])
+        if states <= {"T", "t"}:
+            return
+        time.sleep(0.002)
+    raise RuntimeError(f"process {pid} did not stop within {within:g} s")
 
 
 def _alive(pid: int) -> bool:

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench.soak import queued, workers
+from bench.soak import queued, stop, workers
 from tests.conftest import serving
 
 CLONE_NEWNET = 0x40000000  # <sched.h>
@@ -58,8 +58,8 @@ def network_namespace(migrate: bool):
 
 def settled(conns: list[socket.socket], victim: int, port: int) -> int:
     """How many of the connections are queued on the stopped victim's socket, once each is
-    either that or answered by the live worker (the kernel may not have completed every
-    handshake when `connect` returns under load)."""
+    either that or answered by the live worker (under load the kernel may not have
+    completed every handshake when `connect` returns)."""
     deadline = time.monotonic() + 20
     while True:
         answered = len(select.select(conns, [], [], 0)[0])
@@ -92,7 +92,7 @@ def test_a_killed_worker_loses_only_the_connections_it_had_taken(bundled_store, 
             assert time.monotonic() < deadline, "two workers listening within 30 s"
             time.sleep(0.1)
         victim = pair[0]
-        os.kill(victim, signal.SIGSTOP)
+        stop(victim)
         try:
             conns = [socket.create_connection(("127.0.0.1", port), timeout=20)
                      for _ in range(CONNECTIONS)]
