@@ -21,6 +21,15 @@ N --threads T` on 127.0.0.1 in its own process group, loads it with --clients th
              worker's established connections (/proc/PID/fd and /proc/PID/net/tcp) and
              each client's connection and whether it is waiting for an answer. Failures
              must be no more than that count, and granian must respawn the worker.
+             Also noted: the connections the kernel had queued on the worker's own
+             listening socket (granian gives each worker one, SO_REUSEPORT), not yet
+             accepted, and net.ipv4.tcp_migrate_req: when it is 0 those, and those the
+             kernel still routes to the socket until the dying worker closes it, are
+             reset, failures beyond the requests in flight (docs/deploy.md). To try
+             the setting without changing the machine's, run the soak in a network
+             namespace of its own:
+                 unshare --net sh -c 'ip link set lo up &&
+                     sysctl -qw net.ipv4.tcp_migrate_req=1 && python bench/soak.py …'
 4. rebuild:  at 25 % of the run, `policykg build` the same store from the same releases
              plus the last fixture (so the version changes, and every entity listed before
              is still there), under the load; the load goes on until the build has ended
@@ -94,6 +103,7 @@ from endpoint_bench import _free_port  # noqa: E402
 from graph.source import bundled_releases  # noqa: E402
 from policykg.cli import SERVE_THREADS, SERVE_WORKERS  # noqa: E402
 from server.dataset import METADATA_QUERY  # noqa: E402
+from server.serve import queued_connections_migrate  # noqa: E402
 
 GENRE = ROOT / "tests" / "fixtures" / "genre"
 SCENARIOS = ("baseline", "killer", "kill", "rebuild")
@@ -154,8 +164,16 @@ def workers(main: int) -> list[Proc]:
     return [p for p in group(main) if p.ppid == main and "sandbox.evaluator" not in p.cmdline]
 
 
-def client_ports(pid: int, server_port: int) -> set[int]:
-    """The client-side ports of the connections a process has accepted on `server_port`."""
+@dataclass(frozen=True)
+class Socket:
+    """A TCP socket of a process on the server's port, as /proc/PID/net/tcp shows it."""
+    state: str  # "01" established, "0A" listening
+    remote_port: int
+    rx_queue: int  # a listening socket's: connections the kernel has queued, not yet accepted
+
+
+def sockets(pid: int, server_port: int) -> list[Socket]:
+    """The process's own TCP sockets (its file descriptors) bound to `server_port`."""
     inodes = set()
     try:
         for fd in os.scandir(f"/proc/{pid}/fd"):
@@ -164,14 +182,26 @@ def client_ports(pid: int, server_port: int) -> set[int]:
                 inodes.add(with_target[8:-1])
         rows = Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]
     except OSError:
-        return set()
-    ports = set()
+        return []
+    found = []
     for row in rows:
         cols = row.split()
-        local, remote, state, inode = cols[1], cols[2], cols[3], cols[9]
-        if state == "01" and inode in inodes and int(local.split(":")[1], 16) == server_port:
-            ports.add(int(remote.split(":")[1], 16))
-    return ports
+        local, remote, state, queues, inode = cols[1], cols[2], cols[3], cols[4], cols[9]
+        if inode in inodes and int(local.split(":")[1], 16) == server_port:
+            found.append(Socket(state, int(remote.split(":")[1], 16),
+                                int(queues.split(":")[1], 16)))
+    return found
+
+
+def client_ports(pid: int, server_port: int) -> set[int]:
+    """The client-side ports of the connections a process has accepted on `server_port`."""
+    return {s.remote_port for s in sockets(pid, server_port) if s.state == "01"}
+
+
+def queued(pid: int, server_port: int) -> int | None:
+    """The connections waiting to be accepted on the process's own listening socket (granian
+    gives each worker one, SO_REUSEPORT), or None when it has none."""
+    return next((s.rx_queue for s in sockets(pid, server_port) if s.state == "0A"), None)
 
 
 @dataclass(frozen=True)
@@ -693,10 +723,11 @@ def with_kill(setup: Setup) -> Callable[[Server, Load, dict], None]:
         victim = max(ports, key=lambda pid: sum(flight.get(p, False) for p in ports[pid]))
         # stopped first, so that what is on it is read when it can take nothing more: a
         # connection it accepted between a reading and the kill was counted nowhere
-        os.kill(victim, signal.SIGSTOP)
+        stop(victim)
         flight = load.in_flight()
         ports[victim] = client_ports(victim, server.port)
         waiting = sum(flight.get(p, False) for p in ports[victim])
+        waiting_to_be_accepted = queued(victim, server.port)
         os.kill(victim, signal.SIGKILL)
         killed_at = time.monotonic() - load.began
         for _ in range(1000):  # up to 10 s: SIGKILL takes effect when the kernel runs it
@@ -708,6 +739,9 @@ def with_kill(setup: Setup) -> Callable[[Server, Load, dict], None]:
                            f"connections, {waiting} requests in flight on it "
                            f"({sum(flight.values())} in flight in all)")
         notes["in flight"] = str(waiting)
+        notes["queued on its listening socket"] = (
+            f"{waiting_to_be_accepted} at the kill (net.ipv4.tcp_migrate_req="
+            f"{'1: moved to another worker' if queued_connections_migrate() else '0: reset'})")
         respawned = None
         for _ in range(300):  # up to 30 s
             now = workers(server.pid)
@@ -722,6 +756,26 @@ def with_kill(setup: Setup) -> Callable[[Server, Load, dict], None]:
         notes["_respawned"] = respawned
         time.sleep(max(0.0, setup.duration - (time.monotonic() - load.began)))
     return during
+
+
+def stop(pid: int, within: float = 10.0) -> None:
+    """SIGSTOP the process, and wait until every thread of it has stopped: a thread stops
+    when it is next scheduled, which on a loaded machine is not at once (a worker was seen
+    accepting ten connections after the signal had been sent)."""
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        states = set()
+        for task in os.scandir(f"/proc/{pid}/task"):
+            try:
+                stat = Path(task.path, "stat").read_text()
+            except OSError:
+                continue  # a thread gone meanwhile
+            states.add(stat[stat.rindex(")") + 2])
+        if states <= {"T", "t"}:
+            return
+        time.sleep(0.002)
+    raise RuntimeError(f"process {pid} did not stop within {within:g} s")
 
 
 def _alive(pid: int) -> bool:

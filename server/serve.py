@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,9 @@ from .access_log import FORMATS as ACCESS_LOG_FORMATS
 from .remote import RemoteDataset
 
 BACKLOG = 1024
+# Linux 5.14+: when a listening socket closes, the connections queued on it move to another
+# socket of its SO_REUSEPORT group instead of being reset (off by default)
+MIGRATE_SYSCTL = Path("/proc/sys/net/ipv4/tcp_migrate_req")
 
 
 def serve(host: str, port: int, workers: int, threads: int, overrides: dict) -> None:
@@ -45,12 +49,31 @@ def serve(host: str, port: int, workers: int, threads: int, overrides: dict) -> 
     # a missing, empty or damaged store, or an engine without a published version: one
     # line, before any worker
     RemoteDataset(config.engine).current() if config.engine else check(config.store)
+    if workers > 1 and sys.platform == "linux" and not queued_connections_migrate():
+        print("policykg: net.ipv4.tcp_migrate_req is off: a worker that dies resets the "
+              "connections queued for it, not only its own; `sysctl -w "
+              "net.ipv4.tcp_migrate_req=1` moves them to another worker (docs/deploy.md)",
+              file=sys.stderr)
     # counts from an earlier run must not be summed into this one (server/metrics.py), nor
     # its slots held (server/admission.py); a configured admission directory is kept
     with _workers_directory(config.metrics, config_module.METRICS_DIRECTORY, "metrics"), \
             _workers_directory(not config.admission_dir, admission.DIRECTORY_VARIABLE,
                                "admission"):
         _granian(host, port, workers, config).serve()
+
+
+def queued_connections_migrate() -> bool:
+    """Whether a dead worker's queued connections reach another worker. On Linux granian
+    gives each worker a listening socket of its own (SO_REUSEPORT), so each has its own
+    queue of connections the kernel has accepted for it; a worker killed with `kill -9` (or
+    crashed) closes its socket, and the kernel resets every connection still queued there,
+    new ones the kernel kept routing to it while it was torn down included, unless this
+    setting (per network namespace) moves them to a live worker's socket. granian's authors
+    leave it to the operator (granian PR #897)."""
+    try:
+        return MIGRATE_SYSCTL.read_text().strip() == "1"
+    except OSError:  # a kernel before 5.14, or no /proc
+        return False
 
 
 @contextmanager
