@@ -36,7 +36,14 @@ INLINE_MAX = 8 << 20  # results up to this size go through the socket
 def main(argv: list[str]) -> int:
     conn = Connection(int(argv[0]))
     try:
-        applied = confine(int(argv[1]))
+        return _serve(conn, int(argv[1]))
+    except (BrokenPipeError, ConnectionResetError):
+        return 0  # the worker died (killed, say) while we wrote to it: nobody to answer
+
+
+def _serve(conn: Connection, memory_bytes: int) -> int:
+    try:
+        applied = confine(memory_bytes)
     except Unconfined as exc:
         conn.send_bytes(json.dumps({"refused": str(exc)}).encode())
         return 1

@@ -7,6 +7,9 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -15,6 +18,7 @@ from pyoxigraph import RdfFormat, Store
 
 from server.evaluators import Failed, Job, Pool, Stopped
 
+from .conftest import ROOT
 from .listener import Listener
 
 MESSAGES = {reason: f"stopped: {reason}" for reason in
@@ -209,3 +213,17 @@ def test_a_shape_is_remembered_across_comments_and_layout(pool):
     finally:
         for evaluator in busy:
             pool.idle.put(evaluator)
+
+
+def test_an_evaluator_whose_worker_is_gone_ends_quietly():
+    """A worker killed with `kill -9` leaves its evaluators writing to a closed socket:
+    they end with status 0 and no traceback in the server's log."""
+    ours, theirs = socket.socketpair()
+    evaluator = subprocess.Popen(
+        [sys.executable, "-P", "-m", "sandbox.evaluator", str(theirs.fileno()), "0"],
+        pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT)
+    theirs.close()
+    ours.close()  # gone before the evaluator says it is ready
+    _, said = evaluator.communicate(timeout=30)
+    assert (evaluator.returncode, said.decode()) == (0, "")
