@@ -36,6 +36,7 @@ import os
 import random
 import re
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +49,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from endpoint_bench import (  # noqa: E402
     Sample,
     Server,
+    _children,
+    _cpu_ticks,
     _free_port,
     _median,
     _wait_ready,
@@ -115,6 +118,11 @@ def streams(work: Path, index: Path, before: bool) -> list[Stream]:
     return made
 
 
+def _mode(stream: Stream) -> str:
+    """Wrk.run's mode: the cached stream repeats its paths untagged, the others are tagged."""
+    return "repeat" if stream.name == "cached" else "cold"
+
+
 def serve(name: str, store: Path, checkout: Path, log: Path, workers: int,
           threads: int) -> Server:
     """`policykg serve` from a checkout (its own directory first on the module path)."""
@@ -126,7 +134,7 @@ def serve(name: str, store: Path, checkout: Path, log: Path, workers: int,
          str(threads), "--timeout", "600"],
         cwd=checkout, env=env, stdout=subprocess.DEVNULL,
         stderr=(log / f"{name}.log").open("wb"), start_new_session=True)
-    server = Server(name, proc, port, "/sparql")
+    server = Server(name, proc, port, "/sparql", lambda: [proc.pid, *_children(proc.pid)])
     _wait_ready(server, log)
     return server
 
@@ -160,19 +168,25 @@ def main() -> None:
         servers["before"] = serve("before", store, args.before.resolve(), log, args.workers,
                                   args.threads)
     results: dict[tuple[str, int], list[Sample]] = {}
+    cpu: dict[tuple[str, int], list[float]] = {}  # the server's CPU ms per request
     try:
         for s in all_streams:  # warm: each worker opens the store and its index
-            wrk.run(servers[s.server], s, 4, s.name == "cached", duration=2)
+            wrk.run(servers[s.server], s, 4, _mode(s), duration=2)
         for r in range(args.rounds):
             order = all_streams[r % len(all_streams):] + all_streams[:r % len(all_streams)]
             for clients in args.concurrency:
                 for s in order:
                     settle(servers)
-                    sample = wrk.run(servers[s.server], s, clients, s.name == "cached")
+                    before = _cpu_ticks(servers[s.server].pids())
+                    sample = wrk.run(servers[s.server], s, clients, _mode(s))
+                    ticks = _cpu_ticks(servers[s.server].pids()) - before
                     results.setdefault((s.name, clients), []).append(sample)
+                    cpu.setdefault((s.name, clients), []).append(
+                        ticks * 1000 / os.sysconf("SC_CLK_TCK")
+                        / max(1, sample.rps * args.duration))
                     print(f"round {r + 1} {s.name} c={clients}: {sample.rps:.0f} req/s, "
-                          f"p50 {sample.p50_ms:.1f} ms, p99 {sample.p99_ms:.1f} ms",
-                          file=sys.stderr)
+                          f"p50 {sample.p50_ms:.1f} ms, p99 {sample.p99_ms:.1f} ms, "
+                          f"{cpu[s.name, clients][-1]:.2f} ms CPU a request", file=sys.stderr)
     finally:
         stop_servers(servers)
     print(f"\n{quads:,} quads ({args.n} generated releases); {machine()}; load average "
@@ -180,12 +194,13 @@ def main() -> None:
           f"threads; medians of {args.rounds} rounds of {args.duration} s cells; "
           f"commit {measured}")
     print(f"{'stream':<15} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'errors':>6}  target p50 < {TARGET_MS:g} ms (fulltext)")
+          f"{'errors':>6} {'CPU ms':>7}  target p50 < {TARGET_MS:g} ms (fulltext)")
     for (name, clients), samples in results.items():
         p50 = _median(samples, "p50_ms")
         met = ("yes" if p50 < TARGET_MS else "NO") if name == "fulltext" else ""
         print(f"{name:<15} {clients:>7} {_median(samples, 'rps'):>8.0f} {p50:>8.1f} "
-              f"{_median(samples, 'p99_ms'):>8.1f} {sum(s.errors for s in samples):>6}  {met}")
+              f"{_median(samples, 'p99_ms'):>8.1f} {sum(s.errors for s in samples):>6} "
+              f"{statistics.median(cpu[name, clients]):>7.2f}  {met}")
     print(f"(work dir {work})")
 
 
