@@ -105,7 +105,10 @@ local paths = {}
 for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
 local prefix = os.getenv("BENCH_PREFIX")
 local tag = os.getenv("BENCH_TAG")
-local post = os.getenv("BENCH_METHOD") == "POST"
+-- GET: prefix?query=line, POST: the line as a form's query, PATH: GET the line itself
+local method = os.getenv("BENCH_METHOD")
+-- a tag is a SPARQL comment of its own, or (PATH) text right after the line
+local mark = method == "PATH" and "" or "%0A%23"
 local form = {["Content-Type"] = "application/x-www-form-urlencoded"}
 local threads = {}
 counter = 0
@@ -120,10 +123,13 @@ function request()
   counter = counter + 1
   local query = paths[(counter % #paths) + 1]
   if tag ~= "" then
-    query = query .. "%0A%23" .. tag .. "t" .. id .. "n" .. counter
+    query = query .. mark .. tag .. "t" .. id .. "n" .. counter
   end
-  if post then
+  if method == "POST" then
     return wrk.format("POST", prefix, form, "query=" .. query)
+  end
+  if method == "PATH" then
+    return wrk.format("GET", query)
   end
   return wrk.format("GET", prefix .. "?query=" .. query)
 end
@@ -378,6 +384,8 @@ class Sample:
 
 
 class Wrk:
+    get = "GET"  # the Lua script's method for a GET: a query, as `?query=` of the path
+
     def __init__(self, work: Path, threads: int, duration: int) -> None:
         if shutil.which("wrk") is None:
             sys.exit("wrk is missing: apt-get install wrk")
@@ -403,7 +411,7 @@ class Wrk:
         self.cells += 1
         repeat = mode == "repeat"
         env = {**os.environ, "BENCH_PATHS": str(self._paths(q, repeat)),
-               "BENCH_PREFIX": server.path, "BENCH_METHOD": "POST" if mode == "post" else "GET",
+               "BENCH_PREFIX": server.path, "BENCH_METHOD": "POST" if mode == "post" else self.get,
                "BENCH_TAG": "" if repeat else f"c{self.cells}-{os.getpid()}"}
         command = ["wrk", "-t", str(min(self.threads, clients)), "-c", str(clients),
                    "-d", f"{duration or self.duration}s", "--timeout", "120s",

@@ -83,7 +83,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from endpoint_bench import (  # noqa: E402
     FLOOR_WORKERS,
-    LUA,
     Sample,
     Server,
     Wrk,
@@ -248,15 +247,10 @@ def rotate(all_streams: list[Stream], start: int) -> None:
 
 
 class PathWrk(Wrk):
-    """endpoint_bench's wrk runner, with its Lua script requesting each line as the whole
-    path (no `?query=` prefix) and appending the unique tag right after it."""
+    """endpoint_bench's wrk runner, requesting each line as the whole path (no `?query=`
+    prefix) with the unique tag right after it."""
 
-    def __init__(self, work: Path, threads: int, duration: int) -> None:
-        super().__init__(work, threads, duration)
-        script = LUA.replace("prefix .. paths[", "paths[").replace('"%0A%23" .. tag', "tag")
-        if script.count("paths[(counter") != 1 or "%0A%23" in script:
-            sys.exit("bench/endpoint_bench.py's Lua script changed: adapt PathWrk")
-        self.script.write_text(script)
+    get = "PATH"
 
     def _paths(self, q: Stream, repeat: bool) -> Path:
         return q.file

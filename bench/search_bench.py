@@ -13,7 +13,10 @@ three streams, on 127.0.0.1:
             types: the first 3 to 8 characters of a thing's label;
 - cached:   the fulltext stream's requests without their tags, so each is the same
             request again after its first: what the server's response cache gives a
-            search asked before (the other streams are cold, see below).
+            search asked before (the other streams are cold, see below);
+- floor:    `GET /search.json?q=` (nothing to search), tagged: what the server, Flask and
+            the search view cost without searching, the part of the others' CPU time
+            that is not the search's.
 With `--before DIR` (a checkout of policykg from before the full-text index, e.g.
 `git worktree add DIR <commit>`), that checkout's server answers the same suggestions on
 the same store (stream "suggest-before": it reads names only, from the store, kept in
@@ -22,7 +25,10 @@ memory), so the two can be read side by side.
 Every request but the cached stream's carries a unique tag (`&bench=…`), so the server's
 response cache never answers: these are cold figures. Load: wrk with endpoint_bench's
 runner and page_bench's path script. Cells (stream × concurrency) are interleaved over the
-rounds; the table shows medians. Target: full-text search p50 < 20 ms at 16 clients.
+rounds; the table shows medians, with the server's CPU time per request (its processes'
+user and system time over a cell ÷ its requests: on a loaded machine, latency measures the
+other processes more than ours). Target: full-text search p50 < 20 ms at 16 clients; on
+2 cores, 16 clients wait about 8 requests' CPU time each, so ≤ ~2.5 ms of CPU a request.
 
     python bench/search_bench.py [-n 1000] [--duration 10] [--rounds 3]
                                  [--concurrency 1 16] [--before DIR] [--workdir DIR]
@@ -36,6 +42,7 @@ import os
 import random
 import re
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +55,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from endpoint_bench import (  # noqa: E402
     Sample,
     Server,
+    _children,
+    _cpu_ticks,
     _free_port,
     _median,
     _wait_ready,
@@ -106,13 +115,20 @@ def streams(work: Path, index: Path, before: bool) -> list[Stream]:
             Stream("json", JSON, work / "paths-json.txt",
                    paths("/search.json?q={q}&bench=", words), "ours"),
             Stream("suggest", JSON, work / "paths-suggest.txt",
-                   paths("/search.json?q={q}&limit=8&only=things&bench=", names), "ours")]
+                   paths("/search.json?q={q}&limit=8&only=things&bench=", names), "ours"),
+            Stream("floor", JSON, work / "paths-floor.txt",
+                   ["/search.json?q=&only=things&bench="], "ours")]
     if before:
         made.append(Stream("suggest-before", JSON, work / "paths-suggest-before.txt",
                            made[-1].paths, "before"))
     for stream in made:
         stream.file.write_text("".join(p + "\n" for p in stream.paths))
     return made
+
+
+def _mode(stream: Stream) -> str:
+    """Wrk.run's mode: the cached stream repeats its paths untagged, the others are tagged."""
+    return "repeat" if stream.name == "cached" else "cold"
 
 
 def serve(name: str, store: Path, checkout: Path, log: Path, workers: int,
@@ -126,7 +142,7 @@ def serve(name: str, store: Path, checkout: Path, log: Path, workers: int,
          str(threads), "--timeout", "600"],
         cwd=checkout, env=env, stdout=subprocess.DEVNULL,
         stderr=(log / f"{name}.log").open("wb"), start_new_session=True)
-    server = Server(name, proc, port, "/sparql")
+    server = Server(name, proc, port, "/sparql", lambda: [proc.pid, *_children(proc.pid)])
     _wait_ready(server, log)
     return server
 
@@ -160,19 +176,25 @@ def main() -> None:
         servers["before"] = serve("before", store, args.before.resolve(), log, args.workers,
                                   args.threads)
     results: dict[tuple[str, int], list[Sample]] = {}
+    cpu: dict[tuple[str, int], list[float]] = {}  # the server's CPU ms per request
     try:
         for s in all_streams:  # warm: each worker opens the store and its index
-            wrk.run(servers[s.server], s, 4, s.name == "cached", duration=2)
+            wrk.run(servers[s.server], s, 4, _mode(s), duration=2)
         for r in range(args.rounds):
             order = all_streams[r % len(all_streams):] + all_streams[:r % len(all_streams)]
             for clients in args.concurrency:
                 for s in order:
                     settle(servers)
-                    sample = wrk.run(servers[s.server], s, clients, s.name == "cached")
+                    before = _cpu_ticks(servers[s.server].pids())
+                    sample = wrk.run(servers[s.server], s, clients, _mode(s))
+                    ticks = _cpu_ticks(servers[s.server].pids()) - before
                     results.setdefault((s.name, clients), []).append(sample)
+                    cpu.setdefault((s.name, clients), []).append(
+                        ticks * 1000 / os.sysconf("SC_CLK_TCK")
+                        / max(1, sample.rps * args.duration))
                     print(f"round {r + 1} {s.name} c={clients}: {sample.rps:.0f} req/s, "
-                          f"p50 {sample.p50_ms:.1f} ms, p99 {sample.p99_ms:.1f} ms",
-                          file=sys.stderr)
+                          f"p50 {sample.p50_ms:.1f} ms, p99 {sample.p99_ms:.1f} ms, "
+                          f"{cpu[s.name, clients][-1]:.2f} ms CPU a request", file=sys.stderr)
     finally:
         stop_servers(servers)
     print(f"\n{quads:,} quads ({args.n} generated releases); {machine()}; load average "
@@ -180,12 +202,13 @@ def main() -> None:
           f"threads; medians of {args.rounds} rounds of {args.duration} s cells; "
           f"commit {measured}")
     print(f"{'stream':<15} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'errors':>6}  target p50 < {TARGET_MS:g} ms (fulltext)")
+          f"{'errors':>6} {'CPU ms':>7}  target p50 < {TARGET_MS:g} ms (fulltext)")
     for (name, clients), samples in results.items():
         p50 = _median(samples, "p50_ms")
         met = ("yes" if p50 < TARGET_MS else "NO") if name == "fulltext" else ""
         print(f"{name:<15} {clients:>7} {_median(samples, 'rps'):>8.0f} {p50:>8.1f} "
-              f"{_median(samples, 'p99_ms'):>8.1f} {sum(s.errors for s in samples):>6}  {met}")
+              f"{_median(samples, 'p99_ms'):>8.1f} {sum(s.errors for s in samples):>6} "
+              f"{statistics.median(cpu[name, clients]):>7.2f}  {met}")
     print(f"(work dir {work})")
 
 

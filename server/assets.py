@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import suppress
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from flask import Flask, Response, request
@@ -33,7 +33,13 @@ def digest(path: Path) -> str:
 
 
 def version(app: Flask, filename: str) -> str:
-    return digest(Path(app.static_folder, filename).resolve())
+    return _version(app.static_folder, filename)
+
+
+@lru_cache(maxsize=256)  # bounded: a request for a static file names any file it likes
+def _version(folder: str, filename: str) -> str:
+    """A file's version by its name (resolving the path cost ~35 µs, three times a page)."""
+    return digest(Path(folder, filename).resolve())
 
 
 def versioned(app: Flask) -> None:

@@ -202,3 +202,23 @@ def test_words_in_too_many_statements_list_them_newest_first(endpoint, monkeypat
     assert dates == sorted(dates, reverse=True) and dates[0] > dates[-1]
     page = client.get("/search", query_string={"q": "Japan"}).get_data(as_text=True)
     assert "newest first" in page
+
+
+@pytest.mark.parametrize("ranked_up_to", [3000, 3])
+@pytest.mark.parametrize("q", ["Japan", "data sharing", "vendor lock-in", "cooperation"])
+def test_the_text_around_is_shown_only_where_the_quote_lacks_the_words(endpoint, monkeypatch,
+                                                                        ranked_up_to, q):
+    """Ranked or newest first (whose snippets FTS5 reads by their range of row ids), a
+    statement's quote is highlighted where it holds the words, and the text around it is
+    shown only where the quote holds none of them."""
+    from server import create_app, fulltext
+
+    monkeypatch.setattr(fulltext, "RANKED_UP_TO", ranked_up_to)
+    client = create_app({"store": str(endpoint.store), "page_files": False}).test_client()
+    found = client.get("/search.json", query_string={"q": q, "limit": 50}).json
+    assert found["statements"], q
+    for statement in found["statements"]:
+        if any(part["match"] for part in statement["quote"]):
+            assert statement["around"] == [], statement
+        else:
+            assert statement["around"] == [] or any(p["match"] for p in statement["around"])
