@@ -19,8 +19,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+import rdflib
+from pyoxigraph import NamedNode, Store
+from rdflib.compare import isomorphic
 
-from .conftest import free_port, policykg_command, serving, stop_group
+from graph.engine import Engine
+
+from .conftest import free_port, policykg_command, serving, stop_group, to_rdflib
 
 VIRTUOSO = "/usr/bin/virtuoso-t"
 VIRTUOSO_SHARE = Path("/usr/share/virtuoso-opensource-7")
@@ -139,6 +144,25 @@ ENGINES: dict[str, Callable] = {"oxigraph": oxigraph_serve, "virtuoso": virtuoso
 def running_engine(request, tmp_path_factory) -> Iterator[Running]:
     with ENGINES[request.param](tmp_path_factory.mktemp(request.param)) as running:
         yield running
+
+
+def graph_of(engine: Engine, name: str) -> rdflib.Graph:
+    """A named graph as the engine holds it, read over the SPARQL Protocol."""
+    text = engine.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}",
+                        accept="application/n-triples").text
+    return rdflib.Graph().parse(data=text, format="nt")
+
+
+def differing_graphs(engine: Engine, store: Store) -> list[str]:
+    """The store's named graphs that the engine does not hold as the store has them (up to
+    blank node labels: rdflib's isomorphism), read back one by one after a publish."""
+    differing = []
+    for graph in sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=str):
+        ours = to_rdflib(store.quads_for_pattern(None, None, None, graph))
+        theirs = graph_of(engine, graph.value)
+        if len(theirs) != len(ours) or not isomorphic(theirs, ours):
+            differing.append(graph.value)
+    return differing
 
 
 SERVED_FROM = ("store", "oxigraph")  # Virtuoso: see docs/deploy.md, serving from an engine
