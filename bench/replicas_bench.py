@@ -31,7 +31,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -54,9 +53,12 @@ from endpoint_bench import (  # noqa: E402 (a sibling script, run from anywhere)
     stop_servers,
 )
 
-# (column, server, repeated identical GETs?)
-CELLS = (("direct cached", "direct", True), ("nginx cached", "nginx", True),
-         ("direct cold", "direct", False), ("nginx cold", "nginx", False))
+# (column, server, mode of endpoint_bench's Wrk.run: one GET repeated, or distinct GETs)
+CELLS = (("direct cached", "direct", "repeat"), ("nginx cached", "nginx", "repeat"),
+         ("direct cold", "direct", "cold"), ("nginx cold", "nginx", "cold"))
+# bench/scale_bench.py's cells: (column, front-ends behind nginx, mode)
+FRONT_END_CELLS = (("1 front-end cold", 1, "cold"), ("2 front-ends cold", 2, "cold"),
+                   ("1 front-end cached", 1, "repeat"), ("2 front-ends cached", 2, "repeat"))
 HOME_MADE_CACHED = 88_000  # req/s, issue #13: the deleted HTTP/1.1 server's cache, 16 clients
 
 
@@ -73,8 +75,11 @@ def start_front_end(name: str, store: Path, workers: int, threads: int, log: Pat
     return server
 
 
-def start_nginx(front_ends: list[Server], work: Path, cache_seconds: int, log: Path) -> Server:
-    prefix, port = work / "nginx", _free_port()
+def start_nginx(front_ends: list[Server], work: Path, cache_seconds: int, log: Path,
+                name: str = "nginx") -> Server:
+    """nginx as deploy/render_nginx.py configures it, its prefix (pid, logs, cache) in
+    work/name, so that more than one can run side by side."""
+    prefix, port = work / name, _free_port()
     shutil.rmtree(prefix, ignore_errors=True)
     user = ["--user", getpass.getuser()] if os.geteuid() == 0 else []
     rendered = subprocess.run(
@@ -89,11 +94,48 @@ def start_nginx(front_ends: list[Server], work: Path, cache_seconds: int, log: P
     proc = subprocess.Popen(
         [nginx, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c",
          str(prefix / "nginx.conf"), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL, stderr=(log / "nginx.log").open("wb"),
+        stdout=subprocess.DEVNULL, stderr=(log / f"{name}.log").open("wb"),
         start_new_session=True)
-    server = Server("nginx", proc, port, "/sparql", lambda: _children(proc.pid))
+    server = Server(name, proc, port, "/sparql", lambda: _children(proc.pid))
     _wait_ready(server, log)
     return server
+
+
+def stop_nginx(server: Server) -> None:
+    """SIGQUIT: nginx's graceful stop (its workers finish what they send)."""
+    if server.proc.poll() is None:
+        os.killpg(server.proc.pid, signal.SIGQUIT)
+        server.proc.wait(timeout=30)
+
+
+def front_end_cells(store: Path, work: Path, query: Query, clients: int, duration: int,
+                    workers: int, threads: int, cache_seconds: int) -> dict[str, Sample]:
+    """nginx in front of one front-end and, beside it, nginx in front of two (the first and
+    another), each cell of FRONT_END_CELLS measured once by wrk at `clients`: what a second
+    front-end adds behind the proxy, for bench/scale_bench.py."""
+    log = work / "logs"
+    log.mkdir(parents=True, exist_ok=True)
+    wrk = Wrk(work, 1, duration)
+    front_ends: dict[str, Server] = {}
+    proxies: dict[int, Server] = {}
+    try:
+        for n in range(2):
+            front_ends[f"front-{n}"] = start_front_end(f"front-{n}", store, workers, threads,
+                                                       log)
+        for count in (1, 2):
+            proxies[count] = start_nginx(list(front_ends.values())[:count], work,
+                                         cache_seconds, log, name=f"nginx-{count}")
+        for _, count, mode in FRONT_END_CELLS:  # every worker and both caches have seen it
+            wrk.run(proxies[count], query, clients, mode, duration=2)
+        results = {}
+        for column, count, mode in FRONT_END_CELLS:
+            settle({**front_ends, **{p.name: p for p in proxies.values()}})
+            results[column] = wrk.run(proxies[count], query, clients, mode)
+        return results
+    finally:
+        for proxy in proxies.values():
+            stop_nginx(proxy)
+        stop_servers(front_ends)
 
 
 def cache_status(server: Server, query: Query) -> str:
@@ -130,26 +172,24 @@ def main() -> None:
                                       args.threads, log) for n in range(2)]
         servers = {"direct": front_ends[0], "other": front_ends[1],
                    "nginx": start_nginx(front_ends, work, args.cache_seconds, log)}
-        for _, name, repeat in CELLS:  # every worker and nginx have seen the query
-            wrk.run(servers[name], point, 16, repeat, duration=2)
+        for _, name, mode in CELLS:  # every worker and nginx have seen the query
+            wrk.run(servers[name], point, 16, mode, duration=2)
         statuses = cache_status(servers["nginx"], point)
         results: dict[tuple[int, str], list[Sample]] = {}
         for r in range(args.rounds):
             order = CELLS[r % len(CELLS):] + CELLS[:r % len(CELLS)]
             for clients in args.concurrency:
-                for column, name, repeat in order:
+                for column, name, mode in order:
                     settle(servers)
-                    sample = wrk.run(servers[name], point, clients, repeat)
+                    sample = wrk.run(servers[name], point, clients, mode)
                     results.setdefault((clients, column), []).append(sample)
                     print(f"round {r + 1} c={clients} {column}: {sample.rps:.0f} req/s "
                           f"p99 {sample.p99_ms:.1f} ms errors {sample.errors}",
                           file=sys.stderr)
     finally:
-        for server in servers.values():
-            if server.proc.poll() is None and server.name == "nginx":
-                os.killpg(server.proc.pid, signal.SIGQUIT)
-        stop_servers({k: v for k, v in servers.items() if k != "nginx"})
-        time.sleep(1)
+        if "nginx" in servers:
+            stop_nginx(servers.pop("nginx"))
+        stop_servers(servers)
     print(f"\n{quads:,} triples; 2 front-ends × {args.front_end_workers} workers × "
           f"{args.threads} threads; nginx worker_processes auto ({os.cpu_count()} cores); "
           f"cache window {args.cache_seconds} s; medians of {args.rounds} rounds of "

@@ -3,7 +3,11 @@ beside the embedded store? One run, side by side on the endpoint bench's graph a
 mix (bench/endpoint_bench.py):
 - embedded: `policykg serve --store DIR`;
 - oxigraph: `policykg serve --engine` in front of `oxigraph serve`;
-- virtuoso: `policykg serve --engine` in front of Virtuoso Open Source (skipped if absent).
+- virtuoso: `policykg serve --engine` in front of Virtuoso Open Source (skipped if absent);
+and then, in the same run, nginx (deploy/render_nginx.py) in front of one embedded
+front-end and in front of two, at --nginx-clients (32) clients driven by wrk, each with
+distinct GETs (cold: no cache answers them) and one GET repeated (cached: nginx's
+proxy_cache answers it); bench/replicas_bench.py starts and measures them.
 The engines are started as the tests start them (tests/engines.py) and the store is
 published to each with `policykg publish`; each query's answer is checked to have the same
 number of rows from all three before anything is measured.
@@ -12,10 +16,10 @@ Each cell (server × query) sends distinct queries (the entity, class or word va
 --duration seconds from --clients threads over keep-alive connections (httpx), and reports
 requests per second and the median and 99th-percentile latency; ratios are against
 embedded. A Python client on a 2-core machine measures itself too: compare the columns,
-not the absolute figures.
+not the absolute figures. Needs nginx and wrk (Debian) for the front-end cells.
 
     python bench/scale_bench.py [--triples 100000] [--duration 5] [--clients 4]
-                                [--workdir DIR]
+                                [--nginx-clients 32] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -37,8 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from endpoint_bench import EX, _oxigraph, generate, query_mix  # noqa: E402 (a sibling script)
+from replicas_bench import FRONT_END_CELLS, front_end_cells  # noqa: E402 (a sibling script)
 
-from policykg.cli import SERVE_WORKERS  # noqa: E402
+from policykg.cli import SERVE_THREADS, SERVE_WORKERS  # noqa: E402
 from tests.conftest import free_port, policykg_command  # noqa: E402
 from tests.engines import ENGINES, Running  # noqa: E402
 
@@ -140,6 +145,8 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=100_000)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--nginx-clients", type=int, default=32,
+                        help="clients of the front-ends-behind-nginx cells")
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="policykg-scale-"))
@@ -179,6 +186,26 @@ def main() -> None:
                 base = base or rate
                 print(f"{query.name:10} {name:9} {rate:8.1f} {p50:8.1f} {p99:8.1f} "
                       f"{failed:5d} {rate / base:10.2f}×", flush=True)
+    print_front_ends(store, work, queries, args)
+
+
+def print_front_ends(store: Path, work: Path, queries: list, args: argparse.Namespace) -> None:
+    """1 vs 2 front-ends behind nginx, with the engines stopped: the point lookup, cold and
+    cached, at --nginx-clients."""
+    point = next(q for q in queries if q.name == "point")
+    cells = front_end_cells(store, work / "front-ends", point, args.nginx_clients,
+                            max(1, round(args.duration)), SERVE_WORKERS, SERVE_THREADS,
+                            cache_seconds=2)
+    print(f"\nnginx in front of 1 and of 2 embedded front-ends ({SERVE_WORKERS} workers × "
+          f"{SERVE_THREADS} threads each), {args.nginx_clients} clients (wrk), the point "
+          f"lookup, load average {os.getloadavg()[0]:.1f}")
+    print(f"{'cell':20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5} "
+          f"{'× 1 front-end':>14}")
+    for column, _, mode in FRONT_END_CELLS:
+        sample = cells[column]
+        one = next(cells[c] for c, n, m in FRONT_END_CELLS if n == 1 and m == mode)
+        print(f"{column:20} {sample.rps:8.1f} {sample.p50_ms:8.1f} {sample.p99_ms:8.1f} "
+              f"{sample.errors:5d} {sample.rps / one.rps:13.2f}×", flush=True)
 
 
 if __name__ == "__main__":

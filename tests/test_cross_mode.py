@@ -1,0 +1,155 @@
+"""Issue #15: the same answers whichever way policykg is served. A store of the fixture
+releases and one of 100 generated releases (bench/generate_releases.py) are each published
+to `oxigraph serve`; every named graph is read back and compared with the store's
+(isomorphic), then every competency query (queries/*.rq) is asked over HTTP of
+`policykg serve --store` (embedded) and of `policykg serve --engine` in front of that
+engine, and the two answers compared as SPARQL defines them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
+
+from graph import pipeline
+from graph.engine import RESULTS_JSON, Engine
+from graph.publish import recorded_graphs, recorded_version, store_version
+from graph.store import open_store
+from queries import examples
+
+from .conftest import BASE, ROOT, Endpoint, policykg_command, serving
+from .engines import Running, differing_graphs, isomorphic_triples, oxigraph_serve
+
+GENERATED = 100
+# seconds a query may take in either mode (the endpoint's default, 3 s, is for clients):
+# the slowest competency query embedded takes ~5 s at 100 releases here, under load
+QUERY_SECONDS = 15
+ASKING = 4  # queries in flight at once to one server
+
+
+@dataclass(frozen=True)
+class Modes:
+    """One store, published to an engine, and served both ways."""
+
+    store: Store
+    engine: Running
+    embedded: Endpoint
+    remote: Endpoint
+
+
+def _generated(directory: Path) -> Path:
+    releases, store = directory / "releases", directory / "store"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate_releases.py"),
+                    str(releases), "-n", str(GENERATED)], check=True, capture_output=True)
+    pipeline.build(sorted(releases.glob("*.txt")), store, BASE, dumps=False)
+    return store
+
+
+@pytest.fixture(scope="module", params=["fixture releases", f"{GENERATED} generated releases"])
+def modes(request, tmp_path_factory):
+    home = tmp_path_factory.mktemp("cross-mode")
+    if request.param == "fixture releases":
+        path = request.getfixturevalue("all_store")[0].result.path
+    else:
+        path = _generated(home)
+    with oxigraph_serve(home) as engine:
+        done = subprocess.run([*policykg_command(), "publish", "--store", str(path), "--to",
+                               engine.url], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        (home / "embedded").mkdir()
+        (home / "remote").mkdir()
+        with serving(path, home / "embedded", timeout=QUERY_SECONDS) as embedded, \
+                serving(path, home / "remote", timeout=QUERY_SECONDS,
+                        environment={"POLICYKG_ENGINE": engine.url}) as remote:
+            yield Modes(open_store(path), engine, embedded, remote)
+
+
+def test_every_graph_is_in_the_engine_as_in_the_store(modes):
+    with Engine(modes.engine.url) as engine:
+        assert recorded_version(engine, BASE) == store_version(modes.store)
+        assert sorted(recorded_graphs(engine, BASE)) == \
+            sorted(g.value for g in modes.store.named_graphs())
+        assert differing_graphs(engine, modes.store) == []
+
+
+def _cell(cell: dict[str, str]) -> tuple[str, ...]:
+    """One value as SPARQL defines it. A blank node's label is the engine's own, so blank
+    nodes compare as blank nodes; the order of a GROUP_CONCAT's values is undefined (ours
+    are joined by " | "), so they compare sorted; "typed-literal" is the old name of a
+    literal with a datatype."""
+    if cell["type"] == "bnode":
+        return ("bnode",)
+    value = " | ".join(sorted(cell["value"].split(" | "))) if cell["type"] != "uri" \
+        else cell["value"]
+    return ("uri" if cell["type"] == "uri" else "literal", value,
+            cell.get("datatype", ""), cell.get("xml:lang", ""))
+
+
+def answer(endpoint: Endpoint, text: str) -> tuple[object, ...] | None:
+    """A query's answer over HTTP, as the endpoint's users get it: the version that
+    answered, its variables and its rows as a multiset (or the boolean of an ASK); None
+    when the endpoint gave up at its time limit."""
+    response = httpx.get(endpoint.url, params={"query": text},
+                         headers={"Accept": RESULTS_JSON}, timeout=QUERY_SECONDS + 30)
+    if response.status_code == 503 and "limit of this endpoint" in response.text:
+        return None
+    assert response.status_code == 200, response.text
+    body = response.json()
+    if "boolean" in body:
+        return response.headers["X-Policykg-Version"], body["boolean"], Counter()
+    rows = Counter(frozenset((name, _cell(cell)) for name, cell in row.items())
+                   for row in body["results"]["bindings"])
+    return response.headers["X-Policykg-Version"], tuple(body["head"]["vars"]), rows
+
+
+def test_every_competency_query_answers_the_same_in_both_modes(modes):
+    """Answers that differ fail the test. Answers that do not come within QUERY_SECONDS
+    are listed as a known failure: in front of `oxigraph serve`, a reader names the
+    published version's graphs as its dataset (graph/publish.py, reader_dataset), and over
+    the 103 graphs of 100 releases Oxigraph answers such a dataset 20-50 times slower than
+    its union default graph (01-meeting: 20.8 s against 0.4 s; 13-contact: over 120 s)."""
+    version = store_version(modes.store)
+    got = {}
+    with ThreadPoolExecutor(ASKING) as pool:
+        for mode in ("embedded", "remote"):  # one after the other: neither starves the other
+            endpoint = getattr(modes, mode)
+            found = pool.map(lambda example, at=endpoint: answer(at, example.text), examples())
+            got |= {(mode, e.name): f for e, f in zip(examples(), found, strict=True)}
+    slow = sorted(f"{mode} {name}" for (mode, name), found in got.items() if found is None)
+    differing = [example.name for example in examples()
+                 if None not in (got["embedded", example.name], got["remote", example.name])
+                 and got["embedded", example.name] != got["remote", example.name]]
+    assert differing == []
+    compared = [got["embedded", e.name] for e in examples()
+                if None not in (got["embedded", e.name], got["remote", e.name])]
+    assert all(found[0] == version for found in compared)
+    if slow:
+        pytest.xfail(f"no answer within {QUERY_SECONDS} s from {', '.join(slow)} "
+                     f"({len(compared)} of {len(examples())} queries compared, the same)")
+    # not a comparison of empty answers: most questions have rows in either corpus
+    assert sum(bool(found[2]) or found[1] is True for found in compared) \
+        >= len(examples()) // 2
+
+
+def test_graphs_are_compared_up_to_blank_node_labels_and_no_further():
+    """The comparison the publish tests rest on: a blank node renamed is the same graph; a
+    literal changed, a triple missing, or two blank nodes merged into one is not."""
+    p, o = NamedNode("https://kg.test/p"), NamedNode("https://kg.test/o")
+    ours = [Triple(BlankNode("a"), p, o), Triple(BlankNode("b"), p, Literal("x"))]
+    assert isomorphic_triples(ours, [Triple(BlankNode("z"), p, o),
+                                     Triple(BlankNode("y"), p, Literal("x"))])
+    assert not isomorphic_triples(ours, [Triple(BlankNode("z"), p, o),
+                                         Triple(BlankNode("y"), p, Literal("y"))])
+    assert not isomorphic_triples(ours, ours[:1])
+    assert not isomorphic_triples(ours, [Triple(BlankNode("z"), p, o),
+                                         Triple(BlankNode("z"), p, Literal("x"))])
+    named = [Triple(o, p, Literal("x"))]
+    assert isomorphic_triples(named, list(named))
+    assert not isomorphic_triples(named, [Triple(o, p, Literal("x", language="en"))])
