@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import suppress
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from flask import Flask, Response, request
@@ -37,10 +37,14 @@ def version(app: Flask, filename: str) -> str:
 
 
 def versioned(app: Flask) -> None:
+    @lru_cache(maxsize=256)  # the few names templates give; resolving one costs system calls
+    def named(filename: str) -> str:
+        return version(app, filename)
+
     @app.url_defaults
     def _add_version(endpoint: str, values: dict) -> None:
         if endpoint == "static" and VERSION not in values:
-            values[VERSION] = version(app, values["filename"])
+            values[VERSION] = named(values["filename"])
 
     @app.after_request
     def _lifetime(response: Response) -> Response:

@@ -137,10 +137,10 @@ def run(table: Table, selection: Selection, shown: int | None) -> Result:
 
 def _mask(table: Table, name: str, keys: tuple[str, ...]) -> np.ndarray:
     facet = table.facets[name]
-    codes = [facet.index[key] for key in keys if key in facet.index]
     mask = np.zeros(len(table), dtype=bool)
-    if codes:
-        mask[facet.rows[np.isin(facet.codes, codes)]] = True
+    for key in keys:
+        if key in facet.index:
+            mask[facet.rows_of(facet.index[key])] = True
     return mask
 
 

@@ -233,13 +233,19 @@ def _facet(found: Table, links: Links, selection: Selection, name: str, result: 
     place = FACETS.index(name)
     before = urlencode([p for p in pairs if p[0] in FACETS[:place]], safe="/")
     after = urlencode([p for p in pairs if p[0] not in FACETS[:place]], safe="/")
-    written = {key: quote_plus(_written(base, key), safe="/")
-               for key in (*chosen, *(k for k, _ in result.counts[name]))}
+    # each value as the query writes it: kept with the table for its own values (not for a
+    # request's unknown ones)
+    kept = found.rendered.setdefault(("encoded", name), {})
+    encoded = {}
+    for key in (*chosen, *(k for k, _ in result.counts[name])):
+        encoded[key] = kept.get(key) or quote_plus(_written(base, key), safe="/")
+        if key in found.facets[name].index:
+            kept[key] = encoded[key]
     here = f"{request.script_root}/statements"
 
     def link(key: str) -> str:
         own = [k for k in chosen if k != key] if key in chosen else [*chosen, key]
-        query = "&".join(filter(None, (before, "&".join(f"{name}={written[k]}" for k in own),
+        query = "&".join(filter(None, (before, "&".join(f"{name}={encoded[k]}" for k in own),
                                        after)))
         return f"{here}?{query}" if query else here
 
