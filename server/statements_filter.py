@@ -152,7 +152,11 @@ def _counts(table: Table, name: str, rows: np.ndarray, chosen: tuple[str, ...],
         return [], 0
     counted = np.bincount(facet.codes[rows[facet.rows]], minlength=len(facet.keys))
     present = np.flatnonzero(counted)
-    ranked = present[np.lexsort((facet.rank[present], -counted[present]))]  # most, then A-Z
-    picked = (ranked if shown is None else ranked[:shown]).tolist()
+    # most rows first, then A-Z: one key per value (its place by label breaks ties)
+    order = -counted[present].astype(np.int64) * len(facet.keys) + facet.rank[present]
+    first = np.arange(len(present))
+    if shown is not None and shown < len(present):  # the first few, without sorting them all
+        first = np.argpartition(order, shown)[:shown] if shown else first[:0]
+    picked = present[first[np.argsort(order[first])]].tolist()
     extra = [facet.index[k] for k in chosen if k in facet.index and facet.index[k] not in picked]
     return [(facet.keys[code], int(counted[code])) for code in picked + extra], len(present)
