@@ -24,7 +24,7 @@ from ontology import PK
 from . import describe
 from .dataset import Opened
 from .entity_view import Value
-from .links import Links
+from .links import Links, span
 from .respond import cached, html, kept_files, opened
 from .statements_filter import Malformed, Result, Selection, parse, run
 from .statements_table import FACETS, Table, table
@@ -61,18 +61,20 @@ class RowView:
     mentions: list[Value]
 
 
-# A row of the page's table. Written here rather than in the template: a page has 50 rows
-# of seven cells, and the template's per-value escaping and finalizing of ~400 pieces cost
-# more than the rest of the page (the pieces are escaped once here, as they are put in).
-ROW = ('\n<tr>\n<td data-label="Date" class="date">{date}</td>\n'
-       '<td data-label="Meeting" class="meeting">{meeting}</td>\n'
-       '<td data-label="Speaker">{speakers}{sides}</td>\n'
-       '<td data-label="Act" class="act">{act}</td>\n'
-       '<td data-label="Topic" class="topic">{topics}</td>\n'
-       '<td data-label="What was said" class="quote">{quote}</td>\n'
-       '<td data-label="Mentions" class="mentions">{mentions}</td>\n</tr>')
+# The rows of the page's table. Written here rather than in the template: a page has 50
+# rows of seven cells, and the template's per-value escaping and finalizing of ~400 pieces
+# cost more than the rest of the page. Each piece is escaped as it is put in, and the rows
+# still pass the template's finalize (server/visible.py) as one piece.
+ROW = ('\n<tr>\n<td data-label="Date" class="date">{}</td>\n'
+       '<td data-label="Meeting" class="meeting">{}</td>\n'
+       '<td data-label="Speaker">{}{}</td>\n'
+       '<td data-label="Act" class="act">{}</td>\n'
+       '<td data-label="Topic" class="topic">{}</td>\n'
+       '<td data-label="What was said" class="quote">{}</td>\n'
+       '<td data-label="Mentions" class="mentions">{}</td>\n</tr>')
 SIDES = ' <span class="side">({} side)</span>'  # the side(s) spoken for, if not the speakers
 STATEMENT = ' <a class="st" href="{}" aria-label="the statement’s page">statement</a>'
+CELLS = ("meeting", "speaker", "act", "topic", "mentions")  # the columns of linked things
 
 
 def _anchors(found: Table, links: Links, name: str) -> list[str]:
@@ -90,24 +92,38 @@ def _anchors(found: Table, links: Links, name: str) -> list[str]:
     return kept
 
 
-def _html_row(found: Table, links: Links, row: int) -> Markup:
-    """A row as the page shows it: its things linked, the quote linked to its sentence."""
-    cells = {name: ", ".join(map(_anchors(found, links, name).__getitem__,
-                                 found.facets[name].cells[row]))
-             for name in ("meeting", "speaker", "act", "topic", "mentions")}
+def _page_href(found: Table, links: Links, iri: str) -> str:
+    """The escaped link to a statement's or a release's page, kept with the table per mount
+    point (only for the table's own IRIs: rows are all this is asked for)."""
+    kept = found.rendered.setdefault((links.root, "pages"), {})
+    href = kept.get(iri)
+    if href is None:
+        href = kept[iri] = str(escape(links.href(iri)))
+    return href
+
+
+def _html_rows(found: Table, links: Links, rows: list[int]) -> Markup:
+    """The page's rows: their things linked, each quote linked to its sentence."""
+    columns = [(_anchors(found, links, name), found.facets[name].cells) for name in CELLS]
     speaker, side = found.facets["speaker"], found.facets["side"]
-    speakers = [speaker.keys[c] for c in speaker.cells[row]]
-    sides = [side.keys[c] for c in side.cells[row]]
-    spoken = SIDES.format(escape(", ".join(map(found.label, sides)))) \
-        if sides and sides != speakers else ""
-    release, start = found.releases[row], found.starts[row]
-    quote = escape(f"“{found.quotes[row]}”")
-    if release is not None and start is not None:
-        quote = f'<a href="{escape(links.in_release(release, start, found.ends[row]))}">{quote}</a>'
-    quote += STATEMENT.format(escape(links.href(found.statements[row])))
-    return Markup(ROW.format(date=escape(found.dates[row]), meeting=cells["meeting"],
-                             speakers=cells["speaker"], sides=spoken, act=cells["act"],
-                             topics=cells["topic"], quote=quote, mentions=cells["mentions"]))
+    written = []
+    for row in rows:
+        meeting, speakers, act, topics, mentions = [
+            ", ".join([anchors[code] for code in cells[row]]) for anchors, cells in columns]
+        spoken = ""
+        if side.cells[row]:
+            sides = [side.keys[code] for code in side.cells[row]]
+            if sides != [speaker.keys[code] for code in speaker.cells[row]]:
+                spoken = SIDES.format(escape(", ".join(map(found.label, sides))))
+        release, start = found.releases[row], found.starts[row]
+        quote = escape(f"“{found.quotes[row]}”")
+        if release is not None and start is not None:
+            here = _page_href(found, links, release) + span(start, found.ends[row])
+            quote = f'<a href="{here}">{quote}</a>'
+        quote += STATEMENT.format(_page_href(found, links, found.statements[row]))
+        written.append(ROW.format(escape(found.dates[row]), meeting, speakers, spoken, act,
+                                  topics, quote, mentions))
+    return Markup("".join(written))
 
 
 @dataclass
@@ -162,7 +178,7 @@ def statements(ext: str | None) -> Response:
         return _download(_json(selection, result, rows, facets, pages),
                          "application/json", "json")
     return html("statements.html", current, headers={"Vary": "Accept"},
-                rows=[_html_row(found, links, r) for r in result.rows],
+                rows=_html_rows(found, links, result.rows),
                 facets=facets, selection=selection, total=result.total, pages=pages,
                 chosen=_chosen(found, selection), sorts=_sort_links(selection),
                 downloads=_downloads(selection), table_size=len(found),
