@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from urllib.parse import quote_plus, urlencode
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, request
 from markupsafe import Markup, escape
 from pyoxigraph import NamedNode
 
@@ -314,7 +314,7 @@ def _downloads(selection: Selection) -> dict[str, str]:
     for ext in ("csv", "json"):
         for label, changes in (("page", {}), ("all", {"size": "all", "page": None})):
             pairs = _written_pairs(base, selection, **changes)
-            target = url_for("statements.statements", ext=ext)
+            target = f"{request.script_root}/statements.{ext}"
             found[f"{ext}-{label}"] = f"{target}?{urlencode(pairs, safe='/')}" if pairs else target
     return found
 
