@@ -136,12 +136,28 @@ class FacetValue:
     href: str  # the table with this value chosen, or no longer chosen
 
 
+# A facet's values as the page lists them; written here for the reason the rows are (a page
+# lists ~80 values).
+VALUE = '\n<li><a href="{}">{}</a>\n  <span class="n">{}</span></li>'
+CHOSEN_VALUE = ('\n<li class="selected"><a href="{0}" aria-label="{1}, {2} statements, chosen: '
+                'remove it"><span aria-hidden="true">✓ </span>{1}</a>\n  '
+                '<span class="n">{3}</span></li>')
+
+
 @dataclass
 class FacetView:
     name: str
     title: str
     values: list[FacetValue]
     distinct: int  # values of the facet among the rows the other facets select
+
+    @property
+    def items(self) -> Markup:
+        """The values as the page lists them, each linked."""
+        return Markup("".join(
+            CHOSEN_VALUE.format(escape(v.href), escape(v.label), v.count, escape(v.count_text))
+            if v.selected else VALUE.format(escape(v.href), escape(v.label), escape(v.count_text))
+            for v in self.values))
 
 
 @dataclass
