@@ -119,8 +119,9 @@ def run(table: Table, selection: Selection, shown: int | None) -> Result:
         others = tuple(sorted((n, keys) for n, keys in selection.filters.items() if n != name))
         key = (name, others, selection.filters.get(name, ()), shown)
         found = table.counted.get(key)
-        if found is None:
-            rows = np.logical_and.reduce([everything, *(masks[n] for n, _ in others)])
+        if found is None:  # over the rows the other facets select (all of them: `chosen`)
+            rows = chosen if name not in masks else np.logical_and.reduce(
+                [everything, *(masks[n] for n, _ in others)])
             found = _counts(table, name, rows, selection.filters.get(name, ()), shown)
             if len(table.counted) >= COUNTS_KEPT:
                 table.counted.clear()
