@@ -355,6 +355,20 @@ def test_the_statements_table_shows_them_in_quotes_and_names(client):
     assert any("CI\u202eCIV project" in row["quote"] for row in rows)  # the data as they are
 
 
+def test_the_statements_tables_links_follow_the_root_it_is_mounted_at(client):
+    """The table keeps its rows' links per mount point: the same table answering under
+    /kg, then at the root, then under /kg again links each time to that root's pages."""
+    for root in ("/kg", "", "/kg"):
+        page = client.get("/statements?size=500", headers={"Accept": BROWSER},
+                          base_url=f"http://localhost{root}").get_data(as_text=True)
+        rows = page[page.index("<tbody>"):page.index("</tbody>")]
+        assert f'href="{root}/page/release/' in rows and f'href="{root}/page/statement/' in rows
+        hrefs = [h for h in re.findall(r'href="([^"]*)"', page) if h.startswith("/")]
+        assert len(hrefs) > 100 and all(h.startswith(f"{root}/") for h in hrefs), root
+        if not root:
+            assert not any(h.startswith("/kg/") for h in hrefs)
+
+
 def test_pages_rendered_ahead_show_them_too(stores, tmp_path):
     from server import create_app, page_files
 
