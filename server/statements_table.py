@@ -73,7 +73,9 @@ class Table:
     facets: dict[str, Facet]
     labels: dict[str, str]  # IRI → label, for every IRI a facet holds
     orders: dict[str, np.ndarray] = field(default_factory=dict)  # sort → rows in that order
-    rendered: dict = field(default_factory=dict)  # the pages' links to its things (the view's)
+    # what the view writes once per table (server/statements_view.py): its things' links, per
+    # mount point, and its values as a URL's query writes them
+    rendered: dict = field(default_factory=dict)
     counted: dict = field(default_factory=dict)  # facet counts by filters (the filter's)
 
     def __post_init__(self) -> None:
