@@ -41,7 +41,12 @@ class Links:
     def in_release(self, release: str, start: int, end: int | None) -> str | None:
         """The span in the annotated release view."""
         page = self.href(release)
-        return f"{page}#t-{start}-{end}" if page else None
+        return f"{page}{span(start, end)}" if page else None
+
+
+def span(start: int, end: int | None) -> str:
+    """The fragment of a span of a release's text in its annotated view."""
+    return f"#t-{start}-{end}"
 
 
 def _in_ontology(iri: str) -> bool:

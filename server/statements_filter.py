@@ -119,8 +119,9 @@ def run(table: Table, selection: Selection, shown: int | None) -> Result:
         others = tuple(sorted((n, keys) for n, keys in selection.filters.items() if n != name))
         key = (name, others, selection.filters.get(name, ()), shown)
         found = table.counted.get(key)
-        if found is None:
-            rows = np.logical_and.reduce([everything, *(masks[n] for n, _ in others)])
+        if found is None:  # over the rows the other facets select (all of them: `chosen`)
+            rows = chosen if name not in masks else np.logical_and.reduce(
+                [everything, *(masks[n] for n, _ in others)])
             found = _counts(table, name, rows, selection.filters.get(name, ()), shown)
             if len(table.counted) >= COUNTS_KEPT:
                 table.counted.clear()
@@ -137,10 +138,10 @@ def run(table: Table, selection: Selection, shown: int | None) -> Result:
 
 def _mask(table: Table, name: str, keys: tuple[str, ...]) -> np.ndarray:
     facet = table.facets[name]
-    codes = [facet.index[key] for key in keys if key in facet.index]
     mask = np.zeros(len(table), dtype=bool)
-    if codes:
-        mask[facet.rows[np.isin(facet.codes, codes)]] = True
+    for key in keys:
+        if key in facet.index:
+            mask[facet.rows_of(facet.index[key])] = True
     return mask
 
 
@@ -152,7 +153,11 @@ def _counts(table: Table, name: str, rows: np.ndarray, chosen: tuple[str, ...],
         return [], 0
     counted = np.bincount(facet.codes[rows[facet.rows]], minlength=len(facet.keys))
     present = np.flatnonzero(counted)
-    ranked = present[np.lexsort((facet.rank[present], -counted[present]))]  # most, then A-Z
-    picked = (ranked if shown is None else ranked[:shown]).tolist()
+    # most rows first, then A-Z: one key per value (its place by label breaks ties)
+    order = -counted[present].astype(np.int64) * len(facet.keys) + facet.rank[present]
+    first = np.arange(len(present))
+    if shown is not None and shown < len(present):  # the first few, without sorting them all
+        first = np.argpartition(order, shown)[:shown] if shown else first[:0]
+    picked = present[first[np.argsort(order[first])]].tolist()
     extra = [facet.index[k] for k in chosen if k in facet.index and facet.index[k] not in picked]
     return [(facet.keys[code], int(counted[code])) for code in picked + extra], len(present)

@@ -47,9 +47,19 @@ class Facet:
     index: dict[str, int] = field(default_factory=dict)  # key → code
     cells: list[tuple[int, ...]] = field(default_factory=list)  # row → its codes
     rank: np.ndarray = field(default_factory=lambda: np.zeros(0))  # code → place by label
+    # the rows of each value: by_code[starts[code]:starts[code + 1]] (a filter's rows
+    # without a pass over every pair)
+    by_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
         self.index = {key: code for code, key in enumerate(self.keys)}
+        self.by_code = self.rows[np.argsort(self.codes, kind="stable")]
+        self.starts = np.concatenate(([0], np.cumsum(np.bincount(
+            self.codes, minlength=len(self.keys))))).astype(np.int64)
+
+    def rows_of(self, code: int) -> np.ndarray:
+        return self.by_code[self.starts[code]:self.starts[code + 1]]
 
 
 @dataclass
@@ -63,7 +73,9 @@ class Table:
     facets: dict[str, Facet]
     labels: dict[str, str]  # IRI → label, for every IRI a facet holds
     orders: dict[str, np.ndarray] = field(default_factory=dict)  # sort → rows in that order
-    rendered: dict = field(default_factory=dict)  # the pages' links to its things (the view's)
+    # what the view writes once per table (server/statements_view.py): its things' links, per
+    # mount point, and its values as a URL's query writes them
+    rendered: dict = field(default_factory=dict)
     counted: dict = field(default_factory=dict)  # facet counts by filters (the filter's)
 
     def __post_init__(self) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from urllib.parse import quote_plus, urlencode
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, request
 from markupsafe import Markup, escape
 from pyoxigraph import NamedNode
 
@@ -24,7 +24,7 @@ from ontology import PK
 from . import describe
 from .dataset import Opened
 from .entity_view import Value
-from .links import Links
+from .links import Links, span
 from .respond import cached, html, kept_files, opened
 from .statements_filter import Malformed, Result, Selection, parse, run
 from .statements_table import FACETS, Table, table
@@ -61,53 +61,69 @@ class RowView:
     mentions: list[Value]
 
 
-QUOTE = Markup('<a href="{}">{}</a>')
-STATEMENT = Markup(' <a class="st" href="{}" aria-label="the statement’s page">statement</a>')
+# The rows of the page's table. Written here rather than in the template: a page has 50
+# rows of seven cells, and the template's per-value escaping and finalizing of ~400 pieces
+# cost more than the rest of the page. Each piece is escaped as it is put in, and the rows
+# still pass the template's finalize (server/visible.py) as one piece.
+ROW = ('\n<tr>\n<td data-label="Date" class="date">{}</td>\n'
+       '<td data-label="Meeting" class="meeting">{}</td>\n'
+       '<td data-label="Speaker">{}{}</td>\n'
+       '<td data-label="Act" class="act">{}</td>\n'
+       '<td data-label="Topic" class="topic">{}</td>\n'
+       '<td data-label="What was said" class="quote">{}</td>\n'
+       '<td data-label="Mentions" class="mentions">{}</td>\n</tr>')
+SIDES = ' <span class="side">({} side)</span>'  # the side(s) spoken for, if not the speakers
+STATEMENT = ' <a class="st" href="{}" aria-label="the statement’s page">statement</a>'
+CELLS = ("meeting", "speaker", "act", "topic", "mentions")  # the columns of linked things
 
 
-@dataclass
-class HtmlRow:
-    """A row as the page shows it: its links written once per table and thing (a page of
-    50 rows holds ~400; a template macro per link cost most of a page's time)."""
-
-    date: str
-    meeting: Markup
-    speakers: Markup
-    sides: str  # the side(s) spoken for, when not the speakers themselves
-    act: Markup
-    topics: Markup
-    quote: Markup  # linked to its sentence, with a link to the statement's page
-    mentions: Markup
-
-
-def _anchor(found: Table, links: Links, key: str) -> str:
-    """The link to one thing, kept with the table (per mount point: links are root-relative)."""
-    kept = found.rendered.get((links.root, key))
+def _anchors(found: Table, links: Links, name: str) -> list[str]:
+    """The link to each value of a facet (by code), written once per table and mount point
+    (links are root-relative)."""
+    kept = found.rendered.get((links.root, name))
     if kept is None:
-        href = links.href(key)
-        text = escape(found.label(key))
-        external = "" if links.ours(key) else ' class="ext"'
-        kept = str(text) if href is None else f'<a href="{escape(href)}"{external}>{text}</a>'
-        found.rendered[(links.root, key)] = kept
+        kept = []
+        for key in found.facets[name].keys:
+            href, text = links.href(key), escape(found.label(key))
+            external = "" if links.ours(key) else ' class="ext"'
+            kept.append(str(text) if href is None
+                        else f'<a href="{escape(href)}"{external}>{text}</a>')
+        found.rendered[(links.root, name)] = kept
     return kept
 
 
-def _html_row(found: Table, links: Links, row: int) -> HtmlRow:
-    def cell(name: str) -> Markup:
-        facet = found.facets[name]
-        return Markup(", ".join(_anchor(found, links, facet.keys[c]) for c in facet.cells[row]))
+def _page_href(found: Table, links: Links, iri: str) -> str:
+    """The escaped link to a statement's or a release's page, kept with the table per mount
+    point (only for the table's own IRIs: rows are all this is asked for)."""
+    kept = found.rendered.setdefault((links.root, "pages"), {})
+    href = kept.get(iri)
+    if href is None:
+        href = kept[iri] = str(escape(links.href(iri)))
+    return href
 
-    speakers, sides = found.facets["speaker"].cells[row], found.facets["side"].cells[row]
-    side_keys = [found.facets["side"].keys[c] for c in sides]
-    spoken = side_keys != [found.facets["speaker"].keys[c] for c in speakers]
-    release, start = found.releases[row], found.starts[row]
-    quote = escape(f"“{found.quotes[row]}”")
-    if release is not None and start is not None:
-        quote = QUOTE.format(links.in_release(release, start, found.ends[row]), quote)
-    quote += STATEMENT.format(links.href(found.statements[row]))
-    return HtmlRow(found.dates[row], cell("meeting"), cell("speaker"),
-                   ", ".join(map(found.label, side_keys)) if spoken else "", cell("act"),
-                   cell("topic"), quote, cell("mentions"))
+
+def _html_rows(found: Table, links: Links, rows: list[int]) -> Markup:
+    """The page's rows: their things linked, each quote linked to its sentence."""
+    columns = [(_anchors(found, links, name), found.facets[name].cells) for name in CELLS]
+    speaker, side = found.facets["speaker"], found.facets["side"]
+    written = []
+    for row in rows:
+        meeting, speakers, act, topics, mentions = [
+            ", ".join([anchors[code] for code in cells[row]]) for anchors, cells in columns]
+        spoken = ""
+        if side.cells[row]:
+            sides = [side.keys[code] for code in side.cells[row]]
+            if sides != [speaker.keys[code] for code in speaker.cells[row]]:
+                spoken = SIDES.format(escape(", ".join(map(found.label, sides))))
+        release, start = found.releases[row], found.starts[row]
+        quote = escape(f"“{found.quotes[row]}”")
+        if release is not None and start is not None:
+            here = _page_href(found, links, release) + span(start, found.ends[row])
+            quote = f'<a href="{here}">{quote}</a>'
+        quote += STATEMENT.format(_page_href(found, links, found.statements[row]))
+        written.append(ROW.format(escape(found.dates[row]), meeting, speakers, spoken, act,
+                                  topics, quote, mentions))
+    return Markup("".join(written))
 
 
 @dataclass
@@ -120,12 +136,28 @@ class FacetValue:
     href: str  # the table with this value chosen, or no longer chosen
 
 
+# A facet's values as the page lists them; written here for the reason the rows are (a page
+# lists ~80 values).
+VALUE = '\n<li><a href="{}">{}</a>\n  <span class="n">{}</span></li>'
+CHOSEN_VALUE = ('\n<li class="selected"><a href="{0}" aria-label="{1}, {2} statements, chosen: '
+                'remove it"><span aria-hidden="true">✓ </span>{1}</a>\n  '
+                '<span class="n">{3}</span></li>')
+
+
 @dataclass
 class FacetView:
     name: str
     title: str
     values: list[FacetValue]
     distinct: int  # values of the facet among the rows the other facets select
+
+    @property
+    def items(self) -> Markup:
+        """The values as the page lists them, each linked."""
+        return Markup("".join(
+            CHOSEN_VALUE.format(escape(v.href), escape(v.label), v.count, escape(v.count_text))
+            if v.selected else VALUE.format(escape(v.href), escape(v.label), escape(v.count_text))
+            for v in self.values))
 
 
 @dataclass
@@ -162,7 +194,7 @@ def statements(ext: str | None) -> Response:
         return _download(_json(selection, result, rows, facets, pages),
                          "application/json", "json")
     return html("statements.html", current, headers={"Vary": "Accept"},
-                rows=[_html_row(found, links, r) for r in result.rows],
+                rows=_html_rows(found, links, result.rows),
                 facets=facets, selection=selection, total=result.total, pages=pages,
                 chosen=_chosen(found, selection), sorts=_sort_links(selection),
                 downloads=_downloads(selection), table_size=len(found),
@@ -233,13 +265,19 @@ def _facet(found: Table, links: Links, selection: Selection, name: str, result: 
     place = FACETS.index(name)
     before = urlencode([p for p in pairs if p[0] in FACETS[:place]], safe="/")
     after = urlencode([p for p in pairs if p[0] not in FACETS[:place]], safe="/")
-    written = {key: quote_plus(_written(base, key), safe="/")
-               for key in (*chosen, *(k for k, _ in result.counts[name]))}
+    # each value as the query writes it: kept with the table for its own values (not for a
+    # request's unknown ones)
+    kept = found.rendered.setdefault(("encoded", name), {})
+    encoded = {}
+    for key in (*chosen, *(k for k, _ in result.counts[name])):
+        encoded[key] = kept.get(key) or quote_plus(_written(base, key), safe="/")
+        if key in found.facets[name].index:
+            kept[key] = encoded[key]
     here = f"{request.script_root}/statements"
 
     def link(key: str) -> str:
         own = [k for k in chosen if k != key] if key in chosen else [*chosen, key]
-        query = "&".join(filter(None, (before, "&".join(f"{name}={written[k]}" for k in own),
+        query = "&".join(filter(None, (before, "&".join(f"{name}={encoded[k]}" for k in own),
                                        after)))
         return f"{here}?{query}" if query else here
 
@@ -292,7 +330,7 @@ def _downloads(selection: Selection) -> dict[str, str]:
     for ext in ("csv", "json"):
         for label, changes in (("page", {}), ("all", {"size": "all", "page": None})):
             pairs = _written_pairs(base, selection, **changes)
-            target = url_for("statements.statements", ext=ext)
+            target = f"{request.script_root}/statements.{ext}"
             found[f"{ext}-{label}"] = f"{target}?{urlencode(pairs, safe='/')}" if pairs else target
     return found
 

@@ -325,7 +325,8 @@ def test_options_has_no_content_type_and_no_body(client):
 # --- 8. hidden characters ------------------------------------------------------------
 
 @pytest.mark.parametrize("path", [RELEASE, ODD_THING, "/search?q=CI", "/page/initiative/",
-                                  "/page/actor/%E2%80%AE", "/sparql?query=%23%E2%80%AE%00"])
+                                  "/page/actor/%E2%80%AE", "/sparql?query=%23%E2%80%AE%00",
+                                  "/statements?size=500", "/statements?mentions=%E2%80%AE"])
 def test_nul_and_bidi_controls_never_reach_a_page_raw(client, path):
     response = client.get(path, headers={"Accept": BROWSER})
     page = response.get_data(as_text=True)
@@ -340,6 +341,32 @@ def test_hidden_characters_are_shown_and_the_data_keeps_them(client):
     assert "CI\\u202eCIV project" in page  # the embedded JSON-LD says the same, escaped
     turtle = client.get("/data/initiative/japan-ciciv-project.ttl").get_data(as_text=True)
     assert "CI\u202eCIV project" in turtle  # data are data: RDF keeps the text as it is
+
+
+def test_the_statements_table_shows_them_in_quotes_and_names(client):
+    """Its rows are written outside the template (server/statements_view.py), and still
+    pass through the template's check on their way out."""
+    table = client.get("/statements?size=500", headers={"Accept": BROWSER}
+                       ).get_data(as_text=True)
+    assert "“Japan introduced the CI[U+202E]CIV project" in table  # a quote
+    assert ">CI[U+202E]CIV project</a>" in table  # a name it mentions
+    assert "common data[U+0000] models" in table
+    rows = client.get("/statements.json?size=all").get_json()["rows"]
+    assert any("CI\u202eCIV project" in row["quote"] for row in rows)  # the data as they are
+
+
+def test_the_statements_tables_links_follow_the_root_it_is_mounted_at(client):
+    """The table keeps its rows' links per mount point: the same table answering under
+    /kg, then at the root, then under /kg again links each time to that root's pages."""
+    for root in ("/kg", "", "/kg"):
+        page = client.get("/statements?size=500", headers={"Accept": BROWSER},
+                          base_url=f"http://localhost{root}").get_data(as_text=True)
+        rows = page[page.index("<tbody>"):page.index("</tbody>")]
+        assert f'href="{root}/page/release/' in rows and f'href="{root}/page/statement/' in rows
+        hrefs = [h for h in re.findall(r'href="([^"]*)"', page) if h.startswith("/")]
+        assert len(hrefs) > 100 and all(h.startswith(f"{root}/") for h in hrefs), root
+        if not root:
+            assert not any(h.startswith("/kg/") for h in hrefs)
 
 
 def test_pages_rendered_ahead_show_them_too(stores, tmp_path):
