@@ -43,14 +43,10 @@ def _version(folder: str, filename: str) -> str:
 
 
 def versioned(app: Flask) -> None:
-    @lru_cache(maxsize=256)  # the few names templates give; resolving one costs system calls
-    def named(filename: str) -> str:
-        return version(app, filename)
-
     @app.url_defaults
     def _add_version(endpoint: str, values: dict) -> None:
         if endpoint == "static" and VERSION not in values:
-            values[VERSION] = named(values["filename"])
+            values[VERSION] = version(app, values["filename"])
 
     @app.after_request
     def _lifetime(response: Response) -> Response:
