@@ -16,12 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from email.utils import format_datetime
+from functools import lru_cache
 from pathlib import Path
 
-import httpx
 from pyoxigraph import (
+    BlankNode,
+    Literal,
     NamedNode,
     Quad,
     QueryResultsFormat,
@@ -41,6 +44,18 @@ from .dataset import METADATA_QUERY, RECHECK, Opened
 from .evaluators import Failed, Job, Outcome, Stopped
 
 ASKED = {False: "application/sparql-results+json", True: "application/n-triples"}
+KEPT_BYTES = 64 << 20  # answers a worker keeps per published version (RemoteStore)
+# A subject's quads and those of the things it points to (its objects that are not
+# literals), each row named by the thing it is of (?x)
+DESCRIBED = """SELECT ?x ?p ?o ?g WHERE {
+  { VALUES ?x { $SUBJECT } }
+  UNION
+  { SELECT DISTINCT ?x WHERE { GRAPH ?h { $SUBJECT ?q ?x } FILTER(!isLiteral(?x)) } }
+  GRAPH ?g { ?x ?p ?o }
+}"""
+POINTING = "SELECT ?s ?p ?g WHERE { GRAPH ?g { ?s ?p $OBJECT } } LIMIT $LIMIT"
+POINTING_KEPT = 2000  # links into one thing fetched whole (RemoteStore._pointing)
+TOO_MANY: list = []  # kept for a thing with more: ask pattern by pattern
 
 
 class RemoteDataset:
@@ -118,27 +133,36 @@ class Remote:
             raise Stopped("time", messages["time"])
         try:
             return _parsed(engine.query(prologue(job.base) + query, ASKED[graph], dataset,
-                                        timeout=left), graph)
+                                        timeout=left).content, graph)
         except EngineTimeout:
             raise Stopped("time", messages["time"]) from None
         except EngineError as exc:
             raise Failed("invalid", f"the engine refused the query: {exc}") from None
 
 
-def _parsed(response: httpx.Response, graph: bool):
+def _parsed(body: bytes, graph: bool):
     if graph:
-        return list(parse(response.content, format=RdfFormat.N_TRIPLES))
-    return parse_query_results(response.content, format=QueryResultsFormat.JSON)
+        return list(parse(body, format=RdfFormat.N_TRIPLES))
+    return parse_query_results(body, format=QueryResultsFormat.JSON)
 
 
 class RemoteStore:
     """What the server's readers call on an embedded store (`query`, `quads_for_pattern`),
     answered by the engine over the published version's graphs: the seam that lets the
-    service description, readiness and pages read either. Each call is one request."""
+    service description, readiness and pages read either.
+
+    A page asks the store for a few quads at a time, hundreds of times (a label here, an
+    evidence's selector there): against an engine each ask would be an HTTP request. A
+    published version never changes (a new one is a new RemoteStore), so answers are kept:
+    a subject's quads are fetched whole, with those of the things it points to (one hop:
+    a statement's evidence, its speaker, its topics) in the same request, and every query's
+    answer is kept by its text, both up to KEPT_BYTES per worker."""
 
     def __init__(self, source: RemoteDataset, base: str) -> None:
         self.source = source
         self.base = base
+        self.subjects: Kept = Kept(KEPT_BYTES)  # subject (its SPARQL form) -> its quads
+        self.answers: Kept = Kept(KEPT_BYTES)  # (query text, graph form) -> the answer
 
     def query(self, sparql: str, base_iri: str | None = None,
               prefixes: dict[str, str] | None = None,
@@ -147,29 +171,113 @@ class RemoteStore:
         trailing VALUES clause, which binds them in the answer's every solution: the same
         for the server's queries, whose bound variables are not read before they are
         bound."""
-        text = prologue(base_iri or self.base) + sparql
+        text = prologue(base_iri or self.base) + "".join(
+            f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items()) + sparql
         if substitutions:
             names = " ".join(str(variable) for variable in substitutions)
             terms = " ".join(str(term) for term in substitutions.values())
             text += f"\nVALUES ({names}) {{ ({terms}) }}"
-        graph = _graph_form(sparql)
-        return _parsed(self.source.connected().query(text, ASKED[graph], self.source.dataset),
-                       graph)
+        return self._asked(text, _graph_form(sparql))
+
+    def _asked(self, text: str, graph: bool):
+        body = self.answers.get((text, graph))
+        if body is None:
+            body = self.source.connected().query(text, ASKED[graph],
+                                                 self.source.dataset).content
+            self.answers.put((text, graph), body, len(body))
+        return _parsed(body, graph)
 
     def quads_for_pattern(self, subject, predicate, obj, graph_name=None) -> Iterator[Quad]:
+        quads = None
+        if subject is not None and graph_name is None:
+            quads = self._described(subject)
+        elif obj is not None and graph_name is None and not isinstance(obj, Literal):
+            quads = self._pointing(obj)
+        if quads is None:
+            quads = self._matching(subject, predicate, obj, graph_name)
+        return (q for q in quads if (predicate is None or q.predicate == predicate)
+                and (obj is None or q.object == obj))
+
+    def _matching(self, subject, predicate, obj, graph_name) -> list[Quad]:
         terms = {name: term for name, term in {"s": subject, "p": predicate, "o": obj,
                                                 "g": graph_name}.items() if term is not None}
         # the terms are pyoxigraph's, written by it (str of a term is its SPARQL form)
         bound = (f"VALUES ({' '.join('?' + n for n in terms)}) "
                  f"{{ ({' '.join(str(t) for t in terms.values())}) }}") if terms else ""
         query = f"SELECT ?s ?p ?o ?g WHERE {{ {bound} GRAPH ?g {{ ?s ?p ?o }} }}"
-        for row in self.query(query):
-            yield Quad(row["s"], row["p"], row["o"], row["g"])
+        return [Quad(row["s"], row["p"], row["o"], row["g"])
+                for row in self._asked(prologue(self.base) + query, False)]
+
+    def _described(self, subject) -> list[Quad]:
+        """The subject's quads, fetched with those of its objects when not yet kept."""
+        key = str(subject)
+        found = self.subjects.get(key)
+        if found is not None:
+            return found
+        if isinstance(subject, BlankNode):  # a blank node cannot be named in a query:
+            return []  # only those fetched as a neighbour (below) are known
+        rows = self.source.connected().query(
+            prologue(self.base) + DESCRIBED.replace("$SUBJECT", key), ASKED[False],
+            self.source.dataset).content
+        fetched: dict[str, list[Quad]] = {key: []}
+        for row in _parsed(rows, False):
+            node = row["x"]
+            fetched.setdefault(str(node), []).append(Quad(node, row["p"], row["o"], row["g"]))
+        for name, quads in fetched.items():
+            self.subjects.put(name, quads, sum(len(str(q)) for q in quads) + 64)
+        return fetched[key]
+
+    def _pointing(self, obj) -> list[Quad] | None:
+        """The quads whose object is `obj`, when there are at most POINTING_KEPT (an
+        index page counts the links into each thing it lists, by property after property);
+        None for a thing more point to (a class), asked pattern by pattern instead."""
+        key = ("into", str(obj))
+        found = self.subjects.get(key)
+        if found is None and not isinstance(obj, BlankNode):
+            query = POINTING.replace("$OBJECT", str(obj)).replace("$LIMIT",
+                                                                  str(POINTING_KEPT + 1))
+            found = [Quad(row["s"], row["p"], obj, row["g"])
+                     for row in self._asked(prologue(self.base) + query, False)]
+            if len(found) > POINTING_KEPT:
+                found = TOO_MANY
+            self.subjects.put(key, found, sum(len(str(q)) for q in found) + 64)
+        return None if found is TOO_MANY else found
 
     def named_graphs(self) -> Iterator[NamedNode]:
         for row in self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"):
             yield row["g"]
 
 
+class Kept:
+    """A worker's answers for one version, least recently used dropped past `limit` bytes
+    (threads of a worker share it)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.size = limit, 0
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+                return found[0]
+            return None
+
+    def put(self, key, value, size: int) -> None:
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = (value, size)
+            self.size += size
+            while self.size > self.limit and len(self.entries) > 1:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.size -= dropped
+
+
+@lru_cache(maxsize=1024)
 def _graph_form(sparql: str) -> bool:
+    """Whether the server's query (a constant text: its bound values come apart) answers a
+    graph; remembered, as parsing is what a page's many small queries spent most on."""
     return shape(sparql).graph_result
