@@ -35,22 +35,25 @@ from pyoxigraph import (
 )
 
 from graph.engine import Engine, EngineError, EngineTimeout, prologue
-from graph.publish import reader_dataset
+from graph.publish import reader_dataset, recorded_version
 from graph.query import prefixes
-from graph.sparql_shape import capped, shape
+from graph.sparql_shape import capped, shape, where_opens
 from graph.store import Held
 
 from .dataset import METADATA_QUERY, RECHECK, Opened
+from .engine_files import prepared
 from .evaluators import Failed, Job, Outcome, Stopped
 
 ASKED = {False: "application/sparql-results+json", True: "application/n-triples"}
 KEPT_BYTES = 64 << 20  # answers a worker keeps per published version (RemoteStore)
-# A subject's quads and those of the things it points to (its objects that are not
-# literals), each row named by the thing it is of (?x)
+# The quads of some subjects and of the things they point to (their objects that are not
+# literals), `$HOPS` steps on, each row named by the thing it is of (?x). No dataset is
+# named: the engine reads every graph, and rows outside the version's graphs are dropped
+# here (naming 2 x 100 graphs in each request cost ~5 ms of the engine's time per request)
+HOP = "GRAPH ?h{n} {{ ?x{m} ?q{n} ?x{n} }} FILTER(!isLiteral(?x{n}))"
 DESCRIBED = """SELECT ?x ?p ?o ?g WHERE {
-  { VALUES ?x { $SUBJECT } }
-  UNION
-  { SELECT DISTINCT ?x WHERE { GRAPH ?h { $SUBJECT ?q ?x } FILTER(!isLiteral(?x)) } }
+  { VALUES ?x { $SUBJECTS } }
+  $HOPS
   GRAPH ?g { ?x ?p ?o }
 }"""
 POINTING = "SELECT ?s ?p ?g WHERE { GRAPH ?g { ?s ?p $OBJECT } } LIMIT $LIMIT"
@@ -67,6 +70,7 @@ class RemoteDataset:
         self.engine: Engine | None = None
         self.opened: Opened | None = None
         self.dataset: tuple[list[str], list[str]] | None = None
+        self.graphs: frozenset[NamedNode] | None = None  # the dataset's, as terms
         self.checked = 0.0
         self.lock = threading.Lock()
 
@@ -77,23 +81,37 @@ class RemoteDataset:
             return self.engine
 
     def current(self) -> Opened:
+        """The version the engine's record names (graph/publish.py), not whichever
+        metadata graph the engine holds first: a publish under way holds the next
+        version's, under a staging name."""
         now = time.monotonic()
         if self.opened is None or now - self.checked >= RECHECK:
             engine = self.connected()
             rows = engine.select(METADATA_QUERY)
-            if not rows:
-                raise EngineError(f"{self.url}: holds no policykg metadata graph; "
+            version = recorded_version(engine, rows[0]["base"]) if rows else None
+            if version is None:
+                raise EngineError(f"{self.url}: holds no version published by policykg; "
                                   "run `policykg publish --to` first")
-            row = rows[0]
-            if self.opened is None or self.opened.version != row["version"]:
-                when = dt.datetime.fromisoformat(row["modified"].replace("Z", "+00:00"))
-                self.dataset = reader_dataset(engine, row["base"])
-                base = row["base"]
-                self.opened = Opened(RemoteStore(self, base), self.url, base, row["version"],
-                                     when, format_datetime(when, usegmt=True), prefixes(base),
-                                     Held(Path(self.url), None))
+            if self.opened is None or self.opened.version != version:
+                self.opened = self._opened(engine, rows[0]["base"], version)
             self.checked = now
         return self.opened
+
+    def _opened(self, engine: Engine, base: str, version: str) -> Opened:
+        self.dataset = reader_dataset(engine, base)
+        self.graphs = None if self.dataset is None else \
+            frozenset(NamedNode(g) for g in self.dataset[0])
+        found = next((row for row in _parsed(engine.query(METADATA_QUERY,
+                                                          dataset=self.dataset).content,
+                                             False)), None)
+        when = dt.datetime.fromisoformat(found["modified"].value.replace("Z", "+00:00")) \
+            if found is not None else dt.datetime.now(dt.UTC)
+        # the dumps, full-text index and statements table of the version, made first if no
+        # front-end here has yet (server/engine_files.py)
+        files = str(prepared(engine, base, version))
+        return Opened(RemoteStore(self, base), files, base, version, when,
+                      format_datetime(when, usegmt=True), prefixes(base),
+                      Held(Path(self.url), None))
 
 
 class Remote:
@@ -164,20 +182,23 @@ class RemoteStore:
         self.subjects: Kept = Kept(KEPT_BYTES)  # subject (its SPARQL form) -> its quads
         self.answers: Kept = Kept(KEPT_BYTES)  # (query text, graph form) -> the answer
 
-    def query(self, sparql: str, base_iri: str | None = None,
+    def query(self, query: str, base_iri: str | None = None,
               prefixes: dict[str, str] | None = None,
               use_default_graph_as_union: bool = True, substitutions: dict | None = None):
         """As Store.query; `substitutions` (variables bound before evaluation) become a
-        trailing VALUES clause, which binds them in the answer's every solution: the same
-        for the server's queries, whose bound variables are not read before they are
-        bound."""
-        text = prologue(base_iri or self.base) + "".join(
-            f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items()) + sparql
+        VALUES clause first in the WHERE group (at the end where there is none), which
+        binds them in the answer's every solution: the same for the server's queries,
+        whose bound variables are not read before they are bound."""
+        sparql = query
         if substitutions:
             names = " ".join(str(variable) for variable in substitutions)
             terms = " ".join(str(term) for term in substitutions.values())
-            text += f"\nVALUES ({names}) {{ ({terms}) }}"
-        return self._asked(text, _graph_form(sparql))
+            values = f" VALUES ({names}) {{ ({terms}) }} "
+            at = _where_opens(sparql)
+            sparql = sparql + "\n" + values if at is None else sparql[:at] + values + sparql[at:]
+        text = prologue(base_iri or self.base) + "".join(
+            f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items()) + sparql
+        return self._asked(text, _graph_form(query))
 
     def _asked(self, text: str, graph: bool):
         body = self.answers.get((text, graph))
@@ -210,22 +231,38 @@ class RemoteStore:
 
     def _described(self, subject) -> list[Quad]:
         """The subject's quads, fetched with those of its objects when not yet kept."""
-        key = str(subject)
-        found = self.subjects.get(key)
-        if found is not None:
-            return found
-        if isinstance(subject, BlankNode):  # a blank node cannot be named in a query:
-            return []  # only those fetched as a neighbour (below) are known
-        rows = self.source.connected().query(
-            prologue(self.base) + DESCRIBED.replace("$SUBJECT", key), ASKED[False],
-            self.source.dataset).content
-        fetched: dict[str, list[Quad]] = {key: []}
+        found = self.subjects.get(str(subject))
+        if found is None:
+            if isinstance(subject, BlankNode):  # a blank node cannot be named in a query:
+                return []  # only those fetched as a neighbour are known
+            self.prefetch([subject], hops=1)
+            found = self.subjects.get(str(subject)) or []
+        return found
+
+    def prefetch(self, subjects: list, hops: int = 2) -> None:
+        """Fetch, in one request, the quads of the subjects not yet kept and of what they
+        point to up to `hops` steps on (a page's statements, their evidence and its
+        selectors, their speakers, meetings and topics): what a page is about to read."""
+        wanted = [s for s in subjects if isinstance(s, NamedNode)
+                  and self.subjects.get(str(s)) is None]
+        if not wanted:
+            return
+        values = " ".join(str(s) for s in wanted)
+        steps = [" UNION { SELECT DISTINCT ?x WHERE { VALUES ?x0 { " + values + " } " +
+                 " ".join(HOP.format(n=k, m=k - 1) for k in range(1, hop + 1)) +
+                 f" BIND(?x{hop} AS ?x) }} }}" for hop in range(1, hops + 1)]
+        query = DESCRIBED.replace("$SUBJECTS", values).replace("$HOPS", "".join(steps))
+        rows = self.source.connected().query(prologue(self.base) + query,
+                                             ASKED[False]).content
+        kept = self.source.graphs
+        fetched: dict[str, list[Quad]] = {str(s): [] for s in wanted}
         for row in _parsed(rows, False):
-            node = row["x"]
-            fetched.setdefault(str(node), []).append(Quad(node, row["p"], row["o"], row["g"]))
+            if kept is None or row["g"] in kept:
+                node = row["x"]
+                fetched.setdefault(str(node), []).append(
+                    Quad(node, row["p"], row["o"], row["g"]))
         for name, quads in fetched.items():
             self.subjects.put(name, quads, sum(len(str(q)) for q in quads) + 64)
-        return fetched[key]
 
     def _pointing(self, obj) -> list[Quad] | None:
         """The quads whose object is `obj`, when there are at most POINTING_KEPT (an
@@ -236,8 +273,10 @@ class RemoteStore:
         if found is None and not isinstance(obj, BlankNode):
             query = POINTING.replace("$OBJECT", str(obj)).replace("$LIMIT",
                                                                   str(POINTING_KEPT + 1))
-            found = [Quad(row["s"], row["p"], obj, row["g"])
-                     for row in self._asked(prologue(self.base) + query, False)]
+            rows = self.source.connected().query(prologue(self.base) + query).content
+            kept = self.source.graphs
+            found = [Quad(row["s"], row["p"], obj, row["g"]) for row in _parsed(rows, False)
+                     if kept is None or row["g"] in kept]
             if len(found) > POINTING_KEPT:
                 found = TOO_MANY
             self.subjects.put(key, found, sum(len(str(q)) for q in found) + 64)
@@ -274,6 +313,9 @@ class Kept:
             while self.size > self.limit and len(self.entries) > 1:
                 _, (_, dropped) = self.entries.popitem(last=False)
                 self.size -= dropped
+
+
+_where_opens = lru_cache(maxsize=1024)(where_opens)
 
 
 @lru_cache(maxsize=1024)
