@@ -10,7 +10,11 @@ They are made once per published version, under the data home
 from the engine by Graph Store GET into a scratch store (removed after), through the same
 writers a build uses: the same dump files, index and table, from RDF, never from releases.
 Front-ends on one machine share the directory: one makes it under a lock, the others wait
-for it; older versions' directories are removed once a newer one is complete.
+for it; older versions' directories are removed once a newer one is complete. `serve`
+makes the first version's before its workers start; a version published later is served
+at once while a thread makes its files (meanwhile the full-text search falls back to
+names, the statements table is read from the engine, /dumps/ lists nothing, and no
+answer is kept by a cache).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import shutil
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,14 +51,31 @@ def directory_for(url: str, version: str) -> Path:
     return data_home() / ENGINES_DIR / engine / version
 
 
+def complete(directory: Path) -> bool:
+    return (directory / COMPLETE).exists()
+
+
+def prepare_later(engine: Engine, base: str, version: str) -> None:
+    """`prepared`, in a thread of its own, so that no request waits the seconds it takes
+    (a failure is said on standard error; the version is then served without the files)."""
+    def run() -> None:
+        try:
+            prepared(engine, base, version)
+        except Exception as exc:  # noqa: BLE001 - said, and the server goes on
+            print(f"policykg serve: the files of version {version} could not be made: "
+                  f"{exc}", file=sys.stderr, flush=True)
+
+    threading.Thread(target=run, name=f"files-{version}", daemon=True).start()
+
+
 def prepared(engine: Engine, base: str, version: str) -> Path:
     """The version's files, made first if no front-end has made them yet."""
     directory = directory_for(engine.url, version)
-    if (directory / COMPLETE).exists():
+    if complete(directory):
         return directory
     directory.parent.mkdir(parents=True, exist_ok=True)
     with _locked(directory.parent / ".lock"):
-        if not (directory / COMPLETE).exists():
+        if not complete(directory):
             _make(engine, base, version, directory)
             for older in directory.parent.iterdir():
                 if older.is_dir() and older != directory:

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import replace
 from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
@@ -41,7 +42,7 @@ from graph.sparql_shape import capped, shape, where_opens
 from graph.store import Held
 
 from .dataset import METADATA_QUERY, RECHECK, Opened
-from .engine_files import prepared
+from .engine_files import complete, directory_for, prepare_later, prepared
 from .evaluators import Failed, Job, Outcome, Stopped
 
 ASKED = {False: "application/sparql-results+json", True: "application/n-triples"}
@@ -73,6 +74,7 @@ class RemoteDataset:
         self.graphs: frozenset[NamedNode] | None = None  # the dataset's, as terms
         self.checked = 0.0
         self.lock = threading.Lock()
+        self.making: set[str] = set()  # versions whose files a thread of ours makes
 
     def connected(self) -> Engine:
         with self.lock:
@@ -93,11 +95,17 @@ class RemoteDataset:
                 raise EngineError(f"{self.url}: holds no version published by policykg; "
                                   "run `policykg publish --to` first")
             if self.opened is None or self.opened.version != version:
-                self.opened = self._opened(engine, rows[0]["base"], version)
+                self.opened = self._opened(engine, rows[0]["base"], version,
+                                           wait=self.opened is None)
+            elif not self.opened.complete and complete(Path(self.opened.target)):
+                # the version's files are made: a fresh memo reads them
+                self.opened = replace(self.opened, memo={}, complete=True)
             self.checked = now
         return self.opened
 
-    def _opened(self, engine: Engine, base: str, version: str) -> Opened:
+    def _opened(self, engine: Engine, base: str, version: str, wait: bool) -> Opened:
+        """The version, its files made first if `wait` (the first version a process
+        serves), else by a thread while it is served (server/engine_files.py)."""
         self.dataset = reader_dataset(engine, base)
         self.graphs = None if self.dataset is None else \
             frozenset(NamedNode(g) for g in self.dataset[0])
@@ -106,12 +114,15 @@ class RemoteDataset:
                                              False)), None)
         when = dt.datetime.fromisoformat(found["modified"].value.replace("Z", "+00:00")) \
             if found is not None else dt.datetime.now(dt.UTC)
-        # the dumps, full-text index and statements table of the version, made first if no
-        # front-end here has yet (server/engine_files.py)
-        files = str(prepared(engine, base, version))
-        return Opened(RemoteStore(self, base), files, base, version, when,
+        files = directory_for(engine.url, version)
+        if wait:
+            prepared(engine, base, version)
+        elif not complete(files) and version not in self.making:
+            self.making.add(version)
+            prepare_later(engine, base, version)
+        return Opened(RemoteStore(self, base), str(files), base, version, when,
                       format_datetime(when, usegmt=True), prefixes(base),
-                      Held(Path(self.url), None))
+                      Held(Path(self.url), None), complete=complete(files))
 
 
 class Remote:
