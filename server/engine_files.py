@@ -6,7 +6,7 @@ server/search.py, server/statements_table.py), so engine mode answers /dumps/, f
 search and the statements table as fast as the embedded store.
 
 They are made once per published version, under the data home
-($XDG_DATA_HOME/policykg/engines/<engine>/<version>/), from the version's graphs fetched
+($XDG_DATA_HOME/policykg/engines/<engine>/<version>.<code>/), from the version's graphs fetched
 from the engine by Graph Store GET into a scratch store (removed after), through the same
 writers a build uses: the same dump files, index and table, from RDF, never from releases.
 Front-ends on one machine share the directory: one makes it under a lock, the others wait
@@ -38,17 +38,19 @@ from graph.publish import recorded_graphs
 from graph.store import data_home
 from graph.void import is_file_fact
 
-from .page_files import PAGES_DIR, write_kept
+from .page_files import PAGES_DIR, renderer, write_kept
 
 ENGINES_DIR = "engines"
 COMPLETE = ".complete"  # written last: a directory without it is remade
 
 
 def directory_for(url: str, version: str) -> Path:
-    """Where a version of an engine's files are (named by a digest of the engine's URL:
-    no URL text becomes a path)."""
+    """Where a version of an engine's files are: named by a digest of the engine's URL (no
+    URL text becomes a path), the version, and the code that reads them (the renderer's
+    digest, as pages rendered ahead are: files kept by other code would be ignored, and
+    the table read from the engine on every start)."""
     engine = hashlib.sha256(url.encode()).hexdigest()[:16]
-    return data_home() / ENGINES_DIR / engine / version
+    return data_home() / ENGINES_DIR / engine / f"{version}.{renderer()}"
 
 
 def complete(directory: Path) -> bool:
@@ -107,7 +109,7 @@ def _make(engine: Engine, base: str, version: str, directory: Path) -> None:
         write_kept(store, base, scratch / PAGES_DIR, 0)
         del store
         shutil.rmtree(scratch / "store")
-        (scratch / COMPLETE).write_text(version)
+        (scratch / COMPLETE).write_text(directory.name)
         scratch.rename(directory)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
