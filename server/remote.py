@@ -284,12 +284,14 @@ class RemoteStore:
         if found is None and not isinstance(obj, BlankNode):
             query = POINTING.replace("$OBJECT", str(obj)).replace("$LIMIT",
                                                                   str(POINTING_KEPT + 1))
-            rows = self.source.connected().query(prologue(self.base) + query).content
+            rows = list(_parsed(self.source.connected().query(prologue(self.base)
+                                                              + query).content, False))
             kept = self.source.graphs
-            found = [Quad(row["s"], row["p"], obj, row["g"]) for row in _parsed(rows, False)
-                     if kept is None or row["g"] in kept]
-            if len(found) > POINTING_KEPT:
-                found = TOO_MANY
+            # the limit counts the rows of every graph, before those of other versions
+            # are dropped: past it, the rows kept would not be all
+            found = TOO_MANY if len(rows) > POINTING_KEPT else \
+                [Quad(row["s"], row["p"], obj, row["g"]) for row in rows
+                 if kept is None or row["g"] in kept]
             self.subjects.put(key, found, sum(len(str(q)) for q in found) + 64)
         return None if found is TOO_MANY else found
 
