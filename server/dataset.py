@@ -41,7 +41,7 @@ class Opened:
     # lists); a rebuild opens a new Opened, so they go with the old version
     memo: dict = field(default_factory=dict)
     # whether the version's files (dumps, full-text index, statements table) are all there:
-    # an engine's new version is served while a thread makes them (server/engine_files.py),
+    # an engine's new version is served while a process makes them (server/engine_files.py),
     # and its answers are not kept by caches until they are
     complete: bool = True
 

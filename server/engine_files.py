@@ -12,7 +12,7 @@ writers a build uses: the same dump files, index and table, from RDF, never from
 Front-ends on one machine share the directory: one makes it under a lock, the others wait
 for it; older versions' directories are removed once a newer one is complete. `serve`
 makes the first version's before its workers start; a version published later is served
-at once while a thread makes its files (meanwhile the full-text search falls back to
+at once while a process makes its files (meanwhile the full-text search falls back to
 names, the statements table is read from the engine, /dumps/ lists nothing, and no
 answer is kept by a cache).
 """
@@ -22,8 +22,8 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import shutil
+import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +42,7 @@ from .page_files import PAGES_DIR, renderer, write_kept
 
 ENGINES_DIR = "engines"
 COMPLETE = ".complete"  # written last: a directory without it is remade
+MAKER = "import sys; from server.engine_files import main; sys.exit(main(sys.argv[1:]))"
 
 
 def directory_for(url: str, version: str) -> Path:
@@ -57,17 +58,14 @@ def complete(directory: Path) -> bool:
     return (directory / COMPLETE).exists()
 
 
-def prepare_later(engine: Engine, base: str, version: str) -> None:
-    """`prepared`, in a thread of its own, so that no request waits the seconds it takes
-    (a failure is said on standard error; the version is then served without the files)."""
-    def run() -> None:
-        try:
-            prepared(engine, base, version)
-        except Exception as exc:  # noqa: BLE001 - said, and the server goes on
-            print(f"policykg serve: the files of version {version} could not be made: "
-                  f"{exc}", file=sys.stderr, flush=True)
-
-    threading.Thread(target=run, name=f"files-{version}", daemon=True).start()
+def prepare_later(engine: Engine, base: str, version: str) -> subprocess.Popen:
+    """`prepared`, in a process of its own (in the server's process group, so stopped with
+    it): no request of a worker shares its CPU time with it, and a granian worker never
+    makes them itself (made in a worker, by a thread or a request, they stalled at the
+    first graph, holding the worker's requests). A failure is said on standard error, and
+    the version is then served without the files."""
+    return subprocess.Popen([sys.executable, "-c", MAKER, engine.url, base, version],
+                            stdin=subprocess.DEVNULL)
 
 
 def prepared(engine: Engine, base: str, version: str) -> Path:
@@ -124,3 +122,15 @@ def _locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(held, fcntl.LOCK_UN)
+
+
+def main(arguments: list[str]) -> int:
+    url, base, version = arguments
+    try:
+        with Engine(url) as engine:
+            prepared(engine, base, version)
+    except Exception as exc:  # noqa: BLE001 - said; the server goes on without the files
+        print(f"policykg serve: the files of version {version} could not be made: {exc}",
+              file=sys.stderr, flush=True)
+        return 1
+    return 0

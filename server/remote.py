@@ -42,7 +42,7 @@ from graph.sparql_shape import capped, shape, where_opens
 from graph.store import Held
 
 from .dataset import METADATA_QUERY, RECHECK, Opened
-from .engine_files import complete, directory_for, prepare_later, prepared
+from .engine_files import complete, directory_for, prepare_later
 from .evaluators import Failed, Job, Outcome, Stopped
 
 ASKED = {False: "application/sparql-results+json", True: "application/n-triples"}
@@ -74,7 +74,7 @@ class RemoteDataset:
         self.graphs: frozenset[NamedNode] | None = None  # the dataset's, as terms
         self.checked = 0.0
         self.lock = threading.Lock()
-        self.making: set[str] = set()  # versions whose files a thread of ours makes
+        self.making: set[str] = set()  # versions whose files a process of ours makes
 
     def connected(self) -> Engine:
         with self.lock:
@@ -105,7 +105,7 @@ class RemoteDataset:
 
     def _opened(self, engine: Engine, base: str, version: str, wait: bool) -> Opened:
         """The version, its files made first if `wait` (the first version a process
-        serves), else by a thread while it is served (server/engine_files.py)."""
+        serves), else by a process while it is served (server/engine_files.py)."""
         self.dataset = reader_dataset(engine, base)
         self.graphs = None if self.dataset is None else \
             frozenset(NamedNode(g) for g in self.dataset[0])
@@ -115,11 +115,11 @@ class RemoteDataset:
         when = dt.datetime.fromisoformat(found["modified"].value.replace("Z", "+00:00")) \
             if found is not None else dt.datetime.now(dt.UTC)
         files = directory_for(engine.url, version)
-        if wait:
-            prepared(engine, base, version)
-        elif not complete(files) and version not in self.making:
+        if not complete(files) and version not in self.making:
             self.making.add(version)
-            prepare_later(engine, base, version)
+            maker = prepare_later(engine, base, version)
+            if wait:
+                maker.wait()
         return Opened(RemoteStore(self, base), str(files), base, version, when,
                       format_datetime(when, usegmt=True), prefixes(base),
                       Held(Path(self.url), None), complete=complete(files))

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import subprocess
+import time
 
 import requests
 from pyoxigraph import BlankNode, Quad, RdfFormat, parse
 
 from graph.iris import Iris
+from graph.publish import store_version
 from graph.store import open_store
 from graph.void import is_file_fact
-from tests.conftest import BASE
-from tests.engines import endpoint_in_every_mode
+from tests.conftest import BASE, policykg_command, serving
+from tests.engines import endpoint_in_every_mode, oxigraph_serve
 
 endpoint = endpoint_in_every_mode()  # the same tests from the store and from an engine
 
@@ -66,3 +69,41 @@ def test_the_files_are_made_once_under_the_data_home(endpoint):
     assert made[0].name.startswith(f"{version}.")  # and the reading code's digest
     for name in ("dumps/manifest.json", "search.sqlite", "pages/statements.json.gz"):
         assert (made[0] / name).is_file()
+
+
+def test_a_version_published_while_serving_gets_its_files(bundled_store, all_store,
+                                                          tmp_path):
+    """The next version is answered at once; its files follow, made by a thread, and the
+    older version's files are removed: the search finds statements by their text again,
+    the dumps are the new version's."""
+    (tmp_path / "engine").mkdir()
+    with oxigraph_serve(tmp_path / "engine") as running:
+        _publish(bundled_store[0].result.path, running.url)
+        with serving(bundled_store[0].result.path, tmp_path,
+                     environment={"POLICYKG_ENGINE": running.url}) as served:
+            _publish(all_store[0].result.path, running.url)
+            root, version = _root(served), store_version(all_store[1])
+            files = tmp_path / "data" / "policykg" / "engines"
+            deadline = time.monotonic() + 120
+            while True:
+                made = [p.name for p in files.glob("*/*") if (p / ".complete").exists()]
+                listed = requests.get(f"{root}/dumps/", timeout=30)
+                found = requests.get(f"{root}/search.json", params={"q": "vendor lock-in"},
+                                     timeout=30)
+                if [name.split(".")[0] for name in made] == [version] \
+                        and listed.headers["X-Policykg-Version"] == version \
+                        and "policykg.nq.gz" in listed.text and found.json()["fulltext"]:
+                    break
+                assert time.monotonic() < deadline, (made, listed.headers, found.text[:200])
+                time.sleep(0.5)
+            dumped = requests.get(f"{root}/dumps/policykg.nq.gz", timeout=60)
+            quads = parse(gzip.decompress(dumped.content), format=RdfFormat.N_QUADS)
+            assert sum(1 for _ in quads) == sum(
+                1 for q in all_store[1].quads_for_pattern(None, None, None)
+                if not is_file_fact(q, Iris(BASE)))
+
+
+def _publish(store, url: str) -> None:
+    done = subprocess.run([*policykg_command(), "publish", "--store", str(store), "--to",
+                           url], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
