@@ -153,3 +153,9 @@ class Engine:
         """Replace one named graph (Graph Store HTTP Protocol, indirect identification)."""
         self._send("PUT", self.services.store, params={"graph": graph}, content=turtle,
                    headers={"Content-Type": GRAPH_TYPE})
+
+    def get_graph(self, graph: str) -> httpx.Response:
+        """One named graph (Graph Store HTTP Protocol GET, indirect identification), as
+        N-Triples where the engine offers it: its Content-Type says what it sent."""
+        return self._send("GET", self.services.store, params={"graph": graph},
+                          headers={"Accept": "application/n-triples, text/turtle;q=0.9"})

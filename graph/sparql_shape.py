@@ -115,6 +115,19 @@ def skeleton(text: str) -> str:
     return " ".join(_lex(text).split())
 
 
+def where_opens(text: str) -> int | None:
+    """Where the inside of a query's WHERE group starts (just after its `{`), found with
+    comments, strings and IRIs masked; None if the query has no WHERE keyword. A query
+    sent elsewhere with values bound puts them there, first: an engine joins a VALUES
+    clause where it stands, and one at the end came after evaluating the whole query for
+    every value (a meeting's agenda: 4 s against 0.2 s at 100 releases)."""
+    found = _WHERE.search(_lex(text))
+    return found.end() if found else None
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
 def capped(text: str, cap: int) -> tuple[str, str] | None:
     """A SELECT query cut to `cap` rows, and a probe that counts up to cap + 1 rows (to say
     whether the cut dropped any); None if the text cannot be wrapped in a sub-select (not a

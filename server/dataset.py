@@ -40,6 +40,10 @@ class Opened:
     # what a worker computes once per store version (the search index, the index pages'
     # lists); a rebuild opens a new Opened, so they go with the old version
     memo: dict = field(default_factory=dict)
+    # whether the version's files (dumps, full-text index, statements table) are all there:
+    # an engine's new version is served while a process makes them (server/engine_files.py),
+    # and its answers are not kept by caches until they are
+    complete: bool = True
 
 
 class Dataset:

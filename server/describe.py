@@ -53,10 +53,19 @@ def exists(store: Store, node: NamedNode) -> bool:
         next(store.quads_for_pattern(None, None, node), None) is not None
 
 
-def outgoing(store: Store, base: str, node: NamedNode) -> list[tuple[NamedNode, object]]:
+def outgoing(store: Store, node: NamedNode) -> list[tuple[NamedNode, object]]:
     """(predicate, object) pairs, once each though several graphs hold them (a topic's
-    are repeated in every release that names it: deduplicated in Oxigraph, not here)."""
-    return [(row["p"], row["o"]) for row in select(store, base, "outgoing", s=node)]
+    are repeated in every release that names it)."""
+    return list(dict.fromkeys((q.predicate, q.object)
+                              for q in store.quads_for_pattern(node, None, None)))
+
+
+def prefetch(store: Store, nodes: list) -> None:
+    """Tell the store what a page is about to read of these things, one by one: an engine's
+    (server/remote.py) fetches it all in one request; the embedded store has no need."""
+    ahead = getattr(store, "prefetch", None)
+    if ahead is not None and nodes:
+        ahead(nodes)
 
 
 def incoming_counts(store: Store, base: str, node: NamedNode) -> list[tuple[NamedNode, int]]:
@@ -246,7 +255,7 @@ PK_LOCALS = ("statedBy", "attributionText", "speechAct", "onTopic", "madeAt")
 def said(store: Store, base: str, statement: NamedNode) -> Said:
     pk = {local: NamedNode(PK + local) for local in PK_LOCALS}
     result = Said(statement, label(store, statement))
-    for predicate, value in outgoing(store, base, statement):
+    for predicate, value in outgoing(store, statement):
         if predicate == pk["statedBy"]:
             result.speakers.append(value)
         elif predicate == pk["attributionText"]:
@@ -283,6 +292,7 @@ def stated_relations(store: Store, node: NamedNode, limit: int
                      ) -> tuple[int, list[StatedRelation]]:
     """(how many, the first of) the relations the releases state about the resource."""
     facts = facts_about(store, node)
+    prefetch(store, facts[:limit])
     return len(facts), [StatedRelation(fact, s, p, o, spans(store, fact))
                         for fact in facts[:limit] for s, p, o in reified(store, fact)]
 
@@ -304,7 +314,7 @@ def description(store: Store, base: str, node: NamedNode, page: int = 1) -> Desc
         triples.setdefault(Triple(s, p, o), None)
 
     neighbours: set = set()
-    for predicate, value in outgoing(store, base, node):
+    for predicate, value in outgoing(store, node):
         add(node, predicate, value)
         neighbours.update((predicate, value))
     counts = incoming_counts(store, base, node)

@@ -202,7 +202,7 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
                 said_offset: int = 0, about_offset: int = 0, limit: int = SAID_PAGE
                 ) -> EntityView:
     viewer = Viewer(store, base, links)
-    pairs = describe.outgoing(store, base, node)
+    pairs = describe.outgoing(store, node)
     groups: dict[str, list] = {}
     external = []
     for predicate, value in pairs:
@@ -215,8 +215,11 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
     outgoing.sort(key=lambda g: g.predicate.text.casefold())
 
     incoming = []
-    for predicate, count in describe.incoming_counts(store, base, node):
-        subjects = describe.incoming(store, node, predicate, 0, VALUES_SHOWN)
+    counts = describe.incoming_counts(store, base, node)
+    shown = {p: describe.incoming(store, node, p, 0, VALUES_SHOWN) for p, _ in counts}
+    describe.prefetch(store, [s for subjects in shown.values() for s in subjects])
+    for predicate, count in counts:
+        subjects = shown[predicate]
         more = links.incoming(node.value, predicate.value) if count > len(subjects) else None
         incoming.append(Group(viewer.value(predicate), [viewer.value(s) for s in subjects],
                               count, more, incoming=True))
@@ -228,6 +231,8 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
         made, others = [], [node]  # itself, as the releases say it
     else:
         made, others = describe.statements_about(store, base, node)
+    describe.prefetch(store, made[said_offset:said_offset + limit]
+                      + others[about_offset:about_offset + limit])
     said = [_said_view(viewer, describe.said(store, base, s))
             for s in made[said_offset:said_offset + limit]]
     by_side = describe.is_a(store, node, PK + "Topic")  # a topic's statements by side

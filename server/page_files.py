@@ -137,8 +137,6 @@ def render_all(store_path: Path, processes: int) -> tuple[Path, int]:
     """Render the page of every kept thing of the store into its build directory (the
     manifest last, so a half-rendered directory is never used); (directory, pages)."""
     from .dataset import Dataset  # the app's own view of the store: base, build directory
-    from .search import labelled  # (it reads the index from here)
-    from .statements_table import KEPT, dumps, read  # (and the statements table)
 
     opened = Dataset(store_path).current()
     if not opened.base:
@@ -151,11 +149,24 @@ def render_all(store_path: Path, processes: int) -> tuple[Path, int]:
                              initargs=(opened.target,)) as pool:
         for _ in pool.map(_render_batch, batches):
             pass
-    _write(directory / SEARCH_INDEX, gzip.compress(json.dumps(labelled(opened)).encode()))
-    _write(directory / KEPT, dumps(read(opened.store, opened.base)))
-    _write(directory / MANIFEST, json.dumps({"renderer": renderer(), "pages": len(rests)})
-           .encode())
+    write_kept(opened.store, opened.base, directory, len(rests))
     return directory, len(rests)
+
+
+def write_kept(store: Store, base: str, directory: Path, pages: int) -> None:
+    """What a worker would otherwise read from the store once per version, kept beside the
+    pages: the search's labels and the statements table; then the manifest naming this
+    code, which makes them (and the `pages` pages, if any) used."""
+    from graph.iris import Iris
+    from graph.search_index import labelled  # (the search reads them from here)
+
+    from .statements_table import KEPT, dumps, read  # (and the statements table)
+
+    _write(directory / SEARCH_INDEX,
+           gzip.compress(json.dumps(labelled(store, Iris(base))).encode()))
+    _write(directory / KEPT, dumps(read(store, base)))
+    _write(directory / MANIFEST, json.dumps({"renderer": renderer(), "pages": pages})
+           .encode())
 
 
 _client = None  # the rendering process's app, made once (server/__init__.py's create_app)

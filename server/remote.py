@@ -16,12 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import replace
 from email.utils import format_datetime
+from functools import lru_cache
 from pathlib import Path
 
-import httpx
 from pyoxigraph import (
+    BlankNode,
+    Literal,
     NamedNode,
     Quad,
     QueryResultsFormat,
@@ -32,15 +36,30 @@ from pyoxigraph import (
 )
 
 from graph.engine import Engine, EngineError, EngineTimeout, prologue
-from graph.publish import reader_dataset
+from graph.publish import reader_dataset, recorded_version
 from graph.query import prefixes
-from graph.sparql_shape import capped, shape
+from graph.sparql_shape import capped, shape, where_opens
 from graph.store import Held
 
 from .dataset import METADATA_QUERY, RECHECK, Opened
+from .engine_files import complete, directory_for, prepare_later
 from .evaluators import Failed, Job, Outcome, Stopped
 
 ASKED = {False: "application/sparql-results+json", True: "application/n-triples"}
+KEPT_BYTES = 64 << 20  # answers a worker keeps per published version (RemoteStore)
+# The quads of some subjects and of the things they point to (their objects that are not
+# literals), `$HOPS` steps on, each row named by the thing it is of (?x). No dataset is
+# named: the engine reads every graph, and rows outside the version's graphs are dropped
+# here (naming 2 x 100 graphs in each request cost ~5 ms of the engine's time per request)
+HOP = "GRAPH ?h{n} {{ ?x{m} ?q{n} ?x{n} }} FILTER(!isLiteral(?x{n}))"
+DESCRIBED = """SELECT ?x ?p ?o ?g WHERE {
+  { VALUES ?x { $SUBJECTS } }
+  $HOPS
+  GRAPH ?g { ?x ?p ?o }
+}"""
+POINTING = "SELECT ?s ?p ?g WHERE { GRAPH ?g { ?s ?p $OBJECT } } LIMIT $LIMIT"
+POINTING_KEPT = 2000  # links into one thing fetched whole (RemoteStore._pointing)
+TOO_MANY: list = []  # kept for a thing with more: ask pattern by pattern
 
 
 class RemoteDataset:
@@ -52,8 +71,10 @@ class RemoteDataset:
         self.engine: Engine | None = None
         self.opened: Opened | None = None
         self.dataset: tuple[list[str], list[str]] | None = None
+        self.graphs: frozenset[NamedNode] | None = None  # the dataset's, as terms
         self.checked = 0.0
         self.lock = threading.Lock()
+        self.making: set[str] = set()  # versions whose files a process of ours makes
 
     def connected(self) -> Engine:
         with self.lock:
@@ -62,23 +83,46 @@ class RemoteDataset:
             return self.engine
 
     def current(self) -> Opened:
+        """The version the engine's record names (graph/publish.py), not whichever
+        metadata graph the engine holds first: a publish under way holds the next
+        version's, under a staging name."""
         now = time.monotonic()
         if self.opened is None or now - self.checked >= RECHECK:
             engine = self.connected()
             rows = engine.select(METADATA_QUERY)
-            if not rows:
-                raise EngineError(f"{self.url}: holds no policykg metadata graph; "
+            version = recorded_version(engine, rows[0]["base"]) if rows else None
+            if version is None:
+                raise EngineError(f"{self.url}: holds no version published by policykg; "
                                   "run `policykg publish --to` first")
-            row = rows[0]
-            if self.opened is None or self.opened.version != row["version"]:
-                when = dt.datetime.fromisoformat(row["modified"].replace("Z", "+00:00"))
-                self.dataset = reader_dataset(engine, row["base"])
-                base = row["base"]
-                self.opened = Opened(RemoteStore(self, base), self.url, base, row["version"],
-                                     when, format_datetime(when, usegmt=True), prefixes(base),
-                                     Held(Path(self.url), None))
+            if self.opened is None or self.opened.version != version:
+                self.opened = self._opened(engine, rows[0]["base"], version,
+                                           wait=self.opened is None)
+            elif not self.opened.complete and complete(Path(self.opened.target)):
+                # the version's files are made: a fresh memo reads them
+                self.opened = replace(self.opened, memo={}, complete=True)
             self.checked = now
         return self.opened
+
+    def _opened(self, engine: Engine, base: str, version: str, wait: bool) -> Opened:
+        """The version, its files made first if `wait` (the first version a process
+        serves), else by a process while it is served (server/engine_files.py)."""
+        self.dataset = reader_dataset(engine, base)
+        self.graphs = None if self.dataset is None else \
+            frozenset(NamedNode(g) for g in self.dataset[0])
+        found = next((row for row in _parsed(engine.query(METADATA_QUERY,
+                                                          dataset=self.dataset).content,
+                                             False)), None)
+        when = dt.datetime.fromisoformat(found["modified"].value.replace("Z", "+00:00")) \
+            if found is not None else dt.datetime.now(dt.UTC)
+        files = directory_for(engine.url, version)
+        if not complete(files) and version not in self.making:
+            self.making.add(version)
+            maker = prepare_later(engine, base, version)
+            if wait:
+                maker.wait()
+        return Opened(RemoteStore(self, base), str(files), base, version, when,
+                      format_datetime(when, usegmt=True), prefixes(base),
+                      Held(Path(self.url), None), complete=complete(files))
 
 
 class Remote:
@@ -118,58 +162,177 @@ class Remote:
             raise Stopped("time", messages["time"])
         try:
             return _parsed(engine.query(prologue(job.base) + query, ASKED[graph], dataset,
-                                        timeout=left), graph)
+                                        timeout=left).content, graph)
         except EngineTimeout:
             raise Stopped("time", messages["time"]) from None
         except EngineError as exc:
             raise Failed("invalid", f"the engine refused the query: {exc}") from None
 
 
-def _parsed(response: httpx.Response, graph: bool):
+def _parsed(body: bytes, graph: bool):
     if graph:
-        return list(parse(response.content, format=RdfFormat.N_TRIPLES))
-    return parse_query_results(response.content, format=QueryResultsFormat.JSON)
+        return list(parse(body, format=RdfFormat.N_TRIPLES))
+    return parse_query_results(body, format=QueryResultsFormat.JSON)
 
 
 class RemoteStore:
     """What the server's readers call on an embedded store (`query`, `quads_for_pattern`),
     answered by the engine over the published version's graphs: the seam that lets the
-    service description, readiness and pages read either. Each call is one request."""
+    service description, readiness and pages read either.
+
+    A page asks the store for a few quads at a time, hundreds of times (a label here, an
+    evidence's selector there): against an engine each ask would be an HTTP request. A
+    published version never changes (a new one is a new RemoteStore), so answers are kept:
+    a subject's quads are fetched whole, with those of the things it points to (one hop:
+    a statement's evidence, its speaker, its topics) in the same request, and every query's
+    answer is kept by its text, both up to KEPT_BYTES per worker."""
 
     def __init__(self, source: RemoteDataset, base: str) -> None:
         self.source = source
         self.base = base
+        self.subjects: Kept = Kept(KEPT_BYTES)  # subject (its SPARQL form) -> its quads
+        self.answers: Kept = Kept(KEPT_BYTES)  # (query text, graph form) -> the answer
 
-    def query(self, sparql: str, base_iri: str | None = None,
+    def query(self, query: str, base_iri: str | None = None,
               prefixes: dict[str, str] | None = None,
               use_default_graph_as_union: bool = True, substitutions: dict | None = None):
         """As Store.query; `substitutions` (variables bound before evaluation) become a
-        trailing VALUES clause, which binds them in the answer's every solution: the same
-        for the server's queries, whose bound variables are not read before they are
-        bound."""
-        text = prologue(base_iri or self.base) + sparql
+        VALUES clause first in the WHERE group (at the end where there is none), which
+        binds them in the answer's every solution: the same for the server's queries,
+        whose bound variables are not read before they are bound."""
+        sparql = query
         if substitutions:
             names = " ".join(str(variable) for variable in substitutions)
             terms = " ".join(str(term) for term in substitutions.values())
-            text += f"\nVALUES ({names}) {{ ({terms}) }}"
-        graph = _graph_form(sparql)
-        return _parsed(self.source.connected().query(text, ASKED[graph], self.source.dataset),
-                       graph)
+            values = f" VALUES ({names}) {{ ({terms}) }} "
+            at = _where_opens(sparql)
+            sparql = sparql + "\n" + values if at is None else sparql[:at] + values + sparql[at:]
+        text = prologue(base_iri or self.base) + "".join(
+            f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items()) + sparql
+        return self._asked(text, _graph_form(query))
+
+    def _asked(self, text: str, graph: bool):
+        body = self.answers.get((text, graph))
+        if body is None:
+            body = self.source.connected().query(text, ASKED[graph],
+                                                 self.source.dataset).content
+            self.answers.put((text, graph), body, len(body))
+        return _parsed(body, graph)
 
     def quads_for_pattern(self, subject, predicate, obj, graph_name=None) -> Iterator[Quad]:
+        quads = None
+        if subject is not None and graph_name is None:
+            quads = self._described(subject)
+        elif obj is not None and graph_name is None and not isinstance(obj, Literal):
+            quads = self._pointing(obj)
+        if quads is None:
+            quads = self._matching(subject, predicate, obj, graph_name)
+        return (q for q in quads if (predicate is None or q.predicate == predicate)
+                and (obj is None or q.object == obj))
+
+    def _matching(self, subject, predicate, obj, graph_name) -> list[Quad]:
         terms = {name: term for name, term in {"s": subject, "p": predicate, "o": obj,
                                                 "g": graph_name}.items() if term is not None}
         # the terms are pyoxigraph's, written by it (str of a term is its SPARQL form)
         bound = (f"VALUES ({' '.join('?' + n for n in terms)}) "
                  f"{{ ({' '.join(str(t) for t in terms.values())}) }}") if terms else ""
         query = f"SELECT ?s ?p ?o ?g WHERE {{ {bound} GRAPH ?g {{ ?s ?p ?o }} }}"
-        for row in self.query(query):
-            yield Quad(row["s"], row["p"], row["o"], row["g"])
+        return [Quad(row["s"], row["p"], row["o"], row["g"])
+                for row in self._asked(prologue(self.base) + query, False)]
+
+    def _described(self, subject) -> list[Quad]:
+        """The subject's quads, fetched with those of its objects when not yet kept."""
+        found = self.subjects.get(str(subject))
+        if found is None:
+            if isinstance(subject, BlankNode):  # a blank node cannot be named in a query:
+                return []  # only those fetched as a neighbour are known
+            self.prefetch([subject], hops=1)
+            found = self.subjects.get(str(subject)) or []
+        return found
+
+    def prefetch(self, subjects: list, hops: int = 2) -> None:
+        """Fetch, in one request, the quads of the subjects not yet kept and of what they
+        point to up to `hops` steps on (a page's statements, their evidence and its
+        selectors, their speakers, meetings and topics): what a page is about to read."""
+        wanted = [s for s in subjects if isinstance(s, NamedNode)
+                  and self.subjects.get(str(s)) is None]
+        if not wanted:
+            return
+        values = " ".join(str(s) for s in wanted)
+        steps = [" UNION { SELECT DISTINCT ?x WHERE { VALUES ?x0 { " + values + " } " +
+                 " ".join(HOP.format(n=k, m=k - 1) for k in range(1, hop + 1)) +
+                 f" BIND(?x{hop} AS ?x) }} }}" for hop in range(1, hops + 1)]
+        query = DESCRIBED.replace("$SUBJECTS", values).replace("$HOPS", "".join(steps))
+        rows = self.source.connected().query(prologue(self.base) + query,
+                                             ASKED[False]).content
+        kept = self.source.graphs
+        fetched: dict[str, list[Quad]] = {str(s): [] for s in wanted}
+        for row in _parsed(rows, False):
+            if kept is None or row["g"] in kept:
+                node = row["x"]
+                fetched.setdefault(str(node), []).append(
+                    Quad(node, row["p"], row["o"], row["g"]))
+        for name, quads in fetched.items():
+            self.subjects.put(name, quads, sum(len(str(q)) for q in quads) + 64)
+
+    def _pointing(self, obj) -> list[Quad] | None:
+        """The quads whose object is `obj`, when there are at most POINTING_KEPT (an
+        index page counts the links into each thing it lists, by property after property);
+        None for a thing more point to (a class), asked pattern by pattern instead."""
+        key = ("into", str(obj))
+        found = self.subjects.get(key)
+        if found is None and not isinstance(obj, BlankNode):
+            query = POINTING.replace("$OBJECT", str(obj)).replace("$LIMIT",
+                                                                  str(POINTING_KEPT + 1))
+            rows = list(_parsed(self.source.connected().query(prologue(self.base)
+                                                              + query).content, False))
+            kept = self.source.graphs
+            # the limit counts the rows of every graph, before those of other versions
+            # are dropped: past it, the rows kept would not be all
+            found = TOO_MANY if len(rows) > POINTING_KEPT else \
+                [Quad(row["s"], row["p"], obj, row["g"]) for row in rows
+                 if kept is None or row["g"] in kept]
+            self.subjects.put(key, found, sum(len(str(q)) for q in found) + 64)
+        return None if found is TOO_MANY else found
 
     def named_graphs(self) -> Iterator[NamedNode]:
         for row in self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"):
             yield row["g"]
 
 
+class Kept:
+    """A worker's answers for one version, least recently used dropped past `limit` bytes
+    (threads of a worker share it)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.size = limit, 0
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+                return found[0]
+            return None
+
+    def put(self, key, value, size: int) -> None:
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = (value, size)
+            self.size += size
+            while self.size > self.limit and len(self.entries) > 1:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.size -= dropped
+
+
+_where_opens = lru_cache(maxsize=1024)(where_opens)
+
+
+@lru_cache(maxsize=1024)
 def _graph_form(sparql: str) -> bool:
+    """Whether the server's query (a constant text: its bound values come apart) answers a
+    graph; remembered, as parsing is what a page's many small queries spent most on."""
     return shape(sparql).graph_result

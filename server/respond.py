@@ -96,7 +96,7 @@ def cached(view: Callable[..., Response]) -> Callable[..., Response]:
         if unchanged(etag):
             return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
         response = view(*args, **kwargs)
-        if response.status_code == 200 and not response.is_streamed:
+        if response.status_code == 200 and not response.is_streamed and current.complete:
             response.headers["ETag"] = etag
             mark(request.environ, current.version)
         return response

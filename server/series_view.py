@@ -198,7 +198,9 @@ def actor_editions(store: Store, base: str, links: Links, actor: NamedNode
     first, each series' editions in date order."""
     viewer = Viewer(store, base, links)
     grouped: dict[str | None, ActorSeries] = {}
-    for row in describe.select(store, base, "actor-meetings", a=actor):
+    rows = list(describe.select(store, base, "actor-meetings", a=actor))
+    describe.prefetch(store, [row["m"] for row in rows])
+    for row in rows:
         meeting, n = row["m"], int(row["n"].value)
         series = _first(store, meeting, SERIES_LINK)
         key = series.value if series is not None else None

@@ -175,6 +175,24 @@ def differing_graphs(engine: Engine, store: Store) -> list[str]:
 SERVED_FROM = ("store", "oxigraph")  # Virtuoso: see docs/deploy.md, serving from an engine
 
 
+@contextmanager
+def served_from(mode: str, store: Path, home: Path, **settings) -> Iterator:
+    """`policykg serve` over `store` (mode "store"), or `serve --engine` in front of a fresh
+    engine of that name to which `store` was published (the Endpoint of `serving`)."""
+    if mode == "store":
+        with serving(store, home, **settings) as served:
+            yield served
+        return
+    with ENGINES[mode](home) as running:
+        published = subprocess.run(
+            [*policykg_command(), "publish", "--store", str(store), "--to", running.url,
+             *running.auth_args], capture_output=True, text=True, timeout=300)
+        assert published.returncode == 0, published.stderr
+        environment = {**settings.pop("environment", {}), "POLICYKG_ENGINE": running.url}
+        with serving(store, home, environment=environment, **settings) as served:
+            yield served
+
+
 def endpoint_in_every_mode():
     """A session fixture named `endpoint` for a test module: the shared endpoint over the
     store (tests/conftest.py), then `policykg serve --engine` in front of each engine of
@@ -186,15 +204,8 @@ def endpoint_in_every_mode():
             yield endpoint
             return
         home = tmp_path_factory.mktemp(f"served-from-{request.param}")
-        with ENGINES[request.param](home) as running:
-            published = subprocess.run(
-                [*policykg_command(), "publish", "--store", str(endpoint.store), "--to",
-                 running.url, *running.auth_args], capture_output=True, text=True,
-                timeout=300)
-            assert published.returncode == 0, published.stderr
-            with serving(endpoint.store, home, timeout=endpoint.timeout,
-                         max_bytes=endpoint.max_request_bytes,
-                         environment={"POLICYKG_ENGINE": running.url}) as served:
-                yield served
+        with served_from(request.param, endpoint.store, home, timeout=endpoint.timeout,
+                         max_bytes=endpoint.max_request_bytes) as served:
+            yield served
 
     return endpoint

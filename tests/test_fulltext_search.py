@@ -17,6 +17,9 @@ from graph.search_index import INDEX
 from graph.source import bundled_releases
 from ontology import PK
 from tests.conftest import BASE, fixture_releases, serving
+from tests.engines import endpoint_in_every_mode
+
+endpoint = endpoint_in_every_mode()  # the same tests from the store and from an engine
 
 BUNDLED_QUOTE = "data sharing based on open standards is possible, to avoid vendor lock-in"
 

@@ -18,6 +18,9 @@ from graph.iris import OA, RDF, RDFS, SKOS
 from graph.store import open_store
 from ontology import ONTOLOGY_IRI, PK, VERSION_IRI
 from tests.conftest import BASE
+from tests.engines import endpoint_in_every_mode
+
+endpoint = endpoint_in_every_mode()  # the same tests from the store and from an engine
 
 RELEASE = "release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"
 MEETING = "meeting/japan-eu-ict-policy-dialogue-28"

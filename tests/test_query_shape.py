@@ -21,6 +21,7 @@ from graph.sparql_shape import (
     Shape,
     capped,
     shape,
+    where_opens,
 )
 from ontology import PK as NAMESPACE
 
@@ -411,3 +412,19 @@ def test_policykg_query_refuses_pathological_nesting_in_one_line(cli):
     assert result.returncode == 2
     assert result.stderr.startswith("policykg query: SPARQL syntax error at 1:")
     assert f"deeper than {NESTING_LIMIT}" in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("text", [
+    "# a comment saying WHERE { is not the clause\nSELECT ?s WHERE { ?s ?p ?o }",
+    'SELECT ?s where {?s ?p "WHERE { in a string" }',
+    "PREFIX w: <http://x/WHERE>\nSELECT * FROM <http://x/WHERE> WHERE\n  {?s ?p ?o }",
+])
+def test_where_opens_after_the_where_group_s_brace_whatever_is_around(text):
+    """Where serve --engine puts the values it binds (server/remote.py): just inside the
+    WHERE group, never in a comment or a string that says WHERE {."""
+    at = where_opens(text)
+    assert text[:at].rstrip().endswith("{") and text[at:].lstrip().startswith("?s ?p")
+
+
+def test_where_opens_is_none_without_a_where_keyword():
+    assert where_opens("SELECT * { ?s ?p ?o }") is None

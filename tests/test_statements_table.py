@@ -1,6 +1,7 @@
 """/statements as a reader and a script meet it: `policykg serve` over the bundled release,
-asked over HTTP. Every count is checked against SPARQL over the same store (the conftest
-`query` fixture), not against the table's own code."""
+and `serve --engine` in front of an engine it was published to, asked over HTTP. Every
+count is checked against SPARQL over the same store (the conftest `query` fixture), not
+against the table's own code."""
 
 from __future__ import annotations
 
@@ -17,19 +18,21 @@ import ontology
 from graph import pipeline
 from graph.source import bundled_releases
 from tests.conftest import BASE, policykg_command, serving
+from tests.engines import SERVED_FROM, served_from
 
 PK = f"PREFIX pk: <{ontology.PK}>\n"
 EU, JAPAN = f"{BASE}id/actor/eu", f"{BASE}id/actor/japan"
 CYBER, AI = f"{BASE}id/topic/cybersecurity", f"{BASE}id/topic/ai"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The bundled release's store, served; its URL."""
+@pytest.fixture(scope="module", params=SERVED_FROM)
+def site(request, tmp_path_factory):
+    """The bundled release's store, served from the store and from an engine it was
+    published to (tests/engines.py); its URL."""
     home = tmp_path_factory.mktemp("statements")
     store = home / "store"
     pipeline.build(bundled_releases(), store, BASE)
-    with serving(store, home) as served:
+    with served_from(request.param, store, home) as served:
         yield served.url.removesuffix("/sparql")
 
 
