@@ -144,6 +144,9 @@ class Engine:
         rows = self.query(sparql).json()["results"]["bindings"]
         return [{name: cell["value"] for name, cell in row.items()} for row in rows]
 
+    def ask(self, sparql: str) -> bool:
+        return bool(self.query(sparql).json()["boolean"])
+
     def update(self, sparql: str) -> None:
         """One SPARQL Update request: engines apply it as one transaction (Oxigraph: always;
         Virtuoso: in its default, logged mode)."""

@@ -71,7 +71,7 @@ class RemoteDataset:
         self.engine: Engine | None = None
         self.opened: Opened | None = None
         self.dataset: tuple[list[str], list[str]] | None = None
-        self.graphs: frozenset[NamedNode] | None = None  # the dataset's, as terms
+        self.graphs: frozenset[NamedNode] | None = None  # the version's graphs, as terms
         self.checked = 0.0
         self.lock = threading.Lock()
         self.making: set[str] = set()  # versions whose files a process of ours makes
@@ -108,7 +108,7 @@ class RemoteDataset:
         serves), else by a process while it is served (server/engine_files.py)."""
         self.dataset = reader_dataset(engine, base)
         self.graphs = None if self.dataset is None else \
-            frozenset(NamedNode(g) for g in self.dataset[0])
+            frozenset(NamedNode(g) for g in self.dataset[1])
         found = next((row for row in _parsed(engine.query(METADATA_QUERY,
                                                           dataset=self.dataset).content,
                                              False)), None)

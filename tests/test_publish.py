@@ -15,12 +15,25 @@ import pytest
 from pyoxigraph import QueryBoolean
 
 from graph.engine import Engine, prologue
-from graph.publish import STAGING, reader_dataset, record_graph, recorded_version, store_version
+from graph.publish import (
+    STAGING,
+    reader_dataset,
+    record_graph,
+    recorded_version,
+    store_version,
+    union_graph,
+)
 from graph.query import run
 from queries import examples
 
 from .conftest import BASE, free_port, policykg_command, serving
-from .engines import differing_graphs, oxigraph_serve, running_engine  # noqa: F401  (the fixture, one per engine)
+from .engines import (  # noqa: F401  (running_engine: the fixture, one per engine)
+    differing_graphs,
+    graph_of,
+    isomorphic_triples,
+    oxigraph_serve,
+    running_engine,
+)
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 PUBLISHED = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{BASE}')) }}"
@@ -28,7 +41,8 @@ PUBLISHED = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g
 # saw two versions mixed would see a count that is neither version's
 SEEN = (f"SELECT ?v (COUNT(*) AS ?n) WHERE {{ GRAPH {record_graph(BASE)} {{ ?r "
         f"<http://www.w3.org/ns/dcat#version> ?v }} GRAPH ?g {{ ?s ?p ?o }} "
-        f"FILTER(STRSTARTS(STR(?g), '{BASE}graph/') && ?g != {record_graph(BASE)}) }} "
+        f"FILTER(STRSTARTS(STR(?g), '{BASE}graph/') "
+        f"&& ?g NOT IN ({record_graph(BASE)}, {union_graph(BASE)})) }} "
         f"GROUP BY ?v")
 
 
@@ -56,12 +70,24 @@ def engine_graphs(engine: Engine) -> set[str]:
 def test_every_graph_is_published_as_the_store_has_it(cli, all_store, running_engine, engine):  # noqa: F811
     built, store = all_store
     published(cli, built.result.path, running_engine)
-    names = {g.value for g in store.named_graphs()}
-    assert engine_graphs(engine) == names | {record_graph(BASE).value}
+    assert engine_graphs(engine) == expected_graphs(engine, store)
     assert differing_graphs(engine, store) == []
     assert recorded_version(engine, BASE) == store_version(store)
-    if engine.services.named:
-        assert sorted(reader_dataset(engine, BASE)[0]) == sorted(names)
+    if engine.services.named:  # readers name the union graph, and the release graphs
+        default, named = reader_dataset(engine, BASE)
+        assert (default, sorted(named)) == \
+            ([union_graph(BASE).value], sorted(g.value for g in store.named_graphs()))
+
+
+def expected_graphs(engine: Engine, store) -> set[str]:
+    """The graphs a publish of `store` leaves in the engine: the store's, the record and,
+    where readers name graphs, the union graph, which holds the store's triples."""
+    names = {g.value for g in store.named_graphs()} | {record_graph(BASE).value}
+    if not engine.services.named:
+        return names
+    union = union_graph(BASE).value
+    assert isomorphic_triples(list({q.triple for q in store}), graph_of(engine, union))
+    return names | {union}
 
 
 def answers(rows) -> Counter:
@@ -109,8 +135,7 @@ def test_a_new_version_replaces_the_old_and_removes_its_graphs(cli, all_store, b
     (big, _), (small, small_store) = all_store, bundled_store
     published(cli, big.result.path, running_engine)
     published(cli, small.result.path, running_engine)
-    names = {g.value for g in small_store.named_graphs()}
-    assert engine_graphs(engine) == names | {record_graph(BASE).value}
+    assert engine_graphs(engine) == expected_graphs(engine, small_store)
     assert recorded_version(engine, BASE) == store_version(small_store)
     assert not any(g.startswith(STAGING) for g in _all_graphs(engine))
 
