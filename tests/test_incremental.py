@@ -21,7 +21,8 @@ import pytest
 from pyoxigraph import RdfFormat, parse
 
 from graph import incremental, pipeline
-from graph.dumps import DUMPS_DIR, SOURCE
+from graph.dump_members import MEMBERS_DIR, read_index
+from graph.dumps import DUMPS_DIR, FORMATS, SOURCE
 from graph.errors import InputError, StoreError
 from graph.search_index import INDEX
 from graph.source import bundled_releases, releases_in
@@ -81,6 +82,48 @@ def test_add_then_remove_equals_whole_builds(tmp_path):
     assert [e.file for e in change.removed] == [more.name] and not change.relabelled
     assert store_nquads(store) == built(first, tmp_path / "first")
     assert dump_nquads(store) == dump_nquads(tmp_path / "first")
+
+
+def members(path):
+    """The members directory of the build the store holds, and each dump's members."""
+    directory = path.resolve() / DUMPS_DIR / MEMBERS_DIR
+    return directory, read_index(directory)["dumps"]
+
+
+def test_an_add_links_the_kept_graphs_dump_members(tmp_path):
+    """Each dump of an add is the members of a whole build of the same releases, the same
+    bytes but the metadata graph's (last; it says when it was built); the kept graphs'
+    members are the previous build's files (linked, not written again); every dump reads
+    back to what the whole build's does."""
+    first, more = GENRE[:3], GENRE[3]
+    store = tmp_path / "store"
+    pipeline.build(first, store, BASE)
+    before, _ = members(store)
+    incremental.add([more], store)
+    whole = tmp_path / "whole"
+    pipeline.build([*first, more], whole, BASE)
+    (added, add_dumps), (built_dir, built_dumps) = members(store), members(whole)
+    for fmt in FORMATS:
+        keys = add_dumps[fmt.key]
+        assert keys[:-1] == built_dumps[fmt.key][:-1] and len(keys) == 3 + len(first) + 1
+        for key in keys[:-1]:
+            name = f"{fmt.key}/{key}.gz"
+            assert (added / name).read_bytes() == (built_dir / name).read_bytes()
+        kept = [key for key in keys[:-2] if (before / fmt.key / f"{key}.gz").exists()]
+        assert len(kept) >= (2 + len(first) if fmt.dataset else 2)
+        assert all((added / fmt.key / f"{key}.gz").stat().st_ino ==
+                   (before / fmt.key / f"{key}.gz").stat().st_ino for key in kept)
+        with gzip.open(store.resolve() / DUMPS_DIR / fmt.file_name) as dump, \
+                gzip.open(whole.resolve() / DUMPS_DIR / fmt.file_name) as other:
+            assert merged(parse(dump, format=fmt.writer, base_iri=BASE)) == \
+                merged(parse(other, format=fmt.writer, base_iri=BASE))
+
+
+def merged(quads) -> bytes:
+    """`comparable` for a dump of any format: in a merged graph's, the dataset's
+    description has no graph, so the triples that say when it was built go by subject."""
+    return canonical_nquads(q for q in quads if not (
+        q.subject.value.startswith(BASE + "dataset") and q.predicate.value in VOLATILE))
 
 
 def test_posts_pair_added_and_the_first_removed(tmp_path):
