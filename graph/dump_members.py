@@ -90,7 +90,7 @@ class Members:
             (self.directory / fmt.key).mkdir(parents=True, exist_ok=True)
             self.statements.setdefault(fmt.key, {})
         if self.previous is not None:
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, KeyError):  # none, or unreadable
                 self.before = read_index(self.previous)["statements"]
 
     def path(self, fmt: DumpFormat, key: str) -> Path:

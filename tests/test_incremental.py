@@ -126,6 +126,22 @@ def merged(quads) -> bytes:
         q.subject.value.startswith(BASE + "dataset") and q.predicate.value in VOLATILE))
 
 
+def test_an_add_to_a_store_built_without_dumps_writes_them_whole(tmp_path):
+    """No members to link: the kept graphs' are made from the store (their quads in the
+    store's order), and the dumps hold what a whole build's hold."""
+    store = tmp_path / "store"
+    pipeline.build(GENRE[:2], store, BASE, dumps=False)
+    incremental.add([GENRE[2]], store)
+    whole = tmp_path / "whole"
+    pipeline.build(GENRE[:3], whole, BASE)
+    assert dump_nquads(store) == dump_nquads(whole)
+    for fmt in FORMATS:
+        with gzip.open(store.resolve() / DUMPS_DIR / fmt.file_name) as dump, \
+                gzip.open(whole.resolve() / DUMPS_DIR / fmt.file_name) as other:
+            assert merged(parse(dump, format=fmt.writer, base_iri=BASE)) == \
+                merged(parse(other, format=fmt.writer, base_iri=BASE))
+
+
 def test_posts_pair_added_and_the_first_removed(tmp_path):
     """The 2023/2025 pair: the 2025 release added to a store of the 2023 one is a build of
     both; removing the 2023 one (the first) leaves a build of the 2025 one alone: the
@@ -208,6 +224,32 @@ def test_a_failed_add_leaves_the_last_good_store(tmp_path, monkeypatch):
     assert store.resolve() == good.directory
     assert [d for d in good.directory.parent.iterdir() if d.is_dir()] == [good.directory]
     assert [e.file for e in incremental.releases(store)] == [g.name for g in GENRE[:2]]
+
+
+def test_an_add_that_breaks_a_kept_release_across_graphs_is_refused(tmp_path, monkeypatch):
+    """The added release's graph is valid alone, but says of a kept release's statement
+    that it was stated by something that is no actor: only the union of the graphs
+    breaks the shapes (a change validates the whole store, as a build does)."""
+    from pyoxigraph import NamedNode, Quad
+
+    from graph import convert, rdf
+
+    store = tmp_path / "store"
+    good = pipeline.build(GENRE[:2], store, BASE).result
+    kept = next(iter(open_store(store).query(
+        "SELECT ?s WHERE { GRAPH ?g { ?s a <https://w3id.org/policykg/ontology#Statement> } }"
+        " ORDER BY ?s LIMIT 1")))["s"]
+    real = rdf.release_quads
+
+    def stating_of_a_kept_statement(facts, iris):
+        quads = list(real(facts, iris))
+        return [*quads, Quad(kept, NamedNode("https://w3id.org/policykg/ontology#statedBy"),
+                             NamedNode(f"{BASE}id/no-actor"), quads[0].graph_name)]
+
+    monkeypatch.setattr(convert, "release_quads", stating_of_a_kept_statement)
+    with pytest.raises(StoreError, match="A statement needs at least one pk:statedBy, each a"):
+        incremental.add([GENRE[2]], store)
+    assert store.resolve() == good.directory
 
 
 def test_the_search_index_follows_the_change(tmp_path):
