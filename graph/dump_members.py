@@ -12,8 +12,9 @@ concatenates: the same bytes a whole build of the same releases writes.
 - N-Quads and TriG (all named graphs): a graph's member is its serialization as the build
   loads it (its N-Quads are the bytes hashed into its digest), named by that digest.
 - Turtle, N-Triples, JSON-LD, RDF/XML (the merged graph, each triple once: graph/dumps.py):
-  a graph's member holds its triples but those written from another graph (the first in
-  name order of the graphs holding them), so it is named by its digest and those triples.
+  a graph's member holds its triples but those written from another graph (the first of
+  the graphs holding them in the dump's order, the build's: so a graph added last changes
+  no other graph's member), so it is named by its digest and those triples.
   JSON-LD and RDF/XML are one document: the member holds the body (the document less its
   fixed head and tail), and the dump adds the head, a separator between bodies (JSON-LD's
   comma) and the tail, each a member of its own.
@@ -220,14 +221,19 @@ def dataset_member(store: Store, graph: NamedNode, fmt: DumpFormat, members: Mem
     members.made(fmt, key, len(quads))
 
 
-def excluded(shared: Shared, graphs: Iterable[NamedNode]) -> dict[str, list[Triple]]:
-    """For each graph, the triples it holds that the merged graph takes from another
-    (graph/dumps.py `_merged`: from the first of the graphs holding it)."""
-    out: dict[str, list[Triple]] = {str(graph): [] for graph in graphs}
+def excluded(shared: Shared, graphs: list[NamedNode]) -> dict[str, list[Triple]]:
+    """For each graph of `graphs` (in the dump's order), the triples it holds that the
+    merged graph takes from another: from the first in that order of the graphs holding
+    it. (`policykg dump` takes it from the first by name, graph/dumps.py `_merged`: the same
+    triples. Name order would let a release added last, named before others, take their
+    triples and change their members: a thousand of them for an entity all releases
+    mention.)"""
+    position = {str(graph): number for number, graph in enumerate(graphs)}
+    out: dict[str, list[Triple]] = {name: [] for name in position}
     for triple, held in shared.items():
-        for graph in held[1:]:
-            if graph in out:
-                out[graph].append(triple)
+        holders = sorted((position[graph], graph) for graph in held if graph in position)
+        for _, graph in holders[1:]:
+            out[graph].append(triple)
     return out
 
 
