@@ -7,7 +7,9 @@ this says how much of a build an add costs at a given size, and where its time g
 
 Each run builds the N releases afresh, then adds release N+1 and removes it, through the
 library (what `policykg build/add/remove` call, without interpreter start-up), each timed
-with a wall clock. Medians of the runs, and add / build.
+with a wall clock and in CPU seconds (this process's and its workers': on a shared machine
+the wall clock says more about the load than about the work). Medians of the runs, and
+add / build.
 
 Usage: python bench/incremental_bench.py [-n 1000] [--repeat 3] [--workdir DIR] [--phases]
 """
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -34,17 +38,24 @@ from graph.source import releases_in  # noqa: E402
 BASE = "https://bench.example/"
 
 
-def timed(action) -> float:
-    started = time.perf_counter()
+def cpu() -> float:
+    """CPU seconds of this process and of its finished workers."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+def timed(action) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of `action`."""
+    started, used = time.perf_counter(), cpu()
     action()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu() - used
 
 
 @contextlib.contextmanager
 def phases(found: dict[str, float]) -> Iterator[None]:
     """Time the steps of a change by wrapping the functions it calls (the last run)."""
     wrapped = [(pipeline, "validate_store"), (store.Building, "_describe"),
-               (store.dumps, "write_dumps"), (store.search_index, "write"),
+               (store.Building, "_dumps"), (store.search_index, "write"),
                (store.Building, "_swap"), (incremental, "_harmonised")]
     originals = [(owner, name, getattr(owner, name)) for owner, name in wrapped]
 
@@ -90,14 +101,18 @@ def main() -> int:
         with phases(found) if last and args.phases else contextlib.nullcontext():
             adds.append(timed(lambda path=path: incremental.add([extra], path)))
         removes.append(timed(lambda path=path: incremental.remove(extra.name, path)))
-        print(f"run {run + 1}: build {builds[-1]:.1f} s, add {adds[-1]:.1f} s, "
-              f"remove {removes[-1]:.1f} s", flush=True)
+        print(f"run {run + 1}: build {builds[-1][0]:.1f} s ({builds[-1][1]:.1f} CPU), add "
+              f"{adds[-1][0]:.1f} s ({adds[-1][1]:.1f} CPU), remove {removes[-1][0]:.1f} s "
+              f"({removes[-1][1]:.1f} CPU), load {os.getloadavg()[0]:.1f}", flush=True)
         shutil.rmtree(path.with_name(path.name + ".builds"), ignore_errors=True)
         path.unlink(missing_ok=True)
-    build, add, remove = (statistics.median(x) for x in (builds, adds, removes))
     print(f"\n{args.n} releases, median of {args.repeat} runs")
-    print(f"{'whole build':>14} {'add one':>9} {'remove one':>11} {'add/build':>10}")
-    print(f"{build:>12.1f} s {add:>7.1f} s {remove:>9.1f} s {add / build:>10.2f}")
+    print(f"{'':>6} {'whole build':>12} {'add one':>9} {'remove one':>11} {'add/build':>10}")
+    for name, index in (("wall", 0), ("CPU", 1)):
+        build, add, remove = (statistics.median(x[index] for x in runs)
+                              for runs in (builds, adds, removes))
+        print(f"{name:>6} {build:>10.1f} s {add:>7.1f} s {remove:>9.1f} s "
+              f"{add / build:>10.2f}")
     if found:
         print("\nthe last add's steps (s): " + ", ".join(f"{name} {seconds:.1f}"
                                                        for name, seconds in found.items()))

@@ -2,11 +2,12 @@
 
 The dumps of a build live in its own directory, under ``<build dir>/dumps/`` (Oxigraph
 ignores files it did not write), so they are swapped in and pruned with the store they were
-made from. The N-Quads and TriG files are written by the build as it loads the store, graph
-by graph (`policykg dump` streams them from a store), every other one from the N-Quads file
-parsed back (cheaper than scanning the store again), through gzip into a writer that hashes
-and counts the compressed bytes as they go: memory stays flat whatever the size of the
-graph.
+made from. A build writes each dump as gzip members, one per graph (graph/dump_members.py:
+the N-Quads and TriG ones as it loads the store, graph by graph, the others from each
+graph's N-Quads parsed back), so that `policykg add` writes only the members of the graphs
+it adds. Here: the merged graph, and a store's dumps written whole (`policykg dump`,
+`write_dumps`), through gzip into a writer that hashes and counts the compressed bytes as
+they go: memory stays flat whatever the size of the graph.
 The gzip header is deterministic (no file name, mtime 0), so the same data give the same
 bytes and the same SHA-256.
 
@@ -26,9 +27,8 @@ import gzip
 import hashlib
 import json
 import multiprocessing
-import queue
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -74,7 +74,7 @@ FORMATS = (
 )
 BY_KEY = {f.key: f for f in FORMATS}
 SOURCE = BY_KEY["nq"]  # every other dump not written while loading is read back from it
-# Written by a build while it loads the store, graph by graph, from the graphs' own
+# Written by a build (their members) while it loads the store, graph by graph, from the graphs' own
 # serializations (each graph's quads are together in these formats; the merged graph needs
 # the triples held by several graphs, known only once all are loaded).
 WHILE_LOADING = tuple(f for f in FORMATS if f.dataset)
@@ -199,21 +199,17 @@ def _merged(quads: Iterable[Quad], shared: Shared, written: list[int]) -> Iterat
 
 def write_dumps(store: Store, directory: Path, version: str,
                 formats: tuple[DumpFormat, ...] = FORMATS, processes: int = 1,
-                written: dict[str, DumpFile] | None = None, shared: Shared | None = None
-                ) -> list[DumpFile]:
-    """Write the dumps of `formats` into `directory` and their manifest; return them.
+                shared: Shared | None = None) -> list[DumpFile]:
+    """Write the dumps of `formats` of a whole store into `directory` and their manifest;
+    return them (bench/dump_bench.py; a build writes members, graph/dump_members.py).
 
-    `written` are those the build already wrote (`Writing`, `WHILE_LOADING`). The N-Quads
-    dump, if not among them, is streamed from the store. Every other format is parsed back
-    from it, a quarter of the
-    cost of scanning the store again (at 1M quads ~2.5 s a format, not ~9 s); with several
-    `processes`, fresh processes write them side by side (else a thread, one after
-    another), the merged-graph ones once the triples held by several graphs are known
-    (`shared`, if the caller has them). Each file is the same bytes either way."""
+    The N-Quads dump is streamed from the store. Every other format is parsed back from
+    it, a quarter of the cost of scanning the store again (at 1M quads ~2.5 s a format,
+    not ~9 s); with several `processes`, fresh processes write them side by side (else a
+    thread, one after another), the merged-graph ones once the triples held by several
+    graphs are known (`shared`, if the caller has them). Each file is the same bytes either way."""
     directory.mkdir(parents=True, exist_ok=True)
-    files = dict(written or {})
-    if SOURCE.key not in files:
-        files[SOURCE.key] = _write_source(store, directory, version)
+    files = {SOURCE.key: _write_source(store, directory, version)}
     source = str(directory / SOURCE.file_name)
     others = [fmt for fmt in formats if fmt.key not in files]
     merged = [fmt for fmt in others if not fmt.dataset]
@@ -259,20 +255,9 @@ def _counted(quads: Iterable[Quad], written: list[int]) -> Iterator[Quad]:
         yield quad
 
 
-# What waits to be compressed into a dump, at most: QUEUED_CHUNKS graphs, or pieces of
-# CHUNK_BYTES of a larger one (a piece of a large release's TriG is ~4 MB), so what is
-# queued stays ~16 MB however the graphs come.
-QUEUED_CHUNKS = 16
-CHUNK_BYTES = 1_000_000
-
-
 class Writing:
-    """A dump file being written through gzip, whose output is hashed and counted as it
-    goes. The build writes the dataset dumps (`WHILE_LOADING`) this way while it loads the
-    store, graph by graph in the order loaded, from each graph's own serialization (the
-    N-Quads are the very bytes loaded), so no scan of the store is needed afterwards;
-    `write` hands them to a thread, as zlib lets go of the GIL while it compresses and
-    Oxigraph while it loads."""
+    """A dump file being written whole through gzip, whose output is hashed and counted as
+    it goes."""
 
     def __init__(self, directory: Path, fmt: DumpFormat) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -282,35 +267,6 @@ class Writing:
         self.out = gzip.GzipFile(filename="", mode="wb", fileobj=self.hasher, mtime=0,
                                  compresslevel=6)
         self.statements = 0
-        # bounded: if compressing lags, the build waits rather than holding every graph
-        self.queue: queue.Queue[memoryview | None] = queue.Queue(maxsize=QUEUED_CHUNKS)
-        self.writer: Future[None] | None = None
-
-    def write(self, data: bytes, statements: int) -> None:
-        if self.writer is None:
-            pool = ThreadPoolExecutor(1, thread_name_prefix="dump")
-            self.writer = pool.submit(self._drain)
-            pool.shutdown(wait=False)  # the thread ends when the queue does
-        view = memoryview(data)  # slices of it copy nothing
-        for start in range(0, len(data), CHUNK_BYTES):
-            self._put(view[start:start + CHUNK_BYTES])
-        self.statements += statements
-
-    def _put(self, data: memoryview | None) -> None:
-        """Queue `data`, waiting while the queue is full, unless the thread has failed (a
-        full disk, say): then its error is raised here."""
-        while True:
-            if self.writer.done():
-                self.writer.result()
-            try:
-                self.queue.put(data, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def _drain(self) -> None:
-        while (data := self.queue.get()) is not None:
-            self.out.write(data)
 
     def close(self, version: str) -> DumpFile:
         self._finish()
@@ -321,17 +277,14 @@ class Writing:
                         version, LICENSE)
 
     def discard(self) -> None:
-        """Close the file of a failed build (which removes it), raising nothing."""
+        """Close the file of a failed dump, raising nothing."""
         with contextlib.suppress(Exception):
             self._finish()
 
     def _finish(self) -> None:
         try:
-            if self.writer is not None:
-                self._put(None)
-                self.writer.result()
-        finally:
             self.out.close()
+        finally:
             self.raw.close()
 
 

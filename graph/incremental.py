@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import corpus
 from .convert import Converted, clashes, convert, converted
-from .dumps import SOURCE, serialized
+from .dumps import SOURCE, serialized, serialized_besides
 from .errors import InputError, StoreError
 from .interrupts import checkpoint
 from .iris import Iris
@@ -75,7 +75,8 @@ def add(paths: Sequence[Path], store_path: Path, validate: bool = True, dumps: b
         order: list[corpus.Entry | _Fresh] = list(record.releases)
         where = {entry.id: number for number, entry in enumerate(order)}
         given: dict[str, Path] = {}
-        with converted(list(paths), lexicon, iris) as releases_in_order:
+        also = serialized_besides(dumps)  # each release's graph as TriG too, for its dumps
+        with converted(list(paths), lexicon, iris, also) as releases_in_order:
             for done in releases_in_order:
                 checkpoint()
                 if done.id in given:
@@ -157,7 +158,7 @@ def _change(store_path: Path, current: Path, record: corpus.Record,
     the new store from a copy of the current one, changing only the graphs that differ."""
     change = Change(current)
     before = {entry.id: entry for entry in record.releases}
-    order = _harmonised(order, record, current, lexicon, iris)
+    order = _harmonised(order, record, current, lexicon, iris, serialized_besides(dumps))
     plan: list[corpus.Entry | _Fresh] = []
     for item in order:
         if isinstance(item, _Fresh):
@@ -179,8 +180,8 @@ def _change(store_path: Path, current: Path, record: corpus.Record,
     building = Building(store_path, iris, dumps, copy_of=current)
     with aborting(building):
         new = corpus.Record(record.base, record.ontology, record.lexicon)
-        building.keep(record.ontology)
-        building.keep(record.lexicon)
+        building.keep(iris.graph("ontology"), record.ontology)
+        building.keep(iris.graph("lexicon"), record.lexicon)
         kept_iris = {iris.thing(entry_id).value for entry_id in kept}
         building.coverage = {release: share for release, share
                              in recorded_coverage(building.store, iris).items()
@@ -192,12 +193,12 @@ def _change(store_path: Path, current: Path, record: corpus.Record,
         for item in plan:
             checkpoint()
             if isinstance(item, corpus.Entry):
-                building.keep(item.graph)
+                building.keep(iris.graph(item.id), item.graph)
                 corpus.keep_source(building.directory, corpus.source_path(current, item),
                                    item.slug, kept=True)
                 new.releases.append(item)
                 continue
-            added = building.add_serialized(item.done.pieces)
+            added = building.add_serialized(item.done.pieces, iris.graph(item.done.id))
             entry = corpus.entry(building.directory, item.done, added,
                                  item.previous.file if item.previous else None,
                                  kept=item.previous is not None)
@@ -210,9 +211,11 @@ def _change(store_path: Path, current: Path, record: corpus.Record,
 
 
 def _harmonised(order: list[corpus.Entry | _Fresh], record: corpus.Record, current: Path,
-                lexicon: Lexicon, iris: Iris) -> list[corpus.Entry | _Fresh]:
+                lexicon: Lexicon, iris: Iris, also: tuple[str, ...]
+                ) -> list[corpus.Entry | _Fresh]:
     """The releases of `order`, each converted (again) where the first label of one of its
-    discovered entities is not what it was: what a build in this order would do."""
+    discovered entities is not what it was: what a build in this order would do (`also`:
+    the formats its dumps' members are written in besides N-Quads)."""
     had = _firsts(record.releases)
     labels: dict[str, str] = {}
     out: list[corpus.Entry | _Fresh] = []
@@ -221,9 +224,9 @@ def _harmonised(order: list[corpus.Entry | _Fresh], record: corpus.Record, curre
         if isinstance(item, corpus.Entry):
             if _first_labels(item.names, labels) != had[item.id]:
                 source = corpus.source_path(current, item)
-                item = _Fresh(convert(source, lexicon, iris, dict(labels)), item)
+                item = _Fresh(convert(source, lexicon, iris, dict(labels), also), item)
         elif clashes(item.done.names, labels):
-            item = _Fresh(convert(item.done.path, lexicon, iris, dict(labels)))
+            item = _Fresh(convert(item.done.path, lexicon, iris, dict(labels), also))
         names = item.names if isinstance(item, corpus.Entry) else item.done.names
         for entity, label in names:
             labels.setdefault(entity, label)

@@ -60,7 +60,7 @@ def build(paths: Sequence[Path], store_path: Path, base: str, validate: bool = T
 def _build(paths: Sequence[Path], store_path: Path, iris: Iris, validate: bool,
            dumps: bool) -> Built:
     lexicon = load_lexicon()
-    also = serialized_besides(dumps)  # each release's graph as TriG too, for its dump
+    also = serialized_besides(dumps)  # each release's graph as TriG too, for its dumps
     with converted(paths, lexicon, iris, also) as releases_in_order:
         building = Building(store_path, iris, dumps)
         with aborting(building):
@@ -80,7 +80,7 @@ def _build(paths: Sequence[Path], store_path: Path, iris: Iris, validate: bool,
                         labels.setdefault(entity, label)
                 releases[done.id] = ReleaseSummary(done.id, done.title, str(done.path),
                                                    done.statements, done.gaps)
-                added = building.add_serialized(done.pieces)
+                added = building.add_serialized(done.pieces, iris.graph(done.id))
                 record.releases.append(corpus.entry(building.directory, done, added))
             result = finish(building, record, validate)
     return Built(result, list(releases.values()), candidates(labels, lexicon))

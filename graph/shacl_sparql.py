@@ -849,7 +849,10 @@ class _Compiler:
 
         Pre-binding $this to each focus node and joining the unbound query with the focus
         nodes give the same solutions when $this occurs in a triple pattern (as in ours),
-        and the join runs once for all focus nodes.
+        and the join runs once for all focus nodes. The focus nodes (each once) are also
+        the first pattern of its WHERE clause, so that it starts from them rather than
+        from every node its own patterns match (a claim's "about one thing" looked at
+        every typed node: 2.1 s of 4.5 s of validation at 200 releases, now 0.05 s).
         """
         for p in set(self.shapes.predicates(constraint, None)):
             if str(p).startswith(str(SH)) and p not in _SPARQL_CONSTRAINT_KEYS:
@@ -874,6 +877,10 @@ class _Compiler:
                                      f"{self._prefixes[name]} and {ns}")
                 self._prefixes[name] = ns
         text = re.sub(r"\$this\b", "?this", text)
+        if focus("this"):
+            where = text.index("{") + 1  # a SELECT's first brace opens its WHERE clause
+            text = (f"{text[:where]} {{ SELECT DISTINCT ?this WHERE {{ {focus('this')} }} }}"
+                    f"{text[where:]}")
         raw = self._fresh()
         out = v
         inner = (f"{{ SELECT (?this AS ?{f}) (?value AS ?{raw}) WHERE {{\n{{ {text} }}\n"

@@ -37,7 +37,7 @@ from typing import BinaryIO
 from filelock import FileLock, Timeout
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
-from . import dumps, search_index, void
+from . import dump_members, dumps, search_index, void
 from .errors import StoreError
 from .interrupts import checkpoint
 from .iris import DCAT, DCTERMS, PROV, RDF, XSD, Iris, ns
@@ -50,7 +50,7 @@ READERS = ".readers"  # <build-id> + READERS: the build is complete; readers loc
 # in pieces of 8 MB: +50 MB, and no slower), so a large graph is loaded in pieces. It is
 # also the size of a batch handed to the loading thread (two are in memory: one loading).
 LOAD_BYTES = 8_000_000
-PARALLEL_DUMPS_FROM = 100_000  # quads; smaller stores' dumps take less than starting processes
+PARALLEL_DUMPS_FROM = 100_000  # quads of members to make; fewer take less than starting processes
 
 
 def data_home() -> Path:
@@ -127,7 +127,8 @@ class Building:
                  copy_of: Path | None = None) -> None:
         """`copy_of`: a complete build to start from (graph/incremental.py), copied by
         Oxigraph's backup (hard links to its immutable files: ~0.1 s whatever its size);
-        its dumps are then all written at commit, from the store."""
+        the dumps' members of the graphs it keeps are linked from it
+        (graph/dump_members.py)."""
         self.path = path.absolute()
         self.builds = builds_of(self.path)
         self.iris = iris
@@ -140,16 +141,20 @@ class Building:
             if copy_of is not None:
                 Store.read_only(str(copy_of)).backup(str(self.directory))
             self.store = Store(str(self.directory))
-            loading = with_dumps and copy_of is None
-            self.also = dumps.serialized_besides(loading)  # each graph's formats but N-Quads
-            # the dumps written from what is loaded (the others come at commit)
-            self.writing = {fmt.key: dumps.Writing(self.directory / dumps.DUMPS_DIR, fmt)
-                            for fmt in (dumps.WHILE_LOADING if loading else ())}
+            self.also = dumps.serialized_besides(with_dumps)  # each graph's formats but N-Quads
+            members = Path(dumps.DUMPS_DIR, dump_members.MEMBERS_DIR)
+            self.members = dump_members.Members(
+                self.directory / members, copy_of / members if copy_of else None) \
+                if with_dumps else None
+            # the dumps' members written from what is loaded (the others' come at commit)
+            self.writing = {fmt.key: dump_members.MemberWriting(self.members, fmt)
+                            for fmt in (dumps.WHILE_LOADING if with_dumps else ())}
         except BaseException:
             self.__dict__.pop("store", None)
             shutil.rmtree(self.directory, ignore_errors=True)
             raise
         self.digests: list[bytes] = []
+        self.graphs: list[tuple[NamedNode, Added]] = []  # in the order of the dumps
         # releases' statement coverage known already: a change's kept releases (graph/void.py)
         self.coverage: dict[str, Literal] = {}
         self.pending: list[Quad] = []
@@ -163,11 +168,13 @@ class Building:
         # once loaded: the metadata graph, and the triples held by several data graphs
         self.description: Future[tuple[list[Quad], dumps.Shared]] | None = None
 
-    def keep(self, graph: Added) -> None:
+    def keep(self, name: NamedNode, graph: Added) -> None:
         """Count a graph the copied build already holds, as `add` counted it then: its
-        digest joins the content hash, so the version is the one a whole build gives."""
+        digest joins the content hash, so the version is the one a whole build gives; its
+        dumps' members are the copied build's."""
         self.digests.append(bytes.fromhex(graph.digest))
         self.quads += graph.quads
+        self.graphs.append((name, graph))
 
     def drop(self, graph: NamedNode) -> None:
         """Remove a graph of the copied build (a release replaced or removed)."""
@@ -180,33 +187,42 @@ class Building:
         of bulk loading; blank nodes keep their labels (the ontology's OWL lists)."""
         quads = list(dict.fromkeys(quads))  # the dump holds each quad once, as the store does
         self.pending += quads
-        return self._added([dumps.piece(quads, self.also)], loads_text=False)
+        return self._added([dumps.piece(quads, self.also)], quads[0].graph_name,
+                           loads_text=False)
 
-    def add_serialized(self, pieces: Iterable[dumps.Piece]) -> Added:
+    def add_serialized(self, pieces: Iterable[dumps.Piece], graph: NamedNode) -> Added:
         """Add one graph, serialized by graph/convert.py (each quad once: what `add` would
         hash and store) as N-Quads, loaded by Oxigraph's parser, which gives blank nodes
         new labels: for graphs with none (a release's), and in the formats of `also`. The
         pieces may be made as they are read: each is loaded and written into the dumps,
         then let go, so a large release's graph is never whole in memory."""
-        return self._added(pieces, loads_text=True)
+        return self._added(pieces, graph, loads_text=True)
 
-    def _added(self, pieces: Iterable[dumps.Piece], loads_text: bool) -> Added:
-        """Load and dump the pieces; the graph's digest is `graph_digest` of its N-Quads."""
+    def _added(self, pieces: Iterable[dumps.Piece], graph: NamedNode,
+               loads_text: bool) -> Added:
+        """Load the pieces and write them into the graph's dumps' members; the graph's
+        digest is `graph_digest` of its N-Quads."""
         digest, quads = hashlib.sha256(), 0
+        for writing in self.writing.values():
+            writing.begin()
         for piece in pieces:
             checkpoint()  # a large release takes minutes: a stop signal need not wait
             digest.update(piece.text[dumps.SOURCE.key])
             if loads_text:
                 self.serialized.append(piece.text[dumps.SOURCE.key])
             for key, writing in self.writing.items():
-                writing.write(piece.text[key], piece.quads)
+                writing.write(piece.text[key])
             self.quads += piece.quads
             quads += piece.quads
             self.pending_bytes += len(piece.text[dumps.SOURCE.key])
             if self.pending_bytes >= LOAD_BYTES:
                 self.flush()
         self.digests.append(digest.digest())
-        return Added(digest.hexdigest(), quads)
+        added = Added(digest.hexdigest(), quads)
+        for writing in self.writing.values():
+            writing.end(added.digest, quads)
+        self.graphs.append((graph, added))
+        return added
 
     def flush(self) -> None:
         """Hand the batch to the store on a thread (Oxigraph lets go of the GIL while it
@@ -254,14 +270,7 @@ class Building:
         self.store.bulk_extend(metadata)
         self.store.flush()
         if self.with_dumps:
-            graph = dumps.serialized(metadata, self.also)
-            for key, writing in self.writing.items():
-                writing.write(graph[key], len(metadata))
-            processes = (os.cpu_count() or 1) if self.quads >= PARALLEL_DUMPS_FROM else 1
-            shared |= dumps.shared_triples(self.store, within=self.iris.graph("metadata"))
-            written = {key: writing.close(version) for key, writing in self.writing.items()}
-            files = dumps.write_dumps(self.store, self.directory / dumps.DUMPS_DIR, version,
-                                      processes=processes, written=written, shared=shared)
+            files = self._dumps(metadata, shared, version)
             self.store.bulk_extend(void.file_facts(self.iris, files))
             self.store.flush()
         checkpoint()
@@ -269,6 +278,53 @@ class Building:
         checkpoint()  # the last: a stop signal from here on comes after the swap
         self._swap()
         return BuildResult(self.path, self.directory, version, self.quads)
+
+    def _dumps(self, metadata: list[Quad], shared: dumps.Shared,
+               version: str) -> list[dumps.DumpFile]:
+        """Each dump, the concatenation of its graphs' members (graph/dump_members.py):
+        those of the metadata graph written now, the others' made unless the build has
+        them (written while loading, or linked from the build it started from)."""
+        members, graph = self.members, self.iris.graph("metadata")
+        text = dumps.serialized(metadata, self.also)
+        described = Added(hashlib.sha256(text[dumps.SOURCE.key]).hexdigest(), len(metadata))
+        for key, writing in self.writing.items():
+            writing.begin()
+            writing.write(text[key])
+            writing.end(described.digest, described.quads)
+            writing.close()
+        order = [*self.graphs, (graph, described)]  # the metadata graph last
+        for fmt in dumps.WHILE_LOADING:
+            for name, added in order:
+                if not members.held(fmt, added.digest):
+                    dump_members.dataset_member(self.store, name, fmt, members, added.digest)
+        shared = shared | dumps.shared_triples(self.store, within=graph)
+        left_out = dump_members.excluded(shared, [name for name, _ in order])
+        keys = {fmt.key: [added.digest for _, added in order] for fmt in dumps.WHILE_LOADING}
+        tasks, making = [], 0
+        for fmt in dumps.FORMATS:
+            if fmt.dataset:
+                continue
+            todo, keys[fmt.key] = [], []
+            for name, added in order:
+                key = dump_members.merged_key(fmt, added.digest, left_out[str(name)])
+                keys[fmt.key].append(key)
+                if not members.held(fmt, key):
+                    todo.append((str(members.path(dumps.SOURCE, added.digest)),
+                                 left_out[str(name)], str(members.path(fmt, key))))
+                    making += added.quads
+            if todo:
+                tasks.append(dump_members.MergedTask(fmt.key, todo))
+        processes = (os.cpu_count() or 1) if making >= PARALLEL_DUMPS_FROM else 1
+        for task, counts in zip(tasks, dump_members.make_all_merged(tasks, processes),
+                                strict=True):
+            for (_, _, target), count in zip(task.members, counts, strict=True):
+                members.made(dumps.BY_KEY[task.fmt], Path(target).name[:-len(".gz")], count)
+        directory = self.directory / dumps.DUMPS_DIR
+        files = [members.concatenate(fmt, keys[fmt.key], directory, version)
+                 for fmt in dumps.FORMATS]
+        dumps.write_manifest(directory, files)
+        members.save(keys)
+        return files
 
     def _swap(self) -> None:
         _readers(self.directory).touch()  # complete: from now on only a prune removes it

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 from collections import Counter
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store, Variable
 
 from .document import parse_document
 from .dumps import FORMATS, GZIP_MEDIA_TYPE, IANA, LICENSE, DumpFile, Shared, shared_triples
@@ -91,8 +91,9 @@ def _example_query(iris: Iris, local: str) -> str:
     return f"SELECT ?s WHERE {{ {pattern} FILTER(isIRI(?s)) }} ORDER BY ?s LIMIT 1"
 
 
-def _rows(store: Store, sparql: str) -> list[tuple]:
-    result = store.query(sparql)
+def _rows(store: Store, sparql: str, release: NamedNode | None = None) -> list[tuple]:
+    """The rows of a SELECT; with `release`, for that release only (?r bound to it)."""
+    result = store.query(sparql, substitutions={Variable("r"): release} if release else None)
     names = [v.value for v in result.variables]
     return [tuple(row[n] for n in names) for row in result]
 
@@ -251,31 +252,44 @@ def statement_coverage(store: Store, iris: Iris, known: dict[str, Literal]
     described here, counted from the store like every figure of this graph: the
     release's text, its meetings' and statements' evidence, all in the release's own graph.
     So a release whose graph a change kept has the figure it had (`known`, by release
-    IRI): its text is not parsed again (most of the time this takes)."""
+    IRI): its text is not parsed again, nor its evidence read (most of the time this
+    takes); those of the others are read release by release."""
     genre = load_lexicon().genre
+    if known:
+        listed = _rows(store, f"SELECT DISTINCT ?r WHERE {{ GRAPH ?g {{ ?r a "
+                              f"<{iris.term('Release').value}> ; "
+                              f"<{iris.term('text').value}> ?text }} }}")
+        fresh = [_evidence(store, iris, r) for (r,) in listed if r.value not in known]
+    else:
+        fresh = [_evidence(store, iris)]
+    out = [(r, known[r.value]) for (r,) in listed if r.value in known] if known else []
+    for texts, meetings, spans in fresh:
+        for release, text in texts:
+            doc = parse_document(SourceText(release.value, text.value), genre)
+            sentences, silent = result_sentences(doc, meetings.get(release.value, 0),
+                                                 spans.get(release.value, []))
+            share = f"{coverage(sentences, silent):.3f}".rstrip("0").rstrip(".")  # canonical
+            out.append((release, Literal(share, datatype=ns(XSD, "decimal"))))
+    return sorted(out, key=lambda row: row[0].value)
+
+
+def _evidence(store: Store, iris: Iris, release: NamedNode | None = None
+              ) -> tuple[list[tuple], dict[str, int], dict[str, list[tuple[int, int]]]]:
+    """The texts of the releases (or of `release`), where their meetings' evidence ends,
+    and their statements' evidence spans."""
     term = iris.term
     texts = _rows(store, f"SELECT ?r ?text WHERE {{ GRAPH ?g {{ ?r a <{term('Release').value}>"
-                         f" ; <{term('text').value}> ?text }} }}")
+                         f" ; <{term('text').value}> ?text }} }}", release)
     meetings: dict[str, int] = {}
-    for r, _, end in _rows(store, _spans_query(iris, f"?r <{term('reports').value}>")):
+    for r, _, end in _rows(store, _spans_query(iris, f"?r <{term('reports').value}>"), release):
         meetings[r.value] = max(meetings.get(r.value, 0), int(end.value))
     spans: dict[str, list[tuple[int, int]]] = {}
     query = (f"SELECT ?r ?start ?end WHERE {{ GRAPH ?g {{ ?x a <{term('Statement').value}> ; "
              f"<{term('evidence').value}> ?e . ?e <{OA}hasSource> ?r ; <{OA}hasSelector> ?p . "
              f"?p <{OA}start> ?start ; <{OA}end> ?end }} }}")
-    for r, start, end in _rows(store, query):
+    for r, start, end in _rows(store, query, release):
         spans.setdefault(r.value, []).append((int(start.value), int(end.value)))
-    out = []
-    for release, text in sorted(texts, key=lambda row: row[0].value):
-        if release.value in known:
-            out.append((release, known[release.value]))
-            continue
-        doc = parse_document(SourceText(release.value, text.value), genre)
-        sentences, silent = result_sentences(doc, meetings.get(release.value, 0),
-                                             spans.get(release.value, []))
-        share = f"{coverage(sentences, silent):.3f}".rstrip("0").rstrip(".")  # canonical
-        out.append((release, Literal(share, datatype=ns(XSD, "decimal"))))
-    return out
+    return texts, meetings, spans
 
 
 def recorded_coverage(store: Store, iris: Iris) -> dict[str, Literal]:

@@ -28,7 +28,7 @@ from pyoxigraph import (
     parse,
 )
 
-from graph import dumps
+from graph import dump_members, dumps
 from graph.iris import Iris
 from graph.query import run
 from graph.void import SPDX, is_file_fact
@@ -155,18 +155,18 @@ def test_a_failed_dump_leaves_the_old_store(tmp_path, monkeypatch):
     def broken(*_args, **_kwargs):
         raise OSError("disk full")
 
-    def in_a_thread(self, data):  # the N-Quads dump's compressed bytes, as it loads
+    def in_a_thread(self, data):  # a graph's members compressed as it loads
         if threading.current_thread() is not threading.main_thread():
             threaded.append(data)
             broken()
         return original(self, data)
 
-    original, threaded = dumps.HashingWriter.write, []
-    # the dumps written at commit; the N-Quads dump written while loading: the gzip header
-    # (as the build starts), then the compressed graphs (by a thread)
-    for where, what, how in ((dumps, "write_dumps", broken),
+    original, threaded = gzip.GzipFile.write, []
+    # the merged graph's members made at commit; the dumps concatenated from the members;
+    # the dataset dumps' members written while loading, by a thread
+    for where, what, how in ((dump_members, "make_all_merged", broken),
                              (dumps.HashingWriter, "write", broken),
-                             (dumps.HashingWriter, "write", in_a_thread)):
+                             (gzip.GzipFile, "write", in_a_thread)):
         with monkeypatch.context() as patch:
             patch.setattr(where, what, how)
             with pytest.raises(OSError, match="disk full"):

@@ -21,7 +21,8 @@ import pytest
 from pyoxigraph import RdfFormat, parse
 
 from graph import incremental, pipeline
-from graph.dumps import DUMPS_DIR, SOURCE
+from graph.dump_members import MEMBERS_DIR, read_index
+from graph.dumps import DUMPS_DIR, FORMATS, SOURCE
 from graph.errors import InputError, StoreError
 from graph.search_index import INDEX
 from graph.source import bundled_releases, releases_in
@@ -81,6 +82,68 @@ def test_add_then_remove_equals_whole_builds(tmp_path):
     assert [e.file for e in change.removed] == [more.name] and not change.relabelled
     assert store_nquads(store) == built(first, tmp_path / "first")
     assert dump_nquads(store) == dump_nquads(tmp_path / "first")
+
+
+def members(path):
+    """The members directory of the build the store holds, and each dump's members."""
+    directory = path.resolve() / DUMPS_DIR / MEMBERS_DIR
+    return directory, read_index(directory)["dumps"]
+
+
+def test_an_add_links_the_kept_graphs_dump_members(tmp_path):
+    """Each dump of an add is the members of a whole build of the same releases, the same
+    bytes but the metadata graph's (last; it says when it was built); the kept graphs'
+    members are the previous build's files (linked, not written again), even where the
+    added release, named before them, holds triples they hold (generated releases share
+    entities); every dump reads back to what the whole build's does."""
+    generated = tmp_path / "generated"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate_releases.py"),
+                    str(generated), "-n", "4"], check=True, capture_output=True)
+    files = releases_in(generated)
+    first, more = files[1:], files[0]
+    store = tmp_path / "store"
+    pipeline.build(first, store, BASE)
+    before, _ = members(store)
+    incremental.add([more], store)
+    whole = tmp_path / "whole"
+    pipeline.build([*first, more], whole, BASE)
+    (added, add_dumps), (built_dir, built_dumps) = members(store), members(whole)
+    for fmt in FORMATS:
+        keys = add_dumps[fmt.key]
+        assert keys[:-1] == built_dumps[fmt.key][:-1] and len(keys) == 3 + len(first) + 1
+        for key in keys[:-1]:
+            name = f"{fmt.key}/{key}.gz"
+            assert (added / name).read_bytes() == (built_dir / name).read_bytes()
+        kept = keys[:-2]  # all but the added graph's and the metadata graph's
+        assert all((added / fmt.key / f"{key}.gz").stat().st_ino ==
+                   (before / fmt.key / f"{key}.gz").stat().st_ino for key in kept)
+        with gzip.open(store.resolve() / DUMPS_DIR / fmt.file_name) as dump, \
+                gzip.open(whole.resolve() / DUMPS_DIR / fmt.file_name) as other:
+            assert merged(parse(dump, format=fmt.writer, base_iri=BASE)) == \
+                merged(parse(other, format=fmt.writer, base_iri=BASE))
+
+
+def merged(quads) -> bytes:
+    """`comparable` for a dump of any format: in a merged graph's, the dataset's
+    description has no graph, so the triples that say when it was built go by subject."""
+    return canonical_nquads(q for q in quads if not (
+        q.subject.value.startswith(BASE + "dataset") and q.predicate.value in VOLATILE))
+
+
+def test_an_add_to_a_store_built_without_dumps_writes_them_whole(tmp_path):
+    """No members to link: the kept graphs' are made from the store (their quads in the
+    store's order), and the dumps hold what a whole build's hold."""
+    store = tmp_path / "store"
+    pipeline.build(GENRE[:2], store, BASE, dumps=False)
+    incremental.add([GENRE[2]], store)
+    whole = tmp_path / "whole"
+    pipeline.build(GENRE[:3], whole, BASE)
+    assert dump_nquads(store) == dump_nquads(whole)
+    for fmt in FORMATS:
+        with gzip.open(store.resolve() / DUMPS_DIR / fmt.file_name) as dump, \
+                gzip.open(whole.resolve() / DUMPS_DIR / fmt.file_name) as other:
+            assert merged(parse(dump, format=fmt.writer, base_iri=BASE)) == \
+                merged(parse(other, format=fmt.writer, base_iri=BASE))
 
 
 def test_posts_pair_added_and_the_first_removed(tmp_path):
@@ -165,6 +228,32 @@ def test_a_failed_add_leaves_the_last_good_store(tmp_path, monkeypatch):
     assert store.resolve() == good.directory
     assert [d for d in good.directory.parent.iterdir() if d.is_dir()] == [good.directory]
     assert [e.file for e in incremental.releases(store)] == [g.name for g in GENRE[:2]]
+
+
+def test_an_add_that_breaks_a_kept_release_across_graphs_is_refused(tmp_path, monkeypatch):
+    """The added release's graph is valid alone, but says of a kept release's statement
+    that it was stated by something that is no actor: only the union of the graphs
+    breaks the shapes (a change validates the whole store, as a build does)."""
+    from pyoxigraph import NamedNode, Quad
+
+    from graph import convert, rdf
+
+    store = tmp_path / "store"
+    good = pipeline.build(GENRE[:2], store, BASE).result
+    kept = next(iter(open_store(store).query(
+        "SELECT ?s WHERE { GRAPH ?g { ?s a <https://w3id.org/policykg/ontology#Statement> } }"
+        " ORDER BY ?s LIMIT 1")))["s"]
+    real = rdf.release_quads
+
+    def stating_of_a_kept_statement(facts, iris):
+        quads = list(real(facts, iris))
+        return [*quads, Quad(kept, NamedNode("https://w3id.org/policykg/ontology#statedBy"),
+                             NamedNode(f"{BASE}id/no-actor"), quads[0].graph_name)]
+
+    monkeypatch.setattr(convert, "release_quads", stating_of_a_kept_statement)
+    with pytest.raises(StoreError, match="A statement needs at least one pk:statedBy, each a"):
+        incremental.add([GENRE[2]], store)
+    assert store.resolve() == good.directory
 
 
 def test_the_search_index_follows_the_change(tmp_path):
