@@ -252,12 +252,16 @@ def test_query_dataset_of_the_query_without_protocol_dataset(endpoint):
     assert [str(row.g) for row in graphs] == [R31]
 
 
-@pytest.mark.xfail(strict=True, reason="pyoxigraph 0.5 counts a triple once per graph that "
-                   "holds it in a merged or union default graph (oxigraph/oxigraph#1919, "
-                   "fixed by oxigraph PR #1920 after 0.5)")
-def test_union_default_graph_is_an_rdf_merge(endpoint):
+def test_union_default_graph_is_an_rdf_merge(endpoint, request):
     """The default graph is the RDF merge of all graphs, a set: a triple that two graphs
-    hold (a label in the lexicon and in a release) is one triple of the default graph."""
+    hold (a label in the lexicon and in a release) is one triple of the default graph.
+    In front of an engine it is: readers' default graph is the version's union graph, one
+    graph (graph/publish.py)."""
+    if request.node.callspec.params["endpoint"] == "store":
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="pyoxigraph 0.5 counts a triple once per graph that holds it "
+            "in a merged or union default graph (oxigraph/oxigraph#1919, fixed by oxigraph "
+            "PR #1920 after 0.5)"))
     on_disk = {(q.subject, q.predicate, q.object) for q in open_store(endpoint.store)}
     assert len(on_disk) < len(open_store(endpoint.store))  # some triples are in two graphs
     assert count(endpoint, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == len(on_disk)
