@@ -97,8 +97,6 @@ def _serve_from(args, overrides: dict) -> None:
         overrides["max_rows"] = args.max_rows
     if args.body_timeout is not None:
         overrides["body_timeout"] = args.body_timeout
-    print(f"policykg: serving {args.engine or args.store} at "
-          f"http://{args.host}:{args.port}/sparql", file=sys.stderr)
     serve(args.host, args.port, args.workers, args.threads, overrides)
 
 

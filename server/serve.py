@@ -49,6 +49,8 @@ def serve(host: str, port: int, workers: int, threads: int, overrides: dict) -> 
     # a missing, empty or damaged store, or an engine without a published version: one
     # line, before any worker
     RemoteDataset(config.engine).current() if config.engine else check(config.store)
+    print(f"policykg: serving {config.engine or config.store} at http://{host}:{port}/sparql",
+          file=sys.stderr)
     if workers > 1 and sys.platform == "linux" and not queued_connections_migrate():
         print("policykg: net.ipv4.tcp_migrate_req is off: a worker that dies resets the "
               "connections queued for it, not only its own; `sysctl -w "

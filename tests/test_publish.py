@@ -252,6 +252,7 @@ def test_serving_an_engine_follows_each_published_version(cli, all_store, bundle
         assert refused.returncode != 0
         assert refused.stderr.strip().splitlines()[-1].startswith("policykg serve: ")
         assert "run `policykg publish --to` first" in refused.stderr
+        assert "serving" not in refused.stderr  # it never said it was
         published(cli, bundled_store[0].result.path, running)
         with serving(bundled_store[0].result.path, tmp_path,
                      environment={"POLICYKG_ENGINE": running.url}) as served:

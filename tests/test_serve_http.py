@@ -363,6 +363,7 @@ def test_a_store_that_cannot_be_read_stops_serve_with_one_line(tmp_path, damage)
     errors = [line for line in done.stderr.splitlines() if line.startswith("policykg serve:")]
     assert len(errors) == 1 and str(store) in errors[0], done.stderr
     assert "Traceback" not in done.stderr
+    assert "serving" not in done.stderr  # it never said it was
 
 
 def test_a_body_sent_too_slowly_holds_up_no_other_request(bundled_store, tmp_path):
