@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import suppress
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, Response, request
@@ -23,9 +23,8 @@ VERSION = "v"
 FOREVER = "public, max-age=31536000, immutable"
 
 
-@cache
 def digest(path: Path) -> str:
-    """A file's version (read once per process, as the code is)."""
+    """A file's version (read once per process and name, as the code is: `_version`)."""
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     except OSError:  # no such file: url_for still makes its URL, which answers 404
@@ -38,7 +37,8 @@ def version(app: Flask, filename: str) -> str:
 
 @lru_cache(maxsize=256)  # bounded: a request for a static file names any file it likes
 def _version(folder: str, filename: str) -> str:
-    """A file's version by its name (resolving the path cost ~35 µs, three times a page)."""
+    """A file's version by its name, kept: the one cache of versions (resolving the path
+    cost ~35 µs, three times a page; reading the file, more)."""
     return digest(Path(folder, filename).resolve())
 
 
