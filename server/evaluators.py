@@ -184,9 +184,8 @@ class Pool:
 
     def _send(self, payload: dict, deadline: float | None, messages: dict[str, str]
               ) -> tuple[dict, bytes | BinaryIO]:
-        evaluator = self._take(deadline, messages)
+        evaluator = self._deliver(json.dumps(payload).encode(), deadline, messages)
         try:
-            evaluator.conn.send_bytes(json.dumps(payload).encode())
             head = self._receive(evaluator, deadline, messages)
             if "error" in head or "shape" in head:
                 body: bytes | BinaryIO = b""
@@ -209,6 +208,21 @@ class Pool:
         else:
             self.idle.put(evaluator)
         return head, body
+
+    def _deliver(self, job: bytes, deadline: float | None, messages: dict[str, str]
+                 ) -> _Evaluator:
+        """The evaluator that took `job`. One that ended while idle (killed from outside)
+        can still look alive when taken, for the moment its end takes: a job it could not
+        be sent went to nobody, so it goes to the next one rather than failing as a
+        crash."""
+        while True:
+            evaluator = self._take(deadline, messages)
+            try:
+                evaluator.conn.send_bytes(job)
+            except OSError:
+                self._lost(evaluator)
+                continue
+            return evaluator
 
     def _receive(self, evaluator: _Evaluator, deadline: float | None,
                  messages: dict[str, str]) -> dict:

@@ -227,3 +227,21 @@ def test_an_evaluator_whose_worker_is_gone_ends_quietly():
     ours.close()  # gone before the evaluator says it is ready
     _, said = evaluator.communicate(timeout=30)
     assert (evaluator.returncode, said.decode()) == (0, "")
+
+
+def test_an_evaluator_ended_while_idle_but_taken_as_alive_does_not_fail_the_query(
+        store_dir, pool):
+    """`kill -9` takes effect a moment after it is sent: an idle evaluator taken in that
+    moment looks alive. Its end is made to fall in that moment here (the process has
+    ended; its check says it runs), and the query goes to the other evaluator."""
+    taken = [pool.idle.get() for _ in range(pool.size)]
+    ended = taken[0]
+    os.kill(ended.process.pid, signal.SIGKILL)
+    deadline = within(10)
+    while _running(ended.process.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    ended.process.poll = lambda: None  # as checked just before the kill took effect
+    for evaluator in reversed(taken):
+        pool.idle.put(evaluator)  # the ended one is taken first (the idle queue is LIFO)
+    answer = pool.run(job(store_dir, "ASK {}"), within(10), MESSAGES)
+    assert answer.body.strip().endswith(b"true}")
