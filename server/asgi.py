@@ -18,4 +18,4 @@ def application() -> BodyDeadline:
     config = built.app.extensions["policykg"].config
     threaded = WSGIMiddleware(built.app, workers=config.threads)
     return BodyDeadline(LoopHits(threaded, built.cache, built.observed),
-                        config.body_timeout, config.max_request_bytes)
+                        config.body_timeout, config.max_request_bytes, built.observed)

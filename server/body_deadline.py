@@ -7,7 +7,8 @@ stalls holds a thread for as long as the connection stays open, and a handful of
 clients stop a worker (granian has no body read timeout: upstream wontfix,
 emmett-framework/granian#728). Read here, a stalled body holds only a coroutine, and at
 the deadline the client gets a 408 and the connection is closed; the app's thread is
-taken only once the body is all there.
+taken only once the body is all there. The 408 is seen by the app's observers (metrics,
+access log: server/exchange.py) like any answer.
 
 The body is kept in memory up to the app's own limit (`limit`, its 413): a longer body is
 not read on, and the app is told its true size is larger (Content-Length), so it refuses
@@ -19,6 +20,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from io import BytesIO
+
+from a2wsgi.wsgi import build_environ
+
+from .exchange import Observed
 
 Scope = dict
 Message = dict
@@ -31,8 +37,9 @@ _FRAMING = (b"content-length", b"transfer-encoding")
 
 
 class BodyDeadline:
-    def __init__(self, app: App, seconds: float, limit: int) -> None:
-        self.app, self.seconds, self.limit = app, seconds, limit
+    def __init__(self, app: App, seconds: float, limit: int,
+                 observed: Observed | None = None) -> None:
+        self.app, self.seconds, self.limit, self.observed = app, seconds, limit, observed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,7 +54,7 @@ class BodyDeadline:
             async with asyncio.timeout(self.seconds):
                 body, complete = await self._read(receive)
         except TimeoutError:
-            await _refuse(send, self.seconds)
+            await self._refuse(scope, send)
             return
         if body is None:  # the client went away
             return
@@ -55,6 +62,18 @@ class BodyDeadline:
             scope = {**scope, "headers": _framed(scope, len(body) if complete else None,
                                                  self.limit)}
         await self.app(scope, _replay(body, receive), send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        watch = (self.observed.watch(build_environ(scope, BytesIO()))
+                 if self.observed is not None else None)
+        body = f"the request body did not arrive within {self.seconds:g} s\n".encode()
+        await send({"type": "http.response.start", "status": 408,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                (b"connection", b"close")]})
+        if watch is not None:  # seen before the body leaves, as in server/loop_hits.py
+            watch.status = 408
+            watch.finish(len(body))
+        await send({"type": "http.response.body", "body": body})
 
     async def _read(self, receive: Receive) -> tuple[bytes | None, bool]:
         """The body (None: the client disconnected), and whether it is whole (False: it
@@ -102,11 +121,3 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return pending.pop() if pending else await receive()
 
     return replayed
-
-
-async def _refuse(send: Send, seconds: float) -> None:
-    await send({"type": "http.response.start", "status": 408,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"connection", b"close")]})
-    await send({"type": "http.response.body",
-                "body": f"the request body did not arrive within {seconds:g} s\n".encode()})

@@ -388,6 +388,9 @@ def test_a_body_sent_too_slowly_holds_up_no_other_request(bundled_store, tmp_pat
                 assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
                 assert answer.endswith(b"the request body did not arrive within 2 s\n")
             assert time.monotonic() - started < 2 + 3
+            scrape = requests.get(one.url.removesuffix("/sparql") + "/metrics", timeout=10)
+            # counted like any answer
+            assert 'policykg_requests_total{route="sparql",status="408"} 6.0' in scrape.text
         except requests.Timeout:
             pytest.fail("a light query waited past 5 s behind six stalled request bodies")
         finally:
