@@ -37,11 +37,12 @@ from graph.lexicon import Lexicon, load_lexicon  # noqa: E402
 from graph.source import RELEASE_SUFFIXES, read_source  # noqa: E402
 
 # genre: the training fixtures; genre-validation: read for diagnosis since 2026-12-05 (was the
-# held-out set, so no longer an unbiased estimate); genre-heldout2: the held-out set, unread by
-# the extractor's authors (score it, never list its misses).
-HELD_OUT = ROOT / "tests" / "fixtures" / "genre-heldout2"
+# held-out set, so no longer an unbiased estimate); genre-heldout2 and genre-heldout3: the
+# held-out sets, unread by the extractor's authors (score them, never list their misses).
+HELD_OUT = (ROOT / "tests" / "fixtures" / "genre-heldout2",
+            ROOT / "tests" / "fixtures" / "genre-heldout3")
 FOLDERS = [ROOT / "tests" / "fixtures" / "genre", ROOT / "tests" / "fixtures" / "genre-validation",
-           HELD_OUT]
+           *HELD_OUT]
 MEETING_FIELDS = ("series", "edition", "start", "end", "place", "country", "mode", "organisers")
 # Kinds that are not named things of the release (the agenda and series are scored apart).
 _NOT_ENTITIES = ("topic/", "series/", "speech-act/", "status/")
@@ -333,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         scores = score_folder(folders, lexicon)
         if not scores:
             continue
-        if folders[0].resolve() == HELD_OUT:
+        if folders[0].resolve() in HELD_OUT:
             for s in scores:  # what the pipeline missed there would tell its authors the gold
                 s.misses = []
         every += scores
