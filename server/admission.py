@@ -257,10 +257,17 @@ def _loopback(address: str) -> bool:
         return False
 
 
+_OWN: list[tempfile.TemporaryDirectory] = []  # removed when the process exits
+
+
 def directory(configured: str) -> Path:
     """The directory the limits are shared through: the configured one (`policykg serve`
-    makes one for its workers), or, for an app made without it, one of this process's."""
-    return Path(configured) if configured else Path(tempfile.mkdtemp(prefix="policykg-admit-"))
+    makes one for its workers), or, for an app made without it, one of this process's,
+    removed when it exits."""
+    if configured:
+        return Path(configured)
+    _OWN.append(tempfile.TemporaryDirectory(prefix="policykg-admit-"))
+    return Path(_OWN[-1].name)
 
 
 def slots(budget_mb: int, query_mb: int) -> int:

@@ -85,12 +85,32 @@ def _workers_directory(wanted: bool, variable: str, purpose: str) -> Iterator[No
     if not wanted:
         yield
         return
-    directory = tempfile.mkdtemp(prefix=f"policykg-{purpose}-")
+    _remove_orphans(purpose)
+    directory = tempfile.mkdtemp(prefix=f"policykg-{purpose}-{os.getpid()}-")
     os.environ[variable] = directory
     try:
         yield
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _remove_orphans(purpose: str) -> None:
+    """Remove the directories of servers that ended without removing theirs (killed with
+    `kill -9`): their names carry the pid of the server that made them."""
+    for orphan in Path(tempfile.gettempdir()).glob(f"policykg-{purpose}-*-*"):
+        pid = orphan.name.split("-")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(orphan, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def _granian(host: str, port: int, workers: int, config: config_module.Config) -> Granian:

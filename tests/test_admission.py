@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ import requests
 
 from server.admission import Slots, client_address
 
-from .conftest import serving
+from .conftest import ROOT, serving
 from .test_serve_http import pids, read_proc
 
 HEAVY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
@@ -186,3 +187,13 @@ def cpu_times(pgid: int) -> dict[int, int]:
             except (OSError, IndexError, ValueError):
                 continue  # ended meanwhile
     return found
+
+
+def test_the_limits_directory_of_an_app_made_without_one_goes_when_its_process_ends():
+    """An app made outside `policykg serve` (a test's, a WSGI host's) keeps its limits in a
+    directory of its own process, not left behind in the temporary folder."""
+    made = subprocess.run([sys.executable, "-c", "from server.admission import directory; "
+                           "path = directory(''); assert path.is_dir(); print(path)"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT, check=True)
+    assert made.stdout.strip().startswith(tempfile.gettempdir())
+    assert not Path(made.stdout.strip()).exists()

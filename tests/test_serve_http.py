@@ -11,11 +11,14 @@ import ctypes.util
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -396,3 +399,24 @@ def test_a_body_sent_too_slowly_holds_up_no_other_request(bundled_store, tmp_pat
         finally:
             for conn in stalled:
                 conn.close()
+
+
+def test_the_directories_of_a_server_killed_with_kill_9_go_with_the_next_start(
+        bundled_store, tmp_path):
+    """A server shares its workers' metrics and limits through directories it removes when
+    it stops; one killed with `kill -9` cannot, and the next server to start removes them
+    (and not those of a server still running)."""
+    built, _ = bundled_store
+    scratch = Path(tempfile.gettempdir())
+    for home in ("running", "killed", "next"):
+        (tmp_path / home).mkdir()
+    with serving(built.result.path, tmp_path / "running") as running:
+        kept = sorted(scratch.glob(f"policykg-*-{running.pid}-*"))
+        assert {path.name.split("-")[1] for path in kept} == {"metrics", "admission"}
+        with serving(built.result.path, tmp_path / "killed") as killed:
+            left = sorted(scratch.glob(f"policykg-*-{killed.pid}-*"))
+            assert len(left) == 2
+            os.killpg(killed.pid, signal.SIGKILL)
+        with serving(built.result.path, tmp_path / "next"):
+            assert not any(path.exists() for path in left)
+            assert all(path.exists() for path in kept)
