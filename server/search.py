@@ -179,6 +179,29 @@ def marked(parts: tuple[tuple[str, bool], ...]) -> Markup:
                           for text, on in parts))
 
 
+@bp.app_template_filter("said_items")
+def said_items(found: tuple[Said, ...]) -> Markup:
+    """The statements found, as the results page lists them (`<li>` each): written in one
+    loop of escaped strings, where the template's loop cost ~40 % of a search's page."""
+    return Markup("".join(
+        f"\n<li>\n  <p class=\"meta\">{escape(s.speaker or 'Unattributed')}"
+        + (f" · at {_linked(s.meeting)}" if s.meeting else "")
+        + (f' · <time datetime="{escape(s.date)}">{escape(s.date)}</time>' if s.date else "")
+        + f'\n    · <a href="{escape(s.statement.href)}">statement</a></p>'
+        + f'\n  <blockquote class="quote"><p>“{marked(s.quote)}”'
+        + (f' <a href="{escape(s.evidence)}">in the release&nbsp;→</a>' if s.evidence else "")
+        + "</p></blockquote>"
+        + (f'\n  <p class="around">Around it in the release: “{marked(s.around)}”</p>'
+           if s.around else "")
+        + "\n</li>" for s in found))
+
+
+def _linked(value: Value) -> Markup:
+    """One of our things as macros.html's `value` shows it (a link, else its text)."""
+    return Markup(f'<a href="{escape(value.href)}">{escape(value.text)}</a>') \
+        if value.href else escape(value.text)
+
+
 def _number(name: str, default: int, most: int) -> int:
     raw = request.args.get(name, "")
     return min(int(raw), most) if raw.isascii() and raw.isdigit() and int(raw) > 0 \
