@@ -9,9 +9,9 @@ statements (the quoted sentence, the paragraph around it in the release, who sai
 where), ranked by BM25 and shown with highlighted snippets. tantivy ranks only what can
 enter a page (SQLite FTS5, used before, scored every match: ~2 ms a search on 1,000
 releases). A change of a few releases (graph/incremental.py) reads from the store only
-the statements of the graphs it drops, replaces or adds, the others from the build's
-index; the names, a store-wide list of distinct labels, are read whole. The server's side
-is server/fulltext.py and server/search.py.
+the names and statements of the graphs it drops, replaces or adds, the others from the
+build's index (each name with the graphs stating it: it goes with the last of them). The
+server's side is server/fulltext.py and server/search.py.
 """
 
 from __future__ import annotations
@@ -45,10 +45,12 @@ MAX_WORD = 64
 TEXT_FIELDS = {"quote": 10.0, "context": 2.0, "speaker": 4.0, "meeting_label": 1.0}
 WRITER_HEAP = 50_000_000  # bytes (tantivy's least is 15 MB per thread)
 
+# The names of things in a graph ?g (bound to one graph for a change, else every graph's):
+# a name stays while any graph states it. (As fast as the names of the union graph.)
 LABELS_QUERY = """
-SELECT DISTINCT ?x ?l ?alias WHERE {
-  { ?x skos:prefLabel|rdfs:label ?l BIND(false AS ?alias) }
-  UNION { ?x skos:altLabel ?l BIND(true AS ?alias) }
+SELECT DISTINCT ?g ?x ?l ?alias WHERE {
+  GRAPH ?g { { ?x skos:prefLabel|rdfs:label ?l BIND(false AS ?alias) }
+             UNION { ?x skos:altLabel ?l BIND(true AS ?alias) } }
   FILTER(isIRI(?x))
 }"""
 # The statements of a graph ?g (bound to one graph for a change, else every graph's).
@@ -98,6 +100,8 @@ class Statement:
 
 
 STATEMENT_FIELDS = tuple(field.name for field in fields(Statement))
+# (label or alias, IRI, whether an alias) of a findable thing → the graphs stating it
+Names = dict[tuple[str, str, bool], set[str]]
 
 
 def analyzer(stemmed: bool) -> tantivy.TextAnalyzer:
@@ -113,6 +117,7 @@ def _schema(kind: str) -> tantivy.Schema:
     if kind == NAMES:
         builder.add_text_field("name", stored=True, tokenizer_name=NAME_TOKENIZER)
         builder.add_text_field("iri", stored=True, tokenizer_name="raw")
+        builder.add_text_field("graph", stored=True, tokenizer_name="raw")  # those naming it
         builder.add_integer_field("alias", stored=True)
         builder.add_integer_field("position", stored=True, fast=True)  # in `labelled`
         return builder.build()
@@ -155,9 +160,19 @@ def findable(iri: str, iris: Iris) -> bool:
 
 def labelled(store: Store, iris: Iris) -> list[tuple[str, str, bool]]:
     """(label or alias, IRI, whether an alias) of every findable thing, sorted."""
-    return sorted((row["l"].value, row["x"].value, row["alias"].value == "true")
-                  for row in _select(store, iris, LABELS_QUERY)
-                  if findable(row["x"].value, iris))
+    return sorted(named(store, iris))
+
+
+def named(store: Store, iris: Iris, graph: NamedNode | None = None) -> Names:
+    """The names of findable things `graph` states (else every graph), with the graphs
+    stating each."""
+    found: Names = {}
+    for row in _select(store, iris, LABELS_QUERY,
+                       {Variable("g"): graph} if graph is not None else None):
+        if findable(row["x"].value, iris):
+            found.setdefault((row["l"].value, row["x"].value, row["alias"].value == "true"),
+                             set()).add(row["g"].value)
+    return found
 
 
 def statements(store: Store, iris: Iris, graph: NamedNode | None = None) -> list[Statement]:
@@ -222,17 +237,23 @@ def write(store: Store, iris: Iris, directory: Path, previous: Path | None = Non
     shutil.rmtree(temporary, ignore_errors=True)
     try:
         temporary.mkdir()
-        _write(temporary / NAMES, NAMES, (
-            tantivy.Document(name=label, iri=iri, alias=int(alias), position=position)
-            for position, (label, iri, alias) in enumerate(labelled(store, iris))))
         if previous is not None and readable(previous):
             gone = {graph.value for graph in changed}
+            names = {name: graphs - gone for name, graphs in held_names(previous).items()
+                     if graphs - gone}
+            for graph in changed:
+                for name, graphs in named(store, iris, graph).items():
+                    names.setdefault(name, set()).update(graphs)
             found = sorted([*(kept for kept in held(previous) if kept.graph not in gone),
                             *(new for graph in changed
                               for new in statements(store, iris, graph))],
                            key=_oldest_first)
         else:
-            found = statements(store, iris)
+            names, found = named(store, iris), statements(store, iris)
+        _write(temporary / NAMES, NAMES, (
+            tantivy.Document(name=label, iri=iri, alias=int(alias), position=position,
+                             graph=sorted(names[label, iri, alias]))
+            for position, (label, iri, alias) in enumerate(sorted(names))))
         _write(temporary / STATEMENTS, STATEMENTS, map(_document, found))
         (temporary / LAYOUT_FILE).write_text(LAYOUT + "\n", encoding="utf-8")
         os.replace(temporary, path)
@@ -244,12 +265,24 @@ def write(store: Store, iris: Iris, directory: Path, previous: Path | None = Non
 
 def held(path: Path) -> list[Statement]:
     """The statements an index holds (its stored fields), in the order they were added."""
-    searcher = opened(path / STATEMENTS).searcher()
+    return [Statement(**{name: document.get_first(name) for name in STATEMENT_FIELDS})
+            for document in _stored(path / STATEMENTS)]
+
+
+def held_names(path: Path) -> Names:
+    """The names an index holds, with the graphs stating each."""
+    return {(document.get_first("name"), document.get_first("iri"),
+             bool(document.get_first("alias"))): set(document.get_all("graph"))
+            for document in _stored(path / NAMES)}
+
+
+def _stored(path: Path) -> list[tantivy.Document]:
+    """Every document of one part of an index, in the order they were added."""
+    searcher = opened(path).searcher()
     hits = searcher.search(tantivy.Query.all_query(), max(1, searcher.num_docs),
                            count=False).hits
-    return [Statement(**{name: document.get_first(name) for name in STATEMENT_FIELDS})
-            for document in (searcher.doc(address) for _, address in
-                             sorted(hits, key=lambda hit: (hit[1].segment_ord, hit[1].doc)))]
+    return [searcher.doc(address) for _, address in
+            sorted(hits, key=lambda hit: (hit[1].segment_ord, hit[1].doc))]
 
 
 def _write(path: Path, kind: str, documents: Iterable[tantivy.Document]) -> None:

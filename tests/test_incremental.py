@@ -23,7 +23,7 @@ from graph import incremental, pipeline
 from graph.dump_members import MEMBERS_DIR, read_index
 from graph.dumps import DUMPS_DIR, FORMATS, SOURCE
 from graph.errors import InputError, StoreError
-from graph.search_index import INDEX, held
+from graph.search_index import INDEX, held, held_names
 from graph.source import bundled_releases, releases_in
 from graph.store import open_store
 from server.fulltext import Index
@@ -260,10 +260,12 @@ SEARCHED = ("Japan", "data sharing", "cooperation", "Tokyo", "digital")
 
 
 def searched(store) -> tuple:
-    """What a store's full-text index answers: every name, every statement as stored, and
-    for a few searches how many statements say the words and which, best first."""
+    """What a store's full-text index answers: every name (and the graphs naming it), every
+    statement as stored, and for a few searches how many statements say the words and
+    which, best first."""
     found = Index(store.resolve() / INDEX)
-    return (found.all_names(), held(store.resolve() / INDEX),
+    return (found.all_names(), held_names(store.resolve() / INDEX),
+            held(store.resolve() / INDEX),
             [(total, [row.iri for row in rows]) for total, rows
              in (found.statements(words, 100) for words in SEARCHED)])
 
