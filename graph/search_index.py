@@ -256,11 +256,22 @@ def write(store: Store, iris: Iris, directory: Path, previous: Path | None = Non
             for position, (label, iri, alias) in enumerate(sorted(names))))
         _write(temporary / STATEMENTS, STATEMENTS, map(_document, found))
         (temporary / LAYOUT_FILE).write_text(LAYOUT + "\n", encoding="utf-8")
-        os.replace(temporary, path)
+        _replace(temporary, path)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     return path
+
+
+def _replace(new: Path, path: Path) -> None:
+    """Put the directory `new` at `path`, an index written before there being removed (a
+    build's is written once, before its swap; a store's written again, as a test does)."""
+    if path.exists():
+        old = path.with_name(f".{path.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(path, old)
+        shutil.rmtree(old)
+    os.replace(new, path)
 
 
 def held(path: Path) -> list[Statement]:
