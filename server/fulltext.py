@@ -74,10 +74,17 @@ class Index:
             setattr(self.local, name, found)
         return found
 
+    def _terms(self, text: str, stemmed: bool) -> list[str]:
+        """The index's terms for the words of a query; none if a word has none (a word
+        longer than the index keeps is in no name or statement)."""
+        analyze = self._analyzer(stemmed).analyze
+        terms = [analyze(word) for word in words(text)]
+        return [] if not all(terms) else [term for found in terms for term in found]
+
     def names(self, text: str) -> list[int]:
         """The positions in `all_names()` of the names holding every word, the last as a
         prefix (as one types)."""
-        terms = self._analyzer(stemmed=False).analyze(" ".join(words(text)))
+        terms = self._terms(text, stemmed=False)
         if not terms:
             return []
         schema = self.names_index.schema
@@ -104,7 +111,7 @@ class Index:
         """(how many statements hold every word, those of the page): the ones holding the
         words as a phrase first, then the others, each group best by BM25 (the fields
         weighted by TEXT_FIELDS). tantivy ranks only what can enter the page."""
-        terms = self._analyzer(stemmed=True).analyze(" ".join(words(text)))
+        terms = self._terms(text, stemmed=True)
         if not terms:
             return 0, []
         schema = self.statements_index.schema

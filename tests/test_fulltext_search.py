@@ -196,3 +196,11 @@ def test_the_text_around_is_shown_only_where_the_quote_lacks_the_words(endpoint,
             assert statement["around"] == [], statement
         else:
             assert statement["around"] == [] or any(p["match"] for p in statement["around"])
+
+
+def test_a_word_longer_than_the_index_keeps_finds_nothing(endpoint):
+    """The index leaves out words too long for anyone to type; such a word in a query is
+    in no statement, rather than left out of the query."""
+    root = _root(endpoint)
+    assert _search(root, "data sharing")["statementsTotal"] >= 1
+    assert _search(root, "data sharing " + "x" * 100)["statementsTotal"] == 0
