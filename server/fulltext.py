@@ -208,8 +208,11 @@ def _window(text: str, runs: list[tuple[int, int]], start: int, end: int
             parts += [(text[at:run_start], False), (text[run_start:run_end], True)]
             at = run_end
     parts.append((text[at:closing], False))
-    return ((ELLIPSIS, False),) * (opening > 0) + tuple(part for part in parts if part[0]) \
-        + ((ELLIPSIS, False),) * (closing < len(text))
+    # (the text around a quote holds one where the quote was: not two in a row)
+    return ((ELLIPSIS, False),) * (opening > 0 and not text.startswith(ELLIPSIS, opening)) \
+        + tuple(part for part in parts if part[0]) \
+        + ((ELLIPSIS, False),) * (closing < len(text)
+                                  and not text[:closing].rstrip().endswith(ELLIPSIS))
 
 
 def words(text: str) -> list[str]:
