@@ -41,7 +41,6 @@ import argparse
 import os
 import random
 import re
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -65,8 +64,9 @@ from endpoint_bench import (  # noqa: E402
 )
 from page_bench import PathWrk, Stream, build_store, machine, revision  # noqa: E402
 
-from graph.search_index import INDEX  # noqa: E402
+from graph.search_index import INDEX, held, readable  # noqa: E402
 from policykg.cli import SERVE_THREADS, SERVE_WORKERS  # noqa: E402
+from server.fulltext import Index  # noqa: E402
 
 TARGET_MS = 20.0
 QUERIES = 400  # distinct queries per stream
@@ -76,7 +76,7 @@ WORD = re.compile(r"[A-Za-z]{4,}")
 
 def fulltext_queries(index: Path, rng: random.Random) -> list[str]:
     """One to three consecutive words (of four letters or more) of random quotes."""
-    quotes = _column(index, "SELECT quote FROM statement ORDER BY id")
+    quotes = [statement.quote for statement in held(index)]  # oldest first, as built
     found = []
     while len(found) < QUERIES:
         words = WORD.findall(rng.choice(quotes))
@@ -89,17 +89,8 @@ def fulltext_queries(index: Path, rng: random.Random) -> list[str]:
 
 def suggest_queries(index: Path, rng: random.Random) -> list[str]:
     """The first 3 to 8 characters of random labels: a name being typed."""
-    labels = _column(index, "SELECT label FROM thing ORDER BY id")
+    labels = [label for label, _, _ in Index(index).all_names()]
     return [rng.choice(labels)[:rng.randint(3, 8)] for _ in range(QUERIES)]
-
-
-def _column(index: Path, query: str) -> list[str]:
-    """The one column `query` selects from the index, opened read-only."""
-    db = sqlite3.connect(f"file:{index}?mode=ro", uri=True)
-    try:
-        return [value for (value,) in db.execute(query)]
-    finally:
-        db.close()
 
 
 def streams(work: Path, index: Path, before: bool) -> list[Stream]:
@@ -164,7 +155,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     store, quads = build_store(work, args.n)
     index = store.resolve() / INDEX
-    if not index.is_file():
+    if not readable(index):
         sys.exit(f"{store} has no full-text index ({INDEX}): built by an older policykg?")
     all_streams = streams(work, index, args.before is not None)
     log = work / f"logs-{args.n}"

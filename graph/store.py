@@ -137,6 +137,8 @@ class Building:
         self.directory = self.builds / (f"{self.started:%Y%m%dT%H%M%SZ}-{os.getpid()}-"
                                         f"{secrets.token_hex(3)}")
         self.with_dumps = with_dumps
+        self.copy_of = copy_of
+        self.changed: set[NamedNode] = set()  # graphs dropped or added since `copy_of`
         try:  # a failure or a stop signal from here on removes the directory
             if copy_of is not None:
                 Store.read_only(str(copy_of)).backup(str(self.directory))
@@ -179,6 +181,7 @@ class Building:
     def drop(self, graph: NamedNode) -> None:
         """Remove a graph of the copied build (a release replaced or removed)."""
         self.store.remove_graph(graph)
+        self.changed.add(graph)
 
     def add(self, quads: list[Quad]) -> Added:
         """Add one graph's quads; their digest joins the content hash, which sorts the
@@ -222,6 +225,7 @@ class Building:
         for writing in self.writing.values():
             writing.end(added.digest, quads)
         self.graphs.append((graph, added))
+        self.changed.add(graph)
         return added
 
     def flush(self) -> None:
@@ -274,7 +278,10 @@ class Building:
             self.store.bulk_extend(void.file_facts(self.iris, files))
             self.store.flush()
         checkpoint()
-        search_index.write(self.store, self.iris, self.directory)  # server/search.py's
+        # server/search.py's; a change updates the copied build's index where it changed
+        search_index.write(self.store, self.iris, self.directory,
+                           self.copy_of / search_index.INDEX if self.copy_of else None,
+                           self.changed)
         checkpoint()  # the last: a stop signal from here on comes after the swap
         self._swap()
         return BuildResult(self.path, self.directory, version, self.quads)

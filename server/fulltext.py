@@ -1,60 +1,37 @@
-"""Reading a build's full-text index (graph/search_index.py): SQLite FTS5, opened read-only
-and immutable (a build never changes once swapped in), one connection per thread.
+"""Reading a build's full-text index (graph/search_index.py): tantivy, opened once per
+build (a build never changes once swapped in), a searcher for each thread.
 
-What people type is never FTS5 syntax: it is cut into words (`\\w+`), each quoted, so
-quotes, `*`, `NEAR(`, `-`, `AND`/`OR`/`NOT`, parentheses and NUL are only text."""
+What people type is never query syntax: it is cut into words (`\\w+`) and each goes
+through the index's own analyzer into a term query, so quotes, `*`, `NEAR(`, `-`,
+`AND`/`OR`/`NOT`, parentheses and NUL are only text."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.search_index import INDEX, SCHEMA_VERSION
+import tantivy
+from tantivy import Occur, Query
+
+from graph.search_index import INDEX, NAMES, STATEMENTS, TEXT_FIELDS, analyzer, opened, readable
 
 from .dataset import Opened
 
 MAX_WORDS = 12  # of a query; the rest are ignored
-# Marks of a highlighted word in a snippet: private-use characters, which no label or
-# release holds, so a snippet is split at them and escaped by the template like any text.
-OPEN, CLOSE = "\ue000", "\ue001"
-SNIPPET_WORDS = 32  # tokens of a snippet (FTS5 allows at most 64)
+SNIPPET_CHARS = 200  # of a snippet (about the 32 words SQLite's FTS5 showed before)
+BEFORE_RUN = 60  # characters of a snippet before its words, at most
+WHOLE_FIELD = 100_000  # tantivy's fragment: the whole field (a quote, or the text around)
+ELLIPSIS = "…"  # where a snippet cuts its text
 WORD = re.compile(r"\w+")
-STATEMENT_COLUMNS = ("s.id, s.iri, s.label, s.speaker, s.meeting, s.meeting_label, s.date, "
-                     "s.release, s.start, s.\"end\"")
-# The page's rows are chosen first (PAGE_QUERY), then only they get snippets (SNIPPETS, for
-# a list of row ids): snippets made for every match cost more than the ranking. The
-# statement table drives that join, so FTS5 does not snippet other matches; rows listed
-# newest first are consecutive matches, so FTS5 reads only their range of row ids (4 times
-# less work than the list). The text around a quote gets its snippet only where the quote
-# holds none of the words.
-PAGE_QUERY = """
-SELECT rowid FROM statement_text WHERE statement_text MATCH ? ORDER BY {order}
-LIMIT ? OFFSET ?"""
-SNIPPETS = """
-SELECT {columns} FROM statement s JOIN statement_text ON statement_text.rowid = s.id
-WHERE s.id IN ({ids}) AND statement_text MATCH ?"""
-RANGE_SNIPPETS = """
-SELECT {columns} FROM statement_text JOIN statement s ON s.id = statement_text.rowid
-WHERE statement_text MATCH ? AND statement_text.rowid BETWEEN ? AND ?"""
-QUOTE_COLUMNS = (f"{STATEMENT_COLUMNS}, "
-                 f"snippet(statement_text, 0, '{OPEN}', '{CLOSE}', '…', {SNIPPET_WORDS})")
-AROUND_COLUMNS = (f"s.id, "
-                  f"snippet(statement_text, 1, '{OPEN}', '{CLOSE}', '…', {SNIPPET_WORDS})")
-# Best first: quotes weigh most, then the speaker, the text around, the meeting's name.
-BY_RELEVANCE = "bm25(statement_text, 10.0, 2.0, 4.0, 1.0), rowid"
-NEWEST_FIRST = "rowid DESC"  # the writer adds statements oldest first
-# Above this many matches, statements are listed newest first instead of ranked: BM25
-# scores every match (~0.7 µs each here, 10 ms for all 14,000 statements of 1,000
-# releases), and words in that many statements tell them apart little (their IDF is low).
-RANKED_UP_TO = 3000
-COUNT_QUERY = "SELECT count(*) FROM statement_text WHERE statement_text MATCH ?"
-# Row ids only: the names are ranked in Python, from the list read once (as a name is
-# typed, "jap" matches thousands: ranking them by BM25 in SQL cost more than the rest).
-NAMES_QUERY = "SELECT rowid FROM thing_text WHERE thing_text MATCH ?"
-ALL_NAMES_QUERY = "SELECT label, iri, alias FROM thing ORDER BY id"
+# Statements holding the words as a phrase come first: their score is raised by this much,
+# far above any BM25 score of 12 words (each below ~25 × the fields' weights), and small
+# enough that a 32-bit float still tells their own scores apart (to ~0.001).
+PHRASE_FIRST = 10_000.0
+# Highlighted words only this far apart (no letter or digit between) show as one: a
+# phrase ("vendor lock-in") is marked whole.
+BETWEEN_WORDS = re.compile(r"\W+")
 
 
 @dataclass(frozen=True)
@@ -74,128 +51,179 @@ class StatementRow:
 
 
 class Index:
-    """The index of one build; a connection for each thread that reads it."""
+    """The index of one build; searchers for each thread that reads it."""
 
     def __init__(self, path: Path) -> None:
-        self.uri = f"{path.as_uri()}?mode=ro&immutable=1"
+        self.names_index = opened(path / NAMES)
+        self.statements_index = opened(path / STATEMENTS)
         self.local = threading.local()
 
-    def db(self) -> sqlite3.Connection:
-        db = getattr(self.local, "db", None)
-        if db is None:
-            db = self.local.db = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
-        return db
+    def _searcher(self, which: str) -> tantivy.Searcher:
+        found = getattr(self.local, which, None)
+        if found is None:
+            index = self.names_index if which == NAMES else self.statements_index
+            found = index.searcher()
+            setattr(self.local, which, found)
+        return found
+
+    def _analyzer(self, stemmed: bool) -> tantivy.TextAnalyzer:
+        name = "stemmed" if stemmed else "plain"
+        found = getattr(self.local, name, None)
+        if found is None:
+            found = analyzer(stemmed)
+            setattr(self.local, name, found)
+        return found
+
+    def _terms(self, text: str, stemmed: bool) -> list[str]:
+        """The index's terms for the words of a query; none if a word has none (a word
+        longer than the index keeps is in no name or statement)."""
+        analyze = self._analyzer(stemmed).analyze
+        terms = [analyze(word) for word in words(text)]
+        return [] if not all(terms) else [term for found in terms for term in found]
 
     def names(self, text: str) -> list[int]:
         """The positions in `all_names()` of the names holding every word, the last as a
         prefix (as one types)."""
-        found = words(text)
-        if not found:
+        terms = self._terms(text, stemmed=False)
+        if not terms:
             return []
-        match = " ".join([*(_quoted(w) for w in found[:-1]), _quoted(found[-1]) + "*"])
-        return [rowid - 1 for (rowid,) in self.db().execute(NAMES_QUERY, (match,))]
+        schema = self.names_index.schema
+        query = Query.boolean_query(
+            [*((Occur.Must, Query.term_query(schema, "name", term)) for term in terms[:-1]),
+             (Occur.Must, Query.fuzzy_term_query(schema, "name", terms[-1], distance=0,
+                                                 prefix=True))])
+        searcher = self._searcher(NAMES)
+        hits = searcher.search(query, max(1, searcher.num_docs), count=False).hits
+        return [int(position) for position in
+                searcher.fast_field_values("position", [address for _, address in hits])]
 
     def all_names(self) -> list[tuple[str, str, bool]]:
-        """(label or alias, IRI, whether an alias) of every name, in the order of their
-        row ids (1, 2, ...: the writer inserts them into a new table)."""
-        return [(label, iri, bool(alias))
-                for label, iri, alias in self.db().execute(ALL_NAMES_QUERY)]
+        """(label or alias, IRI, whether an alias) of every name, in the order they were
+        written (`position`)."""
+        searcher = self._searcher(NAMES)
+        hits = searcher.search(Query.all_query(), max(1, searcher.num_docs), count=False,
+                               order_by_field="position", order=tantivy.Order.Asc).hits
+        return [(found["name"][0], found["iri"][0], bool(found["alias"][0]))
+                for found in (searcher.doc(address).to_dict() for _, address in hits)]
 
     def statements(self, text: str, limit: int, offset: int = 0
-                   ) -> tuple[int, bool, list[StatementRow]]:
-        """(how many statements hold every word, whether they are ranked, those of the
-        page): the ones holding the words as a phrase first, then the others, each group
-        best by BM25 (or newest first, if more than RANKED_UP_TO hold the words)."""
-        found = words(text)
-        if not found:
-            return 0, True, []
-        phrase = _quoted(" ".join(found))
-        every = " AND ".join(_quoted(w) for w in found)
-        total = self._count(every)
-        ranked = total <= RANKED_UP_TO
-        if len(found) == 1:
-            return total, ranked, self._page(every, ranked, limit, offset)
-        rows = self._page(phrase, ranked, limit, offset)
-        if len(rows) == limit:
-            return total, ranked, rows
-        # the phrase's statements end on this page, or before it: how many there are is
-        # known without counting them unless none is on this page
-        together = offset + len(rows) if rows or not offset else self._count(phrase)
-        if together < total:
-            rows += self._page(f"{every} NOT {phrase}", ranked, limit - len(rows),
-                               max(0, offset - together))
-        return total, ranked, rows
+                   ) -> tuple[int, list[StatementRow]]:
+        """(how many statements hold every word, those of the page): the ones holding the
+        words as a phrase first, then the others, each group best by BM25 (the fields
+        weighted by TEXT_FIELDS). tantivy ranks only what can enter the page."""
+        terms = self._terms(text, stemmed=True)
+        if not terms:
+            return 0, []
+        schema = self.statements_index.schema
+        every = Query.boolean_query([(Occur.Must, self._anywhere(term)) for term in terms])
+        query = every if len(terms) == 1 else Query.boolean_query([
+            (Occur.Must, every),
+            (Occur.Should, Query.const_score_query(Query.boolean_query([
+                (Occur.Should, Query.phrase_query(schema, field, terms))
+                for field in TEXT_FIELDS]), PHRASE_FIRST))])
+        searcher = self._searcher(STATEMENTS)
+        found = searcher.search(query, limit, count=True, offset=offset)
+        quotes = _Snippets(searcher, every, schema, "quote")
+        around = _Snippets(searcher, every, schema, "context")
+        rows = []
+        for _, address in found.hits:
+            document = searcher.doc(address)
+            quote = quotes.of(document)
+            marked = any(on for _, on in quote)
+            rows.append(StatementRow(
+                *(document.get_first(field) for field in (
+                    "iri", "label", "speaker", "meeting", "meeting_label", "date",
+                    "release", "start", "end")),
+                quote, () if marked else around.of(document, marked_only=True)))
+        return found.count, rows
 
-    def _count(self, match: str) -> int:
-        return self.db().execute(COUNT_QUERY, (match,)).fetchone()[0]
+    def _anywhere(self, term: str) -> Query:
+        """A word in any of a statement's text fields, scored by their weights."""
+        schema = self.statements_index.schema
+        return Query.boolean_query([
+            (Occur.Should, Query.boost_query(Query.term_query(schema, field, term), weight))
+            for field, weight in TEXT_FIELDS.items()])
 
-    def _page(self, match: str, ranked: bool, limit: int, offset: int
-              ) -> list[StatementRow]:
-        ids = [rowid for (rowid,) in self.db().execute(
-            PAGE_QUERY.format(order=BY_RELEVANCE if ranked else NEWEST_FIRST),
-            (match, limit, offset))]
-        if not ids:
-            return []
-        rows = self._snippets(QUOTE_COLUMNS, match, ids, ranked)
-        bare = [rowid for rowid in ids if OPEN not in rows[rowid][10]]
-        around = self._snippets(AROUND_COLUMNS, match, bare, ranked) if bare else {}
-        return [StatementRow(*row[1:10], _parts(row[10]),
-                             _marked(around[rowid][1]) if rowid in bare else ())
-                for rowid, row in ((rowid, rows[rowid]) for rowid in ids)]
 
-    def _snippets(self, columns: str, match: str, ids: list[int], ranked: bool
-                  ) -> dict[int, tuple]:
-        """The rows `ids` (and maybe other matches between them) with `columns`, by row id:
-        ranked rows by their list, rows newest first (consecutive matches) by their range."""
-        if ranked:
-            found = self.db().execute(
-                SNIPPETS.format(columns=columns, ids=", ".join("?" * len(ids))),
-                (*ids, match))
+class _Snippets:
+    """Snippets of one field of a page's statements, made only when asked (the text around
+    a quote only where the quote lacks the words). tantivy finds the words in the whole
+    field; the snippet is the window around the longest run of them (a phrase), which
+    tantivy's own fragments may cut in two."""
+
+    def __init__(self, searcher: tantivy.Searcher, query: Query, schema: tantivy.Schema,
+                 field: str) -> None:
+        self.made = (searcher, query, schema, field)
+        self.generator: tantivy.SnippetGenerator | None = None
+
+    def of(self, document: tantivy.Document, marked_only: bool = False
+           ) -> tuple[tuple[str, bool], ...]:
+        """The field's window around its best run of words as (text, highlighted) parts;
+        its start when no word is in it (or nothing, with `marked_only`)."""
+        if self.generator is None:
+            self.generator = tantivy.SnippetGenerator.create(*self.made)
+            self.generator.set_max_num_chars(WHOLE_FIELD)
+        text = document.get_first(self.made[3]) or ""
+        snippet = self.generator.snippet_from_doc(document)
+        highlighted = [(r.start, r.end) for r in snippet.highlighted()]
+        if not highlighted:
+            return () if marked_only or not text else _window(text, [], 0, 0)
+        whole = snippet.fragment()
+        encoded = whole.encode()
+        runs = [(len(encoded[:start].decode()), len(encoded[:end].decode()), words)
+                for start, end, words in _joined(encoded, highlighted)]
+        best = max(runs, key=lambda run: (run[2], -run[0]))
+        return _window(whole, [(start, end) for start, end, _ in runs], best[0], best[1])
+
+
+def _joined(fragment: bytes, spans: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """Highlighted spans (byte offsets), those with only spaces or punctuation between
+    them made one run: (start, end, words in it)."""
+    joined: list[tuple[int, int, int]] = []
+    for start, end in sorted(spans):
+        if joined and BETWEEN_WORDS.fullmatch(fragment[joined[-1][1]:start].decode()):
+            joined[-1] = (joined[-1][0], end, joined[-1][2] + 1)
         else:
-            found = self.db().execute(RANGE_SNIPPETS.format(columns=columns),
-                                      (match, min(ids), max(ids)))
-        return {row[0]: row for row in found}
+            joined.append((start, end, 1))
+    return joined
+
+
+def _window(text: str, runs: list[tuple[int, int]], start: int, end: int
+            ) -> tuple[tuple[str, bool], ...]:
+    """About SNIPPET_CHARS of `text` around [start, end) (at most BEFORE_RUN before it,
+    unless the text ends first), cut at spaces, as (text, highlighted) parts, with an
+    ellipsis where it cuts the text."""
+    opening = max(0, min(start - BEFORE_RUN, len(text) - SNIPPET_CHARS))
+    if opening:
+        opening = min(start, text.find(" ", opening) + 1 or start)
+    closing = max(end, opening + SNIPPET_CHARS)
+    if closing < len(text):
+        closing = max(end, text.rfind(" ", opening, closing) if " " in text[end:closing]
+                      else closing)
+    closing = min(closing, len(text))
+    parts, at = [], opening
+    for run_start, run_end in runs:
+        run_start, run_end = max(run_start, opening), min(run_end, closing)
+        if run_start < run_end:
+            parts += [(text[at:run_start], False), (text[run_start:run_end], True)]
+            at = run_end
+    parts.append((text[at:closing], False))
+    # (the text around a quote holds one where the quote was: not two in a row)
+    return ((ELLIPSIS, False),) * (opening > 0 and not text.startswith(ELLIPSIS, opening)) \
+        + tuple(part for part in parts if part[0]) \
+        + ((ELLIPSIS, False),) * (closing < len(text)
+                                  and not text[:closing].rstrip().endswith(ELLIPSIS))
 
 
 def words(text: str) -> list[str]:
-    """The words of a query, as FTS5's tokenizer cuts them (letters and digits)."""
+    """The words of a query, as the index's tokenizer cuts them (letters and digits)."""
     return WORD.findall(text.casefold().replace("_", " "))[:MAX_WORDS]
 
 
-def _quoted(text: str) -> str:
-    """An FTS5 string: what it holds is words, never syntax."""
-    return '"' + text.replace('"', '""') + '"'
-
-
-def _marked(snippet: str) -> tuple[tuple[str, bool], ...]:
-    """A snippet's parts if it highlights any word, else none."""
-    return _parts(snippet) if OPEN in snippet else ()
-
-
-def _parts(snippet: str) -> tuple[tuple[str, bool], ...]:
-    """A snippet as (text, highlighted) parts, split at the marks."""
-    return tuple((piece, number % 2 == 1)
-                 for number, piece in enumerate(re.split(f"[{OPEN}{CLOSE}]", snippet))
-                 if piece)
-
-
 def index_of(current: Opened) -> Index | None:
-    """The build's full-text index, if it has one of this layout (an older build has none:
-    the search then falls back to names only)."""
+    """The build's full-text index, if it has one of this layout (an older build has none,
+    or SQLite's: the search then falls back to names only)."""
     if "fulltext" not in current.memo:
         path = Path(current.target) / INDEX
-        current.memo["fulltext"] = Index(path) if _readable(path) else None
+        current.memo["fulltext"] = Index(path) if readable(path) else None
     return current.memo["fulltext"]
-
-
-def _readable(path: Path) -> bool:
-    if not path.is_file():
-        return False
-    try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
-        try:
-            return db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return False

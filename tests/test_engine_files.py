@@ -15,6 +15,7 @@ from pyoxigraph import BlankNode, Quad, RdfFormat, parse
 
 from graph.iris import Iris
 from graph.publish import store_version
+from graph.search_index import INDEX, readable
 from graph.store import open_store
 from graph.void import is_file_fact
 from tests.conftest import BASE, policykg_command, serving
@@ -67,8 +68,9 @@ def test_the_files_are_made_once_under_the_data_home(endpoint):
     assert len(made) == 1 and (made[0] / ".complete").read_text() == made[0].name
     version = requests.get(f"{_root(endpoint)}/readyz", timeout=30).json()["version"]
     assert made[0].name.startswith(f"{version}.")  # and the reading code's digest
-    for name in ("dumps/manifest.json", "search.sqlite", "pages/statements.json.gz"):
+    for name in ("dumps/manifest.json", "pages/statements.json.gz"):
         assert (made[0] / name).is_file()
+    assert readable(made[0] / INDEX)
 
 
 def test_a_version_published_while_serving_gets_its_files(bundled_store, all_store,

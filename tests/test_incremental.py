@@ -13,7 +13,6 @@ import gzip
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 
@@ -24,9 +23,10 @@ from graph import incremental, pipeline
 from graph.dump_members import MEMBERS_DIR, read_index
 from graph.dumps import DUMPS_DIR, FORMATS, SOURCE
 from graph.errors import InputError, StoreError
-from graph.search_index import INDEX
+from graph.search_index import INDEX, held, held_names
 from graph.source import bundled_releases, releases_in
 from graph.store import open_store
+from server.fulltext import Index
 
 from .conftest import BASE, ROOT, policykg_command
 from .test_build_hardening import children, directories, one_line, wait_for
@@ -256,18 +256,44 @@ def test_an_add_that_breaks_a_kept_release_across_graphs_is_refused(tmp_path, mo
     assert store.resolve() == good.directory
 
 
-def test_the_search_index_follows_the_change(tmp_path):
+SEARCHED = ("Japan", "data sharing", "cooperation", "Tokyo", "digital")
+
+
+def searched(store) -> tuple:
+    """What a store's full-text index answers: every name (and the graphs naming it), every
+    statement as stored, and for a few searches how many statements say the words and
+    which, best first."""
+    found = Index(store.resolve() / INDEX)
+    return (found.all_names(), held_names(store.resolve() / INDEX),
+            held(store.resolve() / INDEX),
+            [(total, [row.iri for row in rows]) for total, rows
+             in (found.statements(words, 100) for words in SEARCHED)])
+
+
+def test_the_search_index_after_a_change_is_a_builds(tmp_path):
+    """The index is changed where the releases changed (their graphs' statements read
+    again, the others kept): after an add, a replacement and a remove, it answers every
+    search as the index of a whole build of the same releases does."""
     store = tmp_path / "store"
     pipeline.build(GENRE[:2], store, BASE)
     added = incremental.add([GENRE[3]], store).added[0]
-
-    def releases_indexed() -> set[str]:
-        with sqlite3.connect(store.resolve() / INDEX) as db:
-            return {row[0] for row in db.execute("SELECT DISTINCT release FROM statement")}
-
-    assert f"{BASE}id/{added.id}" in releases_indexed()
+    assert searched(store) == searched_build(GENRE[:2] + [GENRE[3]], tmp_path / "whole")
+    assert any(row.release == f"{BASE}id/{added.id}" for row in held(store.resolve() / INDEX))
+    edited = tmp_path / GENRE[1].name
+    edited.write_text(GENRE[1].read_text(encoding="utf-8").replace("Tokyo", "Osaka"),
+                      encoding="utf-8")
+    incremental.add([edited], store)
+    assert searched(store) == searched_build([GENRE[0], edited, GENRE[3]],
+                                             tmp_path / "edited")
     incremental.remove(added.slug, store)
-    assert f"{BASE}id/{added.id}" not in releases_indexed()
+    assert searched(store) == searched_build([GENRE[0], edited], tmp_path / "removed")
+    assert not any(row.release == f"{BASE}id/{added.id}"
+                   for row in held(store.resolve() / INDEX))
+
+
+def searched_build(releases, path) -> tuple:
+    pipeline.build(releases, path, BASE)
+    return searched(path)
 
 
 def test_an_unknown_release_or_a_changed_lexicon_is_refused(tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import quote
 
@@ -118,7 +119,7 @@ def test_the_search_reads_its_index_from_the_pages(cli, paged):
     written only there is found), and are the labels the store gives."""
     home, store = paged
     _pages(cli, store)
-    (store.resolve() / search_index.INDEX).unlink()
+    shutil.rmtree(store.resolve() / search_index.INDEX)
     kept = store.resolve() / "pages" / "search.json.gz"
     entries = json.loads(gzip.decompress(kept.read_bytes()))
     assert [list(e) for e in labelled(Dataset(store).current())] == entries
