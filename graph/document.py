@@ -56,8 +56,9 @@ class Section:
 
     `role` says what the heading is: "topic" (an agenda topic, or a part naming a meeting:
     extraction decides), "structure" (Results, Overview, Main outcomes: structures the text,
-    names no topic), or "field:<name>" for a fact sheet's labelled field (Date, Venue,
-    Participants), whose paragraphs are its value."""
+    names no topic), "annex" (Attachments, Related links: what the release appends, whose
+    short lines are file or link names, not headings), or "field:<name>" for a fact sheet's
+    labelled field (Date, Venue, Participants), whose paragraphs are its value."""
 
     title: str
     start: int  # offsets of the title text, without its number
@@ -176,6 +177,7 @@ def _labels(genre: dict) -> dict[str, str]:
     """Heading text (lower case) → role, from the genre's field labels and structural
     headings."""
     out = {h.lower(): "structure" for h in genre.get("structure_headings", [])}
+    out |= {h.lower(): "annex" for h in genre.get("annex_headings", [])}
     for name, labels in genre.get("field_labels", {}).items():
         out |= {label.lower(): f"field:{name}" for label in labels}
     return out
@@ -242,7 +244,7 @@ def parse_document(source: SourceText, genre: dict) -> Document:
             # "Format" alone on its line (a page's <p>): the value is the next paragraph
             awaiting = in_field and value_at >= len(line)
             continue
-        if in_field:
+        if in_field or sections and sections[-1].role == "annex":
             sections[-1].paragraphs.append(Paragraph(start, end, split_sentences(
                 text, start, end, abbreviations)))
             continue

@@ -91,7 +91,7 @@ def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
             meeting = found
             yield section, meeting, None
             continue
-        if section.role == "structure" or (section.number is None and numbered) \
+        if section.role in ("structure", "annex") or (section.number is None and numbered) \
                 or meeting is None or reference_part(section.title, registry.lexicon.genre):
             yield section, meeting, None
             continue
@@ -162,8 +162,8 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
         paragraphs = doc.intro if section is None else section.paragraphs
         headed = bool(meeting and meeting.agenda) and meeting_id not in listed
         results = section is not None or not doc.sections
-        reference = section is not None and reference_part(section.title,
-                                                           registry.lexicon.genre)
+        reference = section is not None and (section.role == "annex" or reference_part(
+            section.title, registry.lexicon.genre))
         for paragraph in paragraphs:
             if reference_part(doc.text[paragraph.start:paragraph.end], registry.lexicon.genre):
                 reference = True  # "(Reference)" on a line of its own: the rest is background
