@@ -16,6 +16,7 @@ import pysbd
 
 from .dates import DATE_RE, parse_date
 from .errors import InputError
+from .htmltext import CELL_SEPARATOR
 from .source import SourceText
 
 # Numbering styles a section heading may use; levels follow first appearance.
@@ -176,7 +177,8 @@ def _is_plain_heading(line: str, next_line: str | None) -> bool:
 def _labels(genre: dict) -> dict[str, str]:
     """Heading text (lower case) → role, from the genre's field labels and structural
     headings."""
-    out = {h.lower(): "structure" for h in genre.get("structure_headings", [])}
+    out = {h.lower(): "structure" for h in genre.get("structure_headings", [])
+           + genre.get("agenda_frames", [])}
     out |= {h.lower(): "annex" for h in genre.get("annex_headings", [])}
     for name, labels in genre.get("field_labels", {}).items():
         out |= {label.lower(): f"field:{name}" for label in labels}
@@ -216,6 +218,7 @@ def parse_document(source: SourceText, genre: dict) -> Document:
     in_contact = False
     in_field = False  # the lines of a field's value run to the next blank line
     awaiting = False  # a field label without a value: the next line is its value
+    after_row = False  # the line before was a table's row: a field's table runs on
     body = lines[body_from:]
     for index, (start, end, after_blank) in enumerate(body):
         line = text[start:end]
@@ -223,8 +226,10 @@ def parse_document(source: SourceText, genre: dict) -> Document:
         if in_contact:
             contact.append(Paragraph(start, end, [Sentence(start, end)]))
             continue
-        if after_blank and not awaiting:
+        row = CELL_SEPARATOR in line  # a table's row: never a heading
+        if after_blank and not awaiting and not (row and after_row):
             in_field = False
+        after_row = row
         awaiting = False
         if line.rstrip(":").lower() in contact_heads:
             in_contact = True
@@ -244,7 +249,7 @@ def parse_document(source: SourceText, genre: dict) -> Document:
             # "Format" alone on its line (a page's <p>): the value is the next paragraph
             awaiting = in_field and value_at >= len(line)
             continue
-        if in_field or sections and sections[-1].role == "annex":
+        if in_field or sections and (row or sections[-1].role == "annex"):
             sections[-1].paragraphs.append(Paragraph(start, end, split_sentences(
                 text, start, end, abbreviations)))
             continue

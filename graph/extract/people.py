@@ -20,6 +20,8 @@ _WORD = rf"(?:[{_UP}][{_LOW}]+(?:-[{_UP}{_LOW}][{_LOW}]+)?|[A-Z]{{2,}}|[A-Z]\.)"
 # Lower-case particles inside a family name ("Marieke van den Berg", "Ana da Silva")
 _PARTICLE = r"(?:van|von|der|den|de|da|di|del|della|dos|das|du|la|le|ter|ten|bin|binti|al|el)"
 _NAME = rf"{_WORD}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_WORD}){{0,3}}"
+# What parts a list item or a table's row ("Name | Post | Organisation")
+_SEP = r"(?:,|\s+\|)\s+"
 _CHAIR = re.compile(r"\b(?:co-)?chair(?:ed|s)?\b|\bled by\b|\bheaded by\b|\bhead of\b",
                     re.IGNORECASE)
 
@@ -42,9 +44,10 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
     lead = rf"(?:(?<![\w.])(?:{honorifics})\s+)" + ("?" if bare else "")
     # no title, but a post after the comma: "Park Jae-won, Director General for …, MSIT"
     posts = "|".join(re.escape(w) for w in genre["post_words"])
-    untitled = rf"(?<![\w.’'-])(?={_WORD}\s+(?:{_PARTICLE}\s+){{0,2}}{_NAME},\s+(?:{posts})[\s,])"
+    untitled = (rf"(?<![\w.’'-])(?={_WORD}\s+(?:{_PARTICLE}\s+){{0,2}}{_NAME}{_SEP}(?:{posts})"
+                r"[\s,|])")
     pattern = re.compile(rf"(?:{lead}|{untitled})(?P<name>{_NAME})"
-                         r"(?=,|\s*\(|\s+and\b|\s*$|\s*[.;])")
+                         r"(?=,|\s*\||\s*\(|\s+and\b|\s*$|\s*[.;])")
     people, relations = [], []
     cursor = start
     while True:
@@ -73,7 +76,7 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
             registry.remember(f"{title} {_family_name(person_name)}", entity)
         sentence_ev = evidence(text, m.start(), item_end)
         chair = bool(_CHAIR.search(text[max(start, m.start() - 40):m.start()]))
-        post = text[post_start[0]:post_start[1]].strip(" ,") if post_start else ""
+        post = text[post_start[0]:post_start[1]].strip(" ,|") if post_start else ""
         if post:
             relations.append(Relation(entity, "jobTitle", sentence_ev, value=post))
         if organisation:
