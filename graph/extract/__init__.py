@@ -78,11 +78,13 @@ def _unique(relations: list[Relation]) -> list[Relation]:
 def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
     """Yield (section or None for the intro, meeting, topic id or None) in order, adding
     each topic to its meeting's agenda. A heading naming a meeting opens its part; a
-    structural heading (Results, Overview) or a fact sheet's field names no topic."""
+    structural heading (Results, Overview), a fact sheet's field or a group of sub-topics
+    ("Session 1: Connectivity" over "(1) Submarine cables", "(2) …") names no topic."""
     meeting = facts.meetings[0] if facts.meetings else None
     yield None, meeting, None
     numbered = any(s.number for s in doc.sections if s.role == "topic")
-    for section in doc.sections:
+    following = doc.sections[1:] + [None]
+    for section, after in zip(doc.sections, following):
         if section.role.startswith("field:"):
             yield section, meeting, None
             continue
@@ -92,11 +94,18 @@ def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
             yield section, meeting, None
             continue
         if section.role in ("structure", "annex") or (section.number is None and numbered) \
+                or _groups_topics(section, after) \
                 or meeting is None or reference_part(section.title, registry.lexicon.genre):
             yield section, meeting, None
             continue
         yield section, meeting, _add_agenda_item(doc, meeting, section.start, section.end,
                                                  registry)
+
+
+def _groups_topics(section, after) -> bool:
+    """A heading with no text of its own whose next heading is a level below it."""
+    return (not section.paragraphs and after is not None and after.role == "topic"
+            and after.level > section.level)
 
 
 def _add_agenda_item(doc: Document, meeting: Meeting, start: int, end: int,

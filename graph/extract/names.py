@@ -26,6 +26,20 @@ _COINED = re.compile(r"[a-z]{1,2}-?[A-Z][\w-]*|[A-Z]-[A-Z]?[a-z][\w-]*|[A-Z][a-z
 _QUOTED = re.compile(r"[\"“]([^\"”\n]{3,150})[\"”]")
 
 
+def _numbered_tail(words: list[str], at: int, tail_words: set[str]) -> int:
+    """Where a name ends after its head: past years ("Strategy 2030", "Plan 2021-2025") and
+    a numbered stage ("Network Phase 2", "Programme Stage II")."""
+    while at < len(words):
+        if _YEARS.fullmatch(words[at]):
+            at += 1
+        elif words[at] in tail_words and at + 1 < len(words) \
+                and re.fullmatch(r"\d{1,2}(?:\.\d)?|[IVX]{1,4}", words[at + 1]):
+            at += 2
+        else:
+            break
+    return at
+
+
 @dataclass(frozen=True)
 class Name:
     """A name found in the text, resolved to an entity id. Nested names sit inside another."""
@@ -126,9 +140,7 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             # Group"), not an event
         head_at = max((i for i, w in enumerate(words) if w in heads and i > 0), default=None)
         if head_at is not None:
-            tail = head_at + 1
-            while tail < len(words) and _YEARS.fullmatch(words[tail]):
-                tail += 1
+            tail = _numbered_tail(words, head_at + 1, set(genre["name_tail_words"]))
             kind = heads[words[head_at]]
             tail = _continued(words, tail, connectors, known_countries,
                               set(heads) if kind in ORGANISATION_HEAD_KINDS else None)
