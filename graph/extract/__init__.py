@@ -84,7 +84,7 @@ def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
     yield None, meeting, None
     numbered = any(s.number for s in doc.sections if s.role == "topic")
     following = doc.sections[1:] + [None]
-    for section, after in zip(doc.sections, following):
+    for section, after in zip(doc.sections, following, strict=True):
         if section.role.startswith("field:"):
             yield section, meeting, None
             continue
