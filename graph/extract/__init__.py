@@ -83,8 +83,8 @@ def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
     meeting = facts.meetings[0] if facts.meetings else None
     yield None, meeting, None
     numbered = any(s.number for s in doc.sections if s.role == "topic")
-    following = doc.sections[1:] + [None]
-    for section, after in zip(doc.sections, following, strict=True):
+    for index, section in enumerate(doc.sections):
+        after = doc.sections[index + 1] if index + 1 < len(doc.sections) else None
         if section.role.startswith("field:"):
             yield section, meeting, None
             continue
@@ -162,9 +162,11 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
     waiting: tuple | None = None  # a sentence whose speaker the next sentence names
     previous: list[str] = []  # the speakers of the last statement, for "They"
     listed: set[str] = set()  # meetings whose agenda an inline list gave
+    # topics as headings: not parts naming meetings, nor background ("Reference")
     headings = any(s.role == "topic" and meeting_of_heading(s.title, facts.meetings,
                                                             registry.lexicon) is None
-                   for s in doc.sections)  # topics as headings, not parts naming meetings
+                   and not reference_part(s.title, registry.lexicon.genre)
+                   for s in doc.sections)
     for section, meeting, topic in _scopes(doc, facts, registry):
         meeting_id = meeting.id if meeting else None
         parties = _parties(meeting, facts) if meeting else _named_parties(doc, registry)

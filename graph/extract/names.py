@@ -11,7 +11,11 @@ from ..dates import MONTHS, WEEKDAYS
 from ..facts import Evidence
 from .registry import Registry
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9’'&-]*|&")
+# A word; a possessive "'s" is part of it only inside a name ("the Overseas Development of
+# Japan's ICT …"), not before a common noun ("the Digital Agency's work"); a plural's
+# apostrophe is ("G7 Digital and Tech Ministers' Meeting")
+_TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9&-]|['’](?!s(?![A-Za-z]))(?=[A-Za-z]))*"
+                    r"(?:['’]s(?=\s+[A-Z0-9])|(?<=s)['’](?![A-Za-z]))?|&")
 _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # "Department for Science, Innovation and Technology (DSIT)": an official name with commas,
 # bound by the acronym that follows it or by the sentence's end ("… Ministry for the
@@ -117,6 +121,7 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             run = run[after + 1:]
             while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
                 run = run[1:]
+            run = _after_known(run, known, connectors, seen)  # "… in Montevideo with the …"
         run, *others = _split_joined(run, known, heads, leading)
         runs[0:0] = others
         cut = next((i for i, t in enumerate(run) if t.group(0) in _DATE_WORDS
