@@ -32,6 +32,9 @@ _NUMBERING = [
     ("ALPHA-paren", re.compile(r"\(?([A-H])\)\s+")),
     # "Part 1: The 3rd Japan-UK ICT Policy Dialogue": a part naming a meeting
     ("part", re.compile(r"(?:Part|PART|Session|SESSION)\s+(\d{1,2}|[IVX]{1,4})\s*[:.：–-]?\s+")),
+    # "Theme A: Gigabit networks", "Agenda item 2 – Data": a labelled topic
+    ("theme", re.compile(r"(?:Theme|Topic|Agenda [Ii]tem|Item|Pillar|Track|Segment|Subject)\s+"
+                         r"([A-Z]|\d{1,2}|[IVX]{1,4})\s*[:.：–-]\s+")),
     # "○ Promotion of 5G", "・Cybersecurity", "- Data flows": bullets (no comma, few words)
     ("bullet", re.compile(r"([○●◎◇◆■□・•▪]|[-–](?=\s))\s*")),
 ]

@@ -35,3 +35,16 @@ def test_a_release_without_agenda_gets_none_from_its_appendices(lexicon):
             "cooperate.\n\nAttachments\n\nProgramme of the meeting (PDF, 120 KB)\n\n"
             "Photos of the meeting\n\nContact\n\nMIC\n")
     assert agenda(text, lexicon) == []
+
+
+def test_theme_headings_are_the_topics(lexicon):
+    text = (HEAD + "\n\nTheme A: Gigabit networks\n\nThe Japanese side explained its plans."
+            "\n\nTheme B: Online platforms\n\nThe Peruvian side explained its rules.\n")
+    assert agenda(text, lexicon) == ["gigabit-networks", "online-platforms"]
+
+
+def test_a_series_named_with_an_adjective_has_both_parties(lexicon):
+    text = ("May 3, 2024 Results of the Talks\n\nOn 2 May 2024, MIC held the 2nd "
+            "Japan-Czech Digital Policy Talks in Tokyo.\n\nBoth sides agreed to cooperate.\n")
+    facts = extract(SourceText("mem.txt", text), lexicon)
+    assert facts.statements[0].speakers == ["actor/japan", "actor/czechia"]

@@ -435,9 +435,11 @@ def _clause_end(text: str, start: int, end: int, people: list[tuple[int, int]]) 
 
 def _parties(series: SeriesMention, registry: Registry) -> list[str]:
     """"Japan-EU ICT Policy Dialogue", "Japan-OECD Policy Dialogue": the sides its name
-    joins, countries or organisations."""
+    joins, countries or organisations; a country by its adjective too ("Japan-Czech …",
+    the form of "the Czech side")."""
     parts = re.split(r"[-–]", series.pair)
-    entries = [registry.lexicon.lookup(p) for p in parts]
+    entries = [registry.lexicon.lookup(p) or registry.lexicon.lookup(f"{p} side")
+               for p in parts]
     if len(parts) < 2 or any(e is None or e.category != "actor" for e in entries) \
             or not any("Party" in e.kinds for e in entries):
         return []

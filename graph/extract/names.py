@@ -144,7 +144,9 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             continue  # a meeting's series ("ASEAN-Japan Digital Forum", "the Joint Working
             # Group"), not an event
         head_at = max((i for i, w in enumerate(words) if w in heads and i > 0), default=None)
-        if head_at is not None:
+        if words[0] in leading and len(words) >= 3 and words[1] in ("on", "of", "for"):
+            tail, kind = len(words), heads[words[0]]  # "Act on … Platform Countermeasures"
+        elif head_at is not None:
             tail = _numbered_tail(words, head_at + 1, set(genre["name_tail_words"]))
             kind = heads[words[head_at]]
             tail = _continued(words, tail, connectors, known_countries,
