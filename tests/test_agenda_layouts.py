@@ -3,7 +3,10 @@ which are not (groups of sub-topics, background, attachments, a table's cells)."
 
 from __future__ import annotations
 
+import pytest
+
 from graph.extract import extract
+from graph.extract.agenda import inline_agenda
 from graph.source import SourceText
 
 HEAD = ("May 3, 2024 Results of the Example Dialogue\n\n"
@@ -48,3 +51,42 @@ def test_a_series_named_with_an_adjective_has_both_parties(lexicon):
             "Japan-Czech Digital Policy Talks in Tokyo.\n\nBoth sides agreed to cooperate.\n")
     facts = extract(SourceText("mem.txt", text), lexicon)
     assert facts.statements[0].speakers == ["actor/japan", "actor/czechia"]
+
+
+TOPICS = ["digital infrastructure", "cybersecurity", "artificial intelligence"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "The meeting addressed three themes: digital infrastructure; cybersecurity; and "
+    "artificial intelligence.",
+    "The agenda covered digital infrastructure, cybersecurity and artificial intelligence.",
+    "Discussions focused on three areas: digital infrastructure, cybersecurity and "
+    "artificial intelligence.",
+    "Topics discussed included digital infrastructure, cybersecurity and artificial "
+    "intelligence.",
+    "The dialogue covered (i) digital infrastructure, (ii) cybersecurity, and (iii) "
+    "artificial intelligence.",
+    "The sides discussed a wide range of issues, including digital infrastructure, "
+    "cybersecurity and artificial intelligence.",
+])
+def test_inline_agenda_leads(sentence, lexicon):
+    spans = inline_agenda(sentence, 0, len(sentence), lexicon.genre)
+    assert [sentence[s:e] for s, e in spans] == TOPICS
+
+
+def test_a_plain_list_after_discussed_is_an_agenda_only_where_the_meeting_is_reported(lexicon):
+    sentence = ("The two sides discussed digital infrastructure, cybersecurity and artificial "
+                "intelligence.")
+    assert inline_agenda(sentence, 0, len(sentence), lexicon.genre) == []
+    spans = inline_agenda(sentence, 0, len(sentence), lexicon.genre, intro=True)
+    assert [sentence[s:e] for s, e in spans] == TOPICS
+
+
+def test_no_list_of_clauses_and_no_topic_from_a_date_or_an_actor(lexicon):
+    sentence = ("Main points: the Japanese side explained its new rules for the allocation of "
+                "spectrum to operators in rural areas, and the Peruvian side agreed.")
+    assert inline_agenda(sentence, 0, len(sentence), lexicon.genre) == []
+    text = (HEAD + "\n\nOn 3 May, the two sides visited a data centre. On Thursday afternoon, "
+            "the Peruvian side explained its plan. Concerning MIC, the Peruvian side thanked "
+            "it.\n")
+    assert agenda(text, lexicon) == []

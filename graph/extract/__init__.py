@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..dates import MONTHS, WEEKDAYS
 from ..document import Document, parse_document
 from ..facts import AgendaItem, Meeting, Mention, Relation, ReleaseFacts, Statement
 from ..lexicon import Lexicon
@@ -129,9 +130,19 @@ def _topic_at(doc: Document, start: int, end: int, registry: Registry) -> str:
                                slug=slugify(title), category="topic")
 
 
+_DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 _NOT_TOPICS = re.compile(r"\b(?:day|days|week|behalf|occasion|hand|sidelines|basis|margins?|"
                          r"morning|afternoon|evening|way|whole|other|first|second|final|"
                          r"results?|outcomes?|sides?)\b", re.IGNORECASE)
+
+
+def _may_be_topic(phrase: str, registry: Registry) -> bool:
+    """"On 13 March, …", "On Thursday afternoon, …", "Concerning MIC, …": a time or a named
+    actor or place leads the sentence, not a topic."""
+    if _NOT_TOPICS.search(phrase) or set(re.findall(r"\w+", phrase)) & _DATE_WORDS:
+        return False
+    entry = registry.lexicon.lookup(re.sub(r"^the\s+", "", phrase))
+    return entry is None or entry.category not in ("actor", "place")
 
 
 def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: Registry,
@@ -139,7 +150,7 @@ def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: R
     """The agenda topic a sentence opens with ("Regarding data flows, …"): one already on
     the agenda, or, in a release whose agenda is in no heading or list, a new one."""
     cue = cue_topic(doc.text, s, e)
-    if cue is None or _NOT_TOPICS.search(doc.text[cue[0]:cue[1]]):
+    if cue is None or not _may_be_topic(doc.text[cue[0]:cue[1]], registry):
         return None
     phrase = doc.text[cue[0]:cue[1]]
     for item in meeting.agenda:
@@ -151,7 +162,11 @@ def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: R
 
 def _add_inline_agenda(doc: Document, meeting: Meeting, s: int, e: int,
                        registry: Registry) -> bool:
-    spans = inline_agenda(doc.text, s, e)
+    """An inline list's topics as the meeting's agenda; a plain list after "discussed"
+    only in the paragraph that reports the meeting."""
+    announcing = any(p.start <= meeting.evidence.start < p.end and p.start <= s < p.end
+                     for p in doc.intro)
+    spans = inline_agenda(doc.text, s, e, registry.lexicon.genre, intro=announcing)
     for start, end in spans:
         _add_agenda_item(doc, meeting, start, end, registry)
     return bool(spans)
