@@ -177,6 +177,13 @@ def _is_plain_heading(line: str, next_line: str | None) -> bool:
     )
 
 
+def _person_line(line: str, genre: dict) -> bool:
+    """"Mr. Daisuke Kurosawa" alone on a line, the post on the next: a person, no heading."""
+    honorifics = "|".join(re.escape(h) for h in genre.get("honorifics", []))
+    return bool(honorifics) and re.fullmatch(rf"(?:{honorifics})\s+(?:\S+\s*){{1,4}}",
+                                             line) is not None and "," not in line
+
+
 def _labels(genre: dict) -> dict[str, str]:
     """Heading text (lower case) → role, from the genre's field labels and structural
     headings."""
@@ -223,7 +230,10 @@ def parse_document(source: SourceText, genre: dict) -> Document:
     awaiting = False  # a field label without a value: the next line is its value
     after_row = False  # the line before was a table's row: a field's table runs on
     body = lines[body_from:]
+    joined = -1  # the last line joined to the one before it (a person's post)
     for index, (start, end, after_blank) in enumerate(body):
+        if index <= joined:
+            continue
         line = text[start:end]
         next_line = text[body[index + 1][0]:body[index + 1][1]] if index + 1 < len(body) else None
         if in_contact:
@@ -251,6 +261,11 @@ def parse_document(source: SourceText, genre: dict) -> Document:
             in_field = role.startswith("field:")
             # "Format" alone on its line (a page's <p>): the value is the next paragraph
             awaiting = in_field and value_at >= len(line)
+            continue
+        if _person_line(line, genre) and next_line is not None and not body[index + 1][2]:
+            end, joined = body[index + 1][1], index + 1  # "Mr. Jan Novak" / "Director, MIC"
+            (sections[-1].paragraphs if sections else intro).append(
+                Paragraph(start, end, [Sentence(start, end)]))
             continue
         if in_field or sections and (row or sections[-1].role == "annex"):
             sections[-1].paragraphs.append(Paragraph(start, end, split_sentences(

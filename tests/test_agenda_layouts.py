@@ -90,3 +90,14 @@ def test_no_list_of_clauses_and_no_topic_from_a_date_or_an_actor(lexicon):
             "the Peruvian side explained its plan. Concerning MIC, the Peruvian side thanked "
             "it.\n")
     assert agenda(text, lexicon) == []
+
+
+def test_people_on_lines_of_their_own_are_people_not_topics(lexicon):
+    text = (HEAD + "\n\nMr. Daisuke Kurosawa\nVice-Minister for Policy Coordination, MIC\n\n"
+            "The two sides exchanged views on data. As for the next meeting, both sides "
+            "agreed to hold it in Tokyo.\n")
+    facts = extract(SourceText("mem.txt", text), lexicon)
+    assert [a.topic for m in facts.meetings for a in m.agenda] == []
+    posts = {(r.subject, r.predicate, r.object or r.value) for r in facts.relations}
+    assert {("person/daisuke-kurosawa", "jobTitle", "Vice-Minister for Policy Coordination"),
+            ("person/daisuke-kurosawa", "memberOf", "actor/mic")} <= posts

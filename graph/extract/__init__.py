@@ -95,7 +95,7 @@ def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
             yield section, meeting, None
             continue
         if section.role in ("structure", "annex") or (section.number is None and numbered) \
-                or _groups_topics(section, after) \
+                or _groups_topics(section, after) or _time_or_name(section.title, registry) \
                 or meeting is None or reference_part(section.title, registry.lexicon.genre):
             yield section, meeting, None
             continue
@@ -133,16 +133,21 @@ def _topic_at(doc: Document, start: int, end: int, registry: Registry) -> str:
 _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 _NOT_TOPICS = re.compile(r"\b(?:day|days|week|behalf|occasion|hand|sidelines|basis|margins?|"
                          r"morning|afternoon|evening|way|whole|other|first|second|final|"
-                         r"results?|outcomes?|sides?)\b", re.IGNORECASE)
+                         r"results?|outcomes?|sides?|next(?!-)|upcoming)\b", re.IGNORECASE)
 
 
-def _may_be_topic(phrase: str, registry: Registry) -> bool:
-    """"On 13 March, …", "On Thursday afternoon, …", "Concerning MIC, …": a time or a named
-    actor or place leads the sentence, not a topic."""
-    if _NOT_TOPICS.search(phrase) or set(re.findall(r"\w+", phrase)) & _DATE_WORDS:
-        return False
+def _time_or_name(phrase: str, registry: Registry) -> bool:
+    """"On 13 March, …", "Concerning MIC, …", a heading "Mr. Jonas Petrauskas", "Vice-Minister,
+    MIC" or "Vilnius": a time, a person, a post or a named actor or place, not a topic."""
+    if set(re.findall(r"\w+", phrase)) & _DATE_WORDS:
+        return True
+    genre = registry.lexicon.genre
+    if re.match(r"(?:{})\s".format("|".join(re.escape(h) for h in genre["honorifics"])), phrase):
+        return True
+    if set(phrase.split(",")[0].split()) & set(genre["post_words"]):  # "State Secretary, X"
+        return True
     entry = registry.lexicon.lookup(re.sub(r"^the\s+", "", phrase))
-    return entry is None or entry.category not in ("actor", "place")
+    return entry is not None and entry.category in ("actor", "place")
 
 
 def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: Registry,
@@ -150,7 +155,8 @@ def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: R
     """The agenda topic a sentence opens with ("Regarding data flows, …"): one already on
     the agenda, or, in a release whose agenda is in no heading or list, a new one."""
     cue = cue_topic(doc.text, s, e)
-    if cue is None or not _may_be_topic(doc.text[cue[0]:cue[1]], registry):
+    if cue is None or _NOT_TOPICS.search(doc.text[cue[0]:cue[1]]) \
+            or _time_or_name(doc.text[cue[0]:cue[1]], registry):
         return None
     phrase = doc.text[cue[0]:cue[1]]
     for item in meeting.agenda:

@@ -21,7 +21,7 @@ _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # bound by the acronym that follows it or by the sentence's end ("… Ministry for the
 # Economy, Finance and Industrial and Digital Sovereignty.")
 _COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(?:the\s+)?"
-                         r"[A-Z][\w&-]*(?:\s+(?:and\s+)?[A-Z][\w&-]*)*"
+                         r"[A-Z][\w&-]*(?:\s+(?:and\s+|of\s+(?:the\s+)?)?[A-Z][\w&-]*)*"
                          r"(?=\s+\([A-Z][A-Za-z&-]{1,11}\)|[.;]?\s*$)")
 _YEARS = re.compile(r"\d+(?:[-–]\d{2,4})?")  # "Strategy 2030", "Plan 2021-2025"
 # A coined word: a lower-case prefix before a capital ("e-Residency", "eSafety") or a lone

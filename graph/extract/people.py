@@ -19,7 +19,7 @@ _UP, _LOW = "A-ZÀ-ÖØ-ÞĀ-Ž", "a-zß-öø-ÿĀ-ž"
 _WORD = rf"(?:[{_UP}][{_LOW}]+(?:-[{_UP}{_LOW}][{_LOW}]+)?|[A-Z]{{2,}}|[A-Z]\.)"  # "Jae-won"
 # Lower-case particles inside a family name ("Marieke van den Berg", "Ana da Silva")
 _PARTICLE = r"(?:van|von|der|den|de|da|di|del|della|dos|das|du|la|le|ter|ten|bin|binti|al|el)"
-_NAME = rf"{_WORD}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_WORD}){{0,3}}"
+_NAME = rf"{_WORD}(?:[^\S\n]+(?:{_PARTICLE}\s+){{0,2}}{_WORD}){{0,3}}"  # on one line
 # What parts a list item or a table's row ("Name | Post | Organisation")
 _SEP = r"(?:,|\s+\|)\s+"
 _CHAIR = re.compile(r"\b(?:co-)?chair(?:ed|s)?\b|\bled by\b|\bheaded by\b|\bhead of\b",
@@ -47,7 +47,7 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
     untitled = (rf"(?<![\w.’'-])(?={_WORD}\s+(?:{_PARTICLE}\s+){{0,2}}{_NAME}{_SEP}(?:{posts})"
                 r"[\s,|])")
     pattern = re.compile(rf"(?:{lead}|{untitled})(?P<name>{_NAME})"
-                         r"(?=,|\s*\||\s*\(|\s+and\b|\s*$|\s*[.;])")
+                         r"(?=,|\s*\||\s*\(|\s+and\b|\s*$|\s*[.;]|[^\S\n]*\n)")
     people, relations = [], []
     cursor = start
     while True:
@@ -76,7 +76,7 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
             registry.remember(f"{title} {_family_name(person_name)}", entity)
         sentence_ev = evidence(text, m.start(), item_end)
         chair = bool(_CHAIR.search(text[max(start, m.start() - 40):m.start()]))
-        post = text[post_start[0]:post_start[1]].strip(" ,|") if post_start else ""
+        post = text[post_start[0]:post_start[1]].strip(" ,|\n") if post_start else ""
         if post:
             relations.append(Relation(entity, "jobTitle", sentence_ev, value=post))
         if organisation:
