@@ -7,7 +7,7 @@ import pytest
 
 from graph.extract import extract
 from graph.extract.agenda import inline_agenda
-from graph.source import SourceText
+from graph.source import SourceText, read_source
 
 HEAD = ("May 3, 2024 Results of the Example Dialogue\n\n"
         "On 2 May 2024, MIC held the 4th Japan-Peru Example Dialogue in Lima. ")
@@ -101,3 +101,22 @@ def test_people_on_lines_of_their_own_are_people_not_topics(lexicon):
     posts = {(r.subject, r.predicate, r.object or r.value) for r in facts.relations}
     assert {("person/daisuke-kurosawa", "jobTitle", "Vice-Minister for Policy Coordination"),
             ("person/daisuke-kurosawa", "memberOf", "actor/mic")} <= posts
+
+
+def test_an_agenda_table_lists_the_topics_once(tmp_path, lexicon):
+    page = tmp_path / "r.html"
+    page.write_text(
+        "<html><body><main><h1>Results of the Example Dialogue</h1><p>May 3, 2024</p>"
+        "<p>On 2 May 2024, MIC held the 4th Japan-Peru Example Dialogue in Lima.</p>"
+        "<h2>Agenda</h2><table><tr><th>Session</th><th>Theme</th></tr>"
+        "<tr><td>1</td><td>Spectrum management</td></tr>"
+        "<tr><td>2</td><td>Start-up ecosystems</td></tr></table>"
+        "<h2>Results</h2><p>On spectrum management, Japan explained its plan.</p>"
+        "<p>Regarding start-up ecosystems, the Peruvian side explained its fund.</p>"
+        "<h2>Schedule</h2><table><tr><td>2 May</td><td>Plenary session</td></tr></table>"
+        "</main></body></html>", encoding="utf-8")
+    facts = extract(read_source(page), lexicon)
+    assert [a.topic for m in facts.meetings for a in m.agenda] == [
+        "topic/spectrum-management", "topic/start-up-ecosystems"]
+    assert [s.topics for s in facts.statements] == [
+        ["topic/spectrum-management"], ["topic/start-up-ecosystems"]]

@@ -14,7 +14,7 @@ from ..document import Document, parse_document
 from ..facts import AgendaItem, Meeting, Mention, Relation, ReleaseFacts, Statement
 from ..lexicon import Lexicon
 from ..source import SourceText
-from .agenda import cue_topic, inline_agenda
+from .agenda import cue_topic, inline_agenda, table_topics
 from .agenda import matches as agenda_matches
 from .contact import extract_contacts
 from .gaps import find_gaps
@@ -94,6 +94,11 @@ def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
             meeting = found
             yield section, meeting, None
             continue
+        if meeting is not None and section.title.lower() in {
+                h.lower() for h in registry.lexicon.genre["agenda_headings"]}:
+            for start, end in table_topics(doc.text, section.paragraphs,
+                                           registry.lexicon.genre["agenda_table_headers"]):
+                _add_agenda_item(doc, meeting, start, end, registry)
         if section.role in ("structure", "annex") or (section.number is None and numbered) \
                 or _groups_topics(section, after) or _time_or_name(section.title, registry) \
                 or meeting is None or reference_part(section.title, registry.lexicon.genre):
@@ -111,8 +116,11 @@ def _groups_topics(section, after) -> bool:
 
 def _add_agenda_item(doc: Document, meeting: Meeting, start: int, end: int,
                      registry: Registry) -> str:
-    """The topic text[start:end] names, added as the meeting's next agenda item."""
+    """The topic text[start:end] names, added as the meeting's next agenda item (once: the
+    results may repeat as headings the topics an agenda table listed)."""
     topic = _topic_at(doc, start, end, registry)
+    if any(item.topic == topic for item in meeting.agenda):
+        return topic
     meeting.agenda.append(AgendaItem(len(meeting.agenda) + 1, topic,
                                      evidence(doc.text, start, end)))
     return topic

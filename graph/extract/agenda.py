@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..document import Paragraph
+from ..htmltext import CELL_SEPARATOR
+
 _NUMBERED = re.compile(r"\(\s*(?:\d{1,2}|[ivx]{1,4}|[a-h])\s*\)\s*")
 _MAX_WORDS = 12  # a topic longer than this is a clause of a sentence, not a list item
 _FIRST = r"(?=\(\s*(?:1|i|a)\s*\))"  # a numbered list's first item
@@ -107,3 +110,40 @@ def matches(label: str, phrase: str) -> bool:
     b = " ".join(re.findall(r"[a-z0-9]+", phrase.lower()))
     b = re.sub(r"^(?:the|a|an)\s+", "", b)
     return bool(a and b) and (a == b or a in b or (len(b) > 3 and b in a))
+
+
+_NOT_TOPIC_CELL = re.compile(r"(?:\d{1,2}|[IVX]{1,4}|[A-H])\.?|\d{1,2}[:.]\d{2}.*|"
+                             r"(?:Session|Part|Item|Theme|Topic)\s+\S+", re.IGNORECASE)
+
+
+def table_topics(text: str, rows: list[Paragraph], headers: dict) -> list[tuple[int, int]]:
+    """The topics of an agenda table ("Session | Theme", "1 | Digital infrastructure"), one
+    a row: the cell under a topic header, else the first that is no number, time or
+    "Session 1"."""
+    cells = [_cells(text, row) for row in rows if CELL_SEPARATOR in text[row.start:row.end]]
+    if not cells:
+        return []
+    topic_headers = {h.lower() for h in headers["topic"]}
+    known = topic_headers | {h.lower() for h in headers["other"]}
+    column = None
+    if all(text[s:e].lower() in known for s, e in cells[0]):
+        column = next((i for i, (s, e) in enumerate(cells[0])
+                       if text[s:e].lower() in topic_headers), None)
+        cells = cells[1:]
+    topics = []
+    for row in cells:
+        if column is not None and column < len(row):
+            topics.append(row[column])
+            continue
+        plain = [(s, e) for s, e in row if not _NOT_TOPIC_CELL.fullmatch(text[s:e])]
+        if plain:
+            topics.append(plain[0])
+    return topics
+
+
+def _cells(text: str, row: Paragraph) -> list[tuple[int, int]]:
+    spans, at = [], row.start
+    for part in text[row.start:row.end].split(CELL_SEPARATOR):
+        spans.append((at, at + len(part)))
+        at += len(part) + len(CELL_SEPARATOR)
+    return [(s, e) for s, e in spans if e > s]
