@@ -14,8 +14,8 @@ from .registry import Registry
 # A word; a possessive "'s" is part of it only inside a name ("the Overseas Development of
 # Japan's ICT …"), not before a common noun ("the Digital Agency's work"); a plural's
 # apostrophe is ("G7 Digital and Tech Ministers' Meeting")
-_TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9&-]|['’](?!s(?![A-Za-z]))(?=[A-Za-z]))*"
-                    r"(?:['’]s(?=\s+[A-Z0-9])|(?<=s)['’](?![A-Za-z]))?|&")
+_TOKEN = re.compile(r"[^\W_](?:[^\W_]|[&-]|['’](?!s(?![^\W\d_]))(?=[^\W\d_]))*"
+                    r"(?:['’]s(?=\s+[A-Z0-9À-ÖØ-Þ])|(?<=s)['’](?![^\W\d_]))?|&")  # "España Digital"
 _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # "Department for Science, Innovation and Technology (DSIT)": an official name with commas,
 # bound by the acronym that follows it or by the sentence's end ("… Ministry for the
@@ -192,12 +192,13 @@ def _after_known(run: list[re.Match[str]], known: list, connectors: set[str],
 
 def _after_post(run: list[re.Match[str]], posts: set[str], heads: dict[str, str]
                 ) -> list[re.Match[str]]:
-    """"Head of the Department for Digital Transformation": the body after a post's "of"."""
+    """"Head of the Department for Digital Transformation", "Deputy Minister Agnė Vaiciukevičiūtė
+    of the Ministry of …": the body after the "of" that follows a post."""
     words = [t.group(0) for t in run]
     if not _posts_in(words, posts):
         return run
     for i, word in enumerate(words[:-1]):
-        if word == "of" and words[i - 1] in posts and any(w in heads for w in words[i + 1:]):
+        if word == "of" and set(words[:i]) & posts and any(w in heads for w in words[i + 1:]):
             rest = run[i + 2:] if words[i + 1] == "the" else run[i + 1:]
             if not _posts_in([t.group(0) for t in rest], posts):
                 return rest
@@ -294,14 +295,21 @@ def _continued(words: list[str], tail: int, connectors: set[str], countries: set
 
 def _acronym_candidates(text: str, start: int, end: int, genre: dict,
                         countries: frozenset[str]) -> list[_Candidate]:
-    """"the NOTICE project", "NOTICE, a project in which …", "the e-Residency programme":
-    an acronym or coined word named by the noun after it; a coined word with a lone capital
+    """"the NOTICE project", "NOTICE, a project in which …", "the e-Residency programme",
+    "the Digital Slovenia 2030 strategy": an acronym, a coined word or capitalised words
+    with a year, named by the noun after it; a coined word with a lone capital
     ("X-Road", "L-Alert", "Manufacturing-X") by itself."""
     nouns: dict[str, str] = genre["acronym_nouns"]
     word = rf"[A-Z][A-Z0-9-]+|{_COINED.pattern}"
     pattern = re.compile(rf"(?<![\w-])({word})(?:\s+|,\s+an?\s+)({'|'.join(nouns)})(?!\w)")
     found = [_Candidate(m.start(), m.end(1) if "," in m.group(0) else m.end(), m.group(1),
                         nouns[m.group(2)]) for m in pattern.finditer(text, start, end)]
+    # "the Digital Slovenia 2030 strategy": capitalised words and a year, named by the noun
+    dated = re.compile(rf"(?<![\w-])((?:[A-Z][\w-]*\s+){{1,5}}\d{{4}})\s+({'|'.join(nouns)})"
+                       rf"(?!\w)")
+    found += [_Candidate(m.start(1), m.end(1), m.group(1), nouns[m.group(2)])
+              for m in dated.finditer(text, start, end)
+              if m.group(1).split()[0] not in ("The", "A", "An", "In", "On", "By")]
     taken = {c.start for c in found}
     lone = re.compile(r"(?<![\w.-])([A-Z]-[A-Z][a-z][\w-]*|[A-Z][a-z]+-[A-Z])(?![\w.-])")
     found += [_Candidate(m.start(), m.end(), m.group(0), "Initiative")
