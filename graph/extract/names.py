@@ -153,6 +153,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
                               set(heads) if kind in ORGANISATION_HEAD_KINDS else None)
         elif words[0] in leading and len(words) >= 3:
             tail, kind = len(words), heads[words[0]]
+        elif _dated_name(words, genre):  # "Smart Bangladesh 2041", "España Digital 2026"
+            tail, kind = len(words), "Initiative"
         elif (run[0].start() > start and len([
                 t for t in run if t.group(0) not in connectors
                 and not any(m.start <= t.start() < m.end for m in known)]) >= 3):
@@ -170,6 +172,14 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             kind = genre["proposal_kind"]
         found.append(_Candidate(s, e, text[s:e], kind))
     return found
+
+
+def _dated_name(words: list[str], genre: dict) -> bool:
+    """Two capitalised words or more and a year: a plan's or vision's name, unless a
+    word of the run says it is a period ("Fiscal Year 2025")."""
+    return (len(words) >= 3 and re.fullmatch(r"20\d{2}|19\d{2}", words[-1]) is not None
+            and all(w[0].isupper() for w in words[:-1])
+            and not set(words) & set(genre["period_words"]))
 
 
 def _after_known(run: list[re.Match[str]], known: list, connectors: set[str],
