@@ -23,6 +23,7 @@ _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 _COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(?:the\s+)?"
                          r"[A-Z][\w&-]*(?:\s+(?:and\s+|of\s+(?:the\s+)?)?[A-Z][\w&-]*)*"
                          r"(?=\s+\([A-Z][A-Za-z&-]{1,11}\)|[.;]?\s*$)")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
 _YEARS = re.compile(r"\d+(?:[-–]\d{2,4})?")  # "Strategy 2030", "Plan 2021-2025"
 # A coined word: a lower-case prefix before a capital ("e-Residency", "eSafety") or a lone
 # capital joined by a hyphen ("X-Road", "L-Alert", "Manufacturing-X")
@@ -122,6 +123,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
                 run = run[1:]
             run = _after_known(run, known, connectors, seen)  # "… in Montevideo with the …"
+        run, *rest = _year_ends(run, connectors)
+        runs[0:0] = rest
         run, *others = _split_joined(run, known, heads, leading)
         runs[0:0] = others
         cut = next((i for i, t in enumerate(run) if t.group(0) in _DATE_WORDS
@@ -153,9 +156,9 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
                               set(heads) if kind in ORGANISATION_HEAD_KINDS else None)
         elif words[0] in leading and len(words) >= 3:
             tail, kind = len(words), heads[words[0]]
-        elif _dated_name(words, genre):  # "Smart Bangladesh 2041", "España Digital 2026"
-            tail, kind = len(words), "Initiative"
-        elif (run[0].start() > start and len([
+        elif set(words) & set(genre["period_words"]):
+            continue  # "Fiscal Year 2025": a period
+        elif _dated_name(words) or (run[0].start() > start and len([
                 t for t in run if t.group(0) not in connectors
                 and not any(m.start <= t.start() < m.end for m in known)]) >= 3):
             tail, kind = len(words), "Initiative"
@@ -174,12 +177,20 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
     return found
 
 
-def _dated_name(words: list[str], genre: dict) -> bool:
-    """Two capitalised words or more and a year: a plan's or vision's name, unless a
-    word of the run says it is a period ("Fiscal Year 2025")."""
-    return (len(words) >= 3 and re.fullmatch(r"20\d{2}|19\d{2}", words[-1]) is not None
-            and all(w[0].isupper() for w in words[:-1])
-            and not set(words) & set(genre["period_words"]))
+def _dated_name(words: list[str]) -> bool:
+    """Two capitalised words or more and a year: a plan's or vision's name ("Smart
+    Bangladesh 2041")."""
+    return (len(words) >= 3 and _YEAR.fullmatch(words[-1]) is not None
+            and all(w[0].isupper() for w in words[:-1]))
+
+
+def _year_ends(run: list[re.Match[str]], connectors: set[str]) -> list[list[re.Match[str]]]:
+    """"… 2025 and for the Smart Islands Connect 2041": a year ends a name; what follows
+    its connector may be another."""
+    for i, token in enumerate(run[:-1]):
+        if _YEAR.fullmatch(token.group(0)) and run[i + 1].group(0) in connectors:
+            return [run[:i + 1], run[i + 1:]]
+    return [run]
 
 
 def _after_known(run: list[re.Match[str]], known: list, connectors: set[str],
