@@ -138,3 +138,16 @@ def test_posts_as_titles_and_dated_names(lexicon):
     assert {("person/haruka-nishikawa", "jobTitle", "Vice-Minister"),
             ("person/haruka-nishikawa", "memberOf", "actor/mic"),
             ("person/ziga-kovacic", "jobTitle", "State Secretary")} <= posts
+
+
+def test_an_agenda_list_then_paragraphs_led_by_its_topics(tmp_path, lexicon):
+    page = tmp_path / "r.html"
+    page.write_text(
+        "<html><body><main><h1>Results of the Example Dialogue</h1><p>May 3, 2024</p>"
+        "<p>On 2 May 2024, MIC held the 4th Japan-Peru Example Dialogue in Lima.</p>"
+        "<ol><li>Spectrum management</li><li>Start-up ecosystems</li></ol>"
+        "<p>Regarding spectrum management, Japan explained its plan. On start-up ecosystems, "
+        "the Peruvian side explained its fund.</p></main></body></html>", encoding="utf-8")
+    facts = extract(read_source(page), lexicon)
+    assert [s.topics for s in facts.statements] == [
+        ["topic/spectrum-management"], ["topic/start-up-ecosystems"]]

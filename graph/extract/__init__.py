@@ -174,6 +174,13 @@ def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: R
     return None if headed else _add_agenda_item(doc, meeting, *cue, registry)
 
 
+def _leads_to(doc: Document, topic: str, s: int, e: int, registry: Registry) -> bool:
+    """Whether the sentence's lead names this topic (then it stays under it)."""
+    cue = cue_topic(doc.text, s, e)
+    return cue is not None and agenda_matches(registry.entities[topic].label,
+                                              doc.text[cue[0]:cue[1]])
+
+
 def _add_inline_agenda(doc: Document, meeting: Meeting, s: int, e: int,
                        registry: Registry) -> bool:
     """An inline list's topics as the meeting's agenda; a plain list after "discussed"
@@ -218,6 +225,10 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                     elif section is not None or s >= meeting.evidence.end:
                         current = _sentence_topic(doc, meeting, s, e, registry,
                                                   headed) or current
+                elif meeting is not None:  # "Regarding Y," under the heading of X
+                    led = _sentence_topic(doc, meeting, s, e, registry, True)
+                    current = current if led is None or _leads_to(doc, current, s, e, registry) \
+                        else led
                 names = find_names(doc.text, s, e, registry)
                 people, people_relations = find_people(doc.text, s, e, names, registry)
                 if people:  # "Prof. A, …, chaired": the person is a name of the sentence
