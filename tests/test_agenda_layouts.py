@@ -151,3 +151,17 @@ def test_an_agenda_list_then_paragraphs_led_by_its_topics(tmp_path, lexicon):
     facts = extract(read_source(page), lexicon)
     assert [s.topics for s in facts.statements] == [
         ["topic/spectrum-management"], ["topic/start-up-ecosystems"]]
+
+
+def test_under_a_listed_agenda_a_paragraph_falls_under_the_topic_its_words_name(lexicon):
+    text = (HEAD + "The two sides held discussions on topics including IoT security, data "
+            "free flow with trust and quantum-safe communications.\n\n"
+            "The Peruvian side explained its rules for consumer IoT devices. Both sides "
+            "agreed to share information.\n\n"
+            "The Japanese side presented its pilot on cross-border data flows.\n\n"
+            "The Peruvian side described its research on post-quantum cryptography.\n\n"
+            "The two sides confirmed that the next meeting would be held in Tokyo.\n")
+    facts = extract(SourceText("mem.txt", text), lexicon)
+    assert [s.topics for s in facts.statements] == [
+        [], ["topic/iot-security"], ["topic/iot-security"],
+        ["topic/data-free-flow-with-trust"], ["topic/quantum-safe-communications"], []]

@@ -14,7 +14,7 @@ from ..document import Document, parse_document
 from ..facts import AgendaItem, Meeting, Mention, Relation, ReleaseFacts, Statement
 from ..lexicon import Lexicon
 from ..source import SourceText
-from .agenda import cue_topic, inline_agenda, table_topics
+from .agenda import best_topic, cue_topic, inline_agenda, table_topics
 from .agenda import matches as agenda_matches
 from .contact import extract_contacts
 from .gaps import find_gaps
@@ -174,6 +174,23 @@ def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: R
     return None if headed else _add_agenda_item(doc, meeting, *cue, registry)
 
 
+def _worded_topic(text: str, s: int, e: int, meeting: Meeting, registry: Registry,
+                  flow: str | None, paragraph: str | None) -> str | None:
+    """Under an agenda an inline list gave ("topics including IoT security, data free flow
+    with trust and quantum-safe communications"), the topic of the paragraph so far, else
+    the one whose own words the sentence uses ("… the security of consumer IoT devices"),
+    else the one before; none for what comes after the meeting ("the next meeting would be
+    held …")."""
+    genre = registry.lexicon.genre
+    if re.search(genre["topic_words"]["after_meeting"], text[s:e]):
+        return None
+    if paragraph is not None:
+        return paragraph
+    labels = [registry.entities[item.topic].label for item in meeting.agenda]
+    best = best_topic(text[s:e], labels, set(genre["topic_words"]["generic"]))
+    return meeting.agenda[best].topic if best is not None else flow
+
+
 def _leads_to(doc: Document, topic: str, s: int, e: int, registry: Registry) -> bool:
     """Whether the sentence's lead names this topic (then it stays under it)."""
     cue = cue_topic(doc.text, s, e)
@@ -211,6 +228,7 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
         results = section is not None or not doc.sections
         reference = section is not None and (section.role == "annex" or reference_part(
             section.title, registry.lexicon.genre))
+        flow: str | None = None  # the topic the last sentence of this part fell under
         for paragraph in paragraphs:
             if reference_part(doc.text[paragraph.start:paragraph.end], registry.lexicon.genre):
                 reference = True  # "(Reference)" on a line of its own: the rest is background
@@ -223,8 +241,12 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                             and _add_inline_agenda(doc, meeting, s, e, registry):
                         listed.add(meeting.id)
                     elif section is not None or s >= meeting.evidence.end:
-                        current = _sentence_topic(doc, meeting, s, e, registry,
-                                                  headed) or current
+                        led = _sentence_topic(doc, meeting, s, e, registry, headed)
+                        if led is None and meeting.id in listed:  # by its words, or as before
+                            led = _worded_topic(doc.text, s, e, meeting, registry, flow, None
+                                                if sentence is paragraph.sentences[0] else current)
+                        current = flow = led or (None if led is None and meeting.id in listed
+                                                 else current)
                 elif meeting is not None:  # "Regarding Y," under the heading of X
                     led = _sentence_topic(doc, meeting, s, e, registry, True)
                     current = current if led is None or _leads_to(doc, current, s, e, registry) \

@@ -147,3 +147,18 @@ def _cells(text: str, row: Paragraph) -> list[tuple[int, int]]:
         spans.append((at, at + len(part)))
         at += len(part) + len(CELL_SEPARATOR)
     return [(s, e) for s, e in spans if e > s]
+
+
+def best_topic(sentence: str, labels: list[str], generic: set[str]) -> int | None:
+    """The index of the label most of whose own words (not generic ones such as
+    "communications") the sentence uses, as words or word starts ("data" in "data flows",
+    "quantum" in "post-quantum"); None if no label or a tie leads."""
+    words = re.findall(r"[a-z0-9]+", sentence.lower())
+    counts = []
+    for label in labels:
+        own = {w for w in re.findall(r"[a-z0-9]+", label.lower())
+               if len(w) > 2 and w not in generic}
+        counts.append(sum(1 for w in own if any(x == w or len(w) > 3 and x.startswith(w)
+                                                for x in words)))
+    top = max(counts, default=0)
+    return counts.index(top) if top and counts.count(top) == 1 else None
