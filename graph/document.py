@@ -195,18 +195,20 @@ def _labels(genre: dict) -> dict[str, str]:
     return out
 
 
-def _labelled(line: str, labels: dict[str, str]) -> tuple[str, int, int] | None:
-    """A field label at the start of the line ("Date: 5 July", "Venue", "3. Participants:"):
-    its role and where its value starts (the line's end if none)."""
+def _labelled(line: str, labels: dict[str, str]) -> tuple[str, int, int, int] | None:
+    """A field label at the start of the line ("Date: 5 July", "Venue", "3. Participants:",
+    "[Overview]", "【Participants】"): its role, where the label is and where its value
+    starts (the line's end if none)."""
     numbered = _numbering(line)
     offset = numbered[2] if numbered else 0
-    m = re.match(r"([A-Za-z][A-Za-z /&()-]*?)\s*(?:[:：]\s*|$)", line[offset:])
+    m = re.match(r"(?:[\[【<（(]\s*(?=.*[\]】>）)]))?([A-Za-z][A-Za-z /&()-]*?)\s*[\]】>）)]?"
+                 r"\s*(?:[:：]\s*|$)", line[offset:])
     if not m:
         return None
     role = labels.get(m.group(1).strip().lower())
     if role is None:
         return None
-    return role, offset, offset + m.end()
+    return role, offset + m.start(1), offset + m.end(1), offset + m.end()
 
 
 def parse_document(source: SourceText, genre: dict) -> Document:
@@ -249,11 +251,11 @@ def parse_document(source: SourceText, genre: dict) -> Document:
             continue
         labelled = _labelled(line, labels)
         if labelled is not None:
-            role, offset, value_at = labelled
-            label_end = start + len(line[:value_at].rstrip(": ：\t"))
+            role, label_start, label_end, value_at = labelled
             numbering = _numbering(line)
-            section = Section(text[start + offset:label_end], start + offset, label_end,
-                              role=role, style=numbering[0] if numbering else None)
+            section = Section(line[label_start:label_end], start + label_start,
+                              start + label_end, role=role,
+                              style=numbering[0] if numbering else None)
             sections.append(section)
             if value_at < len(line):
                 section.paragraphs.append(Paragraph(start + value_at, end, split_sentences(
@@ -280,9 +282,11 @@ def parse_document(source: SourceText, genre: dict) -> Document:
                                     styles.index(style) + 1))
             continue
         if _is_plain_heading(line, next_line):
-            # "Main outcomes of the 28th …": a structural heading naming what it structures
-            role = "structure" if any(line.lower().startswith(h + " of ")
-                                      for h in labels if labels[h] == "structure") else "topic"
+            # "Main outcomes of the 28th …", "【Photos of the meeting】": a structural or annex
+            # heading naming what it is of
+            bare = line.strip("[]【】<>（）() ").lower()
+            role = next((labels[h] for h in labels if labels[h] in ("structure", "annex")
+                         and bare.startswith(h + " of ")), "topic")
             sections.append(Section(line, start, end, role=role))
             continue
         paragraph = Paragraph(start, end, split_sentences(text, start, end, abbreviations))

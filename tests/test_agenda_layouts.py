@@ -165,3 +165,16 @@ def test_under_a_listed_agenda_a_paragraph_falls_under_the_topic_its_words_name(
     assert [s.topics for s in facts.statements] == [
         [], ["topic/iot-security"], ["topic/iot-security"],
         ["topic/data-free-flow-with-trust"], ["topic/quantum-safe-communications"], []]
+
+
+@pytest.mark.parametrize("body", [
+    "[Overview]\n\nBoth sides agreed to cooperate.\n\n[Participants]\n\nMr. Taro Sato, "
+    "Vice-Minister, MIC\n",
+    "【Outline of the meeting】\nBoth sides agreed to cooperate.\n",
+    "Both sides agreed to cooperate.\n\nPhotograph of the meeting\n\nFrom left: Mr. Juan "
+    "Pérez, Mr. Taro Sato\n",
+    "Both sides agreed to cooperate.\n\nFuture schedule\n\nThe next meeting is planned for "
+    "2026.\n",
+])
+def test_bracketed_labels_and_photo_captions_are_no_topics(body, lexicon):
+    assert agenda(HEAD + "\n\n" + body, lexicon) == []
