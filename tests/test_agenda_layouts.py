@@ -178,3 +178,12 @@ def test_under_a_listed_agenda_a_paragraph_falls_under_the_topic_its_words_name(
 ])
 def test_bracketed_labels_and_photo_captions_are_no_topics(body, lexicon):
     assert agenda(HEAD + "\n\n" + body, lexicon) == []
+
+
+def test_universities_banks_and_associations_are_named(lexicon):
+    text = (HEAD + "\n\nThe Peruvian side presented joint research with Vilnius Tech University "
+            "and the Andean Development Bank. The Japanese side introduced the work of the "
+            "Association of Radio Industries and Businesses.\n")
+    labels = {e.label for e in extract(SourceText("mem.txt", text), lexicon).entities}
+    assert {"Vilnius Tech University", "Andean Development Bank",
+            "Association of Radio Industries and Businesses"} <= labels
