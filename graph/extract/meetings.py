@@ -406,8 +406,16 @@ def _organisers(text: str, sentence: Sentence, series: SeriesMention, verb, name
         stop = _clause_end(text, at, sentence.end, spans)
         chosen += [p.organisation for p in people if at <= p.start < stop and p.organisation]
         chosen += [n.entity for n in actors if at <= n.start < stop
-                   and not any(p.start <= n.start < p.end for p in by_person.values())]
+                   and not any(p.start <= n.start < p.end for p in by_person.values())
+                   and not _ATTENDING.match(text, n.end)]
     return _prefer_bodies(chosen, registry)
+
+
+# "… in Tokyo, with the Peruvian delegation participating remotely": how a side attended,
+# not who held the meeting
+_ATTENDING = re.compile(r"(?:\s+(?:side|delegation|delegations|participants))?\s+"
+                        r"(?:participating|participated|joining|joined|attending|attended|"
+                        r"connected|connecting)\b")
 
 
 def _prefer_bodies(chosen: list[str], registry: Registry) -> list[str]:
