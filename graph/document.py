@@ -282,11 +282,11 @@ def parse_document(source: SourceText, genre: dict) -> Document:
                                     styles.index(style) + 1))
             continue
         if _is_plain_heading(line, next_line):
-            # "Main outcomes of the 28th …", "【Photos of the meeting】": a structural or annex
-            # heading naming what it is of
+            # "Main outcomes of the 28th …", "【Photos of the meeting】", "Joint Statement on
+            # …": a structural or annex heading naming what it is of or on
             bare = line.strip("[]【】<>（）() ").lower()
             role = next((labels[h] for h in labels if labels[h] in ("structure", "annex")
-                         and bare.startswith(h + " of ")), "topic")
+                         and bare.startswith((h + " of ", h + " on "))), "topic")
             sections.append(Section(line, start, end, role=role))
             continue
         paragraph = Paragraph(start, end, split_sentences(text, start, end, abbreviations))

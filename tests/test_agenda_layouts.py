@@ -175,6 +175,7 @@ def test_under_a_listed_agenda_a_paragraph_falls_under_the_topic_its_words_name(
     "Pérez, Mr. Taro Sato\n",
     "Both sides agreed to cooperate.\n\nFuture schedule\n\nThe next meeting is planned for "
     "2026.\n",
+    "Joint Statement on Digital Cooperation\n\nBoth sides agreed to cooperate.\n",
 ])
 def test_bracketed_labels_and_photo_captions_are_no_topics(body, lexicon):
     assert agenda(HEAD + "\n\n" + body, lexicon) == []
