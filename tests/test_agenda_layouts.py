@@ -188,3 +188,11 @@ def test_universities_banks_and_associations_are_named(lexicon):
     labels = {e.label for e in extract(SourceText("mem.txt", text), lexicon).entities}
     assert {"Vilnius Tech University", "Andean Development Bank",
             "Association of Radio Industries and Businesses"} <= labels
+
+
+def test_a_name_typed_by_the_noun_after_it(lexicon):
+    text = (HEAD + "\n\nThe Peruvian side explained the Rail Andino corridor and the Japanese "
+            "project for rural schools.\n")
+    labels = {e.label for e in extract(SourceText("mem.txt", text), lexicon).entities}
+    assert "Rail Andino" in labels
+    assert not any(label.startswith("Japanese") for label in labels)

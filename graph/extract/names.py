@@ -331,6 +331,13 @@ def _acronym_candidates(text: str, start: int, end: int, genre: dict,
     found += [_Candidate(m.start(1), m.end(1), m.group(1), nouns[m.group(2)])
               for m in dated.finditer(text, start, end)
               if m.group(1).split()[0] not in ("The", "A", "An", "In", "On", "By")]
+    # "the Rail Baltica corridor", "the Sanad application": a name the noun after it types
+    named = genre["naming_nouns"]
+    headed = re.compile(rf"(?<=\bthe )((?:[A-Z][\w-]*\s+){{0,2}}[A-Z][\w-]*)\s+"
+                        rf"({'|'.join(named)})(?!\w)")
+    found += [_Candidate(m.start(1), m.end(1), m.group(1), named[m.group(2)])
+              for m in headed.finditer(text, start, end)
+              if not set(m.group(1).split()) & (_DATE_WORDS | set(genre["post_words"]))]
     taken = {c.start for c in found}
     lone = re.compile(r"(?<![\w.-])([A-Z]-[A-Z][a-z][\w-]*|[A-Z][a-z]+-[A-Z])(?![\w.-])")
     found += [_Candidate(m.start(), m.end(), m.group(0), "Initiative")
@@ -423,6 +430,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         if any(m.start < cand.end and cand.start < m.end and not
                (cand.start <= m.start and m.end <= cand.end) for m in known):
             continue
+        if registry.lexicon.lookup(f"{cand.label} side") is not None:
+            continue  # "the Japanese project": a side's adjective, not a name
         entry = registry.lexicon.lookup(cand.label)
         if entry is not None and entry.category == "actor" and cand.kind not in (
                 "GovernmentBody", "OrganisationalUnit", "Collaboration"):
