@@ -16,6 +16,7 @@ import pysbd
 
 from .dates import DATE_RE, parse_date
 from .errors import InputError
+from .htmltext import CELL_SEPARATOR
 from .source import SourceText
 
 # Numbering styles a section heading may use; levels follow first appearance.
@@ -31,6 +32,9 @@ _NUMBERING = [
     ("ALPHA-paren", re.compile(r"\(?([A-H])\)\s+")),
     # "Part 1: The 3rd Japan-UK ICT Policy Dialogue": a part naming a meeting
     ("part", re.compile(r"(?:Part|PART|Session|SESSION)\s+(\d{1,2}|[IVX]{1,4})\s*[:.：–-]?\s+")),
+    # "Theme A: Gigabit networks", "Agenda item 2 – Data": a labelled topic
+    ("theme", re.compile(r"(?:Theme|Topic|Agenda [Ii]tem|Item|Pillar|Track|Segment|Subject)\s+"
+                         r"([A-Z]|\d{1,2}|[IVX]{1,4})\s*[:.：–-]\s+")),
     # "○ Promotion of 5G", "・Cybersecurity", "- Data flows": bullets (no comma, few words)
     ("bullet", re.compile(r"([○●◎◇◆■□・•▪]|[-–](?=\s))\s*")),
 ]
@@ -56,8 +60,9 @@ class Section:
 
     `role` says what the heading is: "topic" (an agenda topic, or a part naming a meeting:
     extraction decides), "structure" (Results, Overview, Main outcomes: structures the text,
-    names no topic), or "field:<name>" for a fact sheet's labelled field (Date, Venue,
-    Participants), whose paragraphs are its value."""
+    names no topic), "annex" (Attachments, Related links: what the release appends, whose
+    short lines are file or link names, not headings), or "field:<name>" for a fact sheet's
+    labelled field (Date, Venue, Participants), whose paragraphs are its value."""
 
     title: str
     start: int  # offsets of the title text, without its number
@@ -172,27 +177,38 @@ def _is_plain_heading(line: str, next_line: str | None) -> bool:
     )
 
 
+def _person_line(line: str, genre: dict) -> bool:
+    """"Mr. Daisuke Kurosawa" alone on a line, the post on the next: a person, no heading."""
+    honorifics = "|".join(re.escape(h) for h in genre.get("honorifics", []))
+    return bool(honorifics) and re.fullmatch(rf"(?:{honorifics})\s+(?:\S+\s*){{1,4}}",
+                                             line) is not None and "," not in line
+
+
 def _labels(genre: dict) -> dict[str, str]:
     """Heading text (lower case) → role, from the genre's field labels and structural
     headings."""
-    out = {h.lower(): "structure" for h in genre.get("structure_headings", [])}
+    out = {h.lower(): "structure" for h in genre.get("structure_headings", [])
+           + genre.get("agenda_frames", [])}
+    out |= {h.lower(): "annex" for h in genre.get("annex_headings", [])}
     for name, labels in genre.get("field_labels", {}).items():
         out |= {label.lower(): f"field:{name}" for label in labels}
     return out
 
 
-def _labelled(line: str, labels: dict[str, str]) -> tuple[str, int, int] | None:
-    """A field label at the start of the line ("Date: 5 July", "Venue", "3. Participants:"):
-    its role and where its value starts (the line's end if none)."""
+def _labelled(line: str, labels: dict[str, str]) -> tuple[str, int, int, int] | None:
+    """A field label at the start of the line ("Date: 5 July", "Venue", "3. Participants:",
+    "[Overview]", "【Participants】"): its role, where the label is and where its value
+    starts (the line's end if none)."""
     numbered = _numbering(line)
     offset = numbered[2] if numbered else 0
-    m = re.match(r"([A-Za-z][A-Za-z /&()-]*?)\s*(?:[:：]\s*|$)", line[offset:])
+    m = re.match(r"(?:[\[【<（(]\s*(?=.*[\]】>）)]))?([A-Za-z][A-Za-z /&()-]*?)\s*[\]】>）)]?"
+                 r"\s*(?:[:：]\s*|$)", line[offset:])
     if not m:
         return None
     role = labels.get(m.group(1).strip().lower())
     if role is None:
         return None
-    return role, offset, offset + m.end()
+    return role, offset + m.start(1), offset + m.end(1), offset + m.end()
 
 
 def parse_document(source: SourceText, genre: dict) -> Document:
@@ -214,26 +230,32 @@ def parse_document(source: SourceText, genre: dict) -> Document:
     in_contact = False
     in_field = False  # the lines of a field's value run to the next blank line
     awaiting = False  # a field label without a value: the next line is its value
+    after_row = False  # the line before was a table's row: a field's table runs on
     body = lines[body_from:]
+    joined = -1  # the last line joined to the one before it (a person's post)
     for index, (start, end, after_blank) in enumerate(body):
+        if index <= joined:
+            continue
         line = text[start:end]
         next_line = text[body[index + 1][0]:body[index + 1][1]] if index + 1 < len(body) else None
         if in_contact:
             contact.append(Paragraph(start, end, [Sentence(start, end)]))
             continue
-        if after_blank and not awaiting:
+        row = CELL_SEPARATOR in line  # a table's row: never a heading
+        if after_blank and not awaiting and not (row and after_row):
             in_field = False
+        after_row = row
         awaiting = False
         if line.rstrip(":").lower() in contact_heads:
             in_contact = True
             continue
         labelled = _labelled(line, labels)
         if labelled is not None:
-            role, offset, value_at = labelled
-            label_end = start + len(line[:value_at].rstrip(": ：\t"))
+            role, label_start, label_end, value_at = labelled
             numbering = _numbering(line)
-            section = Section(text[start + offset:label_end], start + offset, label_end,
-                              role=role, style=numbering[0] if numbering else None)
+            section = Section(line[label_start:label_end], start + label_start,
+                              start + label_end, role=role,
+                              style=numbering[0] if numbering else None)
             sections.append(section)
             if value_at < len(line):
                 section.paragraphs.append(Paragraph(start + value_at, end, split_sentences(
@@ -242,7 +264,12 @@ def parse_document(source: SourceText, genre: dict) -> Document:
             # "Format" alone on its line (a page's <p>): the value is the next paragraph
             awaiting = in_field and value_at >= len(line)
             continue
-        if in_field:
+        if _person_line(line, genre) and next_line is not None and not body[index + 1][2]:
+            end, joined = body[index + 1][1], index + 1  # "Mr. Jan Novak" / "Director, MIC"
+            (sections[-1].paragraphs if sections else intro).append(
+                Paragraph(start, end, [Sentence(start, end)]))
+            continue
+        if in_field or sections and (row or sections[-1].role == "annex"):
             sections[-1].paragraphs.append(Paragraph(start, end, split_sentences(
                 text, start, end, abbreviations)))
             continue
@@ -255,9 +282,11 @@ def parse_document(source: SourceText, genre: dict) -> Document:
                                     styles.index(style) + 1))
             continue
         if _is_plain_heading(line, next_line):
-            # "Main outcomes of the 28th …": a structural heading naming what it structures
-            role = "structure" if any(line.lower().startswith(h + " of ")
-                                      for h in labels if labels[h] == "structure") else "topic"
+            # "Main outcomes of the 28th …", "【Photos of the meeting】", "Joint Statement on
+            # …": a structural or annex heading naming what it is of or on
+            bare = line.strip("[]【】<>（）() ").lower()
+            role = next((labels[h] for h in labels if labels[h] in ("structure", "annex")
+                         and bare.startswith((h + " of ", h + " on "))), "topic")
             sections.append(Section(line, start, end, role=role))
             continue
         paragraph = Paragraph(start, end, split_sentences(text, start, end, abbreviations))

@@ -4,7 +4,8 @@ Releases are published as web pages; evidence offsets must be reproducible, so t
 made here, once, by one documented rule: the main content only (``<main>``, an element with
 id/class ``main``/``content``, ``<article>``, else ``<body>``), navigation, header, footer,
 scripts and styles dropped, and each block element on a line of its own, blocks separated
-by a blank line — the layout of the bundled plain-text release.
+by a blank line — the layout of the bundled plain-text release. A table's row is one line,
+its cells joined by " | ", so a row ("Name | Post | Organisation") reads as one item.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from html.parser import HTMLParser
 _BLOCKS = {
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "table", "tr",
     "section", "article", "main", "header", "footer", "blockquote", "dl", "dt", "dd", "br",
-    "address", "pre", "td", "th",
+    "address", "pre",
 }
+_CELLS = {"td", "th"}
+CELL_SEPARATOR = " | "
 _SKIP = {"script", "style", "nav", "header", "footer", "noscript", "template", "aside", "form"}
 _MAIN_IDS = {"main", "content", "main-content", "maincontent", "contents"}
 _VOID = {"br", "img", "hr", "meta", "link", "input", "area", "base", "col", "embed", "source",
@@ -33,6 +36,7 @@ class _Extractor(HTMLParser):
         self.roots: dict[str, list[str]] = {"main": [], "article": [], "body": [], "idmain": []}
         self.title_parts: list[str] = []
         self.in_title = False
+        self.cells = 0  # cells of the current table row so far
 
     def _active_roots(self) -> list[str]:
         names = {tag for tag, _ in self.stack}
@@ -59,6 +63,12 @@ class _Extractor(HTMLParser):
         marker = "idmain" if ident & _MAIN_IDS else None
         if tag in _BLOCKS:
             self._emit("\n\n")
+        if tag == "tr":
+            self.cells = 0
+        elif tag in _CELLS:
+            if self.cells:
+                self._emit(CELL_SEPARATOR)
+            self.cells += 1
         if tag in _VOID:
             return
         self.stack.append((tag, marker))

@@ -77,3 +77,29 @@ def test_html_keeps_main_content_and_decodes_entities(tmp_path, lexicon):
     source = read_source(page)
     assert source.text == "May 3, 2024\n\nResults of the Dialogue\n\nR&D is key.\n"
     assert parse_document(source, lexicon.genre).title == "Results of the Dialogue"
+
+
+def test_a_table_row_is_one_line_and_no_heading(tmp_path, lexicon):
+    page = tmp_path / "r.html"
+    page.write_text("<html><body><div id='main'><h2>Results of the Dialogue</h2>"
+                    "<p>May 3, 2024</p><p>The Ministry held the Dialogue on May 2, 2024.</p>"
+                    "<h3>Participants</h3><table><tr><th>Name</th><th>Post</th></tr>"
+                    "<tr><td>Mr. Ken Oda</td><td>Director</td></tr></table>"
+                    "<h3>Schedule</h3><table><tr><td>2 May</td><td>Plenary session</td></tr>"
+                    "</table></div></body></html>", encoding="utf-8")
+    d = parse_document(read_source(page), lexicon.genre)
+    assert [(s.title, s.role) for s in d.sections] == [
+        ("Participants", "field:participants"), ("Schedule", "structure")]
+    assert [d.text[p.start:p.end] for p in d.sections[0].paragraphs] == [
+        "Name | Post", "Mr. Ken Oda | Director"]
+    assert [d.text[p.start:p.end] for p in d.sections[1].paragraphs] == [
+        "2 May | Plenary session"]
+
+
+def test_an_annex_holds_file_names_not_headings(lexicon):
+    d = doc("May 3, 2024 Results of the Dialogue\n\n" + BODY.format(a="1.", b="2.")
+            + "\nAttachments\n\nProgramme of the meeting (PDF)\n\nPhotos of the day\n",
+            lexicon.genre)
+    assert [(s.title, s.role) for s in d.sections] == [
+        ("Smart Cities", "topic"), ("AI", "topic"), ("Attachments", "annex")]
+    assert len(d.sections[-1].paragraphs) == 2

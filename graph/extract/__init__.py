@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
+from ..dates import MONTHS, WEEKDAYS
 from ..document import Document, parse_document
 from ..facts import AgendaItem, Meeting, Mention, Relation, ReleaseFacts, Statement
 from ..lexicon import Lexicon
 from ..source import SourceText
-from .agenda import cue_topic, inline_agenda
+from .agenda import best_topic, cue_topic, inline_agenda, table_topics
 from .agenda import matches as agenda_matches
 from .contact import extract_contacts
 from .gaps import find_gaps
@@ -78,11 +79,13 @@ def _unique(relations: list[Relation]) -> list[Relation]:
 def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
     """Yield (section or None for the intro, meeting, topic id or None) in order, adding
     each topic to its meeting's agenda. A heading naming a meeting opens its part; a
-    structural heading (Results, Overview) or a fact sheet's field names no topic."""
+    structural heading (Results, Overview), a fact sheet's field or a group of sub-topics
+    ("Session 1: Connectivity" over "(1) Submarine cables", "(2) …") names no topic."""
     meeting = facts.meetings[0] if facts.meetings else None
     yield None, meeting, None
     numbered = any(s.number for s in doc.sections if s.role == "topic")
-    for section in doc.sections:
+    for index, section in enumerate(doc.sections):
+        after = doc.sections[index + 1] if index + 1 < len(doc.sections) else None
         if section.role.startswith("field:"):
             yield section, meeting, None
             continue
@@ -91,7 +94,13 @@ def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
             meeting = found
             yield section, meeting, None
             continue
-        if section.role == "structure" or (section.number is None and numbered) \
+        if meeting is not None and section.title.lower() in {
+                h.lower() for h in registry.lexicon.genre["agenda_headings"]}:
+            for start, end in table_topics(doc.text, section.paragraphs,
+                                           registry.lexicon.genre["agenda_table_headers"]):
+                _add_agenda_item(doc, meeting, start, end, registry)
+        if section.role in ("structure", "annex") or (section.number is None and numbered) \
+                or _groups_topics(section, after) or _time_or_name(section.title, registry) \
                 or meeting is None or reference_part(section.title, registry.lexicon.genre):
             yield section, meeting, None
             continue
@@ -99,10 +108,19 @@ def _scopes(doc: Document, facts: ReleaseFacts, registry: Registry):
                                                  registry)
 
 
+def _groups_topics(section, after) -> bool:
+    """A heading with no text of its own whose next heading is a level below it."""
+    return (not section.paragraphs and after is not None and after.role == "topic"
+            and after.level > section.level)
+
+
 def _add_agenda_item(doc: Document, meeting: Meeting, start: int, end: int,
                      registry: Registry) -> str:
-    """The topic text[start:end] names, added as the meeting's next agenda item."""
+    """The topic text[start:end] names, added as the meeting's next agenda item (once: the
+    results may repeat as headings the topics an agenda table listed)."""
     topic = _topic_at(doc, start, end, registry)
+    if any(item.topic == topic for item in meeting.agenda):
+        return topic
     meeting.agenda.append(AgendaItem(len(meeting.agenda) + 1, topic,
                                      evidence(doc.text, start, end)))
     return topic
@@ -120,9 +138,24 @@ def _topic_at(doc: Document, start: int, end: int, registry: Registry) -> str:
                                slug=slugify(title), category="topic")
 
 
+_DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 _NOT_TOPICS = re.compile(r"\b(?:day|days|week|behalf|occasion|hand|sidelines|basis|margins?|"
                          r"morning|afternoon|evening|way|whole|other|first|second|final|"
-                         r"results?|outcomes?|sides?)\b", re.IGNORECASE)
+                         r"results?|outcomes?|sides?|next(?!-)|upcoming)\b", re.IGNORECASE)
+
+
+def _time_or_name(phrase: str, registry: Registry) -> bool:
+    """"On 13 March, …", "Concerning MIC, …", a heading "Mr. Jonas Petrauskas", "Vice-Minister,
+    MIC" or "Vilnius": a time, a person, a post or a named actor or place, not a topic."""
+    if set(re.findall(r"\w+", phrase)) & _DATE_WORDS:
+        return True
+    genre = registry.lexicon.genre
+    if re.match(r"(?:{})\s".format("|".join(re.escape(h) for h in genre["honorifics"])), phrase):
+        return True
+    if set(phrase.split(",")[0].split()) & set(genre["post_words"]):  # "State Secretary, X"
+        return True
+    entry = registry.lexicon.lookup(re.sub(r"^the\s+", "", phrase))
+    return entry is not None and entry.category in ("actor", "place")
 
 
 def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: Registry,
@@ -130,7 +163,8 @@ def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: R
     """The agenda topic a sentence opens with ("Regarding data flows, …"): one already on
     the agenda, or, in a release whose agenda is in no heading or list, a new one."""
     cue = cue_topic(doc.text, s, e)
-    if cue is None or _NOT_TOPICS.search(doc.text[cue[0]:cue[1]]):
+    if cue is None or _NOT_TOPICS.search(doc.text[cue[0]:cue[1]]) \
+            or _time_or_name(doc.text[cue[0]:cue[1]], registry):
         return None
     phrase = doc.text[cue[0]:cue[1]]
     for item in meeting.agenda:
@@ -140,9 +174,37 @@ def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: R
     return None if headed else _add_agenda_item(doc, meeting, *cue, registry)
 
 
+def _worded_topic(text: str, s: int, e: int, meeting: Meeting, registry: Registry,
+                  flow: str | None, paragraph: str | None) -> str | None:
+    """Under an agenda an inline list gave ("topics including IoT security, data free flow
+    with trust and quantum-safe communications"), the topic of the paragraph so far, else
+    the one whose own words the sentence uses ("… the security of consumer IoT devices"),
+    else the one before; none for what comes after the meeting ("the next meeting would be
+    held …")."""
+    genre = registry.lexicon.genre
+    if re.search(genre["topic_words"]["after_meeting"], text[s:e]):
+        return None
+    if paragraph is not None:
+        return paragraph
+    labels = [registry.entities[item.topic].label for item in meeting.agenda]
+    best = best_topic(text[s:e], labels, set(genre["topic_words"]["generic"]))
+    return meeting.agenda[best].topic if best is not None else flow
+
+
+def _leads_to(doc: Document, topic: str, s: int, e: int, registry: Registry) -> bool:
+    """Whether the sentence's lead names this topic (then it stays under it)."""
+    cue = cue_topic(doc.text, s, e)
+    return cue is not None and agenda_matches(registry.entities[topic].label,
+                                              doc.text[cue[0]:cue[1]])
+
+
 def _add_inline_agenda(doc: Document, meeting: Meeting, s: int, e: int,
                        registry: Registry) -> bool:
-    spans = inline_agenda(doc.text, s, e)
+    """An inline list's topics as the meeting's agenda; a plain list after "discussed"
+    only in the paragraph that reports the meeting."""
+    announcing = any(p.start <= meeting.evidence.start < p.end and p.start <= s < p.end
+                     for p in doc.intro)
+    spans = inline_agenda(doc.text, s, e, registry.lexicon.genre, intro=announcing)
     for start, end in spans:
         _add_agenda_item(doc, meeting, start, end, registry)
     return bool(spans)
@@ -153,17 +215,20 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
     waiting: tuple | None = None  # a sentence whose speaker the next sentence names
     previous: list[str] = []  # the speakers of the last statement, for "They"
     listed: set[str] = set()  # meetings whose agenda an inline list gave
+    # topics as headings: not parts naming meetings, nor background ("Reference")
     headings = any(s.role == "topic" and meeting_of_heading(s.title, facts.meetings,
                                                             registry.lexicon) is None
-                   for s in doc.sections)  # topics as headings, not parts naming meetings
+                   and not reference_part(s.title, registry.lexicon.genre)
+                   for s in doc.sections)
     for section, meeting, topic in _scopes(doc, facts, registry):
         meeting_id = meeting.id if meeting else None
         parties = _parties(meeting, facts) if meeting else _named_parties(doc, registry)
         paragraphs = doc.intro if section is None else section.paragraphs
         headed = bool(meeting and meeting.agenda) and meeting_id not in listed
         results = section is not None or not doc.sections
-        reference = section is not None and reference_part(section.title,
-                                                           registry.lexicon.genre)
+        reference = section is not None and (section.role == "annex" or reference_part(
+            section.title, registry.lexicon.genre))
+        flow: str | None = None  # the topic the last sentence of this part fell under
         for paragraph in paragraphs:
             if reference_part(doc.text[paragraph.start:paragraph.end], registry.lexicon.genre):
                 reference = True  # "(Reference)" on a line of its own: the rest is background
@@ -176,8 +241,16 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                             and _add_inline_agenda(doc, meeting, s, e, registry):
                         listed.add(meeting.id)
                     elif section is not None or s >= meeting.evidence.end:
-                        current = _sentence_topic(doc, meeting, s, e, registry,
-                                                  headed) or current
+                        led = _sentence_topic(doc, meeting, s, e, registry, headed)
+                        if led is None and meeting.id in listed:  # by its words, or as before
+                            led = _worded_topic(doc.text, s, e, meeting, registry, flow, None
+                                                if sentence is paragraph.sentences[0] else current)
+                        current = flow = led or (None if led is None and meeting.id in listed
+                                                 else current)
+                elif meeting is not None:  # "Regarding Y," under the heading of X
+                    led = _sentence_topic(doc, meeting, s, e, registry, True)
+                    current = current if led is None or _leads_to(doc, current, s, e, registry) \
+                        else led
                 names = find_names(doc.text, s, e, registry)
                 people, people_relations = find_people(doc.text, s, e, names, registry)
                 if people:  # "Prof. A, …, chaired": the person is a name of the sentence

@@ -5,27 +5,57 @@ and (3) Z", "on topics including X, Y and Z") or a sentence's lead ("Regarding X
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from ..document import Paragraph
+from ..htmltext import CELL_SEPARATOR
 
 _NUMBERED = re.compile(r"\(\s*(?:\d{1,2}|[ivx]{1,4}|[a-h])\s*\)\s*")
-_LIST_CUE = re.compile(
-    r"\b(?:topics|themes|issues|areas|subjects|matters|agenda items)\s+"
-    r"(?:including|such as|namely)\s+|\bdiscussed\s+(?:topics\s+)?(?:including|such as)\s+"
-    r"|\bdiscussed\s+(?=\(\s*(?:1|i|a)\s*\))|\bon\s+(?=\(\s*(?:1|i|a)\s*\))"
-)
+_MAX_WORDS = 12  # a topic longer than this is a clause of a sentence, not a list item
+_FIRST = r"(?=\(\s*(?:1|i|a)\s*\))"  # a numbered list's first item
 
 
-def _end_of_list(text: str, start: int, end: int) -> int:
-    m = re.compile(r"[.;:](?:\s|$)|,\s+(?:which|where|and (?:the|both|they))\b").search(
+@lru_cache(maxsize=4)
+def _cues(words: tuple) -> tuple[list[re.Pattern[str]], re.Pattern[str]]:
+    """The leads of an inline agenda (genre.yaml agenda_lists), strongest first: strong
+    cues name topics as such ("the following themes:", "on topics including", a numbered
+    list after a discussion verb, "The agenda covered"); the weak cue is a discussion verb
+    before a plain list ("The two sides discussed X, Y and Z"), an agenda only where the
+    meeting is reported."""
+    nouns, markers, verbs, subjects, reaches = (
+        "|".join(re.escape(w) for w in sorted(group, key=len, reverse=True)) for group in words)
+    counted = r"(?:following|the|these|two|three|four|five|six|several)\s+(?:[a-z]+\s+)?"
+    strong = [re.compile(rf"\b{counted}(?:{nouns})\s*:\s+"),
+              re.compile(rf"\b(?:{nouns}),?\s+(?:{markers})\s+"),
+              re.compile(rf"\b(?:{verbs}|on)\s+{_FIRST}"),
+              re.compile(rf"\b(?:{verbs})\s+(?:{markers})\s+"),
+              re.compile(rf"\b(?:{subjects}|{nouns})\b[^.;:,]{{0,40}}?\b(?:{reaches})\s+",
+                         re.IGNORECASE)]
+    weak = re.compile(rf"\b(?:{verbs})\s+(?!the\s+(?:importance|need)\b)")
+    return strong, weak
+
+
+def _end_of_list(text: str, start: int, end: int, semicolons: bool) -> int:
+    stop = r"[.:](?:\s|$)" if semicolons else r"[.;:](?:\s|$)"
+    m = re.compile(stop + r"|,\s+(?:which|where|and (?:the|both|they))\b").search(
         text, start, end)
     return m.start() if m else end
 
 
-def inline_agenda(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def inline_agenda(text: str, start: int, end: int, genre: dict,
+                  intro: bool = False) -> list[tuple[int, int]]:
     """The topics an inline list in text[start:end] names, as spans, in order."""
-    cue = _LIST_CUE.search(text, start, end)
+    lists = genre["agenda_lists"]
+    strong, weak = _cues(tuple(tuple(lists[k]) for k in (
+        "nouns", "markers", "verbs", "subjects", "reaches")))
+    cue = next((m for m in (c.search(text, start, end) for c in strong) if m), None)
+    least = 2
+    if cue is None and intro:
+        cue, least = weak.search(text, start, end), 3
     if cue is None:
         return []
-    stop = _end_of_list(text, cue.end(), end)
+    semicolons = ";" in text[cue.end():end]
+    stop = _end_of_list(text, cue.end(), end, semicolons)
     numbers = list(_NUMBERED.finditer(text, cue.end(), stop))
     if numbers:
         spans = []
@@ -34,16 +64,21 @@ def inline_agenda(text: str, start: int, end: int) -> list[tuple[int, int]]:
             spans.append(_trim(text, number.end(), item_end))
         return spans
     parts, begin = [], cue.end()
-    for sep in re.finditer(r",\s+(?:and\s+)?", text[cue.end():stop]):
+    for sep in re.finditer(r";\s+(?:and\s+)?" if semicolons else r",\s+(?:and\s+)?",
+                           text[cue.end():stop]):
         parts.append((begin, cue.end() + sep.start()))
         begin = cue.end() + sep.end()
     last = (begin, stop)
-    tail = re.search(r"\s+and\s+(?!.*\s+and\s+)", text[last[0]:last[1]])
+    tail = None if semicolons else re.search(r"\s+and\s+(?!.*\s+and\s+)",
+                                             text[last[0]:last[1]])
     if tail:
         parts += [(last[0], last[0] + tail.start()), (last[0] + tail.end(), last[1])]
     else:
         parts.append(last)
-    return [_trim(text, s, e) for s, e in parts if len(parts) > 1]
+    spans = [_trim(text, s, e) for s, e in parts]
+    if len(spans) < least or any(len(text[s:e].split()) > _MAX_WORDS for s, e in spans):
+        return []  # clauses, not topics
+    return spans
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -75,3 +110,55 @@ def matches(label: str, phrase: str) -> bool:
     b = " ".join(re.findall(r"[a-z0-9]+", phrase.lower()))
     b = re.sub(r"^(?:the|a|an)\s+", "", b)
     return bool(a and b) and (a == b or a in b or (len(b) > 3 and b in a))
+
+
+_NOT_TOPIC_CELL = re.compile(r"(?:\d{1,2}|[IVX]{1,4}|[A-H])\.?|\d{1,2}[:.]\d{2}.*|"
+                             r"(?:Session|Part|Item|Theme|Topic)\s+\S+", re.IGNORECASE)
+
+
+def table_topics(text: str, rows: list[Paragraph], headers: dict) -> list[tuple[int, int]]:
+    """The topics of an agenda table ("Session | Theme", "1 | Digital infrastructure"), one
+    a row: the cell under a topic header, else the first that is no number, time or
+    "Session 1"."""
+    cells = [_cells(text, row) for row in rows if CELL_SEPARATOR in text[row.start:row.end]]
+    if not cells:
+        return []
+    topic_headers = {h.lower() for h in headers["topic"]}
+    known = topic_headers | {h.lower() for h in headers["other"]}
+    column = None
+    if all(text[s:e].lower() in known for s, e in cells[0]):
+        column = next((i for i, (s, e) in enumerate(cells[0])
+                       if text[s:e].lower() in topic_headers), None)
+        cells = cells[1:]
+    topics = []
+    for row in cells:
+        if column is not None and column < len(row):
+            topics.append(row[column])
+            continue
+        plain = [(s, e) for s, e in row if not _NOT_TOPIC_CELL.fullmatch(text[s:e])]
+        if plain:
+            topics.append(plain[0])
+    return topics
+
+
+def _cells(text: str, row: Paragraph) -> list[tuple[int, int]]:
+    spans, at = [], row.start
+    for part in text[row.start:row.end].split(CELL_SEPARATOR):
+        spans.append((at, at + len(part)))
+        at += len(part) + len(CELL_SEPARATOR)
+    return [(s, e) for s, e in spans if e > s]
+
+
+def best_topic(sentence: str, labels: list[str], generic: set[str]) -> int | None:
+    """The index of the label most of whose own words (not generic ones such as
+    "communications") the sentence uses, as words or word starts ("data" in "data flows",
+    "quantum" in "post-quantum"); None if no label or a tie leads."""
+    words = re.findall(r"[a-z0-9]+", sentence.lower())
+    counts = []
+    for label in labels:
+        own = {w for w in re.findall(r"[a-z0-9]+", label.lower())
+               if len(w) > 2 and w not in generic}
+        counts.append(sum(1 for w in own if any(x == w or len(w) > 3 and x.startswith(w)
+                                                for x in words)))
+    top = max(counts, default=0)
+    return counts.index(top) if top and counts.count(top) == 1 else None

@@ -406,8 +406,16 @@ def _organisers(text: str, sentence: Sentence, series: SeriesMention, verb, name
         stop = _clause_end(text, at, sentence.end, spans)
         chosen += [p.organisation for p in people if at <= p.start < stop and p.organisation]
         chosen += [n.entity for n in actors if at <= n.start < stop
-                   and not any(p.start <= n.start < p.end for p in by_person.values())]
+                   and not any(p.start <= n.start < p.end for p in by_person.values())
+                   and not _ATTENDING.match(text, n.end)]
     return _prefer_bodies(chosen, registry)
+
+
+# "… in Tokyo, with the Peruvian delegation participating remotely": how a side attended,
+# not who held the meeting
+_ATTENDING = re.compile(r"(?:\s+(?:side|delegation|delegations|participants))?\s+"
+                        r"(?:participating|participated|joining|joined|attending|attended|"
+                        r"connected|connecting)\b")
 
 
 def _prefer_bodies(chosen: list[str], registry: Registry) -> list[str]:
@@ -435,9 +443,11 @@ def _clause_end(text: str, start: int, end: int, people: list[tuple[int, int]]) 
 
 def _parties(series: SeriesMention, registry: Registry) -> list[str]:
     """"Japan-EU ICT Policy Dialogue", "Japan-OECD Policy Dialogue": the sides its name
-    joins, countries or organisations."""
+    joins, countries or organisations; a country by its adjective too ("Japan-Czech …",
+    the form of "the Czech side")."""
     parts = re.split(r"[-–]", series.pair)
-    entries = [registry.lexicon.lookup(p) for p in parts]
+    entries = [registry.lexicon.lookup(p) or registry.lexicon.lookup(f"{p} side")
+               for p in parts]
     if len(parts) < 2 or any(e is None or e.category != "actor" for e in entries) \
             or not any("Party" in e.kinds for e in entries):
         return []

@@ -11,19 +11,38 @@ from ..dates import MONTHS, WEEKDAYS
 from ..facts import Evidence
 from .registry import Registry
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9’'&-]*|&")
+# A word; a possessive "'s" is part of it only inside a name ("the Overseas Development of
+# Japan's ICT …"), not before a common noun ("the Digital Agency's work"); a plural's
+# apostrophe is ("G7 Digital and Tech Ministers' Meeting")
+_TOKEN = re.compile(r"[^\W_](?:[^\W_]|[&-]|['’](?!s(?![^\W\d_]))(?=[^\W\d_]))*"
+                    r"(?:['’]s(?=\s+[A-Z0-9À-ÖØ-Þ])|(?<=s)['’](?![^\W\d_]))?|&")  # "España Digital"
 _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # "Department for Science, Innovation and Technology (DSIT)": an official name with commas,
 # bound by the acronym that follows it or by the sentence's end ("… Ministry for the
 # Economy, Finance and Industrial and Digital Sovereignty.")
 _COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(?:the\s+)?"
-                         r"[A-Z][\w&-]*(?:\s+(?:and\s+)?[A-Z][\w&-]*)*"
+                         r"[A-Z][\w&-]*(?:\s+(?:and\s+|of\s+(?:the\s+)?)?[A-Z][\w&-]*)*"
                          r"(?=\s+\([A-Z][A-Za-z&-]{1,11}\)|[.;]?\s*$)")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
 _YEARS = re.compile(r"\d+(?:[-–]\d{2,4})?")  # "Strategy 2030", "Plan 2021-2025"
 # A coined word: a lower-case prefix before a capital ("e-Residency", "eSafety") or a lone
 # capital joined by a hyphen ("X-Road", "L-Alert", "Manufacturing-X")
 _COINED = re.compile(r"[a-z]{1,2}-?[A-Z][\w-]*|[A-Z]-[A-Z]?[a-z][\w-]*|[A-Z][a-z]+-[A-Z]")
 _QUOTED = re.compile(r"[\"“]([^\"”\n]{3,150})[\"”]")
+
+
+def _numbered_tail(words: list[str], at: int, tail_words: set[str]) -> int:
+    """Where a name ends after its head: past years ("Strategy 2030", "Plan 2021-2025") and
+    a numbered stage ("Network Phase 2", "Programme Stage II")."""
+    while at < len(words):
+        if _YEARS.fullmatch(words[at]):
+            at += 1
+        elif words[at] in tail_words and at + 1 < len(words) \
+                and re.fullmatch(r"\d{1,2}(?:\.\d)?|[IVX]{1,4}", words[at + 1]):
+            at += 2
+        else:
+            break
+    return at
 
 
 @dataclass(frozen=True)
@@ -103,6 +122,9 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             run = run[after + 1:]
             while run and (run[0].group(0) in determiners or run[0].group(0) in connectors):
                 run = run[1:]
+            run = _after_known(run, known, connectors, seen)  # "… in Montevideo with the …"
+        run, *rest = _year_ends(run, connectors)
+        runs[0:0] = rest
         run, *others = _split_joined(run, known, heads, leading)
         runs[0:0] = others
         cut = next((i for i, t in enumerate(run) if t.group(0) in _DATE_WORDS
@@ -125,16 +147,18 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             continue  # a meeting's series ("ASEAN-Japan Digital Forum", "the Joint Working
             # Group"), not an event
         head_at = max((i for i, w in enumerate(words) if w in heads and i > 0), default=None)
-        if head_at is not None:
-            tail = head_at + 1
-            while tail < len(words) and _YEARS.fullmatch(words[tail]):
-                tail += 1
+        if words[0] in leading and len(words) >= 3 and words[1] in ("on", "of", "for"):
+            tail, kind = len(words), heads[words[0]]  # "Act on … Platform Countermeasures"
+        elif head_at is not None:
+            tail = _numbered_tail(words, head_at + 1, set(genre["name_tail_words"]))
             kind = heads[words[head_at]]
             tail = _continued(words, tail, connectors, known_countries,
                               set(heads) if kind in ORGANISATION_HEAD_KINDS else None)
         elif words[0] in leading and len(words) >= 3:
             tail, kind = len(words), heads[words[0]]
-        elif (run[0].start() > start and len([
+        elif set(words) & set(genre["period_words"]):
+            continue  # "Fiscal Year 2025": a period
+        elif _dated_name(words) or (run[0].start() > start and len([
                 t for t in run if t.group(0) not in connectors
                 and not any(m.start <= t.start() < m.end for m in known)]) >= 3):
             tail, kind = len(words), "Initiative"
@@ -151,6 +175,22 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             kind = genre["proposal_kind"]
         found.append(_Candidate(s, e, text[s:e], kind))
     return found
+
+
+def _dated_name(words: list[str]) -> bool:
+    """Two capitalised words or more and a year: a plan's or vision's name ("Smart
+    Bangladesh 2041")."""
+    return (len(words) >= 3 and _YEAR.fullmatch(words[-1]) is not None
+            and all(w[0].isupper() for w in words[:-1]))
+
+
+def _year_ends(run: list[re.Match[str]], connectors: set[str]) -> list[list[re.Match[str]]]:
+    """"… 2025 and for the Smart Islands Connect 2041": a year ends a name; what follows
+    its connector may be another."""
+    for i, token in enumerate(run[:-1]):
+        if _YEAR.fullmatch(token.group(0)) and run[i + 1].group(0) in connectors:
+            return [run[:i + 1], run[i + 1:]]
+    return [run]
 
 
 def _after_known(run: list[re.Match[str]], known: list, connectors: set[str],
@@ -173,12 +213,13 @@ def _after_known(run: list[re.Match[str]], known: list, connectors: set[str],
 
 def _after_post(run: list[re.Match[str]], posts: set[str], heads: dict[str, str]
                 ) -> list[re.Match[str]]:
-    """"Head of the Department for Digital Transformation": the body after a post's "of"."""
+    """"Head of the Department for Digital Transformation", "Deputy Minister Agnė Vaiciukevičiūtė
+    of the Ministry of …": the body after the "of" that follows a post."""
     words = [t.group(0) for t in run]
     if not _posts_in(words, posts):
         return run
     for i, word in enumerate(words[:-1]):
-        if word == "of" and words[i - 1] in posts and any(w in heads for w in words[i + 1:]):
+        if word == "of" and set(words[:i]) & posts and any(w in heads for w in words[i + 1:]):
             rest = run[i + 2:] if words[i + 1] == "the" else run[i + 1:]
             if not _posts_in([t.group(0) for t in rest], posts):
                 return rest
@@ -275,14 +316,28 @@ def _continued(words: list[str], tail: int, connectors: set[str], countries: set
 
 def _acronym_candidates(text: str, start: int, end: int, genre: dict,
                         countries: frozenset[str]) -> list[_Candidate]:
-    """"the NOTICE project", "NOTICE, a project in which …", "the e-Residency programme":
-    an acronym or coined word named by the noun after it; a coined word with a lone capital
+    """"the NOTICE project", "NOTICE, a project in which …", "the e-Residency programme",
+    "the Digital Slovenia 2030 strategy": an acronym, a coined word or capitalised words
+    with a year, named by the noun after it; a coined word with a lone capital
     ("X-Road", "L-Alert", "Manufacturing-X") by itself."""
     nouns: dict[str, str] = genre["acronym_nouns"]
     word = rf"[A-Z][A-Z0-9-]+|{_COINED.pattern}"
     pattern = re.compile(rf"(?<![\w-])({word})(?:\s+|,\s+an?\s+)({'|'.join(nouns)})(?!\w)")
     found = [_Candidate(m.start(), m.end(1) if "," in m.group(0) else m.end(), m.group(1),
                         nouns[m.group(2)]) for m in pattern.finditer(text, start, end)]
+    # "the Digital Slovenia 2030 strategy": capitalised words and a year, named by the noun
+    dated = re.compile(rf"(?<![\w-])((?:[A-Z][\w-]*\s+){{1,5}}\d{{4}})\s+({'|'.join(nouns)})"
+                       rf"(?!\w)")
+    found += [_Candidate(m.start(1), m.end(1), m.group(1), nouns[m.group(2)])
+              for m in dated.finditer(text, start, end)
+              if m.group(1).split()[0] not in ("The", "A", "An", "In", "On", "By")]
+    # "the Rail Baltica corridor", "the Sanad application": a name the noun after it types
+    named = genre["naming_nouns"]
+    headed = re.compile(rf"(?<=\bthe )((?:[A-Z][\w-]*\s+){{0,2}}[A-Z][\w-]*)\s+"
+                        rf"({'|'.join(named)})(?!\w)")
+    found += [_Candidate(m.start(1), m.end(1), m.group(1), named[m.group(2)])
+              for m in headed.finditer(text, start, end)
+              if not set(m.group(1).split()) & (_DATE_WORDS | set(genre["post_words"]))]
     taken = {c.start for c in found}
     lone = re.compile(r"(?<![\w.-])([A-Z]-[A-Z][a-z][\w-]*|[A-Z][a-z]+-[A-Z])(?![\w.-])")
     found += [_Candidate(m.start(), m.end(), m.group(0), "Initiative")
@@ -375,6 +430,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         if any(m.start < cand.end and cand.start < m.end and not
                (cand.start <= m.start and m.end <= cand.end) for m in known):
             continue
+        if registry.lexicon.lookup(f"{cand.label} side") is not None:
+            continue  # "the Japanese project": a side's adjective, not a name
         entry = registry.lexicon.lookup(cand.label)
         if entry is not None and entry.category == "actor" and cand.kind not in (
                 "GovernmentBody", "OrganisationalUnit", "Collaboration"):

@@ -19,7 +19,9 @@ _UP, _LOW = "A-ZÀ-ÖØ-ÞĀ-Ž", "a-zß-öø-ÿĀ-ž"
 _WORD = rf"(?:[{_UP}][{_LOW}]+(?:-[{_UP}{_LOW}][{_LOW}]+)?|[A-Z]{{2,}}|[A-Z]\.)"  # "Jae-won"
 # Lower-case particles inside a family name ("Marieke van den Berg", "Ana da Silva")
 _PARTICLE = r"(?:van|von|der|den|de|da|di|del|della|dos|das|du|la|le|ter|ten|bin|binti|al|el)"
-_NAME = rf"{_WORD}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_WORD}){{0,3}}"
+_NAME = rf"{_WORD}(?:[^\S\n]+(?:{_PARTICLE}\s+){{0,2}}{_WORD}){{0,3}}"  # on one line
+# What parts a list item or a table's row ("Name | Post | Organisation")
+_SEP = r"(?:,|\s+\|)\s+"
 _CHAIR = re.compile(r"\b(?:co-)?chair(?:ed|s)?\b|\bled by\b|\bheaded by\b|\bhead of\b",
                     re.IGNORECASE)
 
@@ -42,9 +44,15 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
     lead = rf"(?:(?<![\w.])(?:{honorifics})\s+)" + ("?" if bare else "")
     # no title, but a post after the comma: "Park Jae-won, Director General for …, MSIT"
     posts = "|".join(re.escape(w) for w in genre["post_words"])
-    untitled = rf"(?<![\w.’'-])(?={_WORD}\s+(?:{_PARTICLE}\s+){{0,2}}{_NAME},\s+(?:{posts})[\s,])"
-    pattern = re.compile(rf"(?:{lead}|{untitled})(?P<name>{_NAME})"
-                         r"(?=,|\s*\(|\s+and\b|\s*$|\s*[.;])")
+    untitled = (rf"(?<![\w.’'-])(?={_WORD}\s+(?:{_PARTICLE}\s+){{0,2}}{_NAME}{_SEP}(?:{posts})"
+                r"[\s,|])")
+    # a post as title, before a name of two words or more: "Vice-Minister Daisuke Kurosawa"
+    leads = "|".join(re.escape(w) for w in sorted(genre["post_leads"], key=len, reverse=True))
+    titled_by_post = (rf"(?<![\w.-])(?P<post>{leads})[^\S\n]+"
+                      rf"(?={_WORD}[^\S\n]+(?:{_PARTICLE}\s+){{0,2}}{_WORD})")
+    pattern = re.compile(rf"(?:{lead}|{untitled}|{titled_by_post})(?P<name>{_NAME})"
+                         r"(?=,|\s*\||\s*\(|\s+and\b|\s+of\b|\s*$|\s*[.;]|[^\S\n]*\n"
+                         r"|\s+[a-z])")
     people, relations = [], []
     cursor = start
     while True:
@@ -60,8 +68,16 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
         if not bare and m.start() == m.start("name") and re.search(
                 r"[A-Z][\w’'-]*,?\s+$", text[max(start, m.start() - 30):m.start()]):
             continue  # untitled, and the end of a longer name ("… Bureau, MIC, Director")
-        post_start, organisation, item_end = _post(text, m.end(), end, names, registry,
-                                                    honorifics)
+        if m.group("post"):
+            if any(w in genre["series_heads"] for w in person_name.split()):
+                continue  # "the Vice-Minister Level Meeting"
+            post_start, organisation, item_end = _lead_post(text, m, names, registry)
+        elif text[m.end():m.end() + 1].isspace() and re.match(r"\s+(?:[a-z]|of\b)",
+                                                               text[m.end():]):
+            continue  # only a post as title may stand before a verb or "of"
+        else:
+            post_start, organisation, item_end = _post(text, m.end(), end, names, registry,
+                                                        honorifics)
         if bare and organisation is None:
             break
         ev = evidence(text, m.start("name"), m.end("name"))
@@ -73,7 +89,7 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
             registry.remember(f"{title} {_family_name(person_name)}", entity)
         sentence_ev = evidence(text, m.start(), item_end)
         chair = bool(_CHAIR.search(text[max(start, m.start() - 40):m.start()]))
-        post = text[post_start[0]:post_start[1]].strip(" ,") if post_start else ""
+        post = text[post_start[0]:post_start[1]].strip(" ,|\n") if post_start else ""
         if post:
             relations.append(Relation(entity, "jobTitle", sentence_ev, value=post))
         if organisation:
@@ -81,6 +97,18 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
         people.append(Person(entity, m.start(), item_end, organisation, chair))
         cursor = max(cursor, item_end)
     return people, relations
+
+
+def _lead_post(text: str, m: re.Match[str], names: list[Name], registry: Registry
+               ) -> tuple[tuple[int, int], str | None, int]:
+    """"Vice-Minister Daisuke Kurosawa of MIC": the post before the name, and the
+    organisation right after it ("of (the) X", ", X"), if any."""
+    after = re.compile(r"(?:\s+of\s+(?:the\s+)?|,\s+)").match(text, m.end("name"))
+    org = next((n for n in names if after and n.start == after.end() and not n.nested
+                and registry.kinds(n.entity) & ORGANISATION_KINDS), None)
+    if org is None:
+        return m.span("post"), None, m.end("name")
+    return m.span("post"), org.entity, org.end
 
 
 def _family_name(name: str) -> str:

@@ -21,9 +21,16 @@ INITIATIVE_KINDS = {"Initiative", "Law", "LegislativeProposal", "Strategy", "Gui
                     "Project", "Fund", "Event"}
 
 
+# Letters that Unicode does not decompose into an ASCII letter and a mark ("Łucja", "Øresund")
+_UNDECOMPOSED = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d",
+                               "ß": "ss", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe",
+                               "Þ": "Th", "þ": "th", "ı": "i", "Ħ": "H", "ħ": "h"})
+
+
 def slugify(text: str, limit: int = 80) -> str:
     """Lower-case ASCII words joined by hyphens, cut at a word boundary."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED)).encode(
+        "ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if len(slug) > limit:
         slug = slug[:limit].rsplit("-", 1)[0]

@@ -66,13 +66,17 @@ def _framing(registry: Registry) -> str:
 
 
 def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
-    """Move `end` left past white space, adverbs such as "also" and an appositive (", which
-    will hold the G7 Presidency in 2024,")."""
+    """Move `end` left past white space, adverbs such as "also", an acronym in brackets and
+    an appositive (", which will hold the G7 Presidency in 2024,")."""
     changed = True
     while changed:
         changed = False
         while end > start and text[end - 1].isspace():
             end -= 1
+        acronym = re.search(r"\s*\([A-Za-z][\w&.-]{1,14}\)$", text[start:end])
+        if acronym:  # "The National Communications Authority (NCA) presented …"
+            end, changed = start + acronym.start(), True
+            continue
         if end > start and text[end - 1] == ",":
             m = re.search(r",\s+(?:which|who|as|being|having|with)\b[^,]*,$", text[start:end])
             if m:
