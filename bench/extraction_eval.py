@@ -267,6 +267,9 @@ def score_release(path: Path, gold: dict, lexicon: Lexicon) -> Score:
                                                           norm(wanted_topic) for x in f if x)
                 for f in found_topics)):
             topics += 1
+        else:
+            score.misses.append(f"topic {[t.split('/', 1)[1] for t in st.topics]} for "
+                                f"{wanted_topic}: {gs['sentence'][:60]}")
     score.statement_r = _ratio(matched, len(gold_statements))
     score.act = _ratio(acts, matched)
     score.topic = _ratio(topics, matched)

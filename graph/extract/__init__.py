@@ -13,7 +13,7 @@ from ..document import Document, parse_document
 from ..facts import AgendaItem, Meeting, Mention, Relation, ReleaseFacts, Statement
 from ..lexicon import Lexicon
 from ..source import SourceText
-from .agenda import cue_topic, inline_agenda
+from .agenda import cue_topic, inline_agenda, worded_topic
 from .agenda import matches as agenda_matches
 from .contact import extract_contacts
 from .gaps import find_gaps
@@ -140,6 +140,15 @@ def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: R
     return None if headed else _add_agenda_item(doc, meeting, *cue, registry)
 
 
+def _worded_topic(doc: Document, meeting: Meeting, s: int, e: int,
+                  registry: Registry) -> str | None:
+    """A release that lists its agenda inline, then reports sentence by sentence with no
+    heading or lead naming the topic: the topic whose telling words the sentence uses."""
+    common = frozenset(registry.lexicon.genre["topic_common_words"])
+    topics = [(item.topic, item.evidence.quote) for item in meeting.agenda]
+    return worded_topic(doc.text[s:e], topics, common)
+
+
 def _add_inline_agenda(doc: Document, meeting: Meeting, s: int, e: int,
                        registry: Registry) -> bool:
     spans = inline_agenda(doc.text, s, e)
@@ -171,6 +180,7 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
             current = topic
             for sentence in paragraph.sentences:
                 s, e = sentence.start, sentence.end
+                worded = None
                 if meeting is not None and topic is None:
                     if not headings and not meeting.agenda \
                             and _add_inline_agenda(doc, meeting, s, e, registry):
@@ -178,6 +188,8 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                     elif section is not None or s >= meeting.evidence.end:
                         current = _sentence_topic(doc, meeting, s, e, registry,
                                                   headed) or current
+                        if current is None and meeting.id in listed:  # this sentence's
+                            worded = _worded_topic(doc, meeting, s, e, registry)  # alone
                 names = find_names(doc.text, s, e, registry)
                 people, people_relations = find_people(doc.text, s, e, names, registry)
                 if people:  # "Prof. A, …, chaired": the person is a name of the sentence
@@ -195,7 +207,7 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                         clause.attribution = clauses[0].attribution
                     _sentence_facts(doc, registry, facts, *waiting)
                 waiting = None
-                topics = [current] if current else []
+                topics = [current or worded] if current or worded else []
                 topics += _lead_topics(doc.text, s, clauses, names, registry)
                 topics = list(dict.fromkeys(topics))
                 if pending:

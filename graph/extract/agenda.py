@@ -1,6 +1,7 @@
 """Agenda topics that are not headings: an inline list ("Both sides discussed (1) X, (2) Y
 and (3) Z", "on topics including X, Y and Z") or a sentence's lead ("Regarding X, …",
-"Turning to X, …"), and which agenda topic a sentence falls under."""
+"Turning to X, …"), and which agenda topic a sentence falls under: the one it opens with,
+or the one whose telling words it uses."""
 
 from __future__ import annotations
 
@@ -75,3 +76,23 @@ def matches(label: str, phrase: str) -> bool:
     b = " ".join(re.findall(r"[a-z0-9]+", phrase.lower()))
     b = re.sub(r"^(?:the|a|an)\s+", "", b)
     return bool(a and b) and (a == b or a in b or (len(b) > 3 and b in a))
+
+
+def _stems(text: str, common: frozenset[str]) -> set[str]:
+    """The telling words of a text, plural and singular alike ("cables" = "cable")."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+            for w in words if w not in common}
+
+
+def worded_topic(sentence: str, topics: list[tuple[str, str]],
+                 common: frozenset[str]) -> str | None:
+    """"The Chilean side outlined its 5G spectrum auction" under an agenda of "(1) submarine
+    cables, (2) spectrum policy": the one topic (id, label) whose telling words the sentence
+    uses most; none when no topic's word is used or two use as many."""
+    words = _stems(sentence, common)
+    counts = sorted(((len(words & _stems(label, common)), topic) for topic, label in topics),
+                    reverse=True)
+    if not counts or counts[0][0] == 0 or len(counts) > 1 and counts[1][0] == counts[0][0]:
+        return None
+    return counts[0][1]
