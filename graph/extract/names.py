@@ -75,7 +75,8 @@ def capitalised_runs(text: str, start: int, end: int, connectors: set[str]):
 def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
                      series: set[str], known_countries: frozenset[str],
                      places: frozenset[str] = frozenset(),
-                     seen: frozenset[str] = frozenset()) -> list[_Candidate]:
+                     seen: frozenset[str] = frozenset(),
+                     adjectives: frozenset[str] = frozenset()) -> list[_Candidate]:
     """Capitalised runs named by a head word ("… Act", "Act on …"); failing that, runs of
     three or more capitalised words inside a sentence ("the European Digital Identity
     Wallet"), which name an initiative of no stated kind."""
@@ -108,9 +109,12 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
         cut = next((i for i, t in enumerate(run) if t.group(0) in _DATE_WORDS
                     or t.group(0) in ("in", "at") and i + 1 < len(run)
                     and (_is_place(run[i + 1].start(), known)
+                         or run[i + 1].group(0) in adjectives
                          or any(re.match(rf"{re.escape(p)}(?![\w-])", text[run[i + 1].start():])
                                 for p in places))), None)
-        if cut is not None:  # "… on October 1", "… in Tokyo": a date or a place ends a name
+        if cut is not None:  # "… on October 1", "… in Tokyo", "… in Japanese towns": a
+            # date, a place or a country's adjective ends a name ("Embassy of Japan in
+            # Germany" goes on)
             run = run[:cut]
             while run and run[-1].group(0) in connectors:
                 run = run[:-1]
@@ -364,7 +368,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
                                       registry.lexicon.country_names)
                   + _head_candidates(text, start, end, genre, known, registry.series_names,
                                      registry.lexicon.country_names, places,
-                                     frozenset(registry.seen)))
+                                     frozenset(registry.seen),
+                                     registry.lexicon.country_adjectives))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):
