@@ -138,7 +138,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
                               set(heads) if kind in ORGANISATION_HEAD_KINDS else None)
         elif words[0] in leading and len(words) >= 3:
             tail, kind = len(words), heads[words[0]]
-        elif (run[0].start() > start and len([
+        elif (run[0].start() > start and not _honoured(text, run[0].start(), genre)
+              and len([
                 t for t in run if t.group(0) not in connectors
                 and not any(m.start <= t.start() < m.end for m in known)]) >= 3):
             tail, kind = len(words), "Initiative"
@@ -155,6 +156,12 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             kind = genre["proposal_kind"]
         found.append(_Candidate(s, e, text[s:e], kind))
     return found
+
+
+def _honoured(text: str, at: int, genre: dict) -> bool:
+    """Whether an honorific stands before text[at:] ("Ms. Nur Aisyah Hamid": a person)."""
+    before = text[max(0, at - 12):at]
+    return any(re.search(rf"(?<![\w.]){re.escape(h)}\s+$", before) for h in genre["honorifics"])
 
 
 def _after_known(run: list[re.Match[str]], known: list, connectors: set[str],

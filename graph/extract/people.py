@@ -39,7 +39,8 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
     genre = registry.lexicon.genre
     honorifics = "|".join(re.escape(h) for h in sorted(genre["honorifics"], key=len,
                                                         reverse=True))
-    lead = rf"(?:(?<![\w.])(?:{honorifics})\s+)" + ("?" if bare else "")
+    # one honorific or more ("H.E. Mr. Sok Vannak")
+    lead = rf"(?:(?:(?<![\w.])(?:{honorifics})\s+)+)" + ("?" if bare else "")
     # no title, but a post after the comma: "Park Jae-won, Director General for …, MSIT"
     posts = "|".join(re.escape(w) for w in genre["post_words"])
     untitled = rf"(?<![\w.’'-])(?={_WORD}\s+(?:{_PARTICLE}\s+){{0,2}}{_NAME},\s+(?:{posts})[\s,])"
