@@ -140,9 +140,9 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             tail, kind = len(words), heads[words[0]]
         elif (run[0].start() > start and not _honoured(text, run[0].start(), genre)
               and len([
-                t for t in run if t.group(0) not in connectors
+                t for t in run[:_unheaded_end(words)] if t.group(0) not in connectors
                 and not any(m.start <= t.start() < m.end for m in known)]) >= 3):
-            tail, kind = len(words), "Initiative"
+            tail, kind = _unheaded_end(words), "Initiative"
         else:
             continue
         if all(any(m.start <= t.start() < m.end for m in known)
@@ -156,6 +156,14 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             kind = genre["proposal_kind"]
         found.append(_Candidate(s, e, text[s:e], kind))
     return found
+
+
+def _unheaded_end(words: list[str]) -> int:
+    """Where a name with no head word ends: before "with the", "to the" or "against the",
+    which join two names ("link South America with the Asia-Pacific region") rather than
+    make one ("Data Free Flow with Trust")."""
+    return next((i for i, w in enumerate(words[:-1]) if w in ("with", "to", "against")
+                 and words[i + 1] == "the"), len(words))
 
 
 def _honoured(text: str, at: int, genre: dict) -> bool:
