@@ -293,15 +293,28 @@ def _continued(words: list[str], tail: int, connectors: set[str], countries: set
 
 
 def _acronym_candidates(text: str, start: int, end: int, genre: dict,
-                        countries: frozenset[str]) -> list[_Candidate]:
-    """"the NOTICE project", "NOTICE, a project in which …", "the e-Residency programme":
-    an acronym or coined word named by the noun after it; a coined word with a lone capital
-    ("X-Road", "L-Alert", "Manufacturing-X") by itself."""
+                        countries: frozenset[str], adjectives: frozenset[str] = frozenset(),
+                        ) -> list[_Candidate]:
+    """"the NOTICE project", "NOTICE, a project in which …", "the e-Residency programme",
+    "the CamDX data exchange platform": an acronym, coined or camel-case word named by the
+    noun after it (up to two lower-case words between); "the Diia platform": a capitalised
+    word named by the noun of an application right after it (not a country's adjective:
+    "the Estonian platform"); a coined word with a lone capital ("X-Road", "L-Alert",
+    "Manufacturing-X") by itself."""
     nouns: dict[str, str] = genre["acronym_nouns"]
-    word = rf"[A-Z][A-Z0-9-]+|{_COINED.pattern}"
+    word = rf"[A-Z][A-Z0-9-]+|{_COINED.pattern}|[A-Z][a-z]+[A-Z][A-Za-z]*"
     pattern = re.compile(rf"(?<![\w-])({word})(?:\s+|,\s+an?\s+)({'|'.join(nouns)})(?!\w)")
     found = [_Candidate(m.start(), m.end(1) if "," in m.group(0) else m.end(), m.group(1),
                         nouns[m.group(2)]) for m in pattern.finditer(text, start, end)]
+    between = re.compile(rf"(?<![\w-])({word})\s+(?:[a-z][\w-]*\s+){{1,2}}"
+                         rf"({'|'.join(nouns)})(?!\w)")
+    found += [_Candidate(m.start(), m.end(1), m.group(1), nouns[m.group(2)])
+              for m in between.finditer(text, start, end)]
+    apps = "|".join(genre["application_nouns"])
+    plain = re.compile(rf"\bthe\s+([A-Z][a-z]+)\s+(?:{apps})(?!\w)")
+    found += [_Candidate(m.start(1), m.end(1), m.group(1), "Project")
+              for m in plain.finditer(text, start, end)
+              if m.group(1) not in countries and m.group(1) not in adjectives]
     taken = {c.start for c in found}
     lone = re.compile(r"(?<![\w.-])([A-Z]-[A-Z][a-z][\w-]*|[A-Z][a-z]+-[A-Z])(?![\w.-])")
     found += [_Candidate(m.start(), m.end(), m.group(0), "Initiative")
@@ -378,7 +391,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     known = registry.lexicon.find(text, start, end)
     candidates = (_quoted_candidates(text, start, end, genre)
                   + _acronym_candidates(text, start, end, genre,
-                                        registry.lexicon.country_names)
+                                        registry.lexicon.country_names,
+                                        registry.lexicon.country_adjectives)
                   + _bound_candidates(text, start, end, genre,
                                       registry.lexicon.country_names)
                   + _head_candidates(text, start, end, genre, known, registry.series_names,
