@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..dates import MONTHS, WEEKDAYS
 from ..document import Document, parse_document
 from ..facts import AgendaItem, Meeting, Mention, Relation, ReleaseFacts, Statement
 from ..lexicon import Lexicon
@@ -120,9 +121,13 @@ def _topic_at(doc: Document, start: int, end: int, registry: Registry) -> str:
                                slug=slugify(title), category="topic")
 
 
+_MONTHS = "|".join(MONTHS)
 _NOT_TOPICS = re.compile(r"\b(?:day|days|week|behalf|occasion|hand|sidelines|basis|margins?|"
                          r"morning|afternoon|evening|way|whole|other|first|second|final|"
-                         r"results?|outcomes?|sides?)\b", re.IGNORECASE)
+                         r"results?|outcomes?|sides?)\b"
+                         # "On 22 May 2024, …", "On Tuesday, …": a date
+                         rf"|\b\d{{1,2}}\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b"
+                         rf"|\b(?:{'|'.join(WEEKDAYS)})\b", re.IGNORECASE)
 
 
 def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: Registry,
