@@ -128,7 +128,11 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
         if any(written.endswith(name) or written in name for name in series):
             continue  # a meeting's series ("ASEAN-Japan Digital Forum", "the Joint Working
             # Group"), not an event
-        head_at = max((i for i, w in enumerate(words) if w in heads and i > 0), default=None)
+        body = words[0] in leading and heads[words[0]] in ORGANISATION_HEAD_KINDS
+        head_at = max((i for i, w in enumerate(words) if w in heads and i > 0 and not (
+            body and heads[w] not in ORGANISATION_HEAD_KINDS)), default=None)
+        # "Directorate-General of Communications Policy", "Bureau of … Digital Policy": a
+        # body whatever the thing its name ends with
         if head_at is not None:
             tail = head_at + 1
             while tail < len(words) and _YEARS.fullmatch(words[tail]):

@@ -110,8 +110,11 @@ def _post(text: str, at: int, end: int, names: list[Name], registry: Registry,
     if not organisations:
         return ((at, item_end) if item_end > at else None), None, item_end
     org = organisations[-1]
-    for earlier in reversed(organisations[:-1]):  # "Ministry of … (MIC)": one organisation
-        if earlier.entity != org.entity:
+    for earlier in reversed(organisations[:-1]):  # "Ministry of … (MIC)": one organisation;
+        # "Undersecretariat of Telecommunications (SUBTEL) of the Ministry of …": the unit
+        if earlier.entity != org.entity and not re.fullmatch(
+                r"\s*(?:\([A-Z][A-Za-z0-9&-]{1,11}\))?\s+of\s+(?:the\s+)?",
+                text[earlier.end:org.start]):
             break
         org = earlier
     post_end = org.start
