@@ -15,9 +15,10 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9’'&-]*|&")
 _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # "Department for Science, Innovation and Technology (DSIT)": an official name with commas,
 # bound by the acronym that follows it or by the sentence's end ("… Ministry for the
-# Economy, Finance and Industrial and Digital Sovereignty.")
+# Economy, Finance and Industrial and Digital Sovereignty.", "Ministry of Investments,
+# Regional Development and Informatization of the Slovak Republic (MIRRI)")
 _COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(?:the\s+)?"
-                         r"[A-Z][\w&-]*(?:\s+(?:and\s+)?[A-Z][\w&-]*)*"
+                         r"[A-Z][\w&-]*(?:\s+(?:and\s+|of\s+(?:the\s+)?)?[A-Z][\w&-]*)*"
                          r"(?=\s+\([A-Z][A-Za-z&-]{1,11}\)|[.;]?\s*$)")
 _YEARS = re.compile(r"\d+(?:[-–]\d{2,4})?")  # "Strategy 2030", "Plan 2021-2025"
 # A coined word: a lower-case prefix before a capital ("e-Residency", "eSafety") or a lone
@@ -143,6 +144,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
         elif words[0] in leading and len(words) >= 3:
             tail, kind = len(words), heads[words[0]]
         elif (run[0].start() > start and not _honoured(text, run[0].start(), genre)
+              and not re.search(rf"\b(?:{'|'.join(map(re.escape, posts))}),\s+$",
+                                text[max(start, run[0].start() - 40):run[0].start()])
               and len([
                 t for t in run[:_unheaded_end(words)] if t.group(0) not in connectors
                 and not any(m.start <= t.start() < m.end for m in known)]) >= 3):
@@ -405,6 +408,7 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
                                      registry.lexicon.country_adjectives))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
+    things: list[tuple[int, int]] = []  # names of initiatives, events: not bodies
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):
         if any(s <= cand.start and cand.end <= e for s, e in taken):
             continue
@@ -420,11 +424,20 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         entity = registry.named(cand.label, [cand.kind], evidence(text, cand.start, cand.end))
         outer.append(Name(cand.start, cand.end, entity))
         taken.append((cand.start, cand.end))
+        if cand.kind not in ORGANISATION_HEAD_KINDS:
+            things.append((cand.start, cand.end))
     names = list(outer)
     for match in known:
         inside = any(s <= match.start and match.end <= e for s, e in taken)
         if inside and match.entry.category == "place":
             continue  # "Hiroshima AI Process": the city qualifies the name, is not named
+        if match.entry.category == "actor" and any(
+                s <= match.start and match.end <= e
+                and not re.search(r"\bof\s+(?:the\s+)?$", text[s:match.start])
+                for s, e in things):
+            continue  # "EU 5G Toolbox", "NICT Beyond 5G Research Fund": the owner
+            # qualifies the thing's name, is not named ("Conference of the ITU", a body's
+            # "… of Japan": it is)
         if inside and text[match.start:match.end] in genre["name_heads"]:
             continue  # "Federal Communications Commission": a head, not "the Commission"
         names.append(Name(match.start, match.end,
