@@ -408,7 +408,6 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
                                      registry.lexicon.country_adjectives))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
-    things: list[tuple[int, int]] = []  # names of initiatives, events: not bodies
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):
         if any(s <= cand.start and cand.end <= e for s, e in taken):
             continue
@@ -424,20 +423,11 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         entity = registry.named(cand.label, [cand.kind], evidence(text, cand.start, cand.end))
         outer.append(Name(cand.start, cand.end, entity))
         taken.append((cand.start, cand.end))
-        if cand.kind not in ORGANISATION_HEAD_KINDS:
-            things.append((cand.start, cand.end))
     names = list(outer)
     for match in known:
         inside = any(s <= match.start and match.end <= e for s, e in taken)
         if inside and match.entry.category == "place":
             continue  # "Hiroshima AI Process": the city qualifies the name, is not named
-        if match.entry.category == "actor" and any(
-                s <= match.start and match.end <= e
-                and not re.search(r"\bof\s+(?:the\s+)?$", text[s:match.start])
-                for s, e in things):
-            continue  # "EU 5G Toolbox", "NICT Beyond 5G Research Fund": the owner
-            # qualifies the thing's name, is not named ("Conference of the ITU", a body's
-            # "… of Japan": it is)
         if inside and text[match.start:match.end] in genre["name_heads"]:
             continue  # "Federal Communications Commission": a head, not "the Commission"
         names.append(Name(match.start, match.end,
