@@ -304,9 +304,10 @@ def _acronym_candidates(text: str, start: int, end: int, genre: dict,
                         ) -> list[_Candidate]:
     """"the NOTICE project", "NOTICE, a project in which …", "the e-Residency programme",
     "the CamDX data exchange platform": an acronym, coined or camel-case word named by the
-    noun after it (up to two lower-case words between); "the Diia platform": a capitalised
-    word named by the noun of an application right after it (not a country's adjective:
-    "the Estonian platform"); a coined word with a lone capital ("X-Road", "L-Alert",
+    noun after it (up to two lower-case words between); "the Diia platform", "the Humboldt
+    Cable project": a capitalised word named by the noun of an application right after it,
+    or two to three by any of those nouns (not a country's adjective: "the Estonian
+    platform"); a coined word with a lone capital ("X-Road", "L-Alert",
     "Manufacturing-X") by itself."""
     nouns: dict[str, str] = genre["acronym_nouns"]
     word = rf"[A-Z][A-Z0-9-]+|{_COINED.pattern}|[A-Z][a-z]+[A-Z][A-Za-z]*"
@@ -318,10 +319,13 @@ def _acronym_candidates(text: str, start: int, end: int, genre: dict,
     found += [_Candidate(m.start(), m.end(1), m.group(1), nouns[m.group(2)])
               for m in between.finditer(text, start, end)]
     apps = "|".join(genre["application_nouns"])
-    plain = re.compile(rf"\bthe\s+([A-Z][a-z]+)\s+(?:{apps})(?!\w)")
-    found += [_Candidate(m.start(1), m.end(1), m.group(1), "Project")
-              for m in plain.finditer(text, start, end)
-              if m.group(1) not in countries and m.group(1) not in adjectives]
+    plain = re.compile(rf"\bthe\s+([A-Z][a-z]+)\s+(?:{apps})(?!\w)"
+                       rf"|\bthe\s+((?:[A-Z][a-z]+\s+){{1,2}}[A-Z][a-z]+)\s+({'|'.join(nouns)})(?!\w)")
+    for m in plain.finditer(text, start, end):
+        group = 1 if m.group(1) else 2
+        if m.group(group).split()[0] not in countries | adjectives:
+            found.append(_Candidate(m.start(group), m.end(group), m.group(group),
+                                    nouns[m.group(3)] if m.group(3) else "Project"))
     taken = {c.start for c in found}
     lone = re.compile(r"(?<![\w.-])([A-Z]-[A-Z][a-z][\w-]*|[A-Z][a-z]+-[A-Z])(?![\w.-])")
     found += [_Candidate(m.start(), m.end(), m.group(0), "Initiative")
