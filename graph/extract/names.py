@@ -392,6 +392,21 @@ def _quoted_candidates(text: str, start: int, end: int, genre: dict) -> list[_Ca
     return found
 
 
+def _other_series(text: str, start: int, end: int, registry: Registry) -> list[_Candidate]:
+    """"report its progress to the Japan-Mexico Strategic Economic Dialogue": a series the
+    release names but reports no meeting of is an event it mentions (the meetings' own
+    series, in any order or case of its name, are not)."""
+    from .meetings import find_series, series_key  # meetings finds names: import late
+
+    lexicon = registry.lexicon
+    held = {series_key(m, lexicon) for name in registry.series_names
+            for m in find_series(name, 0, len(name), lexicon)}
+    return [_Candidate(m.name_start, m.end, m.name, "Event")
+            for m in find_series(text, start, end, lexicon)
+            if series_key(m, lexicon) not in held
+            and not re.match(r"\s+[A-Z]", text[m.end:end])]  # "… Partnership Fund": longer
+
+
 def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name]:
     """Every name in text[start:end], outermost first at each position, nested ones marked.
     A city the release's meeting is held in ends a name as a known one does ("… with the
@@ -401,6 +416,7 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
                        if key.startswith("place/"))
     known = registry.lexicon.find(text, start, end)
     candidates = (_quoted_candidates(text, start, end, genre)
+                  + _other_series(text, start, end, registry)
                   + _acronym_candidates(text, start, end, genre,
                                         registry.lexicon.country_names,
                                         registry.lexicon.country_adjectives)
