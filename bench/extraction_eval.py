@@ -36,13 +36,13 @@ from graph.facts import ReleaseFacts  # noqa: E402
 from graph.lexicon import Lexicon, load_lexicon  # noqa: E402
 from graph.source import RELEASE_SUFFIXES, read_source  # noqa: E402
 
-# genre: the training fixtures; genre-validation: read for diagnosis since 2026-12-05 (was the
-# held-out set, so no longer an unbiased estimate); genre-heldout2 and genre-heldout3: the
-# held-out sets, unread by the extractor's authors (score them, never list their misses).
-HELD_OUT = (ROOT / "tests" / "fixtures" / "genre-heldout2",
-            ROOT / "tests" / "fixtures" / "genre-heldout3")
+# genre: the training fixtures; genre-validation and genre-heldout2: read for diagnosis since
+# 2026-12-05 and 2026-12-06 (each was the held-out set in its turn, so neither is an unbiased
+# estimate any more); genre-heldout3: the held-out set, unread by the extractor's authors
+# (score it, never list its misses).
+HELD_OUT = (ROOT / "tests" / "fixtures" / "genre-heldout3",)
 FOLDERS = [ROOT / "tests" / "fixtures" / "genre", ROOT / "tests" / "fixtures" / "genre-validation",
-           *HELD_OUT]
+           ROOT / "tests" / "fixtures" / "genre-heldout2", *HELD_OUT]
 MEETING_FIELDS = ("series", "edition", "start", "end", "place", "country", "mode", "organisers")
 # Kinds that are not named things of the release (the agenda and series are scored apart).
 _NOT_ENTITIES = ("topic/", "series/", "speech-act/", "status/")
@@ -267,6 +267,9 @@ def score_release(path: Path, gold: dict, lexicon: Lexicon) -> Score:
                                                           norm(wanted_topic) for x in f if x)
                 for f in found_topics)):
             topics += 1
+        else:
+            score.misses.append(f"topic {[t.split('/', 1)[1] for t in st.topics]} for "
+                                f"{wanted_topic}: {gs['sentence'][:60]}")
     score.statement_r = _ratio(matched, len(gold_statements))
     score.act = _ratio(acts, matched)
     score.topic = _ratio(topics, matched)

@@ -99,6 +99,15 @@ class Lexicon:
         return frozenset(a for e in self.of("actor") if {"Country", "Party"} & set(e.kinds)
                          for a in e.aliases if " " not in a)
 
+    @cached_property
+    def country_adjectives(self) -> frozenset[str]:
+        """One-word adjectives a country or party speaks as ("Japanese" of "the Japanese
+        side"), other than its name ("the Singapore side")."""
+        return frozenset(a[:-len(" side")] for e in self.of("actor")
+                         if {"Country", "Party"} & set(e.kinds) for a in e.aliases
+                         if a.endswith(" side") and " " not in a[:-len(" side")]
+                         and a[:-len(" side")] != e.label)
+
     def lookup(self, name: str) -> Entry | None:
         """The entry one of whose aliases is exactly this name."""
         return self._by_alias.get(name.strip())

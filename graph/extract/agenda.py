@@ -1,6 +1,7 @@
 """Agenda topics that are not headings: an inline list ("Both sides discussed (1) X, (2) Y
 and (3) Z", "on topics including X, Y and Z") or a sentence's lead ("Regarding X, …",
-"Turning to X, …"), and which agenda topic a sentence falls under."""
+"Turning to X, …"), and which agenda topic a sentence falls under: the one it opens with,
+or the one whose telling words it uses."""
 
 from __future__ import annotations
 

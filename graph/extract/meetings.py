@@ -219,6 +219,10 @@ def _leaders_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
                                               registry)
         found = _organisers(text, sentence, _NOWHERE, None, names, people, registry,
                             meeting.place, leaders_only=True)
+        listed, listed_relations = _listed_people(doc, sentence, registry)
+        found += [p.organisation for p in listed if p.organisation]
+        people += listed
+        found_relations += listed_relations
         if not found:
             continue
         meeting.organisers = _prefer_bodies(meeting.organisers + found, registry)
@@ -226,6 +230,30 @@ def _leaders_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
             meeting.participants + [p.entity for p in people]))
         relations += found_relations
     return relations
+
+
+def _listed_people(doc: Document, sentence: Sentence, registry: Registry):
+    """"The meeting was co-chaired by:" then one paragraph per person ("Mr. A, Director-
+    General …, MIC"): the people of the paragraphs after the colon that each open with
+    one, each read apart (a post does not run on into the next paragraph)."""
+    text = doc.text
+    people, relations = [], []
+    if not text[sentence.start:sentence.end].rstrip().endswith(":"):
+        return people, relations
+    end = sentence.end
+    paragraphs = list(doc.intro) + [p for s in doc.sections for p in s.paragraphs]
+    for paragraph in (p for p in paragraphs if p.start >= sentence.end):
+        if text[end:paragraph.start].strip():
+            break  # a heading or other text between: the list is over
+        names = find_names(text, paragraph.start, paragraph.end, registry)
+        found, found_relations = find_people(text, paragraph.start, paragraph.end, names,
+                                             registry, bare=True)
+        if not found:
+            break
+        people += found
+        relations += found_relations
+        end = paragraph.end
+    return people, relations
 
 
 def _format_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],

@@ -19,7 +19,8 @@ _TOKEN = re.compile(r"[^\W_](?:[^\W_]|[&-]|['’](?!s(?![^\W\d_]))(?=[^\W\d_]))*
 _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # "Department for Science, Innovation and Technology (DSIT)": an official name with commas,
 # bound by the acronym that follows it or by the sentence's end ("… Ministry for the
-# Economy, Finance and Industrial and Digital Sovereignty.")
+# Economy, Finance and Industrial and Digital Sovereignty.", "Ministry of Investments,
+# Regional Development and Informatization of the Slovak Republic (MIRRI)")
 _COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(?:the\s+)?"
                          r"[A-Z][\w&-]*(?:\s+(?:and\s+|of\s+(?:the\s+)?)?[A-Z][\w&-]*)*"
                          r"(?=\s+\([A-Z][A-Za-z&-]{1,11}\)|[.;]?\s*$)")
@@ -94,7 +95,8 @@ def capitalised_runs(text: str, start: int, end: int, connectors: set[str]):
 def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
                      series: set[str], known_countries: frozenset[str],
                      places: frozenset[str] = frozenset(),
-                     seen: frozenset[str] = frozenset()) -> list[_Candidate]:
+                     seen: frozenset[str] = frozenset(),
+                     adjectives: frozenset[str] = frozenset()) -> list[_Candidate]:
     """Capitalised runs named by a head word ("… Act", "Act on …"); failing that, runs of
     three or more capitalised words inside a sentence ("the European Digital Identity
     Wallet"), which name an initiative of no stated kind."""
@@ -130,9 +132,12 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
         cut = next((i for i, t in enumerate(run) if t.group(0) in _DATE_WORDS
                     or t.group(0) in ("in", "at") and i + 1 < len(run)
                     and (_is_place(run[i + 1].start(), known)
+                         or run[i + 1].group(0) in adjectives
                          or any(re.match(rf"{re.escape(p)}(?![\w-])", text[run[i + 1].start():])
                                 for p in places))), None)
-        if cut is not None:  # "… on October 1", "… in Tokyo": a date or a place ends a name
+        if cut is not None:  # "… on October 1", "… in Tokyo", "… in Japanese towns": a
+            # date, a place or a country's adjective ends a name ("Embassy of Japan in
+            # Germany" goes on)
             run = run[:cut]
             while run and run[-1].group(0) in connectors:
                 run = run[:-1]
@@ -146,8 +151,13 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
         if any(written.endswith(name) or written in name for name in series):
             continue  # a meeting's series ("ASEAN-Japan Digital Forum", "the Joint Working
             # Group"), not an event
-        head_at = max((i for i, w in enumerate(words) if w in heads and i > 0), default=None)
-        if words[0] in leading and len(words) >= 3 and words[1] in ("on", "of", "for"):
+        body = words[0] in leading and heads[words[0]] in ORGANISATION_HEAD_KINDS
+        head_at = max((i for i, w in enumerate(words) if w in heads and i > 0 and not (
+            body and heads[w] not in ORGANISATION_HEAD_KINDS)), default=None)
+        # "Directorate-General of Communications Policy", "Bureau of … Digital Policy": a
+        # body whatever the thing its name ends with
+        if not body and words[0] in leading and len(words) >= 3 \
+                and words[1] in ("on", "of", "for"):
             tail, kind = len(words), heads[words[0]]  # "Act on … Platform Countermeasures"
         elif head_at is not None:
             tail = _numbered_tail(words, head_at + 1, set(genre["name_tail_words"]))
@@ -158,10 +168,14 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             tail, kind = len(words), heads[words[0]]
         elif set(words) & set(genre["period_words"]):
             continue  # "Fiscal Year 2025": a period
-        elif _dated_name(words) or (run[0].start() > start and len([
-                t for t in run if t.group(0) not in connectors
-                and not any(m.start <= t.start() < m.end for m in known)]) >= 3):
-            tail, kind = len(words), "Initiative"
+        elif _dated_name(words) or (
+                run[0].start() > start and not _honoured(text, run[0].start(), genre)
+                and not re.search(rf"\b(?:{'|'.join(map(re.escape, posts))}),\s+$",
+                                  text[max(start, run[0].start() - 40):run[0].start()])
+                and len([
+                    t for t in run[:_unheaded_end(words)] if t.group(0) not in connectors
+                    and not any(m.start <= t.start() < m.end for m in known)]) >= 3):
+            tail, kind = _unheaded_end(words), "Initiative"
         else:
             continue
         if all(any(m.start <= t.start() < m.end for m in known)
@@ -191,6 +205,20 @@ def _year_ends(run: list[re.Match[str]], connectors: set[str]) -> list[list[re.M
         if _YEAR.fullmatch(token.group(0)) and run[i + 1].group(0) in connectors:
             return [run[:i + 1], run[i + 1:]]
     return [run]
+
+
+def _unheaded_end(words: list[str]) -> int:
+    """Where a name with no head word ends: before "with the", "to the" or "against the",
+    which join two names ("link South America with the Asia-Pacific region") rather than
+    make one ("Data Free Flow with Trust")."""
+    return next((i for i, w in enumerate(words[:-1]) if w in ("with", "to", "against")
+                 and words[i + 1] == "the"), len(words))
+
+
+def _honoured(text: str, at: int, genre: dict) -> bool:
+    """Whether an honorific stands before text[at:] ("Ms. Nur Aisyah Hamid": a person)."""
+    before = text[max(0, at - 12):at]
+    return any(re.search(rf"(?<![\w.]){re.escape(h)}\s+$", before) for h in genre["honorifics"])
 
 
 def _after_known(run: list[re.Match[str]], known: list, connectors: set[str],
@@ -315,13 +343,17 @@ def _continued(words: list[str], tail: int, connectors: set[str], countries: set
 
 
 def _acronym_candidates(text: str, start: int, end: int, genre: dict,
-                        countries: frozenset[str]) -> list[_Candidate]:
+                        countries: frozenset[str], adjectives: frozenset[str] = frozenset(),
+                        ) -> list[_Candidate]:
     """"the NOTICE project", "NOTICE, a project in which …", "the e-Residency programme",
-    "the Digital Slovenia 2030 strategy": an acronym, a coined word or capitalised words
-    with a year, named by the noun after it; a coined word with a lone capital
-    ("X-Road", "L-Alert", "Manufacturing-X") by itself."""
+    "the CamDX data exchange platform": an acronym, coined or camel-case word named by the
+    noun after it (up to two lower-case words between); "the Diia platform", "the Humboldt
+    Cable project": a capitalised word named by the noun of an application right after it,
+    or two to three by any of those nouns (not a country's adjective: "the Estonian
+    platform"); "the Digital Slovenia 2030 strategy": capitalised words with a year; a
+    coined word with a lone capital ("X-Road", "L-Alert", "Manufacturing-X") by itself."""
     nouns: dict[str, str] = genre["acronym_nouns"]
-    word = rf"[A-Z][A-Z0-9-]+|{_COINED.pattern}"
+    word = rf"[A-Z][A-Z0-9-]+|{_COINED.pattern}|[A-Z][a-z]+[A-Z][A-Za-z]*"
     pattern = re.compile(rf"(?<![\w-])({word})(?:\s+|,\s+an?\s+)({'|'.join(nouns)})(?!\w)")
     found = [_Candidate(m.start(), m.end(1) if "," in m.group(0) else m.end(), m.group(1),
                         nouns[m.group(2)]) for m in pattern.finditer(text, start, end)]
@@ -338,6 +370,18 @@ def _acronym_candidates(text: str, start: int, end: int, genre: dict,
     found += [_Candidate(m.start(1), m.end(1), m.group(1), named[m.group(2)])
               for m in headed.finditer(text, start, end)
               if not set(m.group(1).split()) & (_DATE_WORDS | set(genre["post_words"]))]
+    between = re.compile(rf"(?<![\w-])({word})\s+(?:[a-z][\w-]*\s+){{1,2}}"
+                         rf"({'|'.join(nouns)})(?!\w)")
+    found += [_Candidate(m.start(), m.end(1), m.group(1), nouns[m.group(2)])
+              for m in between.finditer(text, start, end)]
+    apps = "|".join(genre["application_nouns"])
+    plain = re.compile(rf"\bthe\s+([A-Z][a-z]+)\s+(?:{apps})(?!\w)"
+                       rf"|\bthe\s+((?:[A-Z][a-z]+\s+){{1,2}}[A-Z][a-z]+)\s+({'|'.join(nouns)})(?!\w)")
+    for m in plain.finditer(text, start, end):
+        group = 1 if m.group(1) else 2
+        if m.group(group).split()[0] not in countries | adjectives:
+            found.append(_Candidate(m.start(group), m.end(group), m.group(group),
+                                    nouns[m.group(3)] if m.group(3) else "Project"))
     taken = {c.start for c in found}
     lone = re.compile(r"(?<![\w.-])([A-Z]-[A-Z][a-z][\w-]*|[A-Z][a-z]+-[A-Z])(?![\w.-])")
     found += [_Candidate(m.start(), m.end(), m.group(0), "Initiative")
@@ -404,6 +448,21 @@ def _quoted_candidates(text: str, start: int, end: int, genre: dict) -> list[_Ca
     return found
 
 
+def _other_series(text: str, start: int, end: int, registry: Registry) -> list[_Candidate]:
+    """"report its progress to the Japan-Mexico Strategic Economic Dialogue": a series the
+    release names but reports no meeting of is an event it mentions (the meetings' own
+    series, in any order or case of its name, are not)."""
+    from .meetings import find_series, series_key  # meetings finds names: import late
+
+    lexicon = registry.lexicon
+    held = {series_key(m, lexicon) for name in registry.series_names
+            for m in find_series(name, 0, len(name), lexicon)}
+    return [_Candidate(m.name_start, m.end, m.name, "Event")
+            for m in find_series(text, start, end, lexicon)
+            if series_key(m, lexicon) not in held
+            and not re.match(r"\s+[A-Z]", text[m.end:end])]  # "… Partnership Fund": longer
+
+
 def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name]:
     """Every name in text[start:end], outermost first at each position, nested ones marked.
     A city the release's meeting is held in ends a name as a known one does ("… with the
@@ -413,13 +472,16 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
                        if key.startswith("place/"))
     known = registry.lexicon.find(text, start, end)
     candidates = (_quoted_candidates(text, start, end, genre)
+                  + _other_series(text, start, end, registry)
                   + _acronym_candidates(text, start, end, genre,
-                                        registry.lexicon.country_names)
+                                        registry.lexicon.country_names,
+                                        registry.lexicon.country_adjectives)
                   + _bound_candidates(text, start, end, genre,
                                       registry.lexicon.country_names)
                   + _head_candidates(text, start, end, genre, known, registry.series_names,
                                      registry.lexicon.country_names, places,
-                                     frozenset(registry.seen)))
+                                     frozenset(registry.seen),
+                                     registry.lexicon.country_adjectives))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):

@@ -41,7 +41,8 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
     genre = registry.lexicon.genre
     honorifics = "|".join(re.escape(h) for h in sorted(genre["honorifics"], key=len,
                                                         reverse=True))
-    lead = rf"(?:(?<![\w.])(?:{honorifics})\s+)" + ("?" if bare else "")
+    # one honorific or more ("H.E. Mr. Sok Vannak")
+    lead = rf"(?:(?:(?<![\w.])(?:{honorifics})\s+)+)" + ("?" if bare else "")
     # no title, but a post after the comma: "Park Jae-won, Director General for …, MSIT"
     posts = "|".join(re.escape(w) for w in genre["post_words"])
     untitled = (rf"(?<![\w.’'-])(?={_WORD}\s+(?:{_PARTICLE}\s+){{0,2}}{_NAME}{_SEP}(?:{posts})"
@@ -137,8 +138,11 @@ def _post(text: str, at: int, end: int, names: list[Name], registry: Registry,
     if not organisations:
         return ((at, item_end) if item_end > at else None), None, item_end
     org = organisations[-1]
-    for earlier in reversed(organisations[:-1]):  # "Ministry of … (MIC)": one organisation
-        if earlier.entity != org.entity:
+    for earlier in reversed(organisations[:-1]):  # "Ministry of … (MIC)": one organisation;
+        # "Undersecretariat of Telecommunications (SUBTEL) of the Ministry of …": the unit
+        if earlier.entity != org.entity and not re.fullmatch(
+                r"\s*(?:\([A-Z][A-Za-z0-9&-]{1,11}\))?\s+of\s+(?:the\s+)?",
+                text[earlier.end:org.start]):
             break
         org = earlier
     post_end = org.start

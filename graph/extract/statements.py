@@ -110,13 +110,23 @@ def _subject(text: str, start: int, end: int, names: list[Name], parties: list[s
     if last is None:
         return None
     speakers, first = [last.entity], last.start
+    owner = re.search(r"(?:\s*\([A-Z][A-Za-z0-9&-]{1,11}\))?\s+of\s+(?:the\s+)?$",
+                      text[start:last.start])
+    if owner:  # "The Undersecretariat of Connectivity (SUBCON) of MinTIC": the body of it
+        body = next((n for n in reversed(actors) if n.end == start + owner.start()), None)
+        if body is not None:
+            return _with_article(text, start, body.start), [body.entity]
     pair = re.search(r"(?:\s+and\s+(?:the\s+)?)$", text[start:last.start])  # not ", and"
     if pair:
         prior = next((n for n in reversed(actors) if n.end == start + pair.start()), None)
         if prior is not None:
             speakers, first = [prior.entity, last.entity], prior.start
+    return _with_article(text, start, first), speakers
+
+
+def _with_article(text: str, start: int, first: int) -> int:
     det = re.search(r"(?:The|the)\s+$", text[start:first])
-    return (start + det.start() if det else first), speakers
+    return start + det.start() if det else first
 
 
 def _side_prefix(text: str, start: int, end: int, names: list[Name],
