@@ -33,6 +33,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, url
 from graph.store import data_home
 
 from .admission import Refusal
+from .config import Config
 from .negotiate import HTML, Format, choose
 from .quota import Quota
 from .respond import opened
@@ -78,6 +79,7 @@ def keep(text: str) -> str | None:
         count = _count()
         if count >= MAX_ENTRIES:
             return None
+        # bytes, not text: a text file would read "\r\n" back as "\n", another query
         _write(target, text.encode("utf-8"))
         _write(folder() / COUNT, str(count + 1).encode())
     return name
@@ -172,7 +174,7 @@ def _refuse(status: int, why: str, headers: dict | None = None) -> Response:
                                          **(headers or {})})
 
 
-def _config():
+def _config() -> Config:
     return current_app.extensions["policykg"].config
 
 
