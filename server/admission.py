@@ -142,7 +142,7 @@ class Admission:
         have `per_client` at once, and the next is refused at once, not queued, so that
         one client never holds more of the app's threads. A loopback peer (a tool on the
         machine, or a proxy on it not declared trusted) is not limited."""
-        if _loopback(address):
+        if loopback(address):
             yield
             return
         n = self.limits.per_client
@@ -250,7 +250,8 @@ def client_address(environ: dict, trusted: frozenset[str]) -> str:
     return peer
 
 
-def _loopback(address: str) -> bool:
+def loopback(address: str) -> bool:
+    """A peer on this machine: a tool, or a proxy not declared trusted (not limited)."""
     try:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:

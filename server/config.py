@@ -27,6 +27,7 @@ class Config:
     queue: int = 8  # queries waiting for an evaluation slot; the next one: 503 at once
     queue_wait: float = 10.0  # seconds a query may wait for a slot before a 503
     cooloff: float = 120.0  # seconds a query stopped for time or memory is refused (503)
+    client_permalinks: int = 60  # new permalinks a client may make an hour; more: 429
     trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed
     admission_dir: str = ""  # where the limits are shared ('' : this process's own)
     header_timeout: float = 10.0  # seconds to send a request head before the connection closes

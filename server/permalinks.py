@@ -8,22 +8,36 @@ text: the same query always gets the same link, no database is needed, and two w
 writing the same one at once write the same bytes (each renames its own temporary file
 into place). It is bounded: a query longer than MAX_BYTES is refused (413), and once
 MAX_ENTRIES are kept, a new one is refused (507) rather than the disk filled.
+
+So that no one client can spend that bound for everyone, only texts the endpoint takes as
+queries are kept (the endpoint's own parse, server/sparql.py `checked`: 400 with its
+message otherwise), and a client makes at most `client_permalinks` new ones an hour
+(server/quota.py: 429 with Retry-After); a text already kept is answered to anyone, always.
+The number kept is counted in a small file (COUNT), changed under a lock with each new
+entry, so that a POST does not list a folder of 50,000 files; without the file (an older
+store, or one edited by hand: delete it) the folder is counted once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 
 from graph.store import data_home
 
+from .admission import Refusal
+from .config import Config
 from .negotiate import HTML, Format, choose
+from .quota import Quota
 from .respond import opened
+from .sparql import Refused, checked, requester, shared_directory
 from .workbench import page
 
 bp = Blueprint("permalinks", __name__)
@@ -33,6 +47,9 @@ MAX_ENTRIES = 50_000  # queries kept at most (~1.6 GB at the worst, most are ~1 
 HASH_LENGTH = 12  # hex digits of SHA-256: 48 bits, no collision in MAX_ENTRIES in practice
 HASH = re.compile(rf"[0-9a-f]{{{HASH_LENGTH}}}")
 QUERY_TEXT = Format("rq", "application/sparql-query", None)
+COUNT = "count"  # the number of entries kept, in decimal (no .rq: never served as one)
+LOCK = "lock"  # held while an entry is added and COUNT changed
+WINDOW = 3600.0  # seconds over which a client's new permalinks are counted
 
 
 def folder() -> Path:
@@ -43,6 +60,12 @@ def key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_LENGTH]
 
 
+def kept(text: str) -> str | None:
+    """The hash of `text` if it is kept already."""
+    name = key(text)
+    return name if (folder() / f"{name}.rq").is_file() else None
+
+
 def keep(text: str) -> str | None:
     """Store `text` (once) and return its hash; None when the store is full."""
     name = key(text)
@@ -50,18 +73,47 @@ def keep(text: str) -> str | None:
     if target.is_file():
         return name
     folder().mkdir(parents=True, exist_ok=True)
-    if sum(1 for _ in folder().glob("*.rq")) >= MAX_ENTRIES:
-        return None
-    # bytes, not text: a text file would read "\r\n" back as "\n", another query
-    handle, temporary = tempfile.mkstemp(dir=folder(), suffix=".tmp")
+    with _locked(folder() / LOCK):
+        if target.is_file():  # kept by another worker meanwhile
+            return name
+        count = _count()
+        if count >= MAX_ENTRIES:
+            return None
+        # bytes, not text: a text file would read "\r\n" back as "\n", another query
+        _write(target, text.encode("utf-8"))
+        _write(folder() / COUNT, str(count + 1).encode())
+    return name
+
+
+def _count() -> int:
+    """Entries kept: from COUNT, or, without it, by counting the folder once."""
+    with contextlib.suppress(FileNotFoundError, ValueError):
+        return int((folder() / COUNT).read_bytes())
+    with os.scandir(folder()) as entries:
+        return sum(1 for entry in entries if entry.name.endswith(".rq"))
+
+
+def _write(target: Path, data: bytes) -> None:
+    """`data` in `target`, whole or not at all: written aside, renamed into place."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(text.encode("utf-8"))
+            out.write(data)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return name
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Held by one process at a time (flock: the kernel frees it if the holder dies)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def find(name: str) -> str | None:
@@ -82,7 +134,16 @@ def create() -> Response:
         abort(400, "no query to keep: send it in a 'query' form field")
     if len(text.encode("utf-8")) > MAX_BYTES:  # said here: the app's 413 names its own limit
         return _refuse(413, f"a permalink keeps queries of at most {MAX_BYTES} bytes")
-    name = keep(text)
+    name = kept(text)
+    if name is None:  # a new one: a query, within the client's share and the store's room
+        try:
+            checked(text)
+            _quota().take(requester(_config()), "new permalinks")
+        except Refused as exc:
+            return _refuse(exc.status, exc.message, exc.headers)
+        except Refusal as exc:
+            return _refuse(exc.status, exc.message, {"Retry-After": str(exc.retry_after)})
+        name = keep(text)
     if name is None:  # werkzeug has no exception for 507 to abort with
         return _refuse(507, f"the permalink store is full ({MAX_ENTRIES} queries)")
     link = url_for("permalinks.show", name=name)
@@ -108,5 +169,21 @@ def show(name: str) -> Response:
     return response
 
 
-def _refuse(status: int, why: str) -> Response:
-    return Response(why + "\n", status, {"Content-Type": "text/plain; charset=utf-8"})
+def _refuse(status: int, why: str, headers: dict | None = None) -> Response:
+    return Response(why + "\n", status, {"Content-Type": "text/plain; charset=utf-8",
+                                         **(headers or {})})
+
+
+def _config() -> Config:
+    return current_app.extensions["policykg"].config
+
+
+_QUOTA: list[Quota] = []  # this process's, made on its first new permalink
+
+
+def _quota() -> Quota:
+    if not _QUOTA:
+        config = _config()
+        _QUOTA.append(Quota(shared_directory(config), "permalinks",
+                            config.client_permalinks, WINDOW))
+    return _QUOTA[0]

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 from pyoxigraph import NamedNode
@@ -148,24 +149,51 @@ def _answer(parsed: Request, opened: Opened) -> Response:
     query stopped lately, a client within its share, a slot of the memory budget."""
     config = current_app.extensions["policykg"].config
     admission = _admission(config)
-    trusted = frozenset(filter(None, (p.strip() for p in config.trusted_proxies.split(","))))
-    deadline = time.monotonic() + config.query_timeout if config.query_timeout > 0 else None
+    deadline = _deadline(config)
     try:
         admission.cooling(parsed.query)
-        with admission.client(client_address(request.environ, trusted)):
+        with admission.client(requester(config)):
             return _admitted(parsed, opened, config, deadline)
     except Refusal as exc:
         raise Refused(exc.status, exc.message, {"Retry-After": str(exc.retry_after)}) from exc
 
 
-def _admitted(parsed: Request, opened: Opened, config: Config, deadline: float | None
-              ) -> Response:
-    kind = Shape(**_pooled(lambda pool, messages: pool.shape(parsed.query, deadline, messages),
+def checked(text: str) -> Shape:
+    """The shape of `text` if this endpoint takes it as a query, refused (Refused) as
+    /sparql refuses it otherwise, under the same per-client share: what /q checks before
+    it keeps a text (server/permalinks.py), so that only queries get a permalink."""
+    config = current_app.extensions["policykg"].config
+    try:
+        with _admission(config).client(requester(config)):
+            return _shape(text, config, _deadline(config))
+    except Refusal as exc:
+        raise Refused(exc.status, exc.message, {"Retry-After": str(exc.retry_after)}) from exc
+
+
+def requester(config: Config) -> str:
+    """The client of this request (server/admission.py client_address)."""
+    trusted = frozenset(filter(None, (p.strip() for p in config.trusted_proxies.split(","))))
+    return client_address(request.environ, trusted)
+
+
+def _deadline(config: Config) -> float | None:
+    return time.monotonic() + config.query_timeout if config.query_timeout > 0 else None
+
+
+def _shape(text: str, config: Config, deadline: float | None) -> Shape:
+    """What the query is, from a parse; refused if it is no read-only, local query."""
+    kind = Shape(**_pooled(lambda pool, messages: pool.shape(text, deadline, messages),
                            config))
     if kind.update:
         raise Refused(400, "this endpoint is read-only: SPARQL Update is not accepted")
     if kind.service:
         raise Refused(400, "federated queries (SERVICE) are not allowed on this endpoint")
+    return kind
+
+
+def _admitted(parsed: Request, opened: Opened, config: Config, deadline: float | None
+              ) -> Response:
+    kind = _shape(parsed.query, config, deadline)
     offered = GRAPHS if kind.graph_result else SOLUTIONS
     fmt = choose(offered, request.headers.get("Accept"), _param("format"))
     if fmt is None:
@@ -279,6 +307,12 @@ def _admission(config: Config) -> Admission:
                             config.cooloff)
             _ADMISSION.append(Admission(directory(config.admission_dir), limits))
         return _ADMISSION[0]
+
+
+def shared_directory(config: Config) -> Path:
+    """The directory the server's worker processes share their limits through (the
+    admission directory): other per-client limits (server/quota.py) live there too."""
+    return _admission(config).root
 
 
 def _stop_messages(config: Config) -> dict[str, str]:
