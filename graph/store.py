@@ -137,6 +137,10 @@ class Building:
         self.directory = self.builds / (f"{self.started:%Y%m%dT%H%M%SZ}-{os.getpid()}-"
                                         f"{secrets.token_hex(3)}")
         self.with_dumps = with_dumps
+        self.copy_of = copy_of
+        # the graphs added or dropped: what a change's validation starts from
+        # (graph/validate_change.py)
+        self.changed: list[NamedNode] = []
         try:  # a failure or a stop signal from here on removes the directory
             if copy_of is not None:
                 Store.read_only(str(copy_of)).backup(str(self.directory))
@@ -178,6 +182,7 @@ class Building:
 
     def drop(self, graph: NamedNode) -> None:
         """Remove a graph of the copied build (a release replaced or removed)."""
+        self.changed.append(graph)
         self.store.remove_graph(graph)
 
     def add(self, quads: list[Quad]) -> Added:
@@ -218,6 +223,7 @@ class Building:
             if self.pending_bytes >= LOAD_BYTES:
                 self.flush()
         self.digests.append(digest.digest())
+        self.changed.append(graph)
         added = Added(digest.hexdigest(), quads)
         for writing in self.writing.values():
             writing.end(added.digest, quads)

@@ -8,12 +8,15 @@ million triples. pySHACL, the reference implementation, is ~100× slower here; t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from pyoxigraph import Store
+from pyoxigraph import NamedNode, Store
 
 from .iris import Iris
-from .shacl_sparql import conforms, report_text, run_checks, shape_checks
+from .shacl_sparql import Violation, conforms, report_text, run_checks, shape_checks
+from .validate_change import changed_violations, was_validated
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,23 @@ class Report:
 
 
 def validate_store(store: Store, iris: Iris) -> Report:
-    violations = run_checks(store, shape_checks(), iris.base)
+    return _report(run_checks(store, shape_checks(), iris.base))
+
+
+def validate_building(store: Store, iris: Iris, previous: Path | None = None,
+                      changed: Sequence[NamedNode] = ()) -> Report:
+    """Validate a new build: a change of a build that was valid (`previous`, whose
+    `changed` graphs were added or dropped) in proportion to the change
+    (graph/validate_change.py), any other whole."""
+    if previous is not None and was_validated(previous):
+        graphs = [g for g in dict.fromkeys(changed) if g != iris.graph("metadata")]
+        violations = changed_violations(store, Store.read_only(str(previous)), graphs, iris)
+        if violations is not None:
+            return _report(violations)
+    return validate_store(store, iris)
+
+
+def _report(violations: list[Violation]) -> Report:
     return Report(conforms(violations), report_text(violations))
 
 
