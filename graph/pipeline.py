@@ -108,7 +108,7 @@ def finish(building: Building, record: corpus.Record, validate: bool) -> BuildRe
     give_back()  # what loading freed, before validating takes other threads' memory
     if validate:
         report = validate_building(building.store, building.iris, building.copy_of,
-                                   building.changed)
+                                   building.change)
         if not report.conforms:
             raise StoreError(f"the extracted graph does not conform to the shapes: "
                              f"{summary(report)}")

@@ -38,6 +38,7 @@ from filelock import FileLock, Timeout
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
 from . import dump_members, dumps, search_index, void
+from .delta import Delta, delta
 from .errors import StoreError
 from .interrupts import checkpoint
 from .iris import DCAT, DCTERMS, PROV, RDF, XSD, Iris, ns
@@ -138,9 +139,10 @@ class Building:
                                         f"{secrets.token_hex(3)}")
         self.with_dumps = with_dumps
         self.copy_of = copy_of
-        # the graphs added or dropped: what a change's validation starts from
-        # (graph/validate_change.py)
-        self.changed: list[NamedNode] = []
+        self.changed: list[NamedNode] = []  # the graphs added or dropped
+        # once loaded, what they changed (graph/delta.py): what validating and describing
+        # a change start from
+        self.change: Delta | None = None
         try:  # a failure or a stop signal from here on removes the directory
             if copy_of is not None:
                 Store.read_only(str(copy_of)).backup(str(self.directory))
@@ -253,6 +255,9 @@ class Building:
         self.loader.shutdown()  # waits for the last batch
         self.loading.result()
         self.store.flush()
+        if self.copy_of is not None:
+            self.change = delta(self.store, Store.read_only(str(self.copy_of)),
+                                dict.fromkeys(self.changed), self.iris.graph("metadata"))
         digest = hashlib.sha256(b"".join(sorted(self.digests))).hexdigest()[:16]
         self.version = f"{self.started:%Y-%m-%d}-{digest}"
         pool = ThreadPoolExecutor(1, thread_name_prefix="describe")

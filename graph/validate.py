@@ -8,12 +8,12 @@ million triples. pySHACL, the reference implementation, is ~100× slower here; t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import Store
 
+from .delta import Delta
 from .iris import Iris
 from .shacl_sparql import Violation, conforms, report_text, run_checks, shape_checks
 from .validate_change import changed_violations, was_validated
@@ -30,13 +30,11 @@ def validate_store(store: Store, iris: Iris) -> Report:
 
 
 def validate_building(store: Store, iris: Iris, previous: Path | None = None,
-                      changed: Sequence[NamedNode] = ()) -> Report:
-    """Validate a new build: a change of a build that was valid (`previous`, whose
-    `changed` graphs were added or dropped) in proportion to the change
-    (graph/validate_change.py), any other whole."""
-    if previous is not None and was_validated(previous):
-        graphs = [g for g in dict.fromkeys(changed) if g != iris.graph("metadata")]
-        violations = changed_violations(store, Store.read_only(str(previous)), graphs, iris)
+                      change: Delta | None = None) -> Report:
+    """Validate a new build: the `change` of a build that was valid (`previous`) in
+    proportion to it (graph/validate_change.py), any other whole."""
+    if previous is not None and change is not None and was_validated(previous):
+        violations = changed_violations(store, change, iris)
         if violations is not None:
             return _report(violations)
     return validate_store(store, iris)

@@ -10,12 +10,11 @@ over the union of all graphs): the outgoing triples of the nodes at most `reach(
 away from X along outgoing triples, the incoming triples of X but its rdf:type's instances
 (the SPARQL-based constraints "about a thing" read who points at a claim), and the ontology
 graph (the class hierarchy).
-So, with D the triples the union gained or lost (`delta`: a triple of an added graph that
-another graph held already changes nothing):
+So, with D the triples the union gained or lost (graph/delta.py):
 
-- X's verdict can change only if X is the object of a triple of D (not rdf:type), or the subject of one
-  is at most `reach()` steps from X: those are the focus nodes validated again (`affected`,
-  found by walking back from D's subjects in the new store);
+- X's verdict can change only if X is the object of a triple of D (not rdf:type), or the
+  subject of one is at most `reach()` steps from X: those are the focus nodes validated
+  again (`affected`, found by walking back from D's subjects in the new store);
 - each of them is validated in an in-memory store holding exactly what it reads
   (`neighbourhood`), and only their violations are kept (the others in that small store
   are about nodes whose data it holds in part).
@@ -33,7 +32,7 @@ node's incoming triples and outgoing triples at most `SPARQL_REACH` steps away.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +41,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Store, Triple
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
+from .delta import Delta
 from .iris import Iris
 from .shacl_sparql import Violation, run_checks, shape_checks
 
@@ -95,26 +95,7 @@ def shape_reach(shapes: rdflib.Graph, shape: rdflib.term.Node, depth: int = 0) -
     return far
 
 
-def delta(store: Store, previous: Store, graphs: Iterable[NamedNode], iris: Iris
-          ) -> set[Triple]:
-    """The triples of `graphs` (added, replaced or removed) that are in the union of the
-    data graphs of one store and not of the other: what the change did to the data."""
-    metadata = iris.graph("metadata")
-    changed: set[Triple] = set()
-    for graph in graphs:
-        for new, old in ((store, previous), (previous, store)):
-            for quad in new.quads_for_pattern(None, None, None, graph):
-                if not _held(old, quad.triple, metadata):
-                    changed.add(quad.triple)
-    return changed
-
-
-def _held(store: Store, triple: Triple, metadata: NamedNode) -> bool:
-    return any(q.graph_name != metadata for q in store.quads_for_pattern(
-        triple.subject, triple.predicate, triple.object, None))
-
-
-def affected(store: Store, changed: set[Triple], steps: int) -> set:
+def affected(store: Store, changed: frozenset[Triple], steps: int) -> set:
     """The nodes whose verdict the changed triples can move: their objects, and every node
     from which one of their subjects is at most `steps` steps away."""
     found = {t.object for t in changed
@@ -149,12 +130,12 @@ def neighbourhood(store: Store, focus: set, steps: int, iris: Iris) -> Iterator[
         frontier = reached - seen
 
 
-def changed_violations(store: Store, previous: Store, graphs: Iterable[NamedNode],
-                       iris: Iris) -> list[Violation] | None:
-    """The violations of the changed store, given that `previous` conformed; None when the
-    change reaches too far for this to be cheaper than validating the whole store."""
+def changed_violations(store: Store, change: Delta, iris: Iris) -> list[Violation] | None:
+    """The violations of the changed store, given that the store before the `change`
+    conformed; None when the change reaches too far for this to be cheaper than validating
+    the whole store."""
     steps = reach()
-    focus = affected(store, delta(store, previous, graphs, iris), steps)
+    focus = affected(store, change.changed, steps)
     if len(focus) > MAX_AFFECTED:
         return None
     small = Store()
