@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
 from .interrupts import WorkerPool, leave_to_parent
 
@@ -177,6 +177,19 @@ def shared_triples(store: Store, within: NamedNode | None = None) -> Shared:
     graph: for a graph added after the others were searched (the metadata graph)."""
     subjects = (s for (s,) in store.query(MULTI_GRAPH_SUBJECTS)) if within is None else \
         {quad.subject for quad in store.quads_for_pattern(None, None, None, within)}
+    return _shared_of(store, subjects)
+
+
+def shared_after(store: Store, before: Shared, touched: Iterable) -> Shared:
+    """`shared_triples` of a store changed from one whose were `before`, where the
+    subjects `touched` are those of every quad of a graph added or removed: the others'
+    quads are as they were, so are their shared triples."""
+    touched = set(touched)
+    return {triple: held for triple, held in before.items()
+            if triple.subject not in touched} | _shared_of(store, touched)
+
+
+def _shared_of(store: Store, subjects: Iterable) -> Shared:
     shared: Shared = {}
     for subject in subjects:
         graphs: dict[Triple, list[str]] = {}
@@ -185,6 +198,25 @@ def shared_triples(store: Store, within: NamedNode | None = None) -> Shared:
         shared |= {triple: tuple(sorted(held)) for triple, held in graphs.items()
                    if len(held) > 1}
     return shared
+
+
+def write_shared(path: Path, shared: Shared) -> None:
+    """Keep `shared` beside a build, for a change of it to start from (as N-Quads: one
+    quad per triple and graph holding it)."""
+    quads = [Quad(triple.subject, triple.predicate, triple.object,
+                  NamedNode(graph[1:-1]) if graph.startswith("<") else DefaultGraph())
+             for triple, held in shared.items() for graph in held]
+    path.write_bytes(serialize(quads, format=RdfFormat.N_QUADS) or b"")
+
+
+def read_shared(path: Path) -> Shared | None:
+    """What `write_shared` kept; None if it did not (a build by older code)."""
+    if not path.exists():
+        return None
+    graphs: dict[Triple, list[str]] = {}
+    for quad in parse(path=str(path), format=RdfFormat.N_QUADS):
+        graphs.setdefault(quad.triple, []).append(str(quad.graph_name))
+    return {triple: tuple(sorted(held)) for triple, held in graphs.items()}
 
 
 def _merged(quads: Iterable[Quad], shared: Shared, written: list[int]) -> Iterator[Triple]:

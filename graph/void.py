@@ -140,11 +140,13 @@ def attribution(found: list[tuple[str, str | None, str | None]]) -> str:
 
 def describe(store: Store, iris: Iris, version: str, built: dt.datetime,
              with_dumps: bool = True, shared: Shared | None = None,
-             coverage: dict[str, Literal] | None = None) -> list[Quad]:
+             coverage: dict[str, Literal] | None = None,
+             figures: dict[str, list[tuple]] | None = None) -> list[Quad]:
     """VoID + DCAT quads for the metadata graph, computed from the store's data graphs
     (and `shared`, the triples several graphs hold, if the caller has them); the dumps are
     described only when the build writes them. `coverage`: releases' statement coverage
-    known already (`recorded_coverage`)."""
+    known already (`recorded_coverage`); `figures`: the statistics and partitions known
+    already (a change's, graph/void_change.py), which are then not counted."""
     graph = iris.graph("metadata")
     base = iris.base
     dataset = NamedNode(f"{base}dataset")
@@ -165,13 +167,18 @@ def describe(store: Store, iris: Iris, version: str, built: dt.datetime,
     statistics = statistics_queries(iris)
     # one after another: side by side on 2 cores saved 1.1 s of 18.7 at 1,000 releases
     # but held two sets of distinct terms at once (+60 MB peak)
-    queries = {**statistics, "classPartition": class_partition_query(iris),
-               "propertyPartition": property_partition_query(iris),
-               **{local: _example_query(iris, local) for local in EXAMPLE_CLASSES}}
+    counted = {} if figures is not None else {
+        **statistics, "classPartition": class_partition_query(iris),
+        "propertyPartition": property_partition_query(iris)}
+    queries = {**counted, **{local: _example_query(iris, local) for local in EXAMPLE_CLASSES}}
     found = {name: _rows(store, sparql) for name, sparql in queries.items()}
-    found["classPartition"] = [(c, int(n.value)) for c, n in found["classPartition"]]
-    found["propertyPartition"] = _property_partition(
-        found["propertyPartition"], shared_triples(store) if shared is None else shared, iris)
+    if figures is not None:
+        found |= figures
+    else:
+        found["classPartition"] = [(c, int(n.value)) for c, n in found["classPartition"]]
+        found["propertyPartition"] = _property_partition(
+            found["propertyPartition"], shared_triples(store) if shared is None else shared,
+            iris)
     released = sources(store, iris)
     add(dataset, ns(DCTERMS, "rights"), Literal(attribution(released), language="en"))
     add(dataset, ns(DCTERMS, "publisher"), project)
