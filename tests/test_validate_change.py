@@ -20,7 +20,7 @@ from graph.errors import StoreError
 from graph.iris import Iris
 from graph.shacl_sparql import run_checks, shape_checks
 from graph.source import bundled_releases, releases_in
-from graph.validate_change import VALIDATED, changed_violations, reach
+from graph.validate_change import VALIDATED, changed_violations, reads
 
 from .conftest import BASE, ROOT
 
@@ -116,9 +116,15 @@ def test_a_change_finds_what_the_whole_store_validation_finds(previous, tmp_path
     assert bool(whole) == (change in BROKEN)
 
 
-def test_the_checks_read_two_steps_from_their_focus():
-    """An agenda item's topic's type, a statement's evidence's source text."""
-    assert reach() == 2
+def test_what_the_checks_read_around_their_focus():
+    """Two steps: an agenda item's topic's type, a statement's evidence's source text;
+    past the focus node, not a topic's labels; incoming triples of claims and evidence."""
+    reading = reads()
+    assert reading.steps == 2
+    assert {PK + "text", PK + "position", "http://www.w3.org/ns/oa#start",
+            "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"} <= {p.value for p in reading.far}
+    assert "http://www.w3.org/2004/02/skos/core#prefLabel" not in {p.value for p in reading.far}
+    assert {PK + "Claim"} <= {c.value for c in reading.incoming_classes}
 
 
 def test_an_add_is_validated_from_its_change_and_a_bad_one_refused(tmp_path, monkeypatch):
