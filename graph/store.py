@@ -279,7 +279,8 @@ class Building:
             self.store, self.previous, self.change, self.iris)
         return _metadata(self.iris, digest, self.version, self.started) + void.describe(
             self.store, self.iris, self.version, self.started, self.with_dumps,
-            shared, self.coverage, figures), shared
+            shared, self.coverage, figures,
+            None if self.change is None else self.change.touched), shared
 
     def commit(self) -> BuildResult:
         if self.description is None:

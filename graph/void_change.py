@@ -10,7 +10,9 @@ the data graphs, so it moves only with the triples the union gained or lost:
   less those lost: those are distinct triples of the union by construction;
 - the distinct subjects (objects, properties, classes, entities) by those of the changed
   triples that the union holds now and did not hold before, less the reverse: one lookup
-  in each store per term.
+  in each store per term;
+- an example resource of a class (the least instance) is the previous one or a new
+  instance, unless the previous one is gone.
 
 The result is what graph/void.py's queries give on the new store (tests/test_incremental.py
 compares a changed store's metadata graph with a whole build's). A previous description
@@ -26,6 +28,7 @@ from pyoxigraph import Literal, NamedNode, Store
 
 from .delta import Delta, held
 from .iris import RDF, VOID, Iris, ns
+from .void import EXAMPLE_CLASSES
 
 STATISTICS = ("entities", "distinctSubjects", "distinctObjects", "properties", "classes")
 _PARTITIONS = (("classPartition", "class", "entities"), ("propertyPartition", "property",
@@ -87,7 +90,29 @@ def changed_figures(store: Store, previous: Store, change: Delta, iris: Iris
         figures.update(move)
         found[link] = sorted(((term, n) for term, n in figures.items() if n > 0),
                              key=lambda row: row[0].value)
+    for local in EXAMPLE_CLASSES:
+        example = _example(store, previous, change, iris.term(local), dataset, metadata)
+        if example is not None:
+            found[local] = example
     return found
+
+
+def _example(store: Store, previous: Store, change: Delta, kind: NamedNode,
+             dataset: NamedNode, metadata: NamedNode) -> list[tuple] | None:
+    """The rows of `_example_query` for the class `kind`: the least instance, the
+    previous one or a new one; None if the previous one is gone (then it is queried)."""
+    instance = ns(RDF, "type")
+    had = [q.object for q in previous.quads_for_pattern(
+        dataset, ns(VOID, "exampleResource"), None, metadata)
+        if held(previous, q.object, instance, kind, metadata)]
+    was = min(had, key=lambda node: node.value, default=None)
+    if was is not None and not held(store, was, instance, kind, metadata):
+        return None
+    new = [t.subject for t in change.gained if t.predicate == instance and t.object == kind
+           and isinstance(t.subject, NamedNode)]
+    least = min([*new, *([was] if was is not None else [])], key=lambda node: node.value,
+                default=None)
+    return [] if least is None else [(least,)]
 
 
 def _moves(gained: Iterable, lost: Iterable) -> Counter:
