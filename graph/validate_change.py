@@ -6,28 +6,33 @@ written only once validation passed), so only the focus nodes whose verdict the 
 move need validating again, and each needs only the data its checks read.
 
 What a check of our shapes reads about a focus node X (graph/shacl_sparql.py compiles them,
-over the union of all graphs): the outgoing triples of the nodes at most `reach()` steps
-away from X along outgoing triples, the incoming triples of X but its rdf:type's instances
-(the SPARQL-based constraints "about a thing" read who points at a claim), and the ontology
-graph (the class hierarchy).
+over the union of all graphs) is found in the shapes (`reads()`, `Reads`): the outgoing
+triples of X; past X, up to `steps` away along outgoing triples, only those of the `far`
+predicates (rdf:type for sh:class, the paths of the shapes applied to value nodes, what
+SPARQL-based constraints read past $this); the incoming triples of X if X is a focus node
+of a shape whose SPARQL-based constraints read them (who points at a claim); and the
+ontology graph (the class hierarchy). What a SPARQL-based constraint reads is found in its
+triple patterns (parsed by rdflib): those from $this are outgoing reads at the distance of
+their subject, those into $this incoming ones; any other pattern is refused
+(NotImplementedError), not guessed at.
+
 So, with D the triples the union gained or lost (graph/delta.py):
 
-- X's verdict can change only if X is the object of a triple of D (not rdf:type), or the
-  subject of one is at most `reach()` steps from X: those are the focus nodes validated
-  again (`affected`, found by walking back from D's subjects in the new store);
-- each of them is validated in an in-memory store holding exactly what it reads
+- X's verdict can change only if X is the subject of a triple of D, or the object of one
+  and its incoming triples are read, or the subject of one of a `far` predicate is at
+  most `steps` from X: those are the focus nodes validated again (`affected`, found by
+  walking back from those subjects in the new store);
+- they are validated in an in-memory store holding what their checks read
   (`neighbourhood`), and only their violations are kept (the others in that small store
   are about nodes whose data it holds in part).
 
-What stays global: nothing is counted over the whole store, but the walk back from D's
-subjects is as wide as the graph around them: a change that adds a triple *about* an
-entity many releases point at (a new label of Japan, say) validates those releases' nodes
-again. Past `MAX_AFFECTED` focus nodes the whole store is validated instead, and so is a
-change of a store whose validity is unknown (built with --no-validate, or by older code).
-
-What a SPARQL-based constraint reads is found in its triple patterns (parsed by rdflib):
-those from $this are outgoing reads at the distance of their subject, those into $this
-incoming ones; any other pattern is refused (NotImplementedError), not guessed at.
+What stays global: nothing is counted over the whole store, but what is read around an
+old entity the change touches holds all its quads, one per graph that states it (a topic
+that 1,000 releases type and label), and the walk back from a changed `far` triple is as
+wide as the graph around it (a new rdf:type of an entity many releases point at validates
+those releases' nodes again). Past `MAX_AFFECTED` focus nodes the whole store is validated
+instead, and so is a change of a store whose validity is unknown (built with
+--no-validate, or by older code).
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ MAX_AFFECTED = 50_000  # focus nodes; past this, validating the whole store is a
 # shape predicates whose shapes apply to the value nodes reached (or to the focus itself)
 _NESTED = (SH.node, SH["not"], SH.qualifiedValueShape, SH.property)
 _NESTED_LISTS = (SH["or"], SH["and"], SH.xone)
-# no constraint asks what is of a class: a class is no focus node, its instances are not read
+# no constraint reads what is of a class: its instances are not read, a class is no focus
 _TYPE = NamedNode(str(rdflib.RDF.type))
 _SUBCLASS = NamedNode(str(rdflib.RDFS.subClassOf))
 
