@@ -117,14 +117,19 @@ def download_url(iris: Iris, file_name: str) -> NamedNode:
 
 
 def sources(store: Store, iris: Iris) -> list[tuple[str, str | None, str | None]]:
-    """(source URL, publisher IRI, publisher label) of each release in the store."""
+    """(source URL, publisher IRI, publisher label) of each release in the store. The
+    labels are looked up per publisher: joined in the query, a publisher's label stated by
+    every release's graph made a row per release and graph (4.6 s at 1,000 releases)."""
     release = iris.term("Release").value
     rows = store.query(
-        f"SELECT DISTINCT ?src ?pub ?label WHERE {{ GRAPH ?g {{ ?r a <{release}> ;"
-        f" <{DCTERMS}source> ?src . OPTIONAL {{ ?r <{DCTERMS}publisher> ?pub }} }}"
-        f" OPTIONAL {{ GRAPH ?h {{ ?pub <{SKOS}prefLabel> ?label }} }} }} ORDER BY ?src")
-    return [(r["src"].value, r["pub"].value if r["pub"] else None,
-             r["label"].value if r["label"] else None) for r in rows]
+        f"SELECT DISTINCT ?src ?pub WHERE {{ GRAPH ?g {{ ?r a <{release}> ;"
+        f" <{DCTERMS}source> ?src . OPTIONAL {{ ?r <{DCTERMS}publisher> ?pub }} }} }}")
+    found = [(r["src"].value, r["pub"]) for r in rows]
+    labels = {pub: sorted({q.object.value for q in store.quads_for_pattern(
+        pub, ns(SKOS, "prefLabel"), None, None)}) or [None]
+        for pub in {pub for _, pub in found if pub is not None}}
+    return sorted((src, pub.value if pub else None, label) for src, pub in found
+                  for label in (labels[pub] if pub else [None]))
 
 
 def attribution(found: list[tuple[str, str | None, str | None]]) -> str:
