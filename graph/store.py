@@ -45,7 +45,7 @@ from .iris import DCAT, DCTERMS, PROV, RDF, XSD, Iris, ns
 
 KEEP_BUILDS = 2  # the current build and the previous one, for readers that do not `hold`
 LOCK = ".build.lock"  # in <path>.builds: held by the build running
-SHARED = "shared.nq"  # in a build: the triples several graphs hold (dumps.write_shared)
+SHARED = "shared"  # in a build: the triples several graphs hold (dumps.write_shared)
 READERS = ".readers"  # <build-id> + READERS: the build is complete; readers lock it shared
 # N-Quads bytes given to one call of Oxigraph's bulk loader: its memory grows ~3 bytes a
 # byte with what one call is given (112 MB of a release's N-Quads in one call: +350 MB;
