@@ -54,7 +54,7 @@ def timed(action) -> tuple[float, float]:
 @contextlib.contextmanager
 def phases(found: dict[str, float]) -> Iterator[None]:
     """Time the steps of a change by wrapping the functions it calls (the last run)."""
-    wrapped = [(pipeline, "validate_store"), (store.Building, "_describe"),
+    wrapped = [(pipeline, "validate_building"), (store.Building, "_describe"),
                (store.Building, "_dumps"), (store.search_index, "write"),
                (store.Building, "_swap"), (incremental, "_harmonised")]
     originals = [(owner, name, getattr(owner, name)) for owner, name in wrapped]

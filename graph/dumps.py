@@ -177,6 +177,19 @@ def shared_triples(store: Store, within: NamedNode | None = None) -> Shared:
     graph: for a graph added after the others were searched (the metadata graph)."""
     subjects = (s for (s,) in store.query(MULTI_GRAPH_SUBJECTS)) if within is None else \
         {quad.subject for quad in store.quads_for_pattern(None, None, None, within)}
+    return _shared_of(store, subjects)
+
+
+def shared_after(store: Store, before: Shared, touched: Iterable) -> Shared:
+    """`shared_triples` of a store changed from one whose were `before`, where the
+    subjects `touched` are those of every quad of a graph added or removed: the others'
+    quads are as they were, so are their shared triples."""
+    touched = set(touched)
+    return {triple: held for triple, held in before.items()
+            if triple.subject not in touched} | _shared_of(store, touched)
+
+
+def _shared_of(store: Store, subjects: Iterable) -> Shared:
     shared: Shared = {}
     for subject in subjects:
         graphs: dict[Triple, list[str]] = {}
@@ -185,6 +198,32 @@ def shared_triples(store: Store, within: NamedNode | None = None) -> Shared:
         shared |= {triple: tuple(sorted(held)) for triple, held in graphs.items()
                    if len(held) > 1}
     return shared
+
+
+def write_shared(path: Path, shared: Shared) -> None:
+    """Keep `shared` beside a build, for a change of it to start from: its triples once,
+    as N-Triples, then (JSON) the graphs holding each, as numbers in a list of their names
+    (a triple 1,000 releases state is one line and 1,000 numbers, not 1,000 quads)."""
+    triples = list(shared)
+    names = sorted({graph for held in shared.values() for graph in held})
+    number = {name: n for n, name in enumerate(names)}
+    index = json.dumps({"graphs": names,
+                        "held": [[number[graph] for graph in shared[t]] for t in triples]})
+    with path.open("wb") as out:
+        out.write(index.encode() + b"\n")
+        out.write(serialize(triples, format=RdfFormat.N_TRIPLES) or b"")
+
+
+def read_shared(path: Path) -> Shared | None:
+    """What `write_shared` kept; None if it did not (a build by older code)."""
+    if not path.exists():
+        return None
+    with path.open("rb") as kept:
+        index = json.loads(kept.readline())
+        triples = [quad.triple for quad in parse(kept, format=RdfFormat.N_TRIPLES)]
+    names = index["graphs"]
+    return {triple: tuple(names[n] for n in held)
+            for triple, held in zip(triples, index["held"], strict=True)}
 
 
 def _merged(quads: Iterable[Quad], shared: Shared, written: list[int]) -> Iterator[Triple]:

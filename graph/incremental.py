@@ -5,9 +5,9 @@ A change starts from a copy of the store's current build (Oxigraph's backup: har
 ~0.1 s whatever its size) and its record (graph/corpus.py). It drops the graphs of the
 releases removed or replaced and the metadata graph, adds the new releases' graphs (an
 added release goes last, as a build given it last would put it; a replaced one keeps its
-place), then ends as a build ends (pipeline.finish: SHACL over the whole store, the record,
-the metadata graph, dumps, full-text index, the atomic swap), under the same lock and stop
-signals. A failure leaves the last good store.
+place), then ends as a build ends (pipeline.finish: SHACL validation of what changed, the
+record, the metadata graph, dumps, full-text index, the atomic swap), under the same lock
+and stop signals. A failure leaves the last good store.
 
 Cross-release identity: each release's graph holds the entities it discovered, so an
 entity first seen in a removed release goes with its graph, and one seen in several

@@ -25,7 +25,8 @@ from .memory import give_back
 from .rdf import lexicon_quads, ontology_quads
 from .source import MAX_RELEASE_BYTES, check_size
 from .store import Building, BuildResult, build_lock
-from .validate import summary, validate_store
+from .validate import summary, validate_building
+from .validate_change import mark_validated
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,12 @@ def finish(building: Building, record: corpus.Record, validate: bool) -> BuildRe
     building.loaded()  # describing the store starts, beside its validation
     give_back()  # what loading freed, before validating takes other threads' memory
     if validate:
-        report = validate_store(building.store, building.iris)
+        report = validate_building(building.store, building.iris, building.copy_of,
+                                   building.change)
         if not report.conforms:
             raise StoreError(f"the extracted graph does not conform to the shapes: "
                              f"{summary(report)}")
+        mark_validated(building.directory)  # what a change of this build starts from
         give_back()  # what its queries freed, before the dumps and search index
     checkpoint()
     corpus.write(building.directory, record)

@@ -37,13 +37,15 @@ from typing import BinaryIO
 from filelock import FileLock, Timeout
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
-from . import dump_members, dumps, search_index, void
+from . import dump_members, dumps, search_index, void, void_change
+from .delta import Delta, delta
 from .errors import StoreError
 from .interrupts import checkpoint
 from .iris import DCAT, DCTERMS, PROV, RDF, XSD, Iris, ns
 
 KEEP_BUILDS = 2  # the current build and the previous one, for readers that do not `hold`
 LOCK = ".build.lock"  # in <path>.builds: held by the build running
+SHARED = "shared"  # in a build: the triples several graphs hold (dumps.write_shared)
 READERS = ".readers"  # <build-id> + READERS: the build is complete; readers lock it shared
 # N-Quads bytes given to one call of Oxigraph's bulk loader: its memory grows ~3 bytes a
 # byte with what one call is given (112 MB of a release's N-Quads in one call: +350 MB;
@@ -138,7 +140,11 @@ class Building:
                                         f"{secrets.token_hex(3)}")
         self.with_dumps = with_dumps
         self.copy_of = copy_of
-        self.changed: set[NamedNode] = set()  # graphs dropped or added since `copy_of`
+        self.changed: list[NamedNode] = []  # the graphs added or dropped
+        # once loaded, what they changed (graph/delta.py): what validating and describing
+        # a change start from
+        self.change: Delta | None = None
+        self.previous: Store | None = None  # copy_of, open to read
         try:  # a failure or a stop signal from here on removes the directory
             if copy_of is not None:
                 Store.read_only(str(copy_of)).backup(str(self.directory))
@@ -180,8 +186,8 @@ class Building:
 
     def drop(self, graph: NamedNode) -> None:
         """Remove a graph of the copied build (a release replaced or removed)."""
+        self.changed.append(graph)
         self.store.remove_graph(graph)
-        self.changed.add(graph)
 
     def add(self, quads: list[Quad]) -> Added:
         """Add one graph's quads; their digest joins the content hash, which sorts the
@@ -221,11 +227,11 @@ class Building:
             if self.pending_bytes >= LOAD_BYTES:
                 self.flush()
         self.digests.append(digest.digest())
+        self.changed.append(graph)
         added = Added(digest.hexdigest(), quads)
         for writing in self.writing.values():
             writing.end(added.digest, quads)
         self.graphs.append((graph, added))
-        self.changed.add(graph)
         return added
 
     def flush(self) -> None:
@@ -251,6 +257,10 @@ class Building:
         self.loader.shutdown()  # waits for the last batch
         self.loading.result()
         self.store.flush()
+        if self.copy_of is not None:
+            self.previous = Store.read_only(str(self.copy_of))
+            self.change = delta(self.store, self.previous, dict.fromkeys(self.changed),
+                                self.iris.graph("metadata"))
         digest = hashlib.sha256(b"".join(sorted(self.digests))).hexdigest()[:16]
         self.version = f"{self.started:%Y-%m-%d}-{digest}"
         pool = ThreadPoolExecutor(1, thread_name_prefix="describe")
@@ -258,10 +268,19 @@ class Building:
         pool.shutdown(wait=False)  # the thread ends with its one task
 
     def _describe(self, digest: str) -> tuple[list[Quad], dumps.Shared]:
-        shared = dumps.shared_triples(self.store)  # VoID's and the merged dumps'
+        """The metadata graph, and the triples several graphs hold (VoID's and the merged
+        dumps'); a change's from the build it started from and what it changed, where that
+        build kept them (graph/void_change.py)."""
+        before = None if self.change is None else dumps.read_shared(self.copy_of / SHARED)
+        shared = dumps.shared_triples(self.store) if before is None else \
+            dumps.shared_after(self.store, before, self.change.touched)
+        dumps.write_shared(self.directory / SHARED, shared)
+        figures = None if self.change is None else void_change.changed_figures(
+            self.store, self.previous, self.change, self.iris)
         return _metadata(self.iris, digest, self.version, self.started) + void.describe(
             self.store, self.iris, self.version, self.started, self.with_dumps,
-            shared, self.coverage), shared
+            shared, self.coverage, figures,
+            None if self.change is None else self.change.touched), shared
 
     def commit(self) -> BuildResult:
         if self.description is None:
@@ -281,7 +300,7 @@ class Building:
         # server/search.py's; a change updates the copied build's index where it changed
         search_index.write(self.store, self.iris, self.directory,
                            self.copy_of / search_index.INDEX if self.copy_of else None,
-                           self.changed)
+                           list(dict.fromkeys(self.changed)))  # a replaced graph: once
         checkpoint()  # the last: a stop signal from here on comes after the swap
         self._swap()
         return BuildResult(self.path, self.directory, version, self.quads)

@@ -9,11 +9,14 @@ million triples. pySHACL, the reference implementation, is ~100× slower here; t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from pyoxigraph import Store
 
+from .delta import Delta
 from .iris import Iris
-from .shacl_sparql import conforms, report_text, run_checks, shape_checks
+from .shacl_sparql import Violation, conforms, report_text, run_checks, shape_checks
+from .validate_change import changed_violations, was_validated
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,21 @@ class Report:
 
 
 def validate_store(store: Store, iris: Iris) -> Report:
-    violations = run_checks(store, shape_checks(), iris.base)
+    return _report(run_checks(store, shape_checks(), iris.base))
+
+
+def validate_building(store: Store, iris: Iris, previous: Path | None = None,
+                      change: Delta | None = None) -> Report:
+    """Validate a new build: the `change` of a build that was valid (`previous`) in
+    proportion to it (graph/validate_change.py), any other whole."""
+    if previous is not None and change is not None and was_validated(previous):
+        violations = changed_violations(store, change, iris)
+        if violations is not None:
+            return _report(violations)
+    return validate_store(store, iris)
+
+
+def _report(violations: list[Violation]) -> Report:
     return Report(conforms(violations), report_text(violations))
 
 

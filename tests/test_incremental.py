@@ -234,7 +234,8 @@ def test_a_failed_add_leaves_the_last_good_store(tmp_path, monkeypatch):
 def test_an_add_that_breaks_a_kept_release_across_graphs_is_refused(tmp_path, monkeypatch):
     """The added release's graph is valid alone, but says of a kept release's statement
     that it was stated by something that is no actor: only the union of the graphs
-    breaks the shapes (a change validates the whole store, as a build does)."""
+    breaks the shapes (a change validates what it changed over the union of the graphs,
+    graph/validate_change.py)."""
     from pyoxigraph import NamedNode, Quad
 
     from graph import convert, rdf
