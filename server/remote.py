@@ -110,7 +110,7 @@ class RemoteDataset:
         self.graphs = None if self.dataset is None else \
             frozenset(NamedNode(g) for g in self.dataset[1])
         found = next((row for row in _parsed(engine.query(METADATA_QUERY,
-                                                          dataset=self.dataset).content,
+                                                          dataset=self.dataset),
                                              False)), None)
         when = dt.datetime.fromisoformat(found["modified"].value.replace("Z", "+00:00")) \
             if found is not None else dt.datetime.now(dt.UTC)
@@ -162,7 +162,7 @@ class Remote:
             raise Stopped("time", messages["time"])
         try:
             return _parsed(engine.query(prologue(job.base) + query, ASKED[graph], dataset,
-                                        timeout=left).content, graph)
+                                        timeout=left), graph)
         except EngineTimeout:
             raise Stopped("time", messages["time"]) from None
         except EngineError as exc:
@@ -215,7 +215,7 @@ class RemoteStore:
         body = self.answers.get((text, graph))
         if body is None:
             body = self.source.connected().query(text, ASKED[graph],
-                                                 self.source.dataset).content
+                                                 self.source.dataset)
             self.answers.put((text, graph), body, len(body))
         return _parsed(body, graph)
 
@@ -264,7 +264,7 @@ class RemoteStore:
                  f" BIND(?x{hop} AS ?x) }} }}" for hop in range(1, hops + 1)]
         query = DESCRIBED.replace("$SUBJECTS", values).replace("$HOPS", "".join(steps))
         rows = self.source.connected().query(prologue(self.base) + query,
-                                             ASKED[False]).content
+                                             ASKED[False])
         kept = self.source.graphs
         fetched: dict[str, list[Quad]] = {str(s): [] for s in wanted}
         for row in _parsed(rows, False):
@@ -285,7 +285,7 @@ class RemoteStore:
             query = POINTING.replace("$OBJECT", str(obj)).replace("$LIMIT",
                                                                   str(POINTING_KEPT + 1))
             rows = list(_parsed(self.source.connected().query(prologue(self.base)
-                                                              + query).content, False))
+                                                              + query), False))
             kept = self.source.graphs
             # the limit counts the rows of every graph, before those of other versions
             # are dropped: past it, the rows kept would not be all

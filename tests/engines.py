@@ -148,7 +148,7 @@ def running_engine(request, tmp_path_factory) -> Iterator[Running]:
 def graph_of(engine: Engine, name: str) -> list[Triple]:
     """A named graph as the engine holds it, read over the SPARQL Protocol."""
     text = engine.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}",
-                        accept="application/n-triples").content
+                        accept="application/n-triples")
     return [quad.triple for quad in parse(text, format=RdfFormat.N_TRIPLES)]
 
 
@@ -172,7 +172,12 @@ def differing_graphs(engine: Engine, store: Store) -> list[str]:
                 graph_of(engine, graph.value))]
 
 
-SERVED_FROM = ("store", "oxigraph")  # Virtuoso: see docs/deploy.md, serving from an engine
+SERVED_FROM = ("store", "oxigraph", "virtuoso")
+# competency queries an engine answers wrongly, each with why (docs/deploy.md, what each
+# mode cannot do): the tests compare every other one
+KNOWN_WRONG = {"virtuoso": {
+    "07-smart-city-initiatives": "Virtuoso 7.2 gives no rows where a GROUP BY's pattern has "
+                                 "two `*` property paths, one of them in an OPTIONAL"}}
 
 
 @contextmanager
