@@ -48,6 +48,7 @@ class Services:
     store: str
     named: bool  # readers name the published graphs rather than query the union of all
     ask_variable: str | None = None  # an ASK answered as rows of this variable (engines.yaml)
+    bnode_prefix: str | None = None  # what the engine writes before a blank node's label
 
 
 @cache
@@ -99,7 +100,8 @@ class Engine:
                 return Services(name, *(self.url + paths[k] for k in ("query", "update",
                                                                        "store")),
                                 named=profile["dataset"] == "named",
-                                ask_variable=profile.get("ask_variable"))
+                                ask_variable=profile.get("ask_variable"),
+                                bnode_prefix=profile.get("bnode_prefix"))
         known = ", ".join(_profiles())
         raise EngineError(f"{self.url}: not an engine policykg knows (Server: {server or 'none'}"
                           f"; known: {known}, in {ENGINES.name})")
@@ -141,10 +143,19 @@ class Engine:
             form |= {"default-graph-uri": dataset[0], "named-graph-uri": dataset[1]}
         body = self._send("POST", self.services.query, data=form, headers={"Accept": accept},
                           **({} if timeout is None else {"timeout": timeout})).content
-        return self._boolean(body) if accept == RESULTS_JSON else body
+        return self._standard(body) if accept == RESULTS_JSON else body
+
+    def _standard(self, body: bytes) -> bytes:
+        """A JSON answer as SPARQL writes it, from an engine that does not (engines.yaml):
+        blank node labels without the engine's prefix (Virtuoso's `nodeID://b1` is no
+        label a SPARQL results parser takes), and an ASK's answer as a boolean."""
+        prefix = self.services.bnode_prefix
+        if prefix is not None:
+            body = body.replace(b'"bnode", "value": "' + prefix.encode(), b'"bnode", "value": "')
+        return self._boolean(body)
 
     def _boolean(self, body: bytes) -> bytes:
-        """An ASK's answer as SPARQL writes it, from an engine that writes it as a SELECT's
+        """An ASK's answer as a boolean, from an engine that writes it as a SELECT's
         (Virtuoso 7.2: one row of `__ASK_RETVAL`, 1 or 0, or no row for false); any other
         answer as it came. The variable is looked for in the head, the first bytes."""
         variable = self.services.ask_variable

@@ -38,7 +38,7 @@ from pyoxigraph import (
 from graph.engine import Engine, EngineError, EngineTimeout, prologue
 from graph.publish import reader_dataset, recorded_version
 from graph.query import prefixes
-from graph.sparql_shape import capped, shape, where_opens
+from graph.sparql_shape import capped, own_base, shape, where_opens
 from graph.store import Held
 
 from .dataset import METADATA_QUERY, RECHECK, Opened
@@ -160,8 +160,9 @@ class Remote:
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
             raise Stopped("time", messages["time"])
+        base, query = own_base(query)  # the query's BASE first: before our prefixes
         try:
-            return _parsed(engine.query(prologue(job.base) + query, ASKED[graph], dataset,
+            return _parsed(engine.query(prologue(base or job.base) + query, ASKED[graph], dataset,
                                         timeout=left), graph)
         except EngineTimeout:
             raise Stopped("time", messages["time"]) from None
