@@ -7,9 +7,11 @@ made first (server/engine_files.py, not timed), then each page is asked for once
 fresh app (nothing kept from an earlier page, no response cache hit), and every request the
 page makes to the engine is timed where graph/engine.py sends it. The slowest requests are
 printed with the start of their text, so a page's cost can be laid at the query that makes it.
+With --store, the same page from that store (the one published) on a fresh embedded app
+is timed beside it, in the same run.
 
     python bench/engine_page_profile.py URL /page/actor/japan [PATH ...] [--base IRI]
-                                        [--show 8] [--rounds 2]
+                                        [--store DIR] [--show 8] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def main() -> None:
     parser.add_argument("engine")
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--base", default=os.environ.get("POLICYKG_BASE_IRI"))
+    parser.add_argument("--store", type=Path, help="the published store, timed beside it")
     parser.add_argument("--show", type=int, default=8, help="slowest requests shown per page")
     parser.add_argument("--rounds", type=int, default=2, help="fresh apps per page")
     args = parser.parse_args()
@@ -86,6 +89,14 @@ def main() -> None:
                   f"{sum(b for _, b, _ in asked.seconds) / 1e3:.0f} kB")
             for seconds, size, text in sorted(asked.seconds, reverse=True)[:args.show]:
                 print(f"  {seconds * 1e3:7.1f} ms {size / 1e3:7.1f} kB  {_gist(text)}")
+            if args.store is not None:
+                embedded = create_app({"store": args.store, "cache_bytes": 0,
+                                       "page_files": False}).test_client()
+                embedded.get("/readyz")
+                started = time.perf_counter()
+                status = embedded.get(path).status_code
+                print(f"{path} (embedded, fresh app {round_ + 1}): {status}, "
+                      f"{time.perf_counter() - started:.2f} s")
 
 
 if __name__ == "__main__":

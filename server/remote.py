@@ -20,9 +20,10 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import replace
 from email.utils import format_datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
+import yaml
 from pyoxigraph import (
     BlankNode,
     Literal,
@@ -56,13 +57,20 @@ KEPT_BYTES = 64 << 20  # answers a worker keeps per published version (RemoteSto
 # page). Else no dataset is named: the engine reads every graph, and rows outside the
 # version's graphs are dropped here (naming 2 x 100 graphs in each request cost ~5 ms of
 # the engine's time per request). $GRAPH is the union graph, or a variable per pattern.
+# From the union graph the answer is asked as triples (CONSTRUCT, N-Triples: a third of the
+# bytes of JSON rows, and parsed into terms by pyoxigraph, not row by row in Python).
 HOP = "GRAPH {graph} {{ ?x{m} ?q{n} ?x{n} }} FILTER(!isLiteral(?x{n}))"
-DESCRIBED = """SELECT ?x ?p ?o ?g WHERE {
+# the properties followed beyond the first step (server/prefetch.yaml): a filter after the
+# step (a VALUES clause before it made Oxigraph 2-3 times slower)
+FOLLOWED = " FILTER(?q{n} IN ({properties}))"
+PREFETCH = Path(__file__).with_name("prefetch.yaml")
+DESCRIBED = """$FORM WHERE {
   { VALUES ?x { $SUBJECTS } }
   $HOPS
   GRAPH $GRAPH { ?x ?p ?o }
 }"""
 POINTING = "SELECT ?s ?p ?g WHERE { GRAPH $GRAPH { ?s ?p $OBJECT } } LIMIT $LIMIT"
+QUAD_BYTES = 200  # what a kept quad is counted as: about its N-Triples line, with the object
 POINTING_KEPT = 2000  # links into one thing fetched whole (RemoteStore._pointing)
 TOO_MANY: list = []  # kept for a thing with more: ask pattern by pattern
 
@@ -271,20 +279,28 @@ class RemoteStore:
         union = self.source.union
         steps = [" UNION { SELECT DISTINCT ?x WHERE { VALUES ?x0 { " + values + " } " +
                  " ".join(HOP.format(n=k, m=k - 1, graph=union or f"?h{k}")
+                          + (FOLLOWED.format(n=k, properties=_second_step()) if k > 1 else "")
                           for k in range(1, hop + 1)) +
                  f" BIND(?x{hop} AS ?x) }} }}" for hop in range(1, hops + 1)]
         query = DESCRIBED.replace("$SUBJECTS", values).replace("$HOPS", "".join(steps)) \
-            .replace("$GRAPH", str(union or "?g"))
-        rows = self.source.connected().query(prologue(self.base) + query, ASKED[False])
-        kept = self.source.graphs
+            .replace("$GRAPH", str(union or "?g")) \
+            .replace("$FORM", "SELECT ?x ?p ?o ?g" if union is None else "CONSTRUCT { ?x ?p ?o }")
+        answer = self.source.connected().query(prologue(self.base) + query,
+                                               ASKED[union is not None])
         fetched: dict[str, list[Quad]] = {str(s): [] for s in wanted}
-        for row in _parsed(rows, False):
-            if union is not None or kept is None or row["g"] in kept:
-                node = row["x"]
-                fetched.setdefault(str(node), []).append(
-                    Quad(node, row["p"], row["o"], row["g"] or union))
+        if union is not None:
+            for triple in _parsed(answer, True):
+                fetched.setdefault(str(triple.subject), []).append(
+                    Quad(triple.subject, triple.predicate, triple.object, union))
+        else:
+            kept = self.source.graphs
+            for row in _parsed(answer, False):
+                if kept is None or row["g"] in kept:
+                    node = row["x"]
+                    fetched.setdefault(str(node), []).append(
+                        Quad(node, row["p"], row["o"], row["g"]))
         for name, quads in fetched.items():
-            self.subjects.put(name, quads, sum(len(str(q)) for q in quads) + 64)
+            self.subjects.put(name, quads, QUAD_BYTES * len(quads) + 64)
 
     def _pointing(self, obj) -> list[Quad] | None:
         """The quads whose object is `obj`, when there are at most POINTING_KEPT (an
@@ -304,7 +320,7 @@ class RemoteStore:
             found = TOO_MANY if len(rows) > POINTING_KEPT else \
                 [Quad(row["s"], row["p"], obj, row["g"] or union) for row in rows
                  if union is not None or kept is None or row["g"] in kept]
-            self.subjects.put(key, found, sum(len(str(q)) for q in found) + 64)
+            self.subjects.put(key, found, QUAD_BYTES * len(found) + 64)
         return None if found is TOO_MANY else found
 
     def named_graphs(self) -> Iterator[NamedNode]:
@@ -341,6 +357,12 @@ class Kept:
 
 
 _where_opens = lru_cache(maxsize=1024)(where_opens)
+
+
+@cache
+def _second_step() -> str:
+    """The properties a prefetch follows beyond its first step, as prefixed names."""
+    return ", ".join(yaml.safe_load(PREFETCH.read_text(encoding="utf-8"))["second_step"])
 
 
 @lru_cache(maxsize=1024)
