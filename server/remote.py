@@ -48,27 +48,21 @@ from .evaluators import Failed, Job, Outcome, Stopped
 
 ASKED = {False: "application/sparql-results+json", True: "application/n-triples"}
 KEPT_BYTES = 64 << 20  # answers a worker keeps per published version (RemoteStore)
-# The quads of some subjects and of the things they point to (their objects that are not
-# literals), `$HOPS` steps on, each row named by the thing it is of (?x). Where the version
-# has a union graph (graph/publish.py) only that graph is read: it holds each of the
-# version's triples once, where the release graphs repeat a hub's (a topic's label and
-# provenance are in every release that names it: at 100 releases, 43 % of a hub page's
-# rows came from the union graph and most of the rest were such repeats, 22 MB for one
-# page). Else no dataset is named: the engine reads every graph, and rows outside the
-# version's graphs are dropped here (naming 2 x 100 graphs in each request cost ~5 ms of
-# the engine's time per request). $GRAPH is the union graph, or a variable per pattern.
-# From the union graph the answer is asked as triples (CONSTRUCT, N-Triples: a third of the
-# bytes of JSON rows, and parsed into terms by pyoxigraph, not row by row in Python).
-HOP = "GRAPH {graph} {{ ?x{m} ?q{n} ?x{n} }} FILTER(!isLiteral(?x{n}))"
-# the properties followed beyond the first step (server/prefetch.yaml): a filter after the
-# step (a VALUES clause before it made Oxigraph 2-3 times slower)
-FOLLOWED = " FILTER(?q{n} IN ({properties}))"
+# The quads of some things, and of the blank nodes they point to. Where the version has a
+# union graph (graph/publish.py) only that graph is read: it holds each of the version's
+# triples once, where the release graphs repeat a hub's (a topic's label and provenance are
+# in every release that names it: at 100 releases, 43 % of a hub page's rows came from the
+# union graph and most of the rest were such repeats), and it is asked for triples
+# (CONSTRUCT, N-Triples: a third of the bytes of JSON rows, parsed into terms by pyoxigraph
+# rather than row by row in Python). Else no dataset is named: the engine reads every graph
+# and rows outside the version's graphs are dropped here (naming 2 x 100 graphs in each
+# request cost ~5 ms of the engine's time per request).
+FETCHED = {True: """CONSTRUCT { ?x ?p ?o . ?o ?bp ?bo } WHERE { VALUES ?x { $SUBJECTS }
+  GRAPH $GRAPH { ?x ?p ?o OPTIONAL { ?o ?bp ?bo FILTER(isBlank(?o)) } } }""",
+           False: """SELECT ?x ?p ?o ?g ?bp ?bo WHERE { VALUES ?x { $SUBJECTS }
+  GRAPH ?g { ?x ?p ?o OPTIONAL { ?o ?bp ?bo FILTER(isBlank(?o)) } } }"""}
+# the properties a prefetch follows beyond its first step (server/prefetch.yaml)
 PREFETCH = Path(__file__).with_name("prefetch.yaml")
-DESCRIBED = """$FORM WHERE {
-  { VALUES ?x { $SUBJECTS } }
-  $HOPS
-  GRAPH $GRAPH { ?x ?p ?o }
-}"""
 POINTING = "SELECT ?s ?p ?g WHERE { GRAPH $GRAPH { ?s ?p $OBJECT } } LIMIT $LIMIT"
 QUAD_BYTES = 200  # what a kept quad is counted as: about its N-Triples line, with the object
 POINTING_KEPT = 2000  # links into one thing fetched whole (RemoteStore._pointing)
@@ -268,23 +262,29 @@ class RemoteStore:
         return found
 
     def prefetch(self, subjects: list, hops: int = 2) -> None:
-        """Fetch, in one request, the quads of the subjects not yet kept and of what they
-        point to up to `hops` steps on (a page's statements, their evidence and its
-        selectors, their speakers, meetings and topics): what a page is about to read."""
-        wanted = [s for s in subjects if isinstance(s, NamedNode)
-                  and self.subjects.get(str(s)) is None]
-        if not wanted:
-            return
-        values = " ".join(str(s) for s in wanted)
+        """Fetch the quads of the subjects not yet kept and of what they point to up to
+        `hops` steps on (a page's statements, their evidence and its selectors, their
+        speakers, meetings and topics): what a page is about to read. One request per step,
+        for every thing of that step at once; beyond the first step only the properties of
+        server/prefetch.yaml are followed. (One request for every step, with the steps as
+        sub-queries in a UNION, was answered with no rows by Virtuoso 7.2.)"""
+        follow = None
+        for _ in range(hops + 1):
+            wanted = list(dict.fromkeys(s for s in subjects if isinstance(s, NamedNode)
+                                        and self.subjects.get(str(s)) is None))
+            if not wanted:
+                return
+            fetched = self._fetch(wanted)
+            subjects = [q.object for quads in fetched for q in quads
+                        if not isinstance(q.object, Literal)
+                        and (follow is None or q.predicate in follow)]
+            follow = _second_step()
+
+    def _fetch(self, wanted: list[NamedNode]) -> list[list[Quad]]:
+        """The quads of these things, kept, with those of the blank nodes they point to."""
         union = self.source.union
-        steps = [" UNION { SELECT DISTINCT ?x WHERE { VALUES ?x0 { " + values + " } " +
-                 " ".join(HOP.format(n=k, m=k - 1, graph=union or f"?h{k}")
-                          + (FOLLOWED.format(n=k, properties=_second_step()) if k > 1 else "")
-                          for k in range(1, hop + 1)) +
-                 f" BIND(?x{hop} AS ?x) }} }}" for hop in range(1, hops + 1)]
-        query = DESCRIBED.replace("$SUBJECTS", values).replace("$HOPS", "".join(steps)) \
-            .replace("$GRAPH", str(union or "?g")) \
-            .replace("$FORM", "SELECT ?x ?p ?o ?g" if union is None else "CONSTRUCT { ?x ?p ?o }")
+        query = FETCHED[union is not None].replace(
+            "$SUBJECTS", " ".join(str(s) for s in wanted)).replace("$GRAPH", str(union))
         answer = self.source.connected().query(prologue(self.base) + query,
                                                ASKED[union is not None])
         fetched: dict[str, list[Quad]] = {str(s): [] for s in wanted}
@@ -296,11 +296,14 @@ class RemoteStore:
             kept = self.source.graphs
             for row in _parsed(answer, False):
                 if kept is None or row["g"] in kept:
-                    node = row["x"]
-                    fetched.setdefault(str(node), []).append(
-                        Quad(node, row["p"], row["o"], row["g"]))
+                    fetched[str(row["x"])].append(Quad(row["x"], row["p"], row["o"], row["g"]))
+                    if row["bp"] is not None:
+                        fetched.setdefault(str(row["o"]), []).append(
+                            Quad(row["o"], row["bp"], row["bo"], row["g"]))
         for name, quads in fetched.items():
+            quads[:] = list(dict.fromkeys(quads))  # a blank node's once, though met twice
             self.subjects.put(name, quads, QUAD_BYTES * len(quads) + 64)
+        return list(fetched.values())
 
     def _pointing(self, obj) -> list[Quad] | None:
         """The quads whose object is `obj`, when there are at most POINTING_KEPT (an
@@ -360,9 +363,13 @@ _where_opens = lru_cache(maxsize=1024)(where_opens)
 
 
 @cache
-def _second_step() -> str:
-    """The properties a prefetch follows beyond its first step, as prefixed names."""
-    return ", ".join(yaml.safe_load(PREFETCH.read_text(encoding="utf-8"))["second_step"])
+def _second_step() -> frozenset[NamedNode]:
+    """The properties a prefetch follows beyond its first step (their prefixed names
+    expanded with our prefixes)."""
+    names = yaml.safe_load(PREFETCH.read_text(encoding="utf-8"))["second_step"]
+    known = prefixes("")  # the vocabularies' prefixes: none of these depends on the base
+    return frozenset(NamedNode(known[prefix] + local)
+                     for prefix, _, local in (name.partition(":") for name in names))
 
 
 @lru_cache(maxsize=1024)
