@@ -49,6 +49,7 @@ class Services:
     named: bool  # readers name the published graphs rather than query the union of all
     ask_variable: str | None = None  # an ASK answered as rows of this variable (engines.yaml)
     bnode_prefix: str | None = None  # what the engine writes before a blank node's label
+    uploads: int | None = None  # Graph Store PUTs at once that it takes (None: publish's own)
 
 
 @cache
@@ -101,7 +102,8 @@ class Engine:
                                                                        "store")),
                                 named=profile["dataset"] == "named",
                                 ask_variable=profile.get("ask_variable"),
-                                bnode_prefix=profile.get("bnode_prefix"))
+                                bnode_prefix=profile.get("bnode_prefix"),
+                                uploads=profile.get("uploads"))
         known = ", ".join(_profiles())
         raise EngineError(f"{self.url}: not an engine policykg knows (Server: {server or 'none'}"
                           f"; known: {known}, in {ENGINES.name})")

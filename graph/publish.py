@@ -131,7 +131,8 @@ def publish(store: Store, engine: Engine) -> Published:
 
     moved = staged
     try:
-        with ThreadPoolExecutor(UPLOADS, thread_name_prefix="publish") as pool:
+        with ThreadPoolExecutor(engine.services.uploads or UPLOADS,
+                                thread_name_prefix="publish") as pool:
             triples = sum(pool.map(upload, staged))  # the first failure is raised here
         if engine.services.named:
             union = NamedNode(f"{STAGING}{version}-{token}:{UNION}")

@@ -194,8 +194,8 @@ class RemoteStore:
     A page asks the store for a few quads at a time, hundreds of times (a label here, an
     evidence's selector there): against an engine each ask would be an HTTP request. A
     published version never changes (a new one is a new RemoteStore), so answers are kept:
-    a subject's quads are fetched whole, with those of the things it points to (one hop:
-    a statement's evidence, its speaker, its topics) in the same request, and every query's
+    a subject's quads are fetched whole, then those of the things it points to (one step:
+    a statement's evidence, its speaker, its topics) in one more request, and every query's
     answer is kept by its text, both up to KEPT_BYTES per worker."""
 
     def __init__(self, source: RemoteDataset, base: str) -> None:
