@@ -57,16 +57,10 @@ KEPT_BYTES = 64 << 20  # answers a worker keeps per published version (RemoteSto
 # rather than row by row in Python). Else no dataset is named: the engine reads every graph
 # and rows outside the version's graphs are dropped here (naming 2 x 100 graphs in each
 # request cost ~5 ms of the engine's time per request).
-# $NEXT: which things pointed to come with them (!isLiteral(?x): all; isBlank(?x): the
-# blank nodes alone). The VALUES clause is in each branch, beside the GRAPH pattern it
-# binds: Virtuoso 7.2 answered no rows where a branch joined VALUES to a GRAPH outside it.
-FETCHED = {True: """CONSTRUCT { ?x ?p ?o } WHERE {
-  { VALUES ?s { $SUBJECTS } GRAPH $GRAPH { ?s ?p ?o } BIND(?s AS ?x) }
-  UNION { VALUES ?s { $SUBJECTS } GRAPH $GRAPH { ?s ?q ?x . ?x ?p ?o } FILTER($NEXT) } }""",
-           False: """SELECT ?x ?p ?o ?g WHERE {
-  { VALUES ?s { $SUBJECTS } GRAPH ?g { ?s ?p ?o } BIND(?s AS ?x) }
-  UNION { VALUES ?s { $SUBJECTS } GRAPH ?h { ?s ?q ?x } GRAPH ?g { ?x ?p ?o }
-          FILTER($NEXT) } }"""}
+FETCHED = {True: """CONSTRUCT { ?x ?p ?o . ?o ?bp ?bo } WHERE { VALUES ?x { $SUBJECTS }
+  GRAPH $GRAPH { ?x ?p ?o OPTIONAL { ?o ?bp ?bo FILTER(isBlank(?o)) } } }""",
+           False: """SELECT ?x ?p ?o ?g ?bp ?bo WHERE { VALUES ?x { $SUBJECTS }
+  GRAPH ?g { ?x ?p ?o OPTIONAL { ?o ?bp ?bo FILTER(isBlank(?o)) } } }"""}
 # the properties a prefetch follows beyond its first step (server/prefetch.yaml)
 PREFETCH = Path(__file__).with_name("prefetch.yaml")
 POINTING = "SELECT ?s ?p ?g WHERE { GRAPH $GRAPH { ?s ?p $OBJECT } } LIMIT $LIMIT"
@@ -269,28 +263,28 @@ class RemoteStore:
 
     def prefetch(self, subjects: list, hops: int = 2) -> None:
         """Fetch the quads of the subjects not yet kept and of what they point to up to
-        `hops` (1 or 2) steps on (a page's statements, their evidence and its selectors,
-        their speakers, meetings and topics): what a page is about to read. One request for
-        the subjects and what they point to; one more for the second step, which follows
-        only the properties of server/prefetch.yaml. (One request for both steps, with
+        `hops` steps on (a page's statements, their evidence and its selectors, their
+        speakers, meetings and topics): what a page is about to read. One request per step,
+        for every thing of that step at once; beyond the first step only the properties of
+        server/prefetch.yaml are followed. (One request for every step, with the steps as
         sub-queries in a UNION, was answered with no rows by Virtuoso 7.2.)"""
-        fetched = self._fetch(subjects, "!isLiteral(?x)")
-        if hops > 1:
+        follow = None
+        for _ in range(hops + 1):
+            wanted = list(dict.fromkeys(s for s in subjects if isinstance(s, NamedNode)
+                                        and self.subjects.get(str(s)) is None))
+            if not wanted:
+                return
+            fetched = self._fetch(wanted)
+            subjects = [q.object for quads in fetched for q in quads
+                        if not isinstance(q.object, Literal)
+                        and (follow is None or q.predicate in follow)]
             follow = _second_step()
-            self._fetch([q.object for quads in fetched for q in quads
-                         if q.predicate in follow], "isBlank(?x)")
 
-    def _fetch(self, subjects: list, following: str) -> list[list[Quad]]:
-        """The quads of the things not yet kept among `subjects`, and of those they point to
-        that `following` selects, kept (each thing's whole, by the thing)."""
-        wanted = list(dict.fromkeys(s for s in subjects if isinstance(s, NamedNode)
-                                    and self.subjects.get(str(s)) is None))
-        if not wanted:
-            return []
+    def _fetch(self, wanted: list[NamedNode]) -> list[list[Quad]]:
+        """The quads of these things, kept, with those of the blank nodes they point to."""
         union = self.source.union
         query = FETCHED[union is not None].replace(
-            "$SUBJECTS", " ".join(str(s) for s in wanted)).replace(
-            "$GRAPH", str(union)).replace("$NEXT", following)
+            "$SUBJECTS", " ".join(str(s) for s in wanted)).replace("$GRAPH", str(union))
         answer = self.source.connected().query(prologue(self.base) + query,
                                                ASKED[union is not None])
         fetched: dict[str, list[Quad]] = {str(s): [] for s in wanted}
@@ -302,10 +296,12 @@ class RemoteStore:
             kept = self.source.graphs
             for row in _parsed(answer, False):
                 if kept is None or row["g"] in kept:
-                    fetched.setdefault(str(row["x"]), []).append(
-                        Quad(row["x"], row["p"], row["o"], row["g"]))
+                    fetched[str(row["x"])].append(Quad(row["x"], row["p"], row["o"], row["g"]))
+                    if row["bp"] is not None:
+                        fetched.setdefault(str(row["o"]), []).append(
+                            Quad(row["o"], row["bp"], row["bo"], row["g"]))
         for name, quads in fetched.items():
-            quads[:] = dict.fromkeys(quads)  # once each, though reached by several links
+            quads[:] = list(dict.fromkeys(quads))  # a blank node's once, though met twice
             self.subjects.put(name, quads, QUAD_BYTES * len(quads) + 64)
         return list(fetched.values())
 
