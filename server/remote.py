@@ -301,7 +301,10 @@ class RemoteStore:
                         fetched.setdefault(str(row["o"]), []).append(
                             Quad(row["o"], row["bp"], row["bo"], row["g"]))
         for name, quads in fetched.items():
-            quads[:] = list(dict.fromkeys(quads))  # a blank node's once, though met twice
+            # once each (a blank node's may be met twice), in one order whatever order the
+            # engine sent them in (Virtuoso's varies): a page lists a statement's speakers,
+            # say, in the order of its quads, and two renderings must be the same
+            quads[:] = sorted(dict.fromkeys(quads), key=_order)
             self.subjects.put(name, quads, QUAD_BYTES * len(quads) + 64)
         return list(fetched.values())
 
@@ -321,8 +324,8 @@ class RemoteStore:
             # the limit counts the rows of every graph, before those of other versions
             # are dropped: past it, the rows kept would not be all
             found = TOO_MANY if len(rows) > POINTING_KEPT else \
-                [Quad(row["s"], row["p"], obj, row["g"] or union) for row in rows
-                 if union is not None or kept is None or row["g"] in kept]
+                sorted((Quad(row["s"], row["p"], obj, row["g"] or union) for row in rows
+                        if union is not None or kept is None or row["g"] in kept), key=_order)
             self.subjects.put(key, found, QUAD_BYTES * len(found) + 64)
         return None if found is TOO_MANY else found
 
@@ -360,6 +363,10 @@ class Kept:
 
 
 _where_opens = lru_cache(maxsize=1024)(where_opens)
+
+
+def _order(quad: Quad) -> tuple[str, str, str]:
+    return quad.subject.value, quad.predicate.value, str(quad.object)
 
 
 @cache
