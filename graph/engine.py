@@ -8,6 +8,7 @@ requests a publish or a server makes.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -46,6 +47,9 @@ class Services:
     update: str
     store: str
     named: bool  # readers name the published graphs rather than query the union of all
+    ask_variable: str | None = None  # an ASK answered as rows of this variable (engines.yaml)
+    bnode_prefix: str | None = None  # what the engine writes before a blank node's label
+    uploads: int | None = None  # Graph Store PUTs at once that it takes (None: publish's own)
 
 
 @cache
@@ -96,7 +100,10 @@ class Engine:
                     self.client.auth = scheme(*auth)
                 return Services(name, *(self.url + paths[k] for k in ("query", "update",
                                                                        "store")),
-                                named=profile["dataset"] == "named")
+                                named=profile["dataset"] == "named",
+                                ask_variable=profile.get("ask_variable"),
+                                bnode_prefix=profile.get("bnode_prefix"),
+                                uploads=profile.get("uploads"))
         known = ", ".join(_profiles())
         raise EngineError(f"{self.url}: not an engine policykg knows (Server: {server or 'none'}"
                           f"; known: {known}, in {ENGINES.name})")
@@ -130,22 +137,46 @@ class Engine:
 
     def query(self, sparql: str, accept: str = RESULTS_JSON,
               dataset: tuple[list[str], list[str]] | None = None,
-              timeout: float | None = None) -> httpx.Response:
-        """A query by POST (SPARQL 1.1 Protocol, URL-encoded); `dataset` is the protocol's
-        default-graph-uri and named-graph-uri lists."""
+              timeout: float | None = None) -> bytes:
+        """A query's answer, by POST (SPARQL 1.1 Protocol, URL-encoded); `dataset` is the
+        protocol's default-graph-uri and named-graph-uri lists."""
         form: dict[str, str | list[str]] = {"query": sparql}
         if dataset is not None:
             form |= {"default-graph-uri": dataset[0], "named-graph-uri": dataset[1]}
-        return self._send("POST", self.services.query, data=form, headers={"Accept": accept},
-                          **({} if timeout is None else {"timeout": timeout}))
+        body = self._send("POST", self.services.query, data=form, headers={"Accept": accept},
+                          **({} if timeout is None else {"timeout": timeout})).content
+        return self._standard(body) if accept == RESULTS_JSON else body
+
+    def _standard(self, body: bytes) -> bytes:
+        """A JSON answer as SPARQL writes it, from an engine that does not (engines.yaml):
+        blank node labels without the engine's prefix (Virtuoso's `nodeID://b1` is no
+        label a SPARQL results parser takes), and an ASK's answer as a boolean."""
+        prefix = self.services.bnode_prefix
+        if prefix is not None:
+            body = body.replace(b'"bnode", "value": "' + prefix.encode(), b'"bnode", "value": "')
+        return self._boolean(body)
+
+    def _boolean(self, body: bytes) -> bytes:
+        """An ASK's answer as a boolean, from an engine that writes it as a SELECT's
+        (Virtuoso 7.2: one row of `__ASK_RETVAL`, 1 or 0, or no row for false); any other
+        answer as it came. The variable is looked for in the head, the first bytes."""
+        variable = self.services.ask_variable
+        if variable is None or f'"{variable}"'.encode() not in body[:256]:
+            return body
+        head = json.loads(body)
+        if head["head"].get("vars") != [variable]:
+            return body
+        rows = head["results"]["bindings"]
+        answer = any(row.get(variable, {}).get("value") not in (None, "0") for row in rows)
+        return json.dumps({"head": {}, "boolean": answer}).encode()
 
     def select(self, sparql: str) -> list[dict[str, str]]:
         """A SELECT's rows as {variable: value} (unbound variables left out)."""
-        rows = self.query(sparql).json()["results"]["bindings"]
+        rows = json.loads(self.query(sparql))["results"]["bindings"]
         return [{name: cell["value"] for name, cell in row.items()} for row in rows]
 
     def ask(self, sparql: str) -> bool:
-        return bool(self.query(sparql).json()["boolean"])
+        return bool(json.loads(self.query(sparql))["boolean"])
 
     def update(self, sparql: str) -> None:
         """One SPARQL Update request: engines apply it as one transaction (Oxigraph: always;

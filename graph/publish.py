@@ -19,13 +19,15 @@ the engine (SPARQL Update ADD), into one graph, ``<base>graph/union``, moved int
 the same switch: readers name it as their default graph and the release graphs as their
 named graphs. Oxigraph evaluates a default graph of many named graphs pattern by pattern
 over each (at 100 releases, 103 graphs: 20-50 times slower than one graph holding the same
-triples); the copy costs the engine's storage once more.
+triples), and Virtuoso 7.2 answers some queries wrongly over such a default graph (a
+property path across graphs); the copy costs the engine's storage once more.
 
 What readers must do: name the graphs the record lists (`reader_dataset`), or query the
 engine's default graph as the union of its graphs and accept that during an upload the
-staging graphs are in that union too (the new version's triples, once more). Virtuoso's
-readers must do the latter (graph/engines.yaml), and Virtuoso reads at READ COMMITTED: a query
-running while the switch commits can see part of each version (tests/test_publish.py).
+staging graphs are in that union too (the new version's triples, once more; Virtuoso's
+union also holds its own graphs). Both engines' readers do the former (graph/engines.yaml).
+Virtuoso reads at READ COMMITTED: a query running while the switch commits can see part of
+each version (tests/test_publish.py).
 One publish per engine at a time: a second one would drop the first one's staging graphs.
 """
 
@@ -131,7 +133,8 @@ def publish(store: Store, engine: Engine) -> Published:
 
     moved = staged
     try:
-        with ThreadPoolExecutor(UPLOADS, thread_name_prefix="publish") as pool:
+        with ThreadPoolExecutor(engine.services.uploads or UPLOADS,
+                                thread_name_prefix="publish") as pool:
             triples = sum(pool.map(upload, staged))  # the first failure is raised here
         if engine.services.named:
             union = NamedNode(f"{STAGING}{version}-{token}:{UNION}")

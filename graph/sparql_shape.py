@@ -128,6 +128,25 @@ def where_opens(text: str) -> int | None:
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
+def own_base(text: str) -> tuple[str | None, str]:
+    """A query's own BASE (the last its prologue declares) and its text with every BASE
+    declaration of its prologue blanked: what an engine is sent with the base first, before
+    the prefixes put ahead of the query (Virtuoso 7.2 takes one BASE, before any PREFIX)."""
+    masked = _lex(text)
+    end = _PROLOGUE.match(masked).end()
+    found = list(_BASE.finditer(masked, 0, end))
+    if not found:
+        return None, text
+    last = found[-1]
+    iri = text[last.start("iri"):last.end("iri")]
+    for m in reversed(found):
+        text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    return iri, text
+
+
+_BASE = re.compile(r"\bBASE\s*<(?P<iri>[^>]*)>", re.IGNORECASE)
+
+
 def capped(text: str, cap: int) -> tuple[str, str] | None:
     """A SELECT query cut to `cap` rows, and a probe that counts up to cap + 1 rows (to say
     whether the cut dropped any); None if the text cannot be wrapped in a sub-select (not a

@@ -33,10 +33,14 @@ from graph.store import open_store
 from ontology import PK
 
 from .conftest import BASE
-from .engines import endpoint_in_every_mode
+from .engines import endpoint_in_every_mode, known_wrong_on
 from .listener import Listener
 
 endpoint = endpoint_in_every_mode()  # the same tests from the store and from an engine
+# Virtuoso 7.2 answers true to an ASK whose GRAPH <iri> is not in the dataset named (by the
+# protocol or FROM NAMED), whatever the pattern: the update tests' checks that nothing was
+# written ask exactly that (docs/deploy.md, what each mode cannot do)
+VIRTUOSO_ASK = "an ASK of GRAPH <iri> outside the named dataset answers true"
 
 RELEASE = f"{BASE}graph/release/"
 R27 = RELEASE + "2022-03-10-results-of-27th-japan-eu-ict-policy-dialogue"
@@ -224,10 +228,12 @@ def test_query_dataset_full(endpoint):
                           params=dataset)) is False
 
 
-def test_query_multiple_dataset(endpoint):
+def test_query_multiple_dataset(request, endpoint):
     """query specifying dataset in both query string and protocol: the protocol's wins.
     (The suite's request encodes its second `&named-graph-uri=` by mistake; its intent,
     two named graphs from the protocol, is what is tested here.)"""
+    known_wrong_on(request, "virtuoso", "a query with FROM and no FROM NAMED matches GRAPH ?g "
+                                        "in every graph (SPARQL: in none)")
     query = (f"ASK FROM <{LEXICON}> {{ GRAPH ?g1 {{ <{M27}> a ?type }} "
              f"GRAPH ?g2 {{ <{M31}> a ?type }} }}")
     assert boolean(direct(endpoint, query, params={"named-graph-uri": [R27, R31]})) is True
@@ -405,8 +411,9 @@ def update(endpoint, text: str, params=None, after: str | None = None) -> str:
                    headers={"Content-Type": "application/sparql-update"}, after=after)
 
 
-def test_update_dataset_default_graph(endpoint):
+def test_update_dataset_default_graph(request, endpoint):
     """update with protocol-specified default graph (using-graph-uri): refused."""
+    known_wrong_on(request, "virtuoso", VIRTUOSO_ASK)
     text = f"""PREFIX dc: <http://purl.org/dc/terms/>
 CLEAR ALL ;
 INSERT DATA {{ GRAPH <{R27}> {{ <{M27}> a <{PK}Meeting> }} }} ;
@@ -417,8 +424,9 @@ WHERE {{ ?s a <{PK}Meeting> }}"""
     assert "read-only" in message
 
 
-def test_update_dataset_default_graphs(endpoint):
+def test_update_dataset_default_graphs(request, endpoint):
     """update with protocol-specified default graphs: refused."""
+    known_wrong_on(request, "virtuoso", VIRTUOSO_ASK)
     text = f"""DROP ALL ;
 INSERT DATA {{ GRAPH <{R27}> {{ <{M27}> a <{PK}Meeting> }}
               GRAPH <{R31}> {{ <{M31}> a <{PK}Meeting> }} }} ;
@@ -427,8 +435,9 @@ INSERT {{ GRAPH <{PROBE}graphs> {{ ?s a <{BIB}> }} }} WHERE {{ ?s a <{PK}Meeting
            after=f"ASK {{ GRAPH <{PROBE}graphs> {{ <{M27}> a <{BIB}> }} }}")
 
 
-def test_update_dataset_named_graphs(endpoint):
+def test_update_dataset_named_graphs(request, endpoint):
     """update with protocol-specified named graphs (using-named-graph-uri): refused."""
+    known_wrong_on(request, "virtuoso", VIRTUOSO_ASK)
     text = f"""DROP ALL ;
 INSERT {{ GRAPH <{PROBE}named> {{ ?s a <{BIB}> }} }}
 WHERE {{ GRAPH ?g {{ ?s a <{PK}Meeting> }} }}"""
@@ -436,8 +445,9 @@ WHERE {{ GRAPH ?g {{ ?s a <{PK}Meeting> }} }}"""
            after=f"ASK {{ GRAPH <{PROBE}named> {{ <{M31}> a <{BIB}> }} }}")
 
 
-def test_update_dataset_full(endpoint):
+def test_update_dataset_full(request, endpoint):
     """update with protocol-specified dataset (both named and default graphs): refused."""
+    known_wrong_on(request, "virtuoso", VIRTUOSO_ASK)
     text = f"""DROP ALL ;
 INSERT {{ GRAPH <{PROBE}full> {{ ?s <http://example.org/in> ?in }} }}
 WHERE {{ {{ GRAPH ?g {{ ?s a <{PK}Meeting> }} BIND(?g AS ?in) }}
@@ -457,8 +467,9 @@ def test_update_post_direct(endpoint):
     assert "read-only" in update(endpoint, "CLEAR ALL")
 
 
-def test_update_base_uri(endpoint):
+def test_update_base_uri(request, endpoint):
     """test for service-defined BASE URI: the update that would show it is refused."""
+    known_wrong_on(request, "virtuoso", VIRTUOSO_ASK)
     text = (f"CLEAR GRAPH <{PROBE}base> ;\n"
             f"INSERT DATA {{ GRAPH <{PROBE}base> {{ <http://example.org/s> "
             "<http://example.org/p> <test> } }")
