@@ -52,6 +52,10 @@ class Paragraph:
     start: int
     end: int
     sentences: list[Sentence] = field(default_factory=list)
+    # a bullet under a side's label ("Japanese side:", "[MIC]"): where the label is; the
+    # bullet's statements name no subject ("- Explained the … strategy"), the label's side
+    # speaks them
+    label: tuple[int, int] | None = None
 
 
 @dataclass
@@ -184,6 +188,25 @@ def _person_line(line: str, genre: dict) -> bool:
                                              line) is not None and "," not in line
 
 
+def _side_label(line: str, next_line: str | None, genre: dict) -> tuple[int, int] | None:
+    """"Japanese side:", "Both sides:", "[MIC]" on a line of its own before bullets: where
+    the label's words are in the line. A label ends with a side's word (genre
+    ``side_subjects``) or is an acronym in brackets; whose side it is, extraction decides."""
+    if next_line is None or _bullet(next_line) is None:
+        return None
+    sides = "|".join(re.escape(w) for w in genre.get("side_subjects", []))
+    m = re.fullmatch(rf"[\[【<]?\s*((?:[\w'’-]+\s+){{0,4}}(?:{sides}))\s*[\]】>]?\s*[:：]?", line,
+                     re.IGNORECASE) if sides else None
+    m = m or re.fullmatch(r"[\[【<]\s*([A-Z][A-Za-z&]{1,9})\s*[\]】>]\s*[:：]?", line)
+    return (m.start(1), m.end(1)) if m else None
+
+
+def _bullet(line: str) -> int | None:
+    """Where a bulleted line's text starts after its bullet, or None."""
+    numbered = _numbering(line)
+    return numbered[2] if numbered and numbered[0] == "bullet" else None
+
+
 def _labels(genre: dict) -> dict[str, str]:
     """Heading text (lower case) → role, from the genre's field labels and structural
     headings."""
@@ -233,6 +256,7 @@ def parse_document(source: SourceText, genre: dict) -> Document:
     after_row = False  # the line before was a table's row: a field's table runs on
     body = lines[body_from:]
     joined = -1  # the last line joined to the one before it (a person's post)
+    label: tuple[int, int] | None = None  # the side's label the bullets below speak under
     for index, (start, end, after_blank) in enumerate(body):
         if index <= joined:
             continue
@@ -263,6 +287,18 @@ def parse_document(source: SourceText, genre: dict) -> Document:
             in_field = role.startswith("field:")
             # "Format" alone on its line (a page's <p>): the value is the next paragraph
             awaiting = in_field and value_at >= len(line)
+            continue
+        side = _side_label(line, next_line, genre)
+        if side is not None:
+            label = (start + side[0], start + side[1])
+            continue
+        bullet = _bullet(line) if label is not None else None
+        if bullet is None:
+            label = None
+        else:
+            (sections[-1].paragraphs if sections else intro).append(Paragraph(
+                start + bullet, end, split_sentences(text, start + bullet, end, abbreviations),
+                label))
             continue
         if _person_line(line, genre) and next_line is not None and not body[index + 1][2]:
             end, joined = body[index + 1][1], index + 1  # "Mr. Jan Novak" / "Director, MIC"

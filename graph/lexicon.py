@@ -149,6 +149,15 @@ class Lexicon:
         return re.compile(rf"(?<![\w-])(?:{trie_pattern(forms)})(?![\w-])", re.IGNORECASE), forms
 
 
+    @cached_property
+    def finite_verbs(self) -> frozenset[str]:
+        """The one-word finite and participle forms of the speech-act verbs ("explained",
+        "introduced"), lower case."""
+        _, forms = self.verb_pattern
+        return frozenset(f for f, (kind, _) in forms.items()
+                         if kind in ("finite", "participle") and " " not in f)
+
+
 _DETERMINERS = ("a", "an", "the", "its", "their", "his", "her", "our")
 _PARTICLES = {"about", "on", "of", "for", "to", "out", "with", "over", "at"}
 _VERB_KINDS = {"VBD": "finite", "VBZ": "finite", "VBP": "finite", "VBG": "gerund",

@@ -24,7 +24,7 @@ from .names import Name, evidence, find_names
 from .people import find_people
 from .registry import Registry, slugify
 from .relations import find_relations
-from .statements import Clause, content_of, find_clauses
+from .statements import Clause, content_of, find_clauses, label_speakers
 from .voice import in_release_voice, reference_part
 
 
@@ -256,8 +256,11 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                 if people:  # "Prof. A, …, chaired": the person is a name of the sentence
                     facts.relations += people_relations
                     names = find_names(doc.text, s, e, registry)
+                label = None if paragraph.label is None else label_speakers(
+                    doc.text, *paragraph.label, find_names(doc.text, *paragraph.label, registry),
+                    parties, registry)
                 clauses, pending = find_clauses(doc.text, s, e, names, parties, registry,
-                                                previous, results=results)
+                                                previous, results=results, label=label)
                 clauses = _voiced(doc.text, s, clauses, not results, reference,
                                   facts.publisher, registry.lexicon.genre)
                 if clauses:

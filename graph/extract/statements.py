@@ -139,12 +139,29 @@ def _side_prefix(text: str, start: int, end: int, names: list[Name],
                  and m.start(1) <= n.start and n.end <= m.end(0)), None)
 
 
+def label_speakers(text: str, start: int, end: int, names: list[Name], parties: list[str],
+                   registry: Registry) -> list[str]:
+    """Who a side's label ("Japanese side:", "Both sides:", "[MIC]", "Partner side:")
+    names: both parties for a joint phrase, the parties other than the home one for the
+    partner's side, else the actors it names."""
+    genre = registry.lexicon.genre
+    words = text[start:end].lower()
+    if words in genre["joint_speakers"]:
+        return list(parties)
+    if words in genre["partner_speakers"]:
+        return [p for p in parties if p not in genre["home_parties"]]
+    return [n.entity for n in names if not n.nested and registry.is_actor(n.entity)
+            and start <= n.start and n.end <= end]
+
+
 def find_clauses(text: str, start: int, end: int, names: list[Name], parties: list[str],
                  registry: Registry, previous: list[str] | None = None, results: bool = True,
-                 ) -> tuple[list[Clause], list[Clause]]:
+                 label: list[str] | None = None) -> tuple[list[Clause], list[Clause]]:
     """The statement clauses of one sentence, and those still waiting for a speaker.
     `previous` are the speakers of the sentence before, for "They"/"It"; `results`: the
-    sentence is in the results part, not a sectioned release's intro."""
+    sentence is in the results part, not a sectioned release's intro; `label`: the side
+    whose label the sentence is a bullet under, the speaker of a verb that opens it
+    ("- Explained the … strategy")."""
     adverbs = registry.lexicon.genre["subject_adverbs"]
     lead = _LEAD_INS.match(text, start)
     cursor = lead.end() if lead else start
@@ -178,6 +195,8 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
             elif speakers and re.search(r"(?:,|\band)$" if verb.kind != "modal"
                                         else r"\band$", text[cursor:stop]):
                 clause_start = _after_connective(text, cursor, stop)
+            elif label and cursor == start and not text[start:stop].strip():
+                clause_start, speakers, attribution = start, list(label), ""
         elif verb.kind == "speakerless" and parties:
             clause_start, speakers, attribution = verb.start, list(parties), ""
         elif verb.kind == "gerund":
