@@ -172,6 +172,11 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
     for verb in _verbs(text, start, end, registry, results):
         if verb.start < cursor:
             continue
+        if verb.kind == "finite" and re.search(r"\b(?:an?|the)\s+$", text[cursor:verb.start],
+                                                re.IGNORECASE):  # "An update on X by Y"
+            verb = _Verb(verb.start, verb.end, "nominal", verb.act)
+        if verb.kind == "modal" and clauses and re.match(r"\s*that\b", text[cursor:verb.start]):
+            continue  # "It was confirmed that both countries will …": what was confirmed
         stop = _strip_adverbs(text, cursor, verb.start, adverbs)
         clause_start, subject_span = None, None
         passive = re.search(r"\b(?:was|were|has been|have been|had been)\s+(?:also\s+|then\s+)?$",
@@ -213,6 +218,13 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
                 clause_start, speakers = cursor, [agent.entity]
                 attribution = text[agent.start:agent.end]
                 subject_span = (agent.start, agent.end)
+        elif verb.kind == "passive-nominal":
+            found = _passive_nominal(text, cursor, verb, end, names, parties, registry)
+            _close(text, clauses, pending, cursor)
+            clauses += found
+            speakers = found[-1].speakers if found else speakers
+            cursor = found[-1].end if found else verb.end
+            continue
         if clause_start is None:
             continue
         _close(text, clauses, pending, clause_start)
@@ -227,6 +239,25 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
         clauses = sorted(clauses + pending, key=lambda c: c.start)
         pending = []
     return clauses, pending
+
+
+def _passive_nominal(text: str, start: int, verb: _Verb, end: int, names: list[Name],
+                     parties: list[str], registry: Registry) -> list[Clause]:
+    """"Explanations were given on X by MIC and on Y by the Ministry": one statement per
+    agent, each over its own part; with no agent ("Explanations were also given on X in
+    Japan and on Y in Greece"), one of both sides, as the release names no one side."""
+    out: list[Clause] = []
+    begin = start
+    for agent in _agents(text, verb.end, end, names, registry):
+        out.append(Clause(begin, agent.end, verb.end, verb.act, [agent.entity],
+                          text[agent.start:agent.end], True, (agent.start, agent.end)))
+        begin = agent.end + re.compile(r"[\s,]*(?:and\s+)?").match(text, agent.end).end() \
+            - agent.end
+    if not out:
+        return [Clause(start, end, verb.end, verb.act, list(parties), "", True)] if parties \
+            else []
+    out[-1].end = end
+    return out
 
 
 def _close(text: str, clauses: list[Clause], pending: list[Clause], next_start: int) -> None:
@@ -255,14 +286,18 @@ def _trim_end(text: str, start: int, end: int) -> int:
 
 def _agent(text: str, start: int, end: int, names: list[Name], registry: Registry):
     """"… by Japan": the actor after "by" that a nominal speech act names as its speaker."""
+    return next(_agents(text, start, end, names, registry), None)
+
+
+def _agents(text: str, start: int, end: int, names: list[Name], registry: Registry):
+    """Each actor after "by" between `start` and `end`, in order."""
     for name in names:
         if name.nested or not registry.is_actor(name.entity) or name.start < start:
             continue
         if name.start >= end:
             break
         if re.search(r"\bby\s+(?:the\s+)?$", text[start:name.start]):
-            return name
-    return None
+            yield name
 
 
 def content_of(text: str, clause: Clause) -> str:
