@@ -83,6 +83,10 @@ def capitalised_runs(text: str, start: int, end: int, connectors: set[str]):
         capital = word[0].isupper() or word[0].isdigit() or bool(_COINED.fullmatch(word))
         adjacent = bool(run) and text[run[-1].end():token.start()] == " "
         if run and adjacent and (capital or word in connectors):
+            if run[-1].group(0) == "and" and word in connectors and word != "the":
+                yield run[:-1]  # "Open RAN and on the …": two phrases joined, not one name
+                run = []
+                continue
             run.append(token)
             continue
         if run:

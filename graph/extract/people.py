@@ -93,6 +93,7 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
         post = text[post_start[0]:post_start[1]].strip(" ,|\n") if post_start else ""
         if post:
             relations.append(Relation(entity, "jobTitle", sentence_ev, value=post))
+            _remember_post_title(post, person_name, entity, registry)
         if organisation:
             relations.append(Relation(entity, "memberOf", sentence_ev, object=organisation))
         people.append(Person(entity, m.start(), item_end, organisation, chair))
@@ -110,6 +111,16 @@ def _lead_post(text: str, m: re.Match[str], names: list[Name], registry: Registr
     if org is None:
         return m.span("post"), None, m.end("name")
     return m.span("post"), org.entity, org.end
+
+
+def _remember_post_title(post: str, person_name: str, entity: str,
+                         registry: Registry) -> None:
+    """"Mr. Batbold Tsend, Minister of Digital Development …": later "Minister Tsend", the
+    post's leading title (genre ``post_leads``) before the family name, is the same person."""
+    leads = sorted(registry.lexicon.genre["post_leads"], key=len, reverse=True)
+    lead = next((w for w in leads if re.match(rf"{re.escape(w)}\b", post)), None)
+    if lead is not None:
+        registry.remember(f"{lead} {_family_name(person_name)}", entity)
 
 
 def _family_name(name: str) -> str:
