@@ -188,11 +188,12 @@ def _person_line(line: str, genre: dict) -> bool:
                                              line) is not None and "," not in line
 
 
-def _side_label(line: str, next_line: str | None, genre: dict) -> tuple[int, int] | None:
-    """"Japanese side:", "Both sides:", "[MIC]" on a line of its own before bullets: where
-    the label's words are in the line. A label ends with a side's word (genre
+def _side_label(line: str, next_line: str | None, genre: dict,
+                openers: frozenset[str]) -> tuple[int, int] | None:
+    """"Japanese side:", "Both sides:", "[MIC]" on a line of its own before its items:
+    where the label's words are in the line. A label ends with a side's word (genre
     ``side_subjects``) or is an acronym in brackets; whose side it is, extraction decides."""
-    if next_line is None or _bullet(next_line) is None:
+    if next_line is None or _item(next_line, openers) is None:
         return None
     sides = "|".join(re.escape(w) for w in genre.get("side_subjects", []))
     m = re.fullmatch(rf"[\[【<]?\s*((?:[\w'’-]+\s+){{0,4}}(?:{sides}))\s*[\]】>]?\s*[:：]?", line,
@@ -201,10 +202,15 @@ def _side_label(line: str, next_line: str | None, genre: dict) -> tuple[int, int
     return (m.start(1), m.end(1)) if m else None
 
 
-def _bullet(line: str) -> int | None:
-    """Where a bulleted line's text starts after its bullet, or None."""
+def _item(line: str, openers: frozenset[str]) -> int | None:
+    """Where an item under a side's label starts: after its bullet ("- Explained …"), or
+    at the line's start when it opens with a speech-act verb (`openers`; a page's list
+    item has no bullet left: "Explained …"); None for any other line."""
     numbered = _numbering(line)
-    return numbered[2] if numbered and numbered[0] == "bullet" else None
+    if numbered and numbered[0] == "bullet":
+        return numbered[2]
+    first = line.split(maxsplit=1)[0].lower()
+    return 0 if first in openers else None
 
 
 def _labels(genre: dict) -> dict[str, str]:
@@ -234,8 +240,10 @@ def _labelled(line: str, labels: dict[str, str]) -> tuple[str, int, int, int] | 
     return role, offset + m.start(1), offset + m.end(1), offset + m.end()
 
 
-def parse_document(source: SourceText, genre: dict) -> Document:
-    """Build the document model; raise InputError if the text has no title or no date."""
+def parse_document(source: SourceText, genre: dict,
+                   openers: frozenset[str] = frozenset()) -> Document:
+    """Build the document model; raise InputError if the text has no title or no date.
+    `openers`: the speech-act verbs that may open an item under a side's label."""
     text = source.text
     lines = _lines(text)
     if not lines:
@@ -288,11 +296,11 @@ def parse_document(source: SourceText, genre: dict) -> Document:
             # "Format" alone on its line (a page's <p>): the value is the next paragraph
             awaiting = in_field and value_at >= len(line)
             continue
-        side = _side_label(line, next_line, genre)
+        side = _side_label(line, next_line, genre, openers)
         if side is not None:
             label = (start + side[0], start + side[1])
             continue
-        bullet = _bullet(line) if label is not None else None
+        bullet = _item(line, openers) if label is not None else None
         if bullet is None:
             label = None
         else:

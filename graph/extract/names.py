@@ -105,8 +105,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
     """Capitalised runs named by a head word ("… Act", "Act on …"); failing that, runs of
     three or more capitalised words inside a sentence ("the European Digital Identity
     Wallet"), which name an initiative of no stated kind. A speech-act verb opening the
-    sentence (`verbs`: a bullet with no subject, "Introduced the Open RAN Lab") is no part
-    of a name."""
+    sentence or following a side's label (`verbs`: a bullet with no subject, "Introduced
+    the Open RAN Lab", "Partner side: Presented the …") is no part of a name."""
     heads: dict[str, str] = genre["name_heads"]
     connectors = set(genre["name_connectors"])
     determiners = {d.capitalize() for d in genre["determiners"]} | set(genre["determiners"])
@@ -118,7 +118,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
     runs = list(capitalised_runs(text, start, end, connectors))
     while runs:
         run = runs.pop(0)
-        if run and run[0].start() == start and run[0].group(0).lower() in verbs:
+        if run and run[0].group(0).lower() in verbs \
+                and re.fullmatch(r"|.*[:：]\s*", text[start:run[0].start()]):
             run = run[1:]
         if run and run[0].group(0) in groups:  # "Officials of the Embassy of …": the Embassy
             run = run[1:]

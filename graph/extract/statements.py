@@ -66,13 +66,17 @@ def _framing(registry: Registry) -> str:
 
 
 def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
-    """Move `end` left past white space, adverbs such as "also", an acronym in brackets and
-    an appositive (", which will hold the G7 Presidency in 2024,")."""
+    """Move `end` left past white space, adverbs such as "also", an acronym in brackets, an
+    appositive (", which will hold the G7 Presidency in 2024,") and the colon after a
+    side's label."""
     changed = True
     while changed:
         changed = False
         while end > start and text[end - 1].isspace():
             end -= 1
+        if end > start and text[end - 1] in ":：":  # "Costa Rican side: Described …"
+            end, changed = end - 1, True
+            continue
         acronym = re.search(r"\s*\([A-Za-z][\w&.-]{1,14}\)$", text[start:end])
         if acronym:  # "The National Communications Authority (NCA) presented …"
             end, changed = start + acronym.start(), True
@@ -149,7 +153,9 @@ def label_speakers(text: str, start: int, end: int, names: list[Name], parties: 
     if words in genre["joint_speakers"]:
         return list(parties)
     if words in genre["partner_speakers"]:
-        return [p for p in parties if p not in genre["home_parties"]]
+        home = {f"{e.category}/{e.key}" for e in map(registry.lexicon.lookup,
+                                                       genre["home_parties"]) if e}
+        return [p for p in parties if p not in home]
     return [n.entity for n in names if not n.nested and registry.is_actor(n.entity)
             and start <= n.start and n.end <= end]
 
