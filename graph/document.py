@@ -193,12 +193,19 @@ def _side_label(line: str, next_line: str | None, genre: dict,
     """"Japanese side:", "Both sides:", "[MIC]" on a line of its own before its items:
     where the label's words are in the line. A label ends with a side's word (genre
     ``side_subjects``) or is an acronym in brackets; whose side it is, extraction decides."""
-    if next_line is None or _item(next_line, openers) is None:
+    at = None if next_line is None else _item(next_line, openers)
+    if at is None:
         return None
+    numbered = _numbering(line)
+    offset = numbered[2] if numbered and numbered[0] != "bullet" else 0  # "(1) Japanese side"
     sides = "|".join(re.escape(w) for w in genre.get("side_subjects", []))
-    m = re.fullmatch(rf"[\[【<]?\s*((?:[\w'’-]+\s+){{0,4}}(?:{sides}))\s*[\]】>]?\s*[:：]?", line,
-                     re.IGNORECASE) if sides else None
+    m = re.compile(rf"[\[【<]?\s*((?:[\w'’-]+\s+){{0,4}}(?:{sides}))\s*[\]】>]?\s*[:：]?",
+                   re.IGNORECASE).fullmatch(line, offset) if sides else None
     m = m or re.fullmatch(r"[\[【<]\s*([A-Z][A-Za-z&]{1,9})\s*[\]】>]\s*[:：]?", line)
+    # "Japan:" / "Costa Rica:": any short name with a colon, if its item opens on a verb
+    opens = next_line[at:].split(maxsplit=1)[0].lower() in openers
+    m = m or (re.fullmatch(r"([A-Z][\w.'’-]*(?:\s+[A-Za-z][\w.'’-]*){0,3})\s*[:：]", line)
+              if opens else None)
     return (m.start(1), m.end(1)) if m else None
 
 

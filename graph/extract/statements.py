@@ -181,8 +181,6 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
         if verb.kind == "finite" and re.search(r"\b(?:an?|the)\s+$", text[cursor:verb.start],
                                                 re.IGNORECASE):  # "An update on X by Y"
             verb = _Verb(verb.start, verb.end, "nominal", verb.act)
-        if verb.kind == "modal" and clauses and re.match(r"\s*that\b", text[cursor:verb.start]):
-            continue  # "It was confirmed that both countries will …": what was confirmed
         stop = _strip_adverbs(text, cursor, verb.start, adverbs)
         clause_start, subject_span = None, None
         passive = re.search(r"\b(?:was|were|has been|have been|had been)\s+(?:also\s+|then\s+)?$",
@@ -194,11 +192,17 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
                 clause_start, speakers = cursor, [agent.entity]
                 attribution = text[agent.start:agent.end]
                 subject_span = (agent.start, agent.end)
-            elif verb.act.extra.get("agentless_joint") and parties \
-                    and not re.match(_framing(registry), text[cursor:verb.start], re.I):
+            elif label and cursor == start:  # "Japanese side: - The AI plan was explained"
+                clause_start, speakers, attribution = cursor, list(label), ""
+            elif (verb.act.extra.get("agentless_joint") or _impersonal(text, cursor, verb)) \
+                    and parties and not re.match(_framing(registry), text[cursor:verb.start],
+                                                 re.I):
                 clause_start, speakers, attribution = cursor, list(parties), ""
         elif verb.kind in ("finite", "participle", "modal"):
             subject = _subject(text, cursor, stop, names, parties, registry, previous or [])
+            if subject is not None and clauses \
+                    and re.fullmatch(r"\s*that\s+", text[cursor:subject[0]]):
+                continue  # "It was noted that the two ministries signed …": what was noted
             if subject is not None:
                 clause_start, speakers = subject
                 attribution = text[clause_start:stop]
@@ -245,6 +249,14 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
         clauses = sorted(clauses + pending, key=lambda c: c.start)
         pending = []
     return clauses, pending
+
+
+def _impersonal(text: str, cursor: int, verb: _Verb) -> bool:
+    """"It was noted that …", "It was also stressed that …": a passive with no subject but
+    "it" and no agent, said of the meeting as a whole, so of both sides."""
+    return re.fullmatch(r"It\s+(?:was|has been|had been)\s+(?:also\s+|further\s+)?",
+                        text[cursor:verb.start]) is not None \
+        and re.match(r"\s+(?:that|to)\b", text[verb.end:]) is not None
 
 
 def _passive_nominal(text: str, start: int, verb: _Verb, end: int, names: list[Name],
