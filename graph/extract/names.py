@@ -119,7 +119,7 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
     while runs:
         run = runs.pop(0)
         if run and run[0].group(0).lower() in verbs \
-                and re.fullmatch(r"|.*[:：]\s*", text[start:run[0].start()]):
+                and re.fullmatch(r"|.*[:：|]\s*", text[start:run[0].start()]):
             run = run[1:]
         if run and run[0].group(0) in groups:  # "Officials of the Embassy of …": the Embassy
             run = run[1:]

@@ -67,15 +67,15 @@ def _framing(registry: Registry) -> str:
 
 def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
     """Move `end` left past white space, adverbs such as "also", an acronym in brackets, an
-    appositive (", which will hold the G7 Presidency in 2024,") and the colon after a
-    side's label."""
+    appositive (", which will hold the G7 Presidency in 2024,") and the colon (or a table's
+    cell separator) after a side's label."""
     changed = True
     while changed:
         changed = False
         while end > start and text[end - 1].isspace():
             end -= 1
-        if end > start and text[end - 1] in ":：":  # "Costa Rican side: Described …"
-            end, changed = end - 1, True
+        if end > start and text[end - 1] in ":：|":  # "Costa Rican side: Described …", and
+            end, changed = end - 1, True            # a table's row "Japanese side | Presented"
             continue
         acronym = re.search(r"\s*\([A-Za-z][\w&.-]{1,14}\)$", text[start:end])
         if acronym:  # "The National Communications Authority (NCA) presented …"
@@ -104,6 +104,12 @@ def _subject(text: str, start: int, end: int, names: list[Name], parties: list[s
         if before.lower().endswith(phrase) and (len(before) == len(phrase)
                                                  or not before[-len(phrase) - 1].isalnum()):
             return end - len(phrase), list(parties)
+    for phrase in sorted(genre["partner_speakers"], key=len, reverse=True):  # not the home
+        if before.lower().endswith(phrase) and (len(before) == len(phrase)
+                                                 or not before[-len(phrase) - 1].isalnum()):
+            home = {f"{e.category}/{e.key}" for e in map(registry.lexicon.lookup,
+                                                           genre["home_parties"]) if e}
+            return end - len(phrase), [p for p in parties if p not in home]
     for pronoun in genre["pronoun_speakers"]:
         if previous and re.fullmatch(rf"(?:(?:and|but|while|,)\s+)?{pronoun}",
                                      before.strip().lower()):
@@ -146,16 +152,10 @@ def _side_prefix(text: str, start: int, end: int, names: list[Name],
 def label_speakers(text: str, start: int, end: int, names: list[Name], parties: list[str],
                    registry: Registry) -> list[str]:
     """Who a side's label ("Japanese side:", "Both sides:", "[MIC]", "Partner side:")
-    names: both parties for a joint phrase, the parties other than the home one for the
-    partner's side, else the actors it names."""
-    genre = registry.lexicon.genre
-    words = text[start:end].lower()
-    if words in genre["joint_speakers"]:
-        return list(parties)
-    if words in genre["partner_speakers"]:
-        home = {f"{e.category}/{e.key}" for e in map(registry.lexicon.lookup,
-                                                       genre["home_parties"]) if e}
-        return [p for p in parties if p not in home]
+    names: read as the subject it stands for, else the actors it names ("Japan side")."""
+    subject = _subject(text, start, end, names, parties, registry, [])
+    if subject is not None:
+        return subject[1]
     return [n.entity for n in names if not n.nested and registry.is_actor(n.entity)
             and start <= n.start and n.end <= end]
 
@@ -192,6 +192,8 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
                 clause_start, speakers = cursor, [agent.entity]
                 attribution = text[agent.start:agent.end]
                 subject_span = (agent.start, agent.end)
+            elif parties and _by_joint(text, verb.end, end, registry):
+                clause_start, speakers, attribution = cursor, list(parties), ""
             elif label and cursor == start:  # "Japanese side: - The AI plan was explained"
                 clause_start, speakers, attribution = cursor, list(label), ""
             elif (verb.act.extra.get("agentless_joint") or _impersonal(text, cursor, verb)) \
@@ -249,6 +251,13 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
         clauses = sorted(clauses + pending, key=lambda c: c.start)
         pending = []
     return clauses, pending
+
+
+def _by_joint(text: str, start: int, end: int, registry: Registry) -> bool:
+    """"… were presented by both sides": a passive whose agent is the joint phrase."""
+    joint = "|".join(re.escape(p) for p in registry.lexicon.genre["joint_speakers"])
+    return re.compile(rf"\bby\s+(?:{joint})\b", re.IGNORECASE).search(text, start, end) \
+        is not None
 
 
 def _impersonal(text: str, cursor: int, verb: _Verb) -> bool:
