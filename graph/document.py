@@ -197,7 +197,7 @@ def _side_label(line: str, next_line: str | None, genre: dict,
     if at is None:
         return None
     numbered = _numbering(line)
-    offset = numbered[2] if numbered and numbered[0] != "bullet" else 0  # "(1) Japanese side"
+    offset = numbered[2] if numbered else 0  # "(1) Japanese side", "■ Japanese side"
     sides = "|".join(re.escape(w) for w in genre.get("side_subjects", []))
     m = re.compile(rf"[\[【<]?\s*((?:[\w'’-]+\s+){{0,4}}(?:{sides}))\s*[\]】>]?\s*[:：]?",
                    re.IGNORECASE).fullmatch(line, offset) if sides else None

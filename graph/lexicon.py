@@ -154,12 +154,15 @@ class Lexicon:
 
 
     @cached_property
-    def finite_verbs(self) -> frozenset[str]:
-        """The one-word finite and participle forms of the speech-act verbs ("explained",
-        "introduced"), lower case."""
+    def opening_words(self) -> frozenset[str]:
+        """Words that open a statement with no subject, lower case: the one-word finite
+        and participle forms of the speech-act verbs ("Explained …", "Introduced …") and
+        the nouns of their nominal forms ("Introduction of …")."""
         _, forms = self.verb_pattern
         return frozenset(f for f, (kind, _) in forms.items()
-                         if kind in ("finite", "participle") and " " not in f)
+                         if kind in ("finite", "participle") and " " not in f) \
+            | frozenset(f.split()[0] for f, (kind, _) in forms.items()
+                        if kind == "nominal" and f.split()[0] not in _DETERMINERS)
 
 
 _DETERMINERS = ("a", "an", "the", "its", "their", "his", "her", "our")

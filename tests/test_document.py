@@ -129,7 +129,7 @@ def test_unbulleted_items_under_a_label_open_with_a_speech_act_verb(lexicon):
     text = ("Results of the Dialogue\n\nMay 3, 2024\n\nThe Ministry held the Example Dialogue "
             "on May 2, 2024.\n\n(1) AI\n\nPartner side\n\nPresented the AI Plan\n\n"
             "Shared the Data Lab\n\n(2) Networks\n\nJapan explained its plans.\n")
-    d = parse_document(SourceText("mem.txt", text), lexicon.genre, lexicon.finite_verbs)
+    d = parse_document(SourceText("mem.txt", text), lexicon.genre, lexicon.opening_words)
     assert [s.title for s in d.sections] == ["AI", "Networks"]
     assert [(d.text[p.start:p.end], p.label and d.text[p.label[0]:p.label[1]])
             for s in d.sections for p in s.paragraphs] == [

@@ -30,7 +30,7 @@ from .voice import in_release_voice, reference_part
 
 def extract(source: SourceText, lexicon: Lexicon) -> ReleaseFacts:
     """All facts of one release (InputError only for unreadable input: no title or date)."""
-    doc = parse_document(source, lexicon.genre, lexicon.finite_verbs)
+    doc = parse_document(source, lexicon.genre, lexicon.opening_words)
     registry = Registry(lexicon, doc.published)
     meetings, relations = extract_meetings(doc, registry)
     meta = source.meta

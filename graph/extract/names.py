@@ -492,7 +492,7 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
                                      registry.lexicon.country_names, places,
                                      frozenset(registry.seen),
                                      registry.lexicon.country_adjectives,
-                                     registry.lexicon.finite_verbs))
+                                     registry.lexicon.opening_words))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):

@@ -230,6 +230,9 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
                 clause_start, speakers = cursor, [agent.entity]
                 attribution = text[agent.start:agent.end]
                 subject_span = (agent.start, agent.end)
+            elif label and cursor == start and not text[start:verb.start].strip():
+                clause_start, speakers, attribution = start, list(label), ""  # "・Introduction
+                # of the Digital Strategy" under "Japanese side"
         elif verb.kind == "passive-nominal":
             found = _passive_nominal(text, cursor, verb, end, names, parties, registry)
             _close(text, clauses, pending, cursor)
