@@ -116,7 +116,10 @@ def _subject(text: str, start: int, end: int, names: list[Name], parties: list[s
             return end - len(pronoun), list(previous)
     actors = [n for n in names if not n.nested and registry.is_actor(n.entity)
               and start <= n.start and n.end <= end]
-    last = next((n for n in reversed(actors) if n.end == end), None)
+    sides = "|".join(re.escape(w) for w in genre["side_subjects"])
+    side = re.search(rf"\s+(?:{sides})$", before)  # "the Japan side", "the MIC delegation"
+    last = next((n for n in reversed(actors) if n.end == end
+                 or side and n.end == start + side.start()), None)
     if last is None:
         return None
     speakers, first = [last.entity], last.start
