@@ -241,7 +241,8 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
             _close(text, clauses, pending, cursor)
             clauses += found
             speakers = found[-1].speakers if found else speakers
-            cursor = found[-1].end if found else verb.end
+            last = found[-1].subject if found else None  # the last agent: a later clause
+            cursor = last[1] if last else verb.end      # ("…, and both sides agreed") follows
             continue
         if clause_start is None:
             continue
@@ -269,7 +270,7 @@ def _by_joint(text: str, start: int, end: int, registry: Registry) -> bool:
 def _impersonal(text: str, cursor: int, verb: _Verb) -> bool:
     """"It was noted that …", "It was also stressed that …": a passive with no subject but
     "it" and no agent, said of the meeting as a whole, so of both sides."""
-    return re.fullmatch(r"It\s+(?:was|has been|had been)\s+(?:also\s+|further\s+)?",
+    return re.fullmatch(r"[Ii]t\s+(?:was|has been|had been)\s+(?:also\s+|further\s+)?",
                         text[cursor:verb.start]) is not None \
         and re.match(r"\s+(?:that|to)\b", text[verb.end:]) is not None
 
