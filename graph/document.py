@@ -52,6 +52,10 @@ class Paragraph:
     start: int
     end: int
     sentences: list[Sentence] = field(default_factory=list)
+    # a bullet under a side's label ("Japanese side:", "[MIC]"): where the label is; the
+    # bullet's statements name no subject ("- Explained the … strategy"), the label's side
+    # speaks them
+    label: tuple[int, int] | None = None
 
 
 @dataclass
@@ -184,6 +188,38 @@ def _person_line(line: str, genre: dict) -> bool:
                                              line) is not None and "," not in line
 
 
+def _side_label(line: str, next_line: str | None, genre: dict,
+                openers: frozenset[str]) -> tuple[int, int] | None:
+    """"Japanese side:", "Both sides:", "[MIC]" on a line of its own before its items:
+    where the label's words are in the line. A label ends with a side's word (genre
+    ``side_subjects``) or is an acronym in brackets; whose side it is, extraction decides."""
+    at = None if next_line is None else _item(next_line, openers)
+    if at is None:
+        return None
+    numbered = _numbering(line)
+    offset = numbered[2] if numbered else 0  # "(1) Japanese side", "■ Japanese side"
+    sides = "|".join(re.escape(w) for w in genre.get("side_subjects", []))
+    m = re.compile(rf"[\[【<]?\s*((?:[\w'’-]+\s+){{0,4}}(?:{sides}))\s*[\]】>]?\s*[:：]?",
+                   re.IGNORECASE).fullmatch(line, offset) if sides else None
+    m = m or re.fullmatch(r"[\[【<]\s*([A-Z][A-Za-z&]{1,9})\s*[\]】>]\s*[:：]?", line)
+    # "Japan:" / "Costa Rica:": any short name with a colon, if its item opens on a verb
+    opens = next_line[at:].split(maxsplit=1)[0].lower() in openers
+    m = m or (re.fullmatch(r"([A-Z][\w.'’-]*(?:\s+[A-Za-z][\w.'’-]*){0,3})\s*[:：]", line)
+              if opens else None)
+    return (m.start(1), m.end(1)) if m else None
+
+
+def _item(line: str, openers: frozenset[str]) -> int | None:
+    """Where an item under a side's label starts: after its bullet ("- Explained …"), or
+    at the line's start when it opens with a speech-act verb (`openers`; a page's list
+    item has no bullet left: "Explained …"); None for any other line."""
+    numbered = _numbering(line)
+    if numbered and numbered[0] == "bullet":
+        return numbered[2]
+    first = line.split(maxsplit=1)[0].lower()
+    return 0 if first in openers else None
+
+
 def _labels(genre: dict) -> dict[str, str]:
     """Heading text (lower case) → role, from the genre's field labels and structural
     headings."""
@@ -211,8 +247,10 @@ def _labelled(line: str, labels: dict[str, str]) -> tuple[str, int, int, int] | 
     return role, offset + m.start(1), offset + m.end(1), offset + m.end()
 
 
-def parse_document(source: SourceText, genre: dict) -> Document:
-    """Build the document model; raise InputError if the text has no title or no date."""
+def parse_document(source: SourceText, genre: dict,
+                   openers: frozenset[str] = frozenset()) -> Document:
+    """Build the document model; raise InputError if the text has no title or no date.
+    `openers`: the speech-act verbs that may open an item under a side's label."""
     text = source.text
     lines = _lines(text)
     if not lines:
@@ -233,6 +271,7 @@ def parse_document(source: SourceText, genre: dict) -> Document:
     after_row = False  # the line before was a table's row: a field's table runs on
     body = lines[body_from:]
     joined = -1  # the last line joined to the one before it (a person's post)
+    label: tuple[int, int] | None = None  # the side's label the bullets below speak under
     for index, (start, end, after_blank) in enumerate(body):
         if index <= joined:
             continue
@@ -263,6 +302,18 @@ def parse_document(source: SourceText, genre: dict) -> Document:
             in_field = role.startswith("field:")
             # "Format" alone on its line (a page's <p>): the value is the next paragraph
             awaiting = in_field and value_at >= len(line)
+            continue
+        side = _side_label(line, next_line, genre, openers)
+        if side is not None:
+            label = (start + side[0], start + side[1])
+            continue
+        bullet = _item(line, openers) if label is not None else None
+        if bullet is None:
+            label = None
+        else:
+            (sections[-1].paragraphs if sections else intro).append(Paragraph(
+                start + bullet, end, split_sentences(text, start + bullet, end, abbreviations),
+                label))
             continue
         if _person_line(line, genre) and next_line is not None and not body[index + 1][2]:
             end, joined = body[index + 1][1], index + 1  # "Mr. Jan Novak" / "Director, MIC"

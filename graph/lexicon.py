@@ -134,19 +134,35 @@ class Lexicon:
     def verb_pattern(self) -> tuple[re.Pattern[str], dict[str, tuple[str, Entry]]]:
         """One pattern for every speech-act form (longest first, so "exchanged views" wins
         over a shorter form at the same place), and form → (kind, act), where kind is
-        finite, gerund, participle (after was/were: passive), nominal, speakerless or
-        modal. The forms are made from the lemmas in speech_acts.yaml."""
+        finite, gerund, participle (after was/were: passive), nominal, passive-nominal
+        ("explanations were given"), speakerless or modal. The forms are made from the
+        lemmas in speech_acts.yaml."""
         forms: dict[str, tuple[str, Entry]] = {}
         for entry in self.of("speech-act"):
             for phrase in entry.extra.get("verbs", ()):
                 for kind, form in verb_forms(phrase):
                     forms.setdefault(form.lower(), (kind, entry))
+            for noun in entry.extra.get("passive_nouns", ()):
+                for form in passive_forms(noun, self.genre["passive_support"]):
+                    forms.setdefault(form.lower(), ("passive-nominal", entry))
             for key in ("nouns", "speakerless", "modal"):
                 for phrase in entry.extra.get(key, ()):
                     for form in _determined(phrase.split()):
                         forms.setdefault(form.lower(), ({"nouns": "nominal"}.get(key, key),
                                                         entry))
         return re.compile(rf"(?<![\w-])(?:{trie_pattern(forms)})(?![\w-])", re.IGNORECASE), forms
+
+
+    @cached_property
+    def opening_words(self) -> frozenset[str]:
+        """Words that open a statement with no subject, lower case: the one-word finite
+        and participle forms of the speech-act verbs ("Explained …", "Introduced …") and
+        the nouns of their nominal forms ("Introduction of …")."""
+        _, forms = self.verb_pattern
+        return frozenset(f for f, (kind, _) in forms.items()
+                         if kind in ("finite", "participle") and " " not in f) \
+            | frozenset(f.split()[0] for f, (kind, _) in forms.items()
+                        if kind == "nominal" and f.split()[0] not in _DETERMINERS)
 
 
 _DETERMINERS = ("a", "an", "the", "its", "their", "his", "her", "our")
@@ -164,6 +180,16 @@ def _determined(words: list[str]) -> list[str]:
         heads = [d + " " for d in _DETERMINERS] + [""]
         return [h + r for h in heads for r in rest]
     return [(words[0] + " " + r).strip() for r in rest]
+
+
+def passive_forms(noun: str, support: dict) -> list[str]:
+    """"Explanations were also given", "An update was provided": a speech act's noun
+    (singular or plural, with or without an article) as the subject of a passive support
+    verb (genre ``passive_support``: the verbs and the adverbs that may come before them)."""
+    plural = noun + ("es" if noun.endswith(("s", "sh", "ch")) else "s")
+    adverbs = [""] + [a + " " for a in support["adverbs"]]
+    heads = [f"{d}{noun} was" for d in ("", "a ", "an ", "the ")] + [f"{plural} were"]
+    return [f"{h} {a}{v}" for h in heads for a in adverbs for v in support["verbs"]]
 
 
 def verb_forms(phrase: str) -> list[tuple[str, str]]:

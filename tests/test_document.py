@@ -103,3 +103,35 @@ def test_an_annex_holds_file_names_not_headings(lexicon):
     assert [(s.title, s.role) for s in d.sections] == [
         ("Smart Cities", "topic"), ("AI", "topic"), ("Attachments", "annex")]
     assert len(d.sections[-1].paragraphs) == 2
+
+
+def test_bullets_under_a_side_label_are_its_paragraphs_not_headings(lexicon):
+    """"Japanese side:" / "[MIC]" then short bullets: each bullet is a paragraph that
+    remembers the label (its side speaks it); a bullet list under no label stays headings."""
+    text = ("May 3, 2024 Results of the Dialogue\n\nThe Ministry held the Example Dialogue on "
+            "May 2, 2024.\n\n1. AI\nJapanese side:\n- Explained the AI Plan\n"
+            "・Introduced the Data Lab\n[MIC]\n- Presented the Cloud Fund\nBoth sides\n"
+            "- Agreed to meet again\n\n2. Networks\n- Data centres\n- Cloud\n")
+    d = doc(text, lexicon.genre)
+    assert [s.title for s in d.sections] == ["AI", "Networks", "Data centres", "Cloud"]
+    bullets = [(d.text[p.start:p.end], d.text[p.label[0]:p.label[1]])
+               for p in d.sections[0].paragraphs]
+    assert bullets == [("Explained the AI Plan", "Japanese side"),
+                       ("Introduced the Data Lab", "Japanese side"),
+                       ("Presented the Cloud Fund", "MIC"),
+                       ("Agreed to meet again", "Both sides")]
+
+
+def test_unbulleted_items_under_a_label_open_with_a_speech_act_verb(lexicon):
+    """A page's list items lose their bullets: under "Partner side" the lines that open with
+    a speech-act verb are its items, each its own paragraph, and the next topic heading
+    ends the label's items."""
+    text = ("Results of the Dialogue\n\nMay 3, 2024\n\nThe Ministry held the Example Dialogue "
+            "on May 2, 2024.\n\n(1) AI\n\nPartner side\n\nPresented the AI Plan\n\n"
+            "Shared the Data Lab\n\n(2) Networks\n\nJapan explained its plans.\n")
+    d = parse_document(SourceText("mem.txt", text), lexicon.genre, lexicon.opening_words)
+    assert [s.title for s in d.sections] == ["AI", "Networks"]
+    assert [(d.text[p.start:p.end], p.label and d.text[p.label[0]:p.label[1]])
+            for s in d.sections for p in s.paragraphs] == [
+        ("Presented the AI Plan", "Partner side"), ("Shared the Data Lab", "Partner side"),
+        ("Japan explained its plans.", None)]

@@ -121,8 +121,9 @@ def test_the_bundled_release_has_no_gap_in_its_meeting(lexicon):
 def test_a_build_reports_possible_duplicates_across_releases(genre_store):
     built, _ = genre_store
     pairs = {(c.first, c.second) for c in built.duplicates}
-    assert ("initiative/beyond-5g-r-d-promotion-strategy",
-            "initiative/beyond-5g-promotion-strategy") in pairs
+    # a pair either way round: which one comes first is the order the releases name them
+    assert {"initiative/beyond-5g-r-d-promotion-strategy",
+            "initiative/beyond-5g-promotion-strategy"} in [set(p) for p in pairs]
     assert not any(a.startswith("initiative/internet-governance-forum") for a, _ in pairs)
 
 

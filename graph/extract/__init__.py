@@ -24,13 +24,13 @@ from .names import Name, evidence, find_names
 from .people import find_people
 from .registry import Registry, slugify
 from .relations import find_relations
-from .statements import Clause, content_of, find_clauses
+from .statements import Clause, content_of, find_clauses, label_speakers
 from .voice import in_release_voice, reference_part
 
 
 def extract(source: SourceText, lexicon: Lexicon) -> ReleaseFacts:
     """All facts of one release (InputError only for unreadable input: no title or date)."""
-    doc = parse_document(source, lexicon.genre)
+    doc = parse_document(source, lexicon.genre, lexicon.opening_words)
     registry = Registry(lexicon, doc.published)
     meetings, relations = extract_meetings(doc, registry)
     meta = source.meta
@@ -256,8 +256,11 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                 if people:  # "Prof. A, …, chaired": the person is a name of the sentence
                     facts.relations += people_relations
                     names = find_names(doc.text, s, e, registry)
+                label = None if paragraph.label is None else label_speakers(
+                    doc.text, *paragraph.label, find_names(doc.text, *paragraph.label, registry),
+                    parties, registry)
                 clauses, pending = find_clauses(doc.text, s, e, names, parties, registry,
-                                                previous, results=results)
+                                                previous, results=results, label=label)
                 clauses = _voiced(doc.text, s, clauses, not results, reference,
                                   facts.publisher, registry.lexicon.genre)
                 if clauses:

@@ -83,6 +83,10 @@ def capitalised_runs(text: str, start: int, end: int, connectors: set[str]):
         capital = word[0].isupper() or word[0].isdigit() or bool(_COINED.fullmatch(word))
         adjacent = bool(run) and text[run[-1].end():token.start()] == " "
         if run and adjacent and (capital or word in connectors):
+            if run[-1].group(0) == "and" and word in connectors and word != "the":
+                yield run[:-1]  # "Open RAN and on the …": two phrases joined, not one name
+                run = []
+                continue
             run.append(token)
             continue
         if run:
@@ -96,10 +100,13 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
                      series: set[str], known_countries: frozenset[str],
                      places: frozenset[str] = frozenset(),
                      seen: frozenset[str] = frozenset(),
-                     adjectives: frozenset[str] = frozenset()) -> list[_Candidate]:
+                     adjectives: frozenset[str] = frozenset(),
+                     verbs: frozenset[str] = frozenset()) -> list[_Candidate]:
     """Capitalised runs named by a head word ("… Act", "Act on …"); failing that, runs of
     three or more capitalised words inside a sentence ("the European Digital Identity
-    Wallet"), which name an initiative of no stated kind."""
+    Wallet"), which name an initiative of no stated kind. A speech-act verb opening the
+    sentence or following a side's label (`verbs`: a bullet with no subject, "Introduced
+    the Open RAN Lab", "Partner side: Presented the …") is no part of a name."""
     heads: dict[str, str] = genre["name_heads"]
     connectors = set(genre["name_connectors"])
     determiners = {d.capitalize() for d in genre["determiners"]} | set(genre["determiners"])
@@ -111,6 +118,9 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
     runs = list(capitalised_runs(text, start, end, connectors))
     while runs:
         run = runs.pop(0)
+        if run and run[0].group(0).lower() in verbs \
+                and re.fullmatch(r"|.*[:：|]\s*", text[start:run[0].start()]):
+            run = run[1:]
         if run and run[0].group(0) in groups:  # "Officials of the Embassy of …": the Embassy
             run = run[1:]
         while run and (run[0].group(0) in determiners or run[0].group(0) in connectors
@@ -481,7 +491,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
                   + _head_candidates(text, start, end, genre, known, registry.series_names,
                                      registry.lexicon.country_names, places,
                                      frozenset(registry.seen),
-                                     registry.lexicon.country_adjectives))
+                                     registry.lexicon.country_adjectives,
+                                     registry.lexicon.opening_words))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):

@@ -51,7 +51,12 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
     leads = "|".join(re.escape(w) for w in sorted(genre["post_leads"], key=len, reverse=True))
     titled_by_post = (rf"(?<![\w.-])(?P<post>{leads})[^\S\n]+"
                       rf"(?={_WORD}[^\S\n]+(?:{_PARTICLE}\s+){{0,2}}{_WORD})")
-    pattern = re.compile(rf"(?:{lead}|{untitled}|{titled_by_post})(?P<name>{_NAME})"
+    # a long post as title, before a name whose family name is in capitals: "Minister for
+    # Internal Affairs and Communications NAKAGAWA Hiroshi" (the capitals end the post)
+    titled_by_long_post = (rf"(?<![\w.-])(?P<long>(?:{leads})(?:[^\S\n]+(?:of|for|and|the|"
+                           rf"[A-Z][a-z][\w-]*))+?)[^\S\n]+(?=[A-Z]{{2,}}[^\S\n]+[A-Z][a-z])")
+    pattern = re.compile(rf"(?:{lead}|{untitled}|{titled_by_post}|{titled_by_long_post})"
+                         rf"(?P<name>{_NAME})"
                          r"(?=,|\s*\||\s*\(|\s+and\b|\s+of\b|\s*$|\s*[.;]|[^\S\n]*\n"
                          r"|\s+[a-z])")
     people, relations = [], []
@@ -69,7 +74,7 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
         if not bare and m.start() == m.start("name") and re.search(
                 r"[A-Z][\w’'-]*,?\s+$", text[max(start, m.start() - 30):m.start()]):
             continue  # untitled, and the end of a longer name ("… Bureau, MIC, Director")
-        if m.group("post"):
+        if m.group("post") or m.group("long"):
             if any(w in genre["series_heads"] for w in person_name.split()):
                 continue  # "the Vice-Minister Level Meeting"
             post_start, organisation, item_end = _lead_post(text, m, names, registry)
@@ -93,6 +98,7 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
         post = text[post_start[0]:post_start[1]].strip(" ,|\n") if post_start else ""
         if post:
             relations.append(Relation(entity, "jobTitle", sentence_ev, value=post))
+            _remember_post_title(post, person_name, entity, registry)
         if organisation:
             relations.append(Relation(entity, "memberOf", sentence_ev, object=organisation))
         people.append(Person(entity, m.start(), item_end, organisation, chair))
@@ -107,9 +113,23 @@ def _lead_post(text: str, m: re.Match[str], names: list[Name], registry: Registr
     after = re.compile(r"(?:\s+of\s+(?:the\s+)?|,\s+)").match(text, m.end("name"))
     org = next((n for n in names if after and n.start == after.end() and not n.nested
                 and registry.kinds(n.entity) & ORGANISATION_KINDS), None)
+    post = m.span("post") if m.group("post") else m.span("long")
     if org is None:
-        return m.span("post"), None, m.end("name")
-    return m.span("post"), org.entity, org.end
+        return post, None, m.end("name")
+    return post, org.entity, org.end
+
+
+def _remember_post_title(post: str, person_name: str, entity: str,
+                         registry: Registry) -> None:
+    """"Mr. Batbold Tsend, Minister of Digital Development …": later "Minister Tsend", the
+    post's leading title (genre ``post_leads``) before the family name (one in capitals
+    also as written in prose: "NAKAGAWA Hiroshi" → "Minister Nakagawa"), is the same
+    person."""
+    leads = sorted(registry.lexicon.genre["post_leads"], key=len, reverse=True)
+    lead = next((w for w in leads if re.match(rf"{re.escape(w)}\b", post)), None)
+    family = _family_name(person_name)
+    for form in {family, family.title()} if lead is not None else ():  # "Minister Nakagawa"
+        registry.remember(f"{lead} {form}", entity)
 
 
 def _family_name(name: str) -> str:

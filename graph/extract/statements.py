@@ -66,13 +66,17 @@ def _framing(registry: Registry) -> str:
 
 
 def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
-    """Move `end` left past white space, adverbs such as "also", an acronym in brackets and
-    an appositive (", which will hold the G7 Presidency in 2024,")."""
+    """Move `end` left past white space, adverbs such as "also", an acronym in brackets, an
+    appositive (", which will hold the G7 Presidency in 2024,") and the colon (or a table's
+    cell separator) after a side's label."""
     changed = True
     while changed:
         changed = False
         while end > start and text[end - 1].isspace():
             end -= 1
+        if end > start and text[end - 1] in ":：|":  # "Costa Rican side: Described …", and
+            end, changed = end - 1, True            # a table's row "Japanese side | Presented"
+            continue
         acronym = re.search(r"\s*\([A-Za-z][\w&.-]{1,14}\)$", text[start:end])
         if acronym:  # "The National Communications Authority (NCA) presented …"
             end, changed = start + acronym.start(), True
@@ -100,13 +104,22 @@ def _subject(text: str, start: int, end: int, names: list[Name], parties: list[s
         if before.lower().endswith(phrase) and (len(before) == len(phrase)
                                                  or not before[-len(phrase) - 1].isalnum()):
             return end - len(phrase), list(parties)
+    for phrase in sorted(genre["partner_speakers"], key=len, reverse=True):  # not the home
+        if before.lower().endswith(phrase) and (len(before) == len(phrase)
+                                                 or not before[-len(phrase) - 1].isalnum()):
+            home = {f"{e.category}/{e.key}" for e in map(registry.lexicon.lookup,
+                                                           genre["home_parties"]) if e}
+            return end - len(phrase), [p for p in parties if p not in home]
     for pronoun in genre["pronoun_speakers"]:
         if previous and re.fullmatch(rf"(?:(?:and|but|while|,)\s+)?{pronoun}",
                                      before.strip().lower()):
             return end - len(pronoun), list(previous)
     actors = [n for n in names if not n.nested and registry.is_actor(n.entity)
               and start <= n.start and n.end <= end]
-    last = next((n for n in reversed(actors) if n.end == end), None)
+    sides = "|".join(re.escape(w) for w in genre["side_subjects"])
+    side = re.search(rf"\s+(?:{sides})$", before)  # "the Japan side", "the MIC delegation"
+    last = next((n for n in reversed(actors) if n.end == end
+                 or side and n.end == start + side.start()), None)
     if last is None:
         return None
     speakers, first = [last.entity], last.start
@@ -139,12 +152,25 @@ def _side_prefix(text: str, start: int, end: int, names: list[Name],
                  and m.start(1) <= n.start and n.end <= m.end(0)), None)
 
 
+def label_speakers(text: str, start: int, end: int, names: list[Name], parties: list[str],
+                   registry: Registry) -> list[str]:
+    """Who a side's label ("Japanese side:", "Both sides:", "[MIC]", "Partner side:")
+    names: read as the subject it stands for, else the actors it names ("Japan side")."""
+    subject = _subject(text, start, end, names, parties, registry, [])
+    if subject is not None:
+        return subject[1]
+    return [n.entity for n in names if not n.nested and registry.is_actor(n.entity)
+            and start <= n.start and n.end <= end]
+
+
 def find_clauses(text: str, start: int, end: int, names: list[Name], parties: list[str],
                  registry: Registry, previous: list[str] | None = None, results: bool = True,
-                 ) -> tuple[list[Clause], list[Clause]]:
+                 label: list[str] | None = None) -> tuple[list[Clause], list[Clause]]:
     """The statement clauses of one sentence, and those still waiting for a speaker.
     `previous` are the speakers of the sentence before, for "They"/"It"; `results`: the
-    sentence is in the results part, not a sectioned release's intro."""
+    sentence is in the results part, not a sectioned release's intro; `label`: the side
+    whose label the sentence is a bullet under, the speaker of a verb that opens it
+    ("- Explained the … strategy")."""
     adverbs = registry.lexicon.genre["subject_adverbs"]
     lead = _LEAD_INS.match(text, start)
     cursor = lead.end() if lead else start
@@ -155,6 +181,9 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
     for verb in _verbs(text, start, end, registry, results):
         if verb.start < cursor:
             continue
+        if verb.kind == "finite" and re.search(r"\b(?:an?|the)\s+$", text[cursor:verb.start],
+                                                re.IGNORECASE):  # "An update on X by Y"
+            verb = _Verb(verb.start, verb.end, "nominal", verb.act)
         stop = _strip_adverbs(text, cursor, verb.start, adverbs)
         clause_start, subject_span = None, None
         passive = re.search(r"\b(?:was|were|has been|have been|had been)\s+(?:also\s+|then\s+)?$",
@@ -166,11 +195,19 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
                 clause_start, speakers = cursor, [agent.entity]
                 attribution = text[agent.start:agent.end]
                 subject_span = (agent.start, agent.end)
-            elif verb.act.extra.get("agentless_joint") and parties \
-                    and not re.match(_framing(registry), text[cursor:verb.start], re.I):
+            elif parties and _by_joint(text, verb.end, end, registry):
+                clause_start, speakers, attribution = cursor, list(parties), ""
+            elif label and cursor == start:  # "Japanese side: - The AI plan was explained"
+                clause_start, speakers, attribution = cursor, list(label), ""
+            elif (verb.act.extra.get("agentless_joint") or _impersonal(text, cursor, verb)) \
+                    and parties and not re.match(_framing(registry), text[cursor:verb.start],
+                                                 re.I):
                 clause_start, speakers, attribution = cursor, list(parties), ""
         elif verb.kind in ("finite", "participle", "modal"):
             subject = _subject(text, cursor, stop, names, parties, registry, previous or [])
+            if subject is not None and clauses \
+                    and re.fullmatch(r"\s*that\s+", text[cursor:subject[0]]):
+                continue  # "It was noted that the two ministries signed …": what was noted
             if subject is not None:
                 clause_start, speakers = subject
                 attribution = text[clause_start:stop]
@@ -178,6 +215,8 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
             elif speakers and re.search(r"(?:,|\band)$" if verb.kind != "modal"
                                         else r"\band$", text[cursor:stop]):
                 clause_start = _after_connective(text, cursor, stop)
+            elif label and cursor == start and not text[start:stop].strip():
+                clause_start, speakers, attribution = start, list(label), ""
         elif verb.kind == "speakerless" and parties:
             clause_start, speakers, attribution = verb.start, list(parties), ""
         elif verb.kind == "gerund":
@@ -194,6 +233,17 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
                 clause_start, speakers = cursor, [agent.entity]
                 attribution = text[agent.start:agent.end]
                 subject_span = (agent.start, agent.end)
+            elif label and cursor == start and not text[start:verb.start].strip():
+                clause_start, speakers, attribution = start, list(label), ""  # "・Introduction
+                # of the Digital Strategy" under "Japanese side"
+        elif verb.kind == "passive-nominal":
+            found = _passive_nominal(text, cursor, verb, end, names, parties, registry)
+            _close(text, clauses, pending, cursor)
+            clauses += found
+            speakers = found[-1].speakers if found else speakers
+            last = found[-1].subject if found else None  # the last agent: a later clause
+            cursor = last[1] if last else verb.end      # ("…, and both sides agreed") follows
+            continue
         if clause_start is None:
             continue
         _close(text, clauses, pending, clause_start)
@@ -208,6 +258,40 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
         clauses = sorted(clauses + pending, key=lambda c: c.start)
         pending = []
     return clauses, pending
+
+
+def _by_joint(text: str, start: int, end: int, registry: Registry) -> bool:
+    """"… were presented by both sides": a passive whose agent is the joint phrase."""
+    joint = "|".join(re.escape(p) for p in registry.lexicon.genre["joint_speakers"])
+    return re.compile(rf"\bby\s+(?:{joint})\b", re.IGNORECASE).search(text, start, end) \
+        is not None
+
+
+def _impersonal(text: str, cursor: int, verb: _Verb) -> bool:
+    """"It was noted that …", "It was also stressed that …": a passive with no subject but
+    "it" and no agent, said of the meeting as a whole, so of both sides."""
+    return re.fullmatch(r"[Ii]t\s+(?:was|has been|had been)\s+(?:also\s+|further\s+)?",
+                        text[cursor:verb.start]) is not None \
+        and re.match(r"\s+(?:that|to)\b", text[verb.end:]) is not None
+
+
+def _passive_nominal(text: str, start: int, verb: _Verb, end: int, names: list[Name],
+                     parties: list[str], registry: Registry) -> list[Clause]:
+    """"Explanations were given on X by MIC and on Y by the Ministry": one statement per
+    agent, each over its own part; with no agent ("Explanations were also given on X in
+    Japan and on Y in Greece"), one of both sides, as the release names no one side."""
+    out: list[Clause] = []
+    begin = start
+    for agent in _agents(text, verb.end, end, names, registry):
+        out.append(Clause(begin, agent.end, verb.end, verb.act, [agent.entity],
+                          text[agent.start:agent.end], True, (agent.start, agent.end)))
+        begin = agent.end + re.compile(r"[\s,]*(?:and\s+)?").match(text, agent.end).end() \
+            - agent.end
+    if not out:
+        return [Clause(start, end, verb.end, verb.act, list(parties), "", True)] if parties \
+            else []
+    out[-1].end = end
+    return out
 
 
 def _close(text: str, clauses: list[Clause], pending: list[Clause], next_start: int) -> None:
@@ -236,14 +320,18 @@ def _trim_end(text: str, start: int, end: int) -> int:
 
 def _agent(text: str, start: int, end: int, names: list[Name], registry: Registry):
     """"… by Japan": the actor after "by" that a nominal speech act names as its speaker."""
+    return next(_agents(text, start, end, names, registry), None)
+
+
+def _agents(text: str, start: int, end: int, names: list[Name], registry: Registry):
+    """Each actor after "by" between `start` and `end`, in order."""
     for name in names:
         if name.nested or not registry.is_actor(name.entity) or name.start < start:
             continue
         if name.start >= end:
             break
         if re.search(r"\bby\s+(?:the\s+)?$", text[start:name.start]):
-            return name
-    return None
+            yield name
 
 
 def content_of(text: str, clause: Clause) -> str:
