@@ -140,7 +140,8 @@ class Building:
                                         f"{secrets.token_hex(3)}")
         self.with_dumps = with_dumps
         self.copy_of = copy_of
-        self.changed: list[NamedNode] = []  # the graphs added or dropped
+        # the graphs added or dropped, each once (a replaced graph is both), in order
+        self.changed: dict[NamedNode, None] = {}
         # once loaded, what they changed (graph/delta.py): what validating and describing
         # a change start from
         self.change: Delta | None = None
@@ -186,7 +187,7 @@ class Building:
 
     def drop(self, graph: NamedNode) -> None:
         """Remove a graph of the copied build (a release replaced or removed)."""
-        self.changed.append(graph)
+        self.changed[graph] = None
         self.store.remove_graph(graph)
 
     def add(self, quads: list[Quad]) -> Added:
@@ -227,7 +228,7 @@ class Building:
             if self.pending_bytes >= LOAD_BYTES:
                 self.flush()
         self.digests.append(digest.digest())
-        self.changed.append(graph)
+        self.changed[graph] = None
         added = Added(digest.hexdigest(), quads)
         for writing in self.writing.values():
             writing.end(added.digest, quads)
@@ -259,7 +260,7 @@ class Building:
         self.store.flush()
         if self.copy_of is not None:
             self.previous = Store.read_only(str(self.copy_of))
-            self.change = delta(self.store, self.previous, dict.fromkeys(self.changed),
+            self.change = delta(self.store, self.previous, self.changed,
                                 self.iris.graph("metadata"))
         digest = hashlib.sha256(b"".join(sorted(self.digests))).hexdigest()[:16]
         self.version = f"{self.started:%Y-%m-%d}-{digest}"
@@ -300,7 +301,7 @@ class Building:
         # server/search.py's; a change updates the copied build's index where it changed
         search_index.write(self.store, self.iris, self.directory,
                            self.copy_of / search_index.INDEX if self.copy_of else None,
-                           list(dict.fromkeys(self.changed)))  # a replaced graph: once
+                           list(self.changed))
         checkpoint()  # the last: a stop signal from here on comes after the swap
         self._swap()
         return BuildResult(self.path, self.directory, version, self.quads)
