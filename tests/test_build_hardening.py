@@ -81,9 +81,14 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen,
 
 
 def children(pid: int) -> set[int]:
+    """The processes `pid` started, by any of its threads; a thread that ends between the
+    listing and the reading (the process pool's threads come and go) had none left."""
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found |= {int(c) for c in (task / "children").read_text().split()}
+        try:
+            found |= {int(c) for c in (task / "children").read_text().split()}
+        except FileNotFoundError:
+            continue
     return found
 
 
