@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -178,6 +179,25 @@ SERVED_FROM = ("store", "oxigraph", "virtuoso")
 KNOWN_WRONG = {"virtuoso": {
     "07-smart-city-initiatives": "Virtuoso 7.2 gives no rows where a GROUP BY's pattern has "
                                  "two `*` property paths, one of them in an OPTIONAL"}}
+# competency queries an engine answers right on some of its instances and with rows
+# missing on others (the same data published the same way; each instance answers the same
+# way every time it is asked): the tests accept fewer rows from them, never a row of their
+# own (`within_ours`)
+DROPS_ROWS = {"virtuoso": {
+    name: "Virtuoso 7.2 gives some of its instances a plan that drops rows of a query "
+          "joining `?i a ?class . ?class rdfs:subClassOf* pk:Initiative` with OPTIONALs "
+          "(3 of 26 fresh instances here: 0 or 1 rows of 5 or 7)"
+    for name in ("04-japan-cybersecurity", "05-eu-cybersecurity")}}
+
+
+def within_ours(engine: str, name: str, ours: Counter, theirs: Counter) -> bool:
+    """Whether an engine's rows for competency query `name` are ours: the same, or, where
+    it drops rows (DROPS_ROWS), some of ours and none besides."""
+    if name in DROPS_ROWS.get(engine, {}):
+        return not theirs - ours
+    return theirs == ours
+
+
 # engines whose GROUP_CONCAT is a plain literal where its values share a language (Oxigraph
 # keeps the language, as CONCAT does) and "" over no values (Oxigraph: unbound): SPARQL 1.1
 # allows either reading, so the tests compare those values without language, "" as none

@@ -34,6 +34,7 @@ from .engines import (
     Running,
     differing_graphs,
     isomorphic_triples,
+    within_ours,
 )
 
 GENERATED = 100
@@ -139,6 +140,12 @@ def answer(endpoint: Endpoint, text: str, plain: frozenset[str] = frozenset()
     return response.headers["X-Policykg-Version"], tuple(body["head"]["vars"]), rows
 
 
+def same(engine: str, name: str, ours: tuple, theirs: tuple) -> bool:
+    """Two answers of `answer` alike: version, variables and rows (tests/engines.py
+    within_ours)."""
+    return ours[:2] == theirs[:2] and within_ours(engine, name, ours[2], theirs[2])
+
+
 def test_every_competency_query_answers_the_same_in_both_modes(modes):
     """Answers that differ fail the test, and so do answers that do not come within
     QUERY_SECONDS: in front of `oxigraph serve`, a reader names the published version's
@@ -158,7 +165,8 @@ def test_every_competency_query_answers_the_same_in_both_modes(modes):
     slow = sorted(f"{mode} {name}" for (mode, name), found in got.items() if found is None)
     differing = [example.name for example in asked
                  if None not in (got["embedded", example.name], got["remote", example.name])
-                 and got["embedded", example.name] != got["remote", example.name]]
+                 and not same(modes.engine.name, example.name, got["embedded", example.name],
+                              got["remote", example.name])]
     assert differing == []
     compared = [got["embedded", e.name] for e in asked
                 if None not in (got["embedded", e.name], got["remote", e.name])]

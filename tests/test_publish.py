@@ -35,6 +35,7 @@ from .engines import (  # noqa: F401  (running_engine: the fixture, one per engi
     isomorphic_triples,
     oxigraph_serve,
     running_engine,
+    within_ours,
 )
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -125,7 +126,8 @@ def test_the_competency_queries_answer_the_same_from_the_engine(cli, all_store,
         ours = [{n: row[n].value for n in names if row[n] is not None} for row in result]
         theirs = [{n: cell["value"] for n, cell in row.items()}
                   for row in response["results"]["bindings"]]
-        assert answers(theirs) == answers(ours), example.name
+        assert within_ours(running_engine.name, example.name, answers(ours),
+                           answers(theirs)), example.name
         answered += bool(ours)
     assert answered >= 15  # not a comparison of empty answers (18, posts, has none here)
 
