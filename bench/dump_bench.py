@@ -3,9 +3,9 @@ flat memory?
 
 One generated graph (bench/endpoint_bench.py's generator: default 1M triples in two named
 graphs) is bulk-loaded into a pyoxigraph store once. Then a fresh subprocess opens the store
-read-only and writes the six dumps with `graph.dumps.write_dumps` (N-Quads from the store —
-a build writes that one while it loads —, every other format parsed back from the N-Quads
-dump; stream → gzip → SHA-256): once in that one process, once with a process per
+read-only and writes the six dumps with `graph.dump_members.write_dumps` (each graph's
+N-Quads member from the store, sorted in runs — a build writes those while it loads —,
+every other member parsed back from them; members concatenated into the dumps): once in that one process, once with a process per
 core beside it (as builds of 100k quads and more do). Printed: wall time and the
 subprocess's peak RSS (its VmHWM, read by itself at the end: getrusage's maxrss would count
 the pages a fork shares with this parent; the helper processes of the second run are not
@@ -31,13 +31,13 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from endpoint_bench import generate  # noqa: E402
 from pyoxigraph import RdfFormat, Store  # noqa: E402
 
-from graph import dumps  # noqa: E402
+from graph import dump_members, dumps  # noqa: E402
 
 
 def child(processes: str, store_dir: str, out: str) -> None:
     store = Store.read_only(store_dir)
     if processes != "0":
-        dumps.write_dumps(store, Path(out), "bench", processes=int(processes))
+        dump_members.write_dumps(store, Path(out), "bench", processes=int(processes))
     status = Path("/proc/self/status").read_text()
     print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
 

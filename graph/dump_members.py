@@ -25,10 +25,14 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import heapq
 import io
+import itertools
 import json
 import multiprocessing
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,8 +41,22 @@ from typing import BinaryIO
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
-from .dumps import FORMATS, LICENSE, DumpFile, DumpFormat, HashingWriter, Shared
+from .dumps import (
+    BY_KEY,
+    FORMATS,
+    LICENSE,
+    SOURCE,
+    WHILE_LOADING,
+    DumpFile,
+    DumpFormat,
+    HashingWriter,
+    Shared,
+    in_dump_order,
+    shared_triples,
+    write_manifest,
+)
 from .interrupts import WorkerPool, leave_to_parent
+from .iris import Iris, store_base
 
 MEMBERS_DIR = "members"  # in a build's dumps directory: <format>/<key>.gz
 # in MEMBERS_DIR: each member's statements, by format and key, and each dump's members
@@ -49,6 +67,9 @@ COMPRESS_LEVEL = 6
 TAILS = {"jsonld": b"]", "rdfxml": b"</rdf:RDF>"}
 SEPARATORS = {"jsonld": b","}
 QUEUED_WRITES = 16  # pieces waiting to be compressed into members, at most
+BLOCK = 1 << 18  # bytes compressed at a time (MemberOut)
+RUN = 20_000  # quads of a stored graph sorted in memory at once (graph_lines)
+PARALLEL_FROM = 100_000  # quads of members to make; fewer take less than starting processes
 
 
 @dataclass(frozen=True)
@@ -70,10 +91,40 @@ def frame(fmt: DumpFormat) -> Frame:
 def compressed(data: bytes) -> bytes:
     """One gzip member, with the header every member of a dump has (no name, mtime 0)."""
     out = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0,
-                       compresslevel=COMPRESS_LEVEL) as member:
-        member.write(data)
+    member = MemberOut(out)
+    member.write(data)
+    member.close()
     return out.getvalue()
+
+
+class MemberOut:
+    """A gzip member (no name, mtime 0) compressed BLOCK bytes at a time, however its
+    writer splits what it writes: zlib's output depends on how its input comes, and a
+    member must be the same bytes whoever makes it (a build as it loads, a front-end
+    from an engine's graphs)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.gzip = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                                  compresslevel=COMPRESS_LEVEL)
+        self.pending = bytearray()
+
+    def write(self, data) -> int:
+        self.pending += data
+        if len(self.pending) >= BLOCK:
+            cut = len(self.pending) - len(self.pending) % BLOCK
+            for start in range(0, cut, BLOCK):
+                self.gzip.write(self.pending[start:start + BLOCK])
+            del self.pending[:cut]
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        if self.pending:
+            self.gzip.write(self.pending)
+        self.gzip.close()
 
 
 @dataclass
@@ -166,7 +217,7 @@ class MemberWriting:
         self.fmt = fmt
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="member")
         self.pending: list[Future[object]] = []
-        self.out: gzip.GzipFile | None = None
+        self.out: MemberOut | None = None
         self.temporary = members.directory / fmt.key / ".writing.gz"
 
     def _submit(self, action: Callable[[], object]) -> None:
@@ -180,8 +231,7 @@ class MemberWriting:
 
     def begin(self) -> None:
         def start() -> None:
-            self.out = gzip.GzipFile(filename="", mode="wb", fileobj=self.temporary.open("wb"),
-                                     mtime=0, compresslevel=COMPRESS_LEVEL)
+            self.out = MemberOut(self.temporary.open("wb"))
         self._submit(start)
 
     def write(self, data: bytes) -> None:
@@ -189,9 +239,8 @@ class MemberWriting:
 
     def end(self, key: str, statements: int) -> None:
         def close() -> None:
-            raw = self.out.fileobj
             self.out.close()
-            raw.close()
+            self.out.raw.close()
             os.replace(self.temporary, self.members.path(self.fmt, key))
         self._submit(close)
         self.members.made(self.fmt, key, statements)
@@ -208,17 +257,140 @@ class MemberWriting:
         self.pool.shutdown(cancel_futures=True)
         if self.out is not None:
             with contextlib.suppress(Exception):
-                self.out.fileobj.close()
+                self.out.raw.close()
 
 
 def dataset_member(store: Store, graph: NamedNode, fmt: DumpFormat, members: Members,
                    key: str) -> None:
-    """A dataset format's member of a graph the build holds without one (the build it
-    started from wrote none: made by an older policykg, or without dumps), from the
-    store: the same quads, in the store's order rather than its conversion's."""
-    quads = list(store.quads_for_pattern(None, None, None, graph))
-    members.path(fmt, key).write_bytes(compressed(serialize(quads, format=fmt.writer)))
-    members.made(fmt, key, len(quads))
+    """A dataset format's member of a graph, from the store: for a graph loaded in several
+    pieces, one the build it started from holds without members (made by an older
+    policykg, or without dumps), and every graph of a store's dumps (`write_dumps`). The
+    N-Quads member is the graph's lines in the dumps' order (graph/dumps.py
+    in_dump_order), the others its quads parsed back from it: what a build writes as it
+    loads a graph of one piece."""
+    written = [0]
+    with _writing_member(members.path(fmt, key)) as out:
+        if fmt is SOURCE:
+            for line in graph_lines(store, graph):
+                out.write(line)
+                written[0] += 1
+        else:
+            with gzip.open(members.path(SOURCE, key), "rb") as source:
+                serialize(_counted(parse(source, format=RdfFormat.N_QUADS), written), out,
+                          fmt.writer)
+    members.made(fmt, key, written[0])
+
+
+@contextlib.contextmanager
+def _writing_member(target: Path) -> Iterator[BinaryIO]:
+    """A member written under a temporary name, renamed to `target` once complete."""
+    making = target.with_name(".making.gz")
+    with making.open("wb") as raw:
+        out = MemberOut(raw)
+        yield out
+        out.close()
+    os.replace(making, target)
+
+
+def graph_lines(store: Store, graph: NamedNode) -> Iterator[bytes]:
+    """A stored graph's N-Quads lines in the dumps' order, RUN quads sorted in memory at a
+    time: memory stays flat whatever the size of the graph."""
+    quads = store.quads_for_pattern(None, None, None, graph)
+    with Runs() as runs:
+        while chunk := list(itertools.islice(quads, RUN)):
+            runs.add(in_dump_order(chunk)[1])
+        yield from runs.lines()
+
+
+class Runs:
+    """Sorted runs of a graph's N-Quads lines in temporary files, merged into one sorted
+    stream: a graph too large to sort in memory, in the dumps' order."""
+
+    def __init__(self) -> None:
+        self.files: list[BinaryIO] = []
+
+    def add(self, text: bytes) -> None:
+        run = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__, with the others
+        self.files.append(run)
+        run.write(text)
+        run.seek(0)
+
+    def lines(self) -> Iterator[bytes]:
+        return heapq.merge(*self.files)
+
+    def __enter__(self) -> Runs:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        for run in self.files:
+            run.close()
+
+
+def _counted(quads: Iterable[Quad], written: list[int]) -> Iterator[Quad]:
+    for quad in quads:
+        written[0] += 1
+        yield quad
+
+
+def write_dumps(store: Store, directory: Path, version: str,
+                processes: int = 1) -> list[DumpFile]:
+    """The six dumps of a whole store and their manifest, the bytes a build of the same
+    graphs writes: its graphs' members, made from the store in a temporary members
+    directory (removed after), concatenated in the build's order. Where a front-end makes
+    the files of a version published to an engine (server/engine_files.py), and for
+    bench/dump_bench.py. The store's metadata graph must not hold the facts of the files
+    (graph/void.py is_file_fact), as a build's did not when it wrote them."""
+    base = store_base(store)
+    metadata = Iris(base).graph("metadata") if base else None
+    graphs = sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)),
+                    key=lambda g: (g == metadata, g.value))
+    directory.mkdir(parents=True, exist_ok=True)
+    members = Members(directory / MEMBERS_DIR)
+    try:
+        parts = [(graph, hashlib.sha256(graph.value.encode()).hexdigest()) for graph in graphs]
+        return finish(store, members, parts, shared_triples(store), directory, version,
+                      processes)
+    finally:
+        shutil.rmtree(members.directory, ignore_errors=True)
+
+
+def finish(store: Store, members: Members, parts: list[tuple[NamedNode, str]],
+           shared: Shared, directory: Path, version: str,
+           processes: int | None = None) -> list[DumpFile]:
+    """Each dump of `parts` (each graph and the key of its members, in the dumps' order),
+    the concatenation of their members: those `members` lacks made (from the store, and
+    the merged graph's from those), then the files, their manifest and the members' index.
+    `processes`: how many make the merged graph's members (None: every core, if the
+    members to make hold PARALLEL_FROM quads or more)."""
+    for fmt in WHILE_LOADING:
+        for graph, key in parts:
+            if not members.held(fmt, key):
+                dataset_member(store, graph, fmt, members, key)
+    left_out = excluded(shared, [graph for graph, _ in parts])
+    keys = {fmt.key: [key for _, key in parts] for fmt in WHILE_LOADING}
+    tasks, making = [], 0
+    for fmt in FORMATS:
+        if fmt.dataset:
+            continue
+        todo, keys[fmt.key] = [], []
+        for graph, key in parts:
+            merged = merged_key(fmt, key, left_out[str(graph)])
+            keys[fmt.key].append(merged)
+            if not members.held(fmt, merged):
+                todo.append((str(members.path(SOURCE, key)), left_out[str(graph)],
+                             str(members.path(fmt, merged))))
+                making += members.statements[SOURCE.key][key]
+        if todo:
+            tasks.append(MergedTask(fmt.key, todo))
+    if processes is None:
+        processes = (os.cpu_count() or 1) if making >= PARALLEL_FROM else 1
+    for task, counts in zip(tasks, make_all_merged(tasks, processes), strict=True):
+        for (_, _, target), count in zip(task.members, counts, strict=True):
+            members.made(BY_KEY[task.fmt], Path(target).name[:-len(".gz")], count)
+    files = [members.concatenate(fmt, keys[fmt.key], directory, version) for fmt in FORMATS]
+    write_manifest(directory, files)
+    members.save(keys)
+    return files
 
 
 def excluded(shared: Shared, graphs: list[NamedNode]) -> dict[str, list[Triple]]:
@@ -256,21 +428,17 @@ def make_merged(task: MergedTask) -> list[int]:
     """Make the members of `task` (in a worker process for a large build); return each
     member's statements. Each graph's N-Quads member is parsed back, a quarter of the cost
     of reading the store again."""
-    fmt = next(f for f in FORMATS if f.key == task.fmt)
+    fmt = BY_KEY[task.fmt]
     framing = frame(fmt)
     counts = []
     for nquads, left_out, target in task.members:
-        out = Path(target).with_name(".making.gz")
         written = [0]
         skip = set(left_out)
-        with gzip.open(nquads, "rb") as source, out.open("wb") as raw, \
-                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                              compresslevel=COMPRESS_LEVEL) as member:
+        with gzip.open(nquads, "rb") as source, _writing_member(Path(target)) as member:
             body = _Body(member, framing)
             serialize(_kept(parse(source, format=RdfFormat.N_QUADS), skip, written), body,
                       fmt.writer)
             body.finish()
-        os.replace(out, target)
         counts.append(written[0])
     return counts
 

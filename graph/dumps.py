@@ -2,40 +2,44 @@
 
 The dumps of a build live in its own directory, under ``<build dir>/dumps/`` (Oxigraph
 ignores files it did not write), so they are swapped in and pruned with the store they were
-made from. A build writes each dump as gzip members, one per graph (graph/dump_members.py:
-the N-Quads and TriG ones as it loads the store, graph by graph, the others from each
-graph's N-Quads parsed back), so that `policykg add` writes only the members of the graphs
-it adds. Here: the merged graph, and a store's dumps written whole (`policykg dump`,
-`write_dumps`), through gzip into a writer that hashes and counts the compressed bytes as
-they go: memory stays flat whatever the size of the graph.
-The gzip header is deterministic (no file name, mtime 0), so the same data give the same
-bytes and the same SHA-256.
+made from. A dump is gzip members, one per graph (graph/dump_members.py: the N-Quads and
+TriG ones as the build loads the store, graph by graph, the others from each graph's
+N-Quads parsed back), so that `policykg add` writes only the members of the graphs it adds.
+
+What a dump holds is a function of the store's quads alone, so that anyone who makes the
+dumps again from the same graphs (a front-end in front of an engine the version was
+published to, server/engine_files.py) gets the same bytes and the SHA-256 the metadata
+graph records: the graphs by name, the metadata graph last; each graph's quads sorted by
+their N-Quads line (`in_dump_order`); the ontology's blank nodes labelled by RDFC-1.0
+(graph/rdf.py; the data has none); gzip headers without file name or time.
 
 N-Quads and TriG hold every named graph; Turtle, N-Triples, JSON-LD and RDF/XML hold the
-merged graph (the union of all graphs, each triple once). The merged graph is not a SPARQL
-CONSTRUCT: Oxigraph removes a CONSTRUCT's duplicate triples with a set of every triple it
-wrote (~650 MB at 1M triples), and so does a COUNT of DISTINCT triples. Instead the quads
-stream by and a triple is written from the first graph holding it (found beforehand among the
-quads of the subjects that occur in several graphs), and counted as it is written: memory stays flat
-(bench/dump_bench.py).
+merged graph (the union of all graphs, each triple once, written from the first graph
+holding it in the dumps' order). Here: the formats, the triples several graphs hold, the
+manifest, and the merged graph streamed whole (`policykg dump`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import gzip
 import hashlib
 import json
-import multiprocessing
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
-
-from .interrupts import WorkerPool, leave_to_parent
+from pyoxigraph import (
+    BlankNode,
+    CanonicalizationAlgorithm,
+    Dataset,
+    NamedNode,
+    Quad,
+    RdfFormat,
+    Store,
+    Triple,
+    parse,
+    serialize,
+)
 
 DUMPS_DIR = "dumps"
 MANIFEST = "manifest.json"
@@ -81,8 +85,36 @@ WHILE_LOADING = tuple(f for f in FORMATS if f.dataset)
 
 
 def serialized(quads: list[Quad], also: tuple[str, ...] = ()) -> dict[str, bytes]:
-    """One graph's quads as N-Quads ("nq") and in the format of each dump of `also`."""
-    return {key: serialize(quads, format=BY_KEY[key].writer) for key in (SOURCE.key, *also)}
+    """One graph's quads in the dumps' order as N-Quads ("nq") and in the format of each
+    dump of `also`."""
+    ordered, text = in_dump_order(quads)
+    return {SOURCE.key: text} | {key: serialize(ordered, format=BY_KEY[key].writer) or b""
+                                 for key in also}
+
+
+def with_canonical_blank_nodes(quads: list[Quad]) -> list[Quad]:
+    """The quads with their blank nodes labelled by RDFC-1.0 (W3C RDF Dataset
+    Canonicalization): labels that depend on the quads alone, where a parser's or an
+    engine's are arbitrary, so a graph with blank nodes has one form in the dumps. (A quad
+    without blank nodes has no bearing on them: callers may pass only those with.)"""
+    if not any(isinstance(t, BlankNode) for q in quads for t in (q.subject, q.object)):
+        return quads
+    dataset = Dataset(quads)
+    dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+    return list(dataset)
+
+
+def in_dump_order(quads: list[Quad]) -> tuple[list[Quad], bytes]:
+    """The quads sorted by their N-Quads line, and those lines: the order of a graph's
+    quads in every dump. It depends on the quads alone, not on the order a conversion or
+    an engine gives them in, so the dumps a front-end makes from an engine's copy of a
+    version are the build's bytes (server/engine_files.py) and their checksums the ones
+    the metadata graph records."""
+    lines = (serialize(quads, format=RdfFormat.N_QUADS) or b"").splitlines(keepends=True)
+    if len(lines) != len(quads):  # N-Quads writes one line per quad; said, not assumed
+        raise RuntimeError("a quad's N-Quads is not one line")
+    order = sorted(range(len(lines)), key=lines.__getitem__)
+    return [quads[n] for n in order], b"".join(lines[n] for n in order)
 
 
 @dataclass(frozen=True)
@@ -234,109 +266,6 @@ def _merged(quads: Iterable[Quad], shared: Shared, written: list[int]) -> Iterat
         if held is None or held[0] == str(quad.graph_name):
             written[0] += 1
             yield quad.triple
-
-
-def write_dumps(store: Store, directory: Path, version: str,
-                formats: tuple[DumpFormat, ...] = FORMATS, processes: int = 1,
-                shared: Shared | None = None) -> list[DumpFile]:
-    """Write the dumps of `formats` of a whole store into `directory` and their manifest;
-    return them (bench/dump_bench.py; a build writes members, graph/dump_members.py).
-
-    The N-Quads dump is streamed from the store. Every other format is parsed back from
-    it, a quarter of the cost of scanning the store again (at 1M quads ~2.5 s a format,
-    not ~9 s); with several `processes`, fresh processes write them side by side (else a
-    thread, one after another), the merged-graph ones once the triples held by several
-    graphs are known (`shared`, if the caller has them). Each file is the same bytes either way."""
-    directory.mkdir(parents=True, exist_ok=True)
-    files = {SOURCE.key: _write_source(store, directory, version)}
-    source = str(directory / SOURCE.file_name)
-    others = [fmt for fmt in formats if fmt.key not in files]
-    merged = [fmt for fmt in others if not fmt.dataset]
-    pool = WorkerPool(processes, mp_context=multiprocessing.get_context("spawn"),
-                      initializer=leave_to_parent) \
-        if processes > 1 else ThreadPoolExecutor(1)
-    with pool:
-        futures = {fmt.key: pool.submit(_write_derived, source, str(directory), fmt.key,
-                                        version, {}) for fmt in others if fmt.dataset}
-        if merged and shared is None:
-            shared = shared_triples(store)
-        futures |= {fmt.key: pool.submit(_write_derived, source, str(directory), fmt.key,
-                                         version, shared) for fmt in merged}
-        files |= {key: future.result() for key, future in futures.items()}
-    written = [files[fmt.key] for fmt in formats]
-    write_manifest(directory, written)
-    return written
-
-
-def _write_source(store: Store, directory: Path, version: str) -> DumpFile:
-    return _gzipped(directory, SOURCE, version, lambda out: write_rdf(store, out, SOURCE))
-
-
-def _write_derived(nquads: str, directory: str, key: str, version: str,
-                   shared: Shared) -> DumpFile:
-    """One dump read back from the N-Quads dump (blank nodes keep their labels)."""
-    fmt = BY_KEY[key]
-
-    def fill(out: BinaryIO) -> int:
-        written = [0]
-        with gzip.open(nquads, "rb") as compressed:
-            quads = parse(compressed, format=RdfFormat.N_QUADS)
-            serialize(_counted(quads, written) if fmt.dataset else
-                      _merged(quads, shared, written), out, fmt.writer)
-        return written[0]
-
-    return _gzipped(Path(directory), fmt, version, fill)
-
-
-def _counted(quads: Iterable[Quad], written: list[int]) -> Iterator[Quad]:
-    for quad in quads:
-        written[0] += 1
-        yield quad
-
-
-class Writing:
-    """A dump file being written whole through gzip, whose output is hashed and counted as
-    it goes."""
-
-    def __init__(self, directory: Path, fmt: DumpFormat) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.fmt = fmt
-        self.raw = (directory / fmt.file_name).open("wb")
-        self.hasher = HashingWriter(self.raw)
-        self.out = gzip.GzipFile(filename="", mode="wb", fileobj=self.hasher, mtime=0,
-                                 compresslevel=6)
-        self.statements = 0
-
-    def close(self, version: str) -> DumpFile:
-        self._finish()
-        fmt = self.fmt
-        return DumpFile(fmt.key, fmt.label, fmt.file_name, fmt.media_type,
-                        "all named graphs" if fmt.dataset else "merged graph",
-                        self.hasher.size, self.hasher.sha256.hexdigest(), self.statements,
-                        version, LICENSE)
-
-    def discard(self) -> None:
-        """Close the file of a failed dump, raising nothing."""
-        with contextlib.suppress(Exception):
-            self._finish()
-
-    def _finish(self) -> None:
-        try:
-            self.out.close()
-        finally:
-            self.raw.close()
-
-
-def _gzipped(directory: Path, fmt: DumpFormat, version: str,
-             fill: Callable[[BinaryIO], int]) -> DumpFile:
-    """A dump file: `fill` writes the RDF (and says how many statements)."""
-    writing = Writing(directory, fmt)
-    try:
-        writing.statements = fill(writing.out)
-    except BaseException:
-        writing.discard()
-        raise
-    return writing.close(version)
 
 
 def write_manifest(directory: Path, files: list[DumpFile]) -> None:

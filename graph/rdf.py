@@ -1,16 +1,18 @@
 """Facts to RDF quads: one named graph per release, the lexicon and ontology in graphs of
-their own. The data has no blank nodes, and the ontology's (its OWL lists) get labels from
-their order in the file, so a sorted N-Quads dump is canonical and two builds of the same
-input are byte-identical."""
+their own. The data has no blank nodes, and the ontology's (its OWL lists) are labelled by
+RDFC-1.0, so the dumps (each graph's quads sorted, graph/dumps.py) are a function of the
+quads: two builds of the same input, or a front-end's copy of a published version, give the
+same bytes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
 import ontology
 
+from .dumps import with_canonical_blank_nodes
 from .facts import Evidence, Meeting, Relation, ReleaseFacts
 from .iris import DCTERMS, ELI, OA, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Iris, ns
 from .lexicon import Entry, Lexicon
@@ -503,18 +505,11 @@ def _concept(w: _Writer, node: NamedNode, entry: Entry, scheme: tuple[str, str, 
 
 # ---------------------------------------------------------------- ontology graph
 
-def ontology_quads(iris: Iris) -> Iterator[Quad]:
+def ontology_quads(iris: Iris) -> list[Quad]:
     """The ontology, its alignments and its declarations (``ontology.FILES``) in the
-    ontology graph; blank nodes relabelled in order of appearance (the parser's labels are
-    random)."""
+    ontology graph; blank nodes (its OWL lists) labelled by RDFC-1.0, as anyone labels
+    them who has the same triples (the parser's labels are random): graph/dumps.py."""
     graph = iris.graph("ontology")
-    labels: dict[str, BlankNode] = {}
-
-    def stable(term):
-        if isinstance(term, BlankNode):
-            return labels.setdefault(term.value, BlankNode(f"ontology{len(labels) + 1}"))
-        return term
-
-    for path in ontology.FILES:
-        for triple in parse(path=path, format=RdfFormat.TURTLE):
-            yield Quad(stable(triple.subject), triple.predicate, stable(triple.object), graph)
+    return with_canonical_blank_nodes(
+        [Quad(t.subject, t.predicate, t.object, graph)
+         for path in ontology.FILES for t in parse(path=path, format=RdfFormat.TURTLE)])

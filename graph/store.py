@@ -25,6 +25,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
+import itertools
 import os
 import secrets
 import shutil
@@ -52,7 +53,6 @@ READERS = ".readers"  # <build-id> + READERS: the build is complete; readers loc
 # in pieces of 8 MB: +50 MB, and no slower), so a large graph is loaded in pieces. It is
 # also the size of a batch handed to the loading thread (two are in memory: one loading).
 LOAD_BYTES = 8_000_000
-PARALLEL_DUMPS_FROM = 100_000  # quads of members to make; fewer take less than starting processes
 
 
 def data_home() -> Path:
@@ -211,27 +211,41 @@ class Building:
     def _added(self, pieces: Iterable[dumps.Piece], graph: NamedNode,
                loads_text: bool) -> Added:
         """Load the pieces and write them into the graph's dumps' members; the graph's
-        digest is `graph_digest` of its N-Quads."""
+        digest is that of its N-Quads in the dumps' order. A graph of one piece is in that
+        order already, and its members are written as it loads; the pieces of a larger one
+        are each sorted, merged (from disk) for the digest, and its members made at commit
+        from the store (graph/dump_members.py)."""
+        pieces = iter(pieces)
+        first, second = next(pieces, None), next(pieces, None)
+        whole = second is None
+        writing = self.writing if whole else {}
         digest, quads = hashlib.sha256(), 0
-        for writing in self.writing.values():
-            writing.begin()
-        for piece in pieces:
-            checkpoint()  # a large release takes minutes: a stop signal need not wait
-            digest.update(piece.text[dumps.SOURCE.key])
-            if loads_text:
-                self.serialized.append(piece.text[dumps.SOURCE.key])
-            for key, writing in self.writing.items():
-                writing.write(piece.text[key])
-            self.quads += piece.quads
-            quads += piece.quads
-            self.pending_bytes += len(piece.text[dumps.SOURCE.key])
-            if self.pending_bytes >= LOAD_BYTES:
-                self.flush()
+        for each in writing.values():
+            each.begin()
+        with dump_members.Runs() as runs:
+            for piece in itertools.chain(filter(None, (first, second)), pieces):
+                checkpoint()  # a large release takes minutes: a stop signal need not wait
+                text = piece.text[dumps.SOURCE.key]
+                if whole:
+                    digest.update(text)
+                else:
+                    runs.add(text)
+                if loads_text:
+                    self.serialized.append(text)
+                for key, each in writing.items():
+                    each.write(piece.text[key])
+                self.quads += piece.quads
+                quads += piece.quads
+                self.pending_bytes += len(text)
+                if self.pending_bytes >= LOAD_BYTES:
+                    self.flush()
+            for line in runs.lines():
+                digest.update(line)
         self.digests.append(digest.digest())
         self.changed[graph] = None
         added = Added(digest.hexdigest(), quads)
-        for writing in self.writing.values():
-            writing.end(added.digest, quads)
+        for each in writing.values():
+            each.end(added.digest, quads)
         self.graphs.append((graph, added))
         return added
 
@@ -319,39 +333,12 @@ class Building:
             writing.write(text[key])
             writing.end(described.digest, described.quads)
             writing.close()
-        order = [*self.graphs, (graph, described)]  # the metadata graph last
-        for fmt in dumps.WHILE_LOADING:
-            for name, added in order:
-                if not members.held(fmt, added.digest):
-                    dump_members.dataset_member(self.store, name, fmt, members, added.digest)
-        shared = shared | dumps.shared_triples(self.store, within=graph)
-        left_out = dump_members.excluded(shared, [name for name, _ in order])
-        keys = {fmt.key: [added.digest for _, added in order] for fmt in dumps.WHILE_LOADING}
-        tasks, making = [], 0
-        for fmt in dumps.FORMATS:
-            if fmt.dataset:
-                continue
-            todo, keys[fmt.key] = [], []
-            for name, added in order:
-                key = dump_members.merged_key(fmt, added.digest, left_out[str(name)])
-                keys[fmt.key].append(key)
-                if not members.held(fmt, key):
-                    todo.append((str(members.path(dumps.SOURCE, added.digest)),
-                                 left_out[str(name)], str(members.path(fmt, key))))
-                    making += added.quads
-            if todo:
-                tasks.append(dump_members.MergedTask(fmt.key, todo))
-        processes = (os.cpu_count() or 1) if making >= PARALLEL_DUMPS_FROM else 1
-        for task, counts in zip(tasks, dump_members.make_all_merged(tasks, processes),
-                                strict=True):
-            for (_, _, target), count in zip(task.members, counts, strict=True):
-                members.made(dumps.BY_KEY[task.fmt], Path(target).name[:-len(".gz")], count)
-        directory = self.directory / dumps.DUMPS_DIR
-        files = [members.concatenate(fmt, keys[fmt.key], directory, version)
-                 for fmt in dumps.FORMATS]
-        dumps.write_manifest(directory, files)
-        members.save(keys)
-        return files
+        # the graphs by name, the metadata graph last: the order a store's graphs give alone
+        order = [*sorted(self.graphs, key=lambda held: held[0].value), (graph, described)]
+        return dump_members.finish(
+            self.store, members, [(name, added.digest) for name, added in order],
+            shared | dumps.shared_triples(self.store, within=graph),
+            self.directory / dumps.DUMPS_DIR, version)
 
     def _swap(self) -> None:
         _readers(self.directory).touch()  # complete: from now on only a prune removes it

@@ -8,7 +8,8 @@ search and the statements table as fast as the embedded store.
 They are made once per published version, under the data home
 ($XDG_DATA_HOME/policykg/engines/<engine>/<version>.<code>/), from the version's graphs fetched
 from the engine by Graph Store GET into a scratch store (removed after), through the same
-writers a build uses: the same dump files, index and table, from RDF, never from releases.
+writers a build uses: the same dump files (byte for byte: graph/dumps.py), index and table,
+from RDF, never from releases.
 Front-ends on one machine share the directory: one makes it under a lock, the others wait
 for it; older versions' directories are removed once a newer one is complete. `serve`
 makes the first version's before its workers start; a version published later is served
@@ -24,14 +25,15 @@ import hashlib
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pyoxigraph import NamedNode, RdfFormat, Store
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
 from graph import search_index
-from graph.dumps import DUMPS_DIR, write_dumps
+from graph.dump_members import write_dumps
+from graph.dumps import DUMPS_DIR, with_canonical_blank_nodes
 from graph.engine import Engine
 from graph.iris import Iris
 from graph.publish import recorded_graphs
@@ -93,8 +95,8 @@ def _make(engine: Engine, base: str, version: str, directory: Path) -> None:
         for graph in recorded_graphs(engine, base):
             answer = engine.get_graph(graph)
             kind = answer.headers.get("content-type", "").split(";")[0].strip()
-            store.bulk_load(answer.content, RdfFormat.from_media_type(kind)
-                            or RdfFormat.N_TRIPLES, to_graph=NamedNode(graph))
+            _load(store, parse(answer.content, RdfFormat.from_media_type(kind)
+                               or RdfFormat.N_TRIPLES), NamedNode(graph))
         # the dumps' sizes and digests, which the build added to the metadata graph after
         # writing them, are not in the dumps (graph/void.py)
         iris = Iris(base)
@@ -112,6 +114,24 @@ def _make(engine: Engine, base: str, version: str, directory: Path) -> None:
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+
+
+def _load(store: Store, triples: Iterable[Triple], graph: NamedNode) -> None:
+    """Load a graph as the engine gave it, its blank nodes (the ontology's) labelled as the
+    build labelled them (only the quads that hold one bear on their labels): the dumps are
+    then the build's bytes, and their checksums those the metadata graph records."""
+    blank: list[Quad] = []
+
+    def plain() -> Iterator[Quad]:
+        for triple in triples:
+            quad = Quad(triple.subject, triple.predicate, triple.object, graph)
+            if isinstance(triple.subject, BlankNode) or isinstance(triple.object, BlankNode):
+                blank.append(quad)
+            else:
+                yield quad
+
+    store.bulk_extend(plain())
+    store.bulk_extend(with_canonical_blank_nodes(blank))
 
 
 @contextmanager

@@ -20,12 +20,14 @@ import threading
 import pytest
 import rdflib
 from pyoxigraph import (
+    BlankNode,
     CanonicalizationAlgorithm,
     Dataset,
     Quad,
     RdfFormat,
     Store,
     parse,
+    serialize,
 )
 
 from graph import dump_members, dumps
@@ -125,24 +127,88 @@ def test_statement_counts_are_those_of_the_files(built):
 
 @pytest.mark.parametrize("fmt", dumps.WHILE_LOADING, ids=lambda f: f.key)
 def test_the_dataset_dumps_hold_one_graph_after_another(built, fmt):
-    """The build writes them as it loads the store, graph by graph: a reader meets each
-    graph's quads together, the ontology and the lexicon first, the metadata last."""
+    """A reader meets each graph's quads together, the graphs by name, the metadata last,
+    and each graph's quads sorted by their N-Quads line."""
     directory, _ = built
-    graphs = [q.graph_name.value for q in parse(unzipped(directory, fmt), fmt.writer)]
+    quads = list(parse(unzipped(directory, fmt), fmt.writer))
+    graphs = [q.graph_name.value for q in quads]
     runs = [g for i, g in enumerate(graphs) if i == 0 or graphs[i - 1] != g]
     assert len(runs) == len(set(runs)) > 3
-    assert runs[:2] == [IRIS.graph("ontology").value, IRIS.graph("lexicon").value]
-    assert runs[-1] == IRIS.graph("metadata").value
+    assert runs == [*sorted(runs[:-1]), IRIS.graph("metadata").value]
+    for graph in runs:
+        lines = [f"{q} .\n" for q in quads if q.graph_name.value == graph]
+        assert lines == sorted(lines), graph
 
 
 def test_gzip_is_deterministic(built, tmp_path):
     _, store = built
-    one = dumps.write_dumps(store, tmp_path / "one", "v")
-    two = dumps.write_dumps(store, tmp_path / "two", "v")
+    one = dump_members.write_dumps(store, tmp_path / "one", "v")
+    two = dump_members.write_dumps(store, tmp_path / "two", "v")
     assert [f.sha256 for f in one] == [f.sha256 for f in two]
     header = (tmp_path / "one" / one[0].file).read_bytes()[:10]
     assert header[3] & 0x08 == 0  # no file name
     assert header[4:8] == b"\0\0\0\0"  # mtime 0
+
+
+def without_file_facts(store: Store) -> Store:
+    """A copy of the store as it was when its dumps were written (an engine's copy of a
+    published version, once the front-end has set the files' facts aside)."""
+    copy = Store()
+    copy.bulk_extend(q for q in store if not is_file_fact(q, IRIS))
+    return copy
+
+
+def test_the_dumps_of_a_store_are_the_builds_bytes(built, tmp_path):
+    """What a front-end makes from the graphs of a published version (server/engine_files.py)
+    is the file the build wrote, byte for byte: the checksums the metadata graph records
+    hold for it. Blank nodes (the ontology's) get other labels in the copy, as an engine
+    gives them: the dumps label them by RDFC-1.0 again."""
+    directory, store = built
+    relabelled = Store()
+    relabelled.bulk_load(serialize(without_file_facts(store), format=RdfFormat.N_QUADS),
+                         format=RdfFormat.N_QUADS)  # Oxigraph's loader: new blank nodes
+    ontology = IRIS.graph("ontology")
+    blank = [q for q in relabelled.quads_for_pattern(None, None, None, ontology)
+             if isinstance(q.subject, BlankNode)]
+    assert blank and not set(str(q) for q in blank) & set(str(q) for q in store)
+    again = dump_members.write_dumps(with_canonical_labels(relabelled), tmp_path, "v")
+    assert [(f.file, f.sha256, f.bytes, f.statements) for f in again] == \
+        [(f.file, f.sha256, f.bytes, f.statements) for f in dumps.read_manifest(directory)]
+
+
+def with_canonical_labels(store: Store) -> Store:
+    """The store as a front-end loads an engine's graphs (server/engine_files.py)."""
+    out = Store()
+    for graph in store.named_graphs():
+        out.bulk_extend(dumps.with_canonical_blank_nodes(
+            list(store.quads_for_pattern(None, None, None, graph))))
+    return out
+
+
+def test_a_graph_loaded_in_pieces_is_in_the_dumps_as_a_graph_of_one(tmp_path, monkeypatch):
+    """A release's graph too large to serialize at once comes in pieces, each sorted on its
+    own; its members are then made from the store (sorted in runs merged from disk): the
+    same bytes as when it comes whole."""
+    from graph import convert, pipeline
+    from graph.source import bundled_releases
+
+    whole = pipeline.build(bundled_releases(), tmp_path / "whole" / "store", BASE).result
+    monkeypatch.setattr(convert, "SERIALIZED_AT_ONCE", 40)
+    monkeypatch.setattr(dump_members, "RUN", 70)
+    pieces = pipeline.build(bundled_releases(), tmp_path / "pieces" / "store", BASE).result
+    assert whole.version.split("-", 3)[3] == pieces.version.split("-", 3)[3]  # content hash
+    ours, theirs = (members_of(b.directory) for b in (pieces, whole))
+    assert len(ours) == len(theirs) == 3 * len(dumps.FORMATS)  # lexicon, ontology, release
+    assert ours == theirs
+
+
+def members_of(build) -> list[bytes]:
+    """The members of each dump of a build but the metadata graph's (it tells when the
+    build ran): what the graphs put in the files."""
+    directory = build / dumps.DUMPS_DIR / dump_members.MEMBERS_DIR
+    index = dump_members.read_index(directory)["dumps"]
+    return [(directory / key / f"{member}.gz").read_bytes()
+            for key, members in sorted(index.items()) for member in members[:-1]]
 
 
 def test_a_failed_dump_leaves_the_old_store(tmp_path, monkeypatch):
@@ -344,8 +410,8 @@ def test_dumps_written_by_processes_are_the_same_bytes(built, tmp_path):
     """Big builds write their dumps side by side in fresh processes; each file is the one
     this process writes."""
     _, store = built
-    alone = dumps.write_dumps(store, tmp_path / "alone", "v")
-    together = dumps.write_dumps(store, tmp_path / "together", "v", processes=2)
+    alone = dump_members.write_dumps(store, tmp_path / "alone", "v")
+    together = dump_members.write_dumps(store, tmp_path / "together", "v", processes=2)
     assert [(f.file, f.sha256, f.statements) for f in together] == \
         [(f.file, f.sha256, f.statements) for f in alone]
 

@@ -45,6 +45,33 @@ def test_the_listed_dumps_download_with_their_digests(endpoint):
         assert got.headers["ETag"] == f'"{hashlib.sha256(got.content).hexdigest()}"'
 
 
+# what the metadata graph says of each dump file: where it is, its size and SHA-256
+RECORDED_FILES = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX spdx: <http://spdx.org/rdf/terms#>
+SELECT ?url ?size ?sha256 WHERE {
+  ?distribution dcat:downloadURL ?url ; dcat:byteSize ?size ;
+                spdx:checksum/spdx:checksumValue ?sha256 }"""
+
+
+def test_every_dump_is_the_file_its_metadata_describes(endpoint):
+    """The size and SHA-256 the metadata graph records for each dump (asked of the
+    endpoint, as a client checking a download would) are those of the file it serves: in
+    front of an engine too, where the front-end makes the files from the engine's graphs
+    (the same bytes as the build's: graph/dumps.py)."""
+    root = _root(endpoint)
+    answer = requests.get(endpoint.url, params={"query": RECORDED_FILES}, timeout=60,
+                          headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200, answer.text
+    rows = answer.json()["results"]["bindings"]
+    assert len(rows) == 6
+    for row in rows:
+        name = row["url"]["value"].rsplit("/", 1)[1]
+        got = requests.get(f"{root}/dumps/{name}", timeout=60)
+        assert got.status_code == 200, name
+        assert (len(got.content), hashlib.sha256(got.content).hexdigest()) == \
+            (int(row["size"]["value"]), row["sha256"]["value"].lower()), name
+
+
 def test_the_n_quads_dump_holds_the_published_store(endpoint):
     """Every quad of the store, but the dumps' own sizes and digests the build added after
     writing them, and nothing else; blank nodes counted."""
