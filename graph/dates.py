@@ -1,5 +1,5 @@
-"""Dates as releases write them ("Friday, February 24, 2023", "24 February 2023", "this
-October"), turned into ISO values."""
+"""Dates as releases write them ("Friday, February 24, 2023", "24 February 2023", "Dec. 19,
+2025", "this October"), turned into ISO values."""
 
 from __future__ import annotations
 
@@ -11,10 +11,15 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
           "September", "October", "November", "December"]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _MONTH = "|".join(MONTHS)
-_WEEKDAY = rf"(?:{'|'.join(WEEKDAYS)}),?\s+"
+# a month in full or abbreviated ("Dec. 19, 2025", "19 Sept 2025")
+_MONTH_ANY = (r"(?:January|February|March|April|May|June|July|August|September|October|"
+              r"November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|"
+              r"Oct\.?|Nov\.?|Dec\.?)(?![a-z])")
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_WEEKDAY = rf"(?:{'|'.join(WEEKDAYS)}|(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?),?\s+"
 DATE_RE = re.compile(
-    rf"(?:{_WEEKDAY})?(?:(?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}}),?\s+(?P<y1>\d{{4}})"
-    rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH}),?\s+(?P<y2>\d{{4}}))"
+    rf"(?:{_WEEKDAY})?(?:(?P<m1>{_MONTH_ANY})\s+(?P<d1>\d{{1,2}}){_ORDINAL},?\s+(?P<y1>\d{{4}})"
+    rf"|(?P<d2>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<m2>{_MONTH_ANY}),?\s+(?P<y2>\d{{4}}))"
 )
 WHEN_RE = re.compile(
     rf"(?:(?P<rel>this|next|last)\s+(?P<m1>{_MONTH})"
@@ -29,7 +34,7 @@ def parse_date(match: re.Match[str]) -> dt.date | None:
     day = match.group("d1") or match.group("d2")
     year = match.group("y1") or match.group("y2")
     try:
-        return dt.date(int(year), MONTHS.index(month) + 1, int(day))
+        return dt.date(int(year), _month_number(month), int(day))
     except ValueError:
         return None
 
@@ -60,9 +65,6 @@ def resolve_month(match: re.Match[str], anchor: dt.date, past: bool = False) -> 
 
 # ---------------------------------------------------------------- meeting days
 
-_MONTH_ANY = (r"(?:January|February|March|April|May|June|July|August|September|October|"
-              r"November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|"
-              r"Oct\.?|Nov\.?|Dec\.?)(?![a-z])")
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?(?![\d:])"
 _YEAR = r"\d{4}(?!\d)"
 _WD = (r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+"
