@@ -179,6 +179,18 @@ def marked(parts: tuple[tuple[str, bool], ...]) -> Markup:
                           for text, on in parts))
 
 
+@bp.app_template_filter("hit_items")
+def hit_items(hits: list[Hit]) -> Markup:
+    """The things found, as the results page lists them (`<li>` each): one loop of escaped
+    strings, where the template's loop and its `value` macro cost ~10 µs a thing."""
+    return Markup("".join(
+        f"\n<li>{_linked(h.value)}"
+        + (f' <span class="kind">{escape(h.kind.text)}</span>' if h.kind else "")
+        + (f' <span class="aka">(as “{escape(h.matched)}”)</span>'
+           if h.matched != h.value.text else "")
+        + "</li>" for h in hits))
+
+
 @bp.app_template_filter("said_items")
 def said_items(found: tuple[Said, ...]) -> Markup:
     """The statements found, as the results page lists them (`<li>` each): written in one
@@ -197,9 +209,12 @@ def said_items(found: tuple[Said, ...]) -> Markup:
 
 
 def _linked(value: Value) -> Markup:
-    """One of our things as macros.html's `value` shows it (a link, else its text)."""
-    return Markup(f'<a href="{escape(value.href)}">{escape(value.text)}</a>') \
-        if value.href else escape(value.text)
+    """A thing (an IRI: no language or datatype) as macros.html's `value` shows it: a
+    link, marked external unless it is one of ours, else its text."""
+    if not value.href:
+        return escape(value.text)
+    external = "" if value.internal else ' class="ext"'
+    return Markup(f'<a href="{escape(value.href)}"{external}>{escape(value.text)}</a>')
 
 
 def _number(name: str, default: int, most: int) -> int:
