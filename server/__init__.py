@@ -31,6 +31,7 @@ from .permalinks import bp as permalinks_bp
 from .remote import RemoteDataset
 from .respond import opened
 from .search import bp as search_bp
+from .site_urls import site_url
 from .sparql import bp as sparql_bp
 from .statements_view import bp as statements_bp
 from .visible import visible
@@ -48,6 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     config = config_module.load(overrides)
     app = Flask(__name__)
     app.jinja_options = {**app.jinja_options, "finalize": visible}
+    app.add_template_global(site_url)
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     source = RemoteDataset(config.engine) if config.engine else Dataset(config.store)
     app.extensions["policykg"] = State(config, source)

@@ -169,19 +169,21 @@ class _Snippets:
         if not highlighted:
             return () if marked_only or not text else _window(text, [], 0, 0)
         whole = snippet.fragment()
-        encoded = whole.encode()
-        runs = [(len(encoded[:start].decode()), len(encoded[:end].decode()), words)
-                for start, end, words in _joined(encoded, highlighted)]
+        if not whole.isascii():  # tantivy counts bytes; in ASCII they are the characters
+            encoded = whole.encode()
+            highlighted = [(len(encoded[:start].decode()), len(encoded[:end].decode()))
+                           for start, end in highlighted]
+        runs = _joined(whole, highlighted)
         best = max(runs, key=lambda run: (run[2], -run[0]))
         return _window(whole, [(start, end) for start, end, _ in runs], best[0], best[1])
 
 
-def _joined(fragment: bytes, spans: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
-    """Highlighted spans (byte offsets), those with only spaces or punctuation between
-    them made one run: (start, end, words in it)."""
+def _joined(fragment: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """Highlighted spans, those with only spaces or punctuation between them made one run:
+    (start, end, words in it)."""
     joined: list[tuple[int, int, int]] = []
     for start, end in sorted(spans):
-        if joined and BETWEEN_WORDS.fullmatch(fragment[joined[-1][1]:start].decode()):
+        if joined and BETWEEN_WORDS.fullmatch(fragment, joined[-1][1], start):
             joined[-1] = (joined[-1][0], end, joined[-1][2] + 1)
         else:
             joined.append((start, end, 1))

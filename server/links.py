@@ -22,7 +22,7 @@ class Links:
     def href(self, iri: str) -> str | None:
         if self.base and _in_ontology(iri):  # a term, a module, a version: /ontology…
             return f"{self.root}/ontology{iri[len(ONTOLOGY_IRI):]}"
-        if self.ours(iri):
+        if self.base and iri.startswith(self.base):  # (`ours`, the ontology asked above)
             rest = iri[len(self.base):]
             if rest.startswith("id/"):
                 return f"{self.root}/page/{rest[3:]}"

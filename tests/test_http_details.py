@@ -369,6 +369,23 @@ def test_the_statements_tables_links_follow_the_root_it_is_mounted_at(client):
             assert not any(h.startswith("/kg/") for h in hrefs)
 
 
+def test_the_layouts_links_follow_the_root_it_is_mounted_at(client):
+    """The bar's, the footer's and the search page's fixed links, made once per worker
+    (server/site_urls.py), are kept per mount point: under /kg, at the root, under /kg
+    again, each page links that root's pages, styles and scripts."""
+    for root in ("/kg", "", "/kg"):
+        for words in ("japan", "nothing-is-called-this"):  # (the second: browse links)
+            page = client.get(f"/search?q={words}", headers={"Accept": BROWSER},
+                              base_url=f"http://localhost{root}").get_data(as_text=True)
+            assert f'href="{root}/static/site.css?v=' in page
+            assert f'action="{root}/search"' in page
+            local = [u for u in re.findall(r'(?:href|src|action|data-suggest)="([^"]*)"', page)
+                     if u.startswith("/")]
+            assert len(local) > 15 and all(u.startswith(f"{root}/") for u in local), root
+            if not root:
+                assert not any(u.startswith("/kg/") for u in local)
+
+
 def test_pages_rendered_ahead_show_them_too(stores, tmp_path):
     from server import create_app, page_files
 
