@@ -4,13 +4,13 @@ flat memory?
 One generated graph (bench/endpoint_bench.py's generator: default 1M triples in two named
 graphs) is bulk-loaded into a pyoxigraph store once. Then a fresh subprocess opens the store
 read-only and writes the six dumps with `graph.dump_members.write_dumps` (each graph's
-N-Quads member from the store, sorted in runs — a build writes those while it loads —,
-every other member parsed back from them; members concatenated into the dumps): once in that one process, once with a process per
-core beside it (as builds of 100k quads and more do). Printed: wall time and the
-subprocess's peak RSS (its VmHWM, read by itself at the end: getrusage's maxrss would count
-the pages a fork shares with this parent; the helper processes of the second run are not
-counted, each holds about as much as the first run), beside a subprocess that only opens
-the store (the floor); then each file's compressed size.
+N-Quads member from the store, sorted in runs — a build writes those while it loads —, every
+other member parsed back from them; members concatenated into the dumps): once in that one
+process, once with a process per core beside it (as builds of 100k quads and more do).
+Printed: wall time and the subprocess's peak RSS (its VmHWM, read by itself at the end:
+getrusage's maxrss would count the pages a fork shares with this parent; the helper
+processes of the second run are not counted, each holds about as much as the first run),
+beside a subprocess that only opens the store (the floor); then each file's compressed size.
 
     python bench/dump_bench.py [--triples 1000000] [--workdir DIR]
 """
