@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pysbd
+from lemminflect import getAllLemmas
 
 from .dates import DATE_RE, parse_date
 from .errors import InputError
@@ -167,6 +168,36 @@ def _is_heading_text(line: str, style: str | None = None) -> bool:
         and (not line.endswith(".") or line.endswith("etc."))
         and not line.endswith((":", ";", ","))
     )
+
+
+_RUN_IN_WORDS = 8  # a run-in heading is a short phrase: "1. Trustworthy AI. The Ministers …"
+
+
+def _run_in_heading(text: str, start: int, end: int,
+                    abbreviations: list[str]) -> Sentence | None:
+    """A numbered paragraph that opens with a short phrase of its own before its sentences
+    ("1. Secure digital infrastructure. The Ministers recognised …"): the phrase, with its
+    full stop, when it is no sentence: few words, no comma, and no word that is only a verb
+    ("2. The Ministers met." is a sentence; "Connected vehicles" may be a heading)."""
+    sentences = split_sentences(text, start, end, abbreviations)
+    if len(sentences) < 2:
+        return None
+    first = sentences[0]
+    phrase = text[first.start:first.end - 1]
+    words = re.findall(r"[A-Za-z][\w'’-]*", phrase)
+    if not words or not words[0][0].isupper() or len(words) > _RUN_IN_WORDS \
+            or not text.startswith(".", first.end - 1) or re.search(r"[,;:()]", phrase):
+        return None
+    if any(_finite_verb(w) for w in words):
+        return None
+    return first
+
+
+def _finite_verb(word: str) -> bool:
+    """A word lemminflect knows only as a verb or auxiliary, not as an -ing form (an
+    adjective's: "emerging technologies")."""
+    lemmas = getAllLemmas(word.lower())
+    return ("AUX" in lemmas or set(lemmas) == {"VERB"}) and not word.endswith("ing")
 
 
 def _is_plain_heading(line: str, next_line: str | None) -> bool:
@@ -325,12 +356,23 @@ def parse_document(source: SourceText, genre: dict,
                 text, start, end, abbreviations)))
             continue
         numbered = _numbering(line)
-        if numbered and _is_heading_text(line, numbered[0]):
+        run_in = None if numbered is None or _is_heading_text(line, numbered[0]) \
+            else _run_in_heading(text, start + numbered[2], end, abbreviations)
+        if numbered and (run_in or _is_heading_text(line, numbered[0])):
             style, number, offset = numbered
             if style not in styles:
                 styles.append(style)
-            sections.append(Section(line[offset:].strip(), start + offset, end, number, style,
-                                    styles.index(style) + 1))
+            head_end = run_in.end - 1 if run_in else end
+            title_text = text[start + offset:head_end].strip()
+            sections.append(Section(title_text, start + offset, head_end, number, style,
+                                    styles.index(style) + 1,
+                                    role=labels.get(title_text.lower(), "topic")))
+            if run_in:  # "4. Next steps. The Ministers …": a label, run in
+                rest = run_in.end
+                while text[rest].isspace():
+                    rest += 1
+                sections[-1].paragraphs.append(Paragraph(rest, end, split_sentences(
+                    text, rest, end, abbreviations)))
             continue
         if _is_plain_heading(line, next_line):
             # "Main outcomes of the 28th …", "【Photos of the meeting】", "Joint Statement on
