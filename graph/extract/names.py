@@ -514,13 +514,9 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         taken.append((cand.start, cand.end))
     names = list(outer)
     for match in known:
-        outside = next((s for s, e in taken if s <= match.start and match.end <= e), None)
-        inside = outside is not None
-        if inside and (match.entry.category == "place" or match.entry.category == "actor"
-                       and not re.search(r"\bof\s+(?:the\s+)?$", text[outside:match.start])):
-            continue  # "Hiroshima AI Process", "NICT Beyond 5G Research Fund": the city or
-            # the body qualifies the name, is not named; "… Conference of the ITU" names it
-            # (README: named inside a longer name)
+        inside = any(s <= match.start and match.end <= e for s, e in taken)
+        if inside and match.entry.category == "place":
+            continue  # "Hiroshima AI Process": the city qualifies the name, is not named
         if inside and text[match.start:match.end] in genre["name_heads"]:
             continue  # "Federal Communications Commission": a head, not "the Commission"
         names.append(Name(match.start, match.end,
