@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lemminflect import getAllLemmas
+
 from ..dates import MONTHS, WEEKDAYS
 from ..facts import Evidence
+from ..lexicon import Lexicon
 from .registry import Registry
 
 # A word; a possessive "'s" is part of it only inside a name ("the Overseas Development of
@@ -473,6 +476,48 @@ def _other_series(text: str, start: int, end: int, registry: Registry) -> list[_
             and not re.match(r"\s+[A-Z]", text[m.end:end])]  # "… Partnership Fund": longer
 
 
+_CAPITAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:[\w'’-]*|\.)"  # a capitalised word of a post or name
+
+
+def long_post_names(text: str, start: int, end: int, lexicon: Lexicon
+                    ) -> list[tuple[int, int, int, int]]:
+    """"Minister of Digital Development of Mongolia Batbold Tsend", "Minister of Posts,
+    Telecommunications and Information Technology Rahim Chowdhury": a long post, then a
+    name written normally. The name is the two to four words at the end that are no English
+    word (lemminflect knows none of their forms) and no country; where none is, no person.
+    As (post start, post end, name start, name end)."""
+    genre = lexicon.genre
+    leads = "|".join(re.escape(w) for w in sorted(genre["post_leads"], key=len, reverse=True))
+    run = re.compile(rf"(?<![\w.-])(?:{leads})(?:,?[^\S\n]+(?:of|for|the|{_CAPITAL}|"
+                     rf"and(?![^\S\n]+(?:{leads})\b)))+"
+                     r"(?=,|\s*\(|\s+and\b|\s*$|\s*[.;]|[^\S\n]*\n|\s+[a-z])")
+    countries = lexicon.country_names | lexicon.country_adjectives
+    found = []
+    for m in run.finditer(text, start, end):
+        words = list(re.finditer(r"[^\s,]+", m.group(0)))
+        name: list[re.Match[str]] = []
+        for word in reversed(words):
+            w = word.group(0)
+            if len(name) == 4 or not w[0].isupper() or w in countries \
+                    or w in genre["post_words"] \
+                    or getAllLemmas(w.lower()) and any(_no_word(n.group(0)) for n in name):
+                break  # an English word before the name's own: the post's
+            name.insert(0, word)
+        if len(name) < 2 or not any(_no_word(n.group(0)) for n in name) \
+                or len(words) - len(name) < 3 or any(n.group(0) in genre["name_heads"]
+                                                     for n in name):
+            continue  # no name, only English words, a short post ("Vice-Minister X"), or a
+            # body's name ("Director-General, Swedish Post and Telecom Authority")
+        post_end = m.start() + words[-len(name) - 1].end()
+        found.append((m.start(), post_end, m.start() + name[0].start(), m.end()))
+    return found
+
+
+def _no_word(word: str) -> bool:
+    """A word lemminflect knows in no form: a name's ("Tsend", "Chowdhury")."""
+    return not getAllLemmas(word.lower())
+
+
 def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name]:
     """Every name in text[start:end], outermost first at each position, nested ones marked.
     A city the release's meeting is held in ends a name as a known one does ("… with the
@@ -495,9 +540,11 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
                                      registry.lexicon.opening_words))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
+    people = [(s, e) for s, _, _, e in long_post_names(text, start, end, registry.lexicon)]
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):
-        if any(s <= cand.start and cand.end <= e for s, e in taken):
-            continue
+        if any(s <= cand.start and cand.end <= e for s, e in taken) \
+                or any(s < cand.end and cand.start < e for s, e in people):
+            continue  # inside a name, or a post and a person's name
         if any(m.start <= cand.start and cand.end <= m.end for m in known):
             continue
         if any(m.start < cand.end and cand.start < m.end and not
@@ -509,7 +556,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         if entry is not None and entry.category == "actor" and cand.kind not in (
                 "GovernmentBody", "OrganisationalUnit", "Collaboration"):
             continue  # "the MIC project" names no new initiative
-        entity = registry.named(cand.label, [cand.kind], evidence(text, cand.start, cand.end))
+        entity = registry.seen.get(cand.label) or registry.named(  # as the release named it
+            cand.label, [cand.kind], evidence(text, cand.start, cand.end))
         outer.append(Name(cand.start, cand.end, entity))
         taken.append((cand.start, cand.end))
     names = list(outer)
@@ -528,7 +576,23 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         if not any(s < m.end() and m.start() < e for s, e in spans):
             names.append(Name(m.start(), m.end(), registry.seen[m.group(0)]))
     _abbreviations(text, names, registry)
+    _short_forms(text, names, registry)
     return sorted(names, key=lambda n: (n.start, -(n.end - n.start)))
+
+
+def _short_forms(text: str, names: list[Name], registry: Registry) -> None:
+    """"the Ministry for Digital Transformation and Civil Service of the Kingdom of Spain",
+    later "the Ministry for Digital Transformation and Civil Service": a body's name less
+    the country it ends with is the same body."""
+    for name in names:
+        entity = registry.entities[name.entity]
+        m = re.fullmatch(r"(.+?)\s+of\s+(?:the\s+)?(.+)", text[name.start:name.end])
+        if entity.curated or name.nested or not registry.is_actor(name.entity) or m is None \
+                or len(m.group(1).split()) < 3 or registry.lexicon.lookup(m.group(1)):
+            continue
+        country = registry.lexicon.lookup(m.group(2))
+        if country is not None and "Country" in country.kinds:
+            registry.remember(m.group(1), name.entity)
 
 
 def _abbreviations(text: str, names: list[Name], registry: Registry) -> None:
