@@ -59,8 +59,10 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
                          rf"(?P<name>{_NAME})"
                          r"(?=,|\s*\||\s*\(|\s+and\b|\s+of\b|\s*$|\s*[.;]|[^\S\n]*\n"
                          r"|\s+[a-z])")
+    # a post before the name, set off by a comma: "the Minister of X of Romania, Mr. A"
+    post_before = re.compile(rf"(?:^|\bthe\s+|,\s+)(?P<post>(?:{leads})\b[^;]*?),\s*$")
     people, relations = [], []
-    cursor = start
+    cursor = previous = start
     while True:
         m = pattern.search(text, cursor, end)
         if m is None:
@@ -84,12 +86,16 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
         else:
             post_start, organisation, item_end = _post(text, m.end(), end, names, registry,
                                                         honorifics)
+            before = None if bare or post_start or organisation else post_before.search(
+                text, previous, m.start())
+            if before is not None:
+                post_start = before.span("post")
         if bare and organisation is None:
             break
         person = _person(text, (m.start(), m.start("name"), m.end("name"), item_end),
                          post_start, organisation, start, names, registry, relations)
         people.append(person)
-        cursor = max(cursor, item_end)
+        cursor = previous = max(cursor, item_end)
     if not bare:
         for begin, post_end, name_start, name_end in long_post_names(
                 text, start, end, registry.lexicon):
@@ -113,8 +119,10 @@ def _person(text: str, spans: tuple[int, int, int, int], post_span: tuple[int, i
                                  slug=slugify(person_name), category="person")
     registry.remember(person_name, entity)
     titled = text[begin:name_start].strip()  # later "Mr. NISHIDA" (as titled)
+    family = _family_name(person_name)
     for title in [titled] if titled else [h for h in genre["honorifics"] if h.endswith(".")]:
-        registry.remember(f"{title} {_family_name(person_name)}", entity)
+        for form in {family, family.title()}:  # "Mr. OTA Kenji", later "Mr. Ota"
+            registry.remember(f"{title} {form}", entity)
     sentence_ev = evidence(text, begin, item_end)
     chair = bool(_CHAIR.search(text[max(start, begin - 40):begin]))
     post = text[post_span[0]:post_span[1]].strip(" ,|\n") if post_span else ""
@@ -156,11 +164,12 @@ def _body_of_post(post: str, span: tuple[int, int], names: list[Name],
     country = next((n for n in names if span[0] <= n.start and n.end <= span[1]
                     and not n.nested and "Country" in registry.kinds(n.entity)
                     and not post[n.end - span[0]:].strip(" ,")), None)
-    if country is not None:
-        return country.entity
-    body = next((e for e in registry.lexicon.of("actor") if post in e.extra.get("posts", ())),
-                None)
-    return registry.curated(body) if body else None
+    bare = _WITHOUT_COUNTRY.sub("", post) if country is not None else post
+    body = next((e for e in registry.lexicon.of("actor") if bare in e.extra.get("posts", ())),
+                None)  # "Minister for Internal Affairs and Communications (of Japan)"
+    if body is not None:
+        return registry.curated(body)
+    return country.entity if country is not None else None
 
 
 def _remember_post_title(post: str, person_name: str, entity: str,
