@@ -12,7 +12,8 @@ from lemminflect import getAllLemmas
 from ..dates import MONTHS, WEEKDAYS
 from ..facts import Evidence
 from ..lexicon import Lexicon
-from .registry import Registry
+from .gazetteer import City, find_cities
+from .registry import Registry, slugify
 
 # A word; a possessive "'s" is part of it only inside a name ("the Overseas Development of
 # Japan's ICT …"), not before a common noun ("the Digital Agency's work"); a plural's
@@ -575,9 +576,24 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     for m in registry.seen_pattern().finditer(text, start, end) if registry.seen else ():
         if not any(s < m.end() and m.start() < e for s, e in spans):
             names.append(Name(m.start(), m.end(), registry.seen[m.group(0)]))
+    spans = [(n.start, n.end) for n in names] + [(m.start, m.end) for m in known]
+    places = [m.end for m in known if m.entry.category == "place"]
+    for city in find_cities(text, start, end, registry.lexicon.country_codes, spans, places):
+        names.append(Name(city.start, city.end, _city(text, city, registry)))
     _abbreviations(text, names, registry)
     _short_forms(text, names, registry)
     return sorted(names, key=lambda n: (n.start, -(n.end - n.start)))
+
+
+def _city(text: str, city: City, registry: Registry) -> str:
+    """A world city the lexicon does not list, as a place of the release, with its GeoNames
+    identifier when the name is sure."""
+    entity = registry.discovered(city.name, ["Place"], evidence(text, city.start, city.end),
+                                 slug=slugify(city.name), category="place")
+    found = registry.entities[entity]
+    if city.geonames is not None and not found.curated and not found.identifiers:
+        found.identifiers.append(f"GeoNames:{city.geonames}")
+    return entity
 
 
 def _short_forms(text: str, names: list[Name], registry: Registry) -> None:
