@@ -246,7 +246,7 @@ def test_extract_report_names_the_names_it_left_untyped(tmp_path):
     release = tmp_path / "hub.txt"
     release.write_text("May 10, 2024 Results of the 2nd Japan-Germany Digital Dialogue\n\n"
                        "The 2nd Japan-Germany Digital Dialogue was held in Berlin on May 8, "
-                       "2024.\n\n1. Artificial intelligence\n\nThe German side explained the "
+                       "2024.\n\n1. Artificial intelligence\n\nThe German side explained "
                        "Kizuna Hub and its AI Action Plan.\n", encoding="utf-8")
     out = subprocess.run([*policykg_command(), "extract", str(release), "--report"],
                          capture_output=True, text=True, check=True).stdout

@@ -225,7 +225,11 @@ def _leaders_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
         found_relations += listed_relations
         if not found:
             continue
-        everyone = _prefer_bodies(meeting.organisers + found, registry)
+        # the held sentence's countries give way to bodies; a country a leader's post
+        # names ("Deputy Minister … of the Hellenic Republic") stays
+        prior = _bodies(meeting.organisers, registry) if _bodies(found, registry) \
+            else meeting.organisers
+        everyone = list(dict.fromkeys(prior + found))
         meeting.organisers = _with_people([o for o in everyone if not o.startswith("person/")],
                                           [o for o in everyone if o.startswith("person/")],
                                           registry)
@@ -446,12 +450,15 @@ def _organisers(text: str, sentence: Sentence, series: SeriesMention, verb, name
 
 
 def _held_by(actors: list[str], holders: list, registry: Registry) -> list[str]:
-    """The organisers: the bodies named (rather than countries, if any), then for each
-    person who held it, the organisation of their post (a ministry, or the country their
-    post names: "Federal Minister for Digital Affairs of Austria"), or, when the release
-    gives none, the person (README: organisers)."""
+    """The organisers: the bodies named (rather than countries, when a body is named or
+    is one of the people's), then for each person who held it, the organisation of their
+    post (a ministry, or the country their post names: "Federal Minister for Digital
+    Affairs of Austria"), or, when the release gives none, the person (README:
+    organisers)."""
     named = _prefer_bodies(actors, registry)
     held = [p.organisation for p in holders if p.organisation]
+    if _bodies(held, registry):  # "the Swedish delegation was led by Ms. A, …, PTS": PTS
+        named = _bodies(named, registry)
     return _with_people(list(dict.fromkeys(named + held)),
                         [p.entity for p in holders if not p.organisation], registry)
 

@@ -18,7 +18,8 @@ from .registry import Registry, slugify
 # A word; a possessive "'s" is part of it only inside a name ("the Overseas Development of
 # Japan's ICT …"), not before a common noun ("the Digital Agency's work"); a plural's
 # apostrophe is ("G7 Digital and Tech Ministers' Meeting")
-_TOKEN = re.compile(r"[^\W_](?:[^\W_]|[&-]|['’](?!s(?![^\W\d_]))(?=[^\W\d_]))*"
+_TOKEN = re.compile(r"\d{1,2}\.\d(?!\d|\.\d)|"  # a version: "Society 5.0", "Web 3.0"
+                    r"[^\W_](?:[^\W_]|[&-]|['’](?!s(?![^\W\d_]))(?=[^\W\d_]))*"
                     r"(?:['’]s(?=\s+[A-Z0-9À-ÖØ-Þ])|(?<=s)['’](?![^\W\d_]))?|&")  # "España Digital"
 _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # "Department for Science, Innovation and Technology (DSIT)": an official name with commas,
@@ -30,6 +31,7 @@ _COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(
                          r"(?=\s+\([A-Z][A-Za-z&-]{1,11}\)|[.;]?\s*$)")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _YEARS = re.compile(r"\d+(?:[-–]\d{2,4})?")  # "Strategy 2030", "Plan 2021-2025"
+_VERSION = re.compile(r"\d{1,2}\.\d")  # "Data Strategy 2.0"
 # A coined word: a lower-case prefix before a capital ("e-Residency", "eSafety") or a lone
 # capital joined by a hyphen ("X-Road", "L-Alert", "Manufacturing-X")
 _COINED = re.compile(r"[a-z]{1,2}-?[A-Z][\w-]*|[A-Z]-[A-Z]?[a-z][\w-]*|[A-Z][a-z]+-[A-Z]")
@@ -40,7 +42,7 @@ def _numbered_tail(words: list[str], at: int, tail_words: set[str]) -> int:
     """Where a name ends after its head: past years ("Strategy 2030", "Plan 2021-2025") and
     a numbered stage ("Network Phase 2", "Programme Stage II")."""
     while at < len(words):
-        if _YEARS.fullmatch(words[at]):
+        if _YEARS.fullmatch(words[at]) or _VERSION.fullmatch(words[at]):
             at += 1
         elif words[at] in tail_words and at + 1 < len(words) \
                 and re.fullmatch(r"\d{1,2}(?:\.\d)?|[IVX]{1,4}", words[at + 1]):
@@ -182,14 +184,17 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             tail, kind = len(words), heads[words[0]]
         elif set(words) & set(genre["period_words"]):
             continue  # "Fiscal Year 2025": a period
-        elif _dated_name(words) or (
+        elif _dated_name(words) or _versioned(words[:_unheaded_end(words)]) or (
                 run[0].start() > start and not _honoured(text, run[0].start(), genre)
                 and not re.search(rf"\b(?:{'|'.join(map(re.escape, posts))}),\s+$",
                                   text[max(start, run[0].start() - 40):run[0].start()])
                 and len([
                     t for t in run[:_unheaded_end(words)] if t.group(0) not in connectors
-                    and not any(m.start <= t.start() < m.end for m in known)]) >= 3):
+                    and not any(m.start <= t.start() < m.end for m in known)])
+                >= (2 if _after_the(text, run[0].start(), adjectives, words, genre) else 3)):
             tail, kind = _unheaded_end(words), "Initiative"
+            if tail < len(run) and words[tail] == "and":  # "the A Hub and the Digital B"
+                runs.insert(0, run[tail + 1:])
         else:
             continue
         if all(any(m.start <= t.start() < m.end for m in known)
@@ -222,11 +227,30 @@ def _year_ends(run: list[re.Match[str]], connectors: set[str]) -> list[list[re.M
 
 
 def _unheaded_end(words: list[str]) -> int:
-    """Where a name with no head word ends: before "with the", "to the" or "against the",
-    which join two names ("link South America with the Asia-Pacific region") rather than
-    make one ("Data Free Flow with Trust")."""
-    return next((i for i, w in enumerate(words[:-1]) if w in ("with", "to", "against")
+    """Where a name with no head word ends: before "with the", "to the", "against the" or
+    "and the", which join two names ("link South America with the Asia-Pacific region",
+    "the Athens Innovation Hub and the Digital Agora") rather than make one ("Data Free
+    Flow with Trust")."""
+    return next((i for i, w in enumerate(words[:-1]) if w in ("with", "to", "against", "and")
                  and words[i + 1] == "the"), len(words))
+
+
+def _versioned(words: list[str]) -> bool:
+    """Capitalised words and a version: "Society 5.0", "Data Strategy 2.0", "Web 3.0"."""
+    return len(words) >= 2 and _VERSION.fullmatch(words[-1]) is not None \
+        and all(w[0].isupper() for w in words[:-1])
+
+
+def _after_the(text: str, at: int, adjectives: frozenset[str], words: list[str],
+               genre: dict) -> bool:
+    """A run of words right after "the" inside a sentence ("the Government Cloud", "the
+    Digital Agora"): a name of two words is enough there, unless it opens with a country's
+    adjective ("the Estonian Government"), has a number ("the 700 MHz band", "the G7
+    Presidency") or ends with a word of a region or group ("the Amazon Region", "the Member
+    States": genre.yaml region_words)."""
+    return bool(re.search(r"(?<!^)\bthe\s+$", text[max(0, at - 5):at])) \
+        and words[0] not in adjectives and all(w.replace("-", "").isalpha() for w in words[:2]) \
+        and words[1] not in genre["region_words"]
 
 
 def _honoured(text: str, at: int, genre: dict) -> bool:
@@ -400,6 +424,12 @@ def _acronym_candidates(text: str, start: int, end: int, genre: dict,
     lone = re.compile(r"(?<![\w.-])([A-Z]-[A-Z][a-z][\w-]*|[A-Z][a-z]+-[A-Z])(?![\w.-])")
     found += [_Candidate(m.start(), m.end(), m.group(0), "Initiative")
               for m in lone.finditer(text, start, end)
+              if m.start() not in taken and not set(m.group(0).split("-")) & countries]
+    # "ICT-ISAC", "5G-ACIA": acronyms joined by a hyphen, a body's name by itself
+    joined = re.compile(r"(?<![\w.-])(?=[A-Z0-9-]*[A-Z]{3})[A-Z0-9]*[A-Z][A-Z0-9]*"
+                        r"(?:-[A-Z0-9]*[A-Z][A-Z0-9]*)+(?![\w-]|\.\w)")
+    found += [_Candidate(m.start(), m.end(), m.group(0), "Organisation")
+              for m in joined.finditer(text, start, end)
               if m.start() not in taken and not set(m.group(0).split("-")) & countries]
     return found
 

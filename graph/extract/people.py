@@ -53,8 +53,10 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
                       rf"(?={_WORD}[^\S\n]+(?:{_PARTICLE}\s+){{0,2}}{_WORD})")
     # a long post as title, before a name whose family name is in capitals: "Minister for
     # Internal Affairs and Communications NAKAGAWA Hiroshi" (the capitals end the post)
-    titled_by_long_post = (rf"(?<![\w.-])(?P<long>(?:{leads})(?:[^\S\n]+(?:of|for|and|the|"
-                           rf"[A-Z][a-z][\w-]*))+?)[^\S\n]+(?=[A-Z]{{2,}}[^\S\n]+[A-Z][a-z])")
+    titled_by_long_post = (rf"(?<![\w.-])(?P<long>(?:{leads})(?:[^\S\n]+(?:of|for|the|"
+                           rf"and(?![^\S\n]+(?:{leads})\b)|"
+                           rf"[A-Z][a-z][\w-]*|\([A-Z][^()\n]{{0,40}}\)))+?)[^\S\n]+"
+                           rf"(?=[A-Z]{{2,}}[^\S\n]+[A-Z][a-z])")  # "… (International Affairs)"
     pattern = re.compile(rf"(?:{lead}|{untitled}|{titled_by_post}|{titled_by_long_post})"
                          rf"(?P<name>{_NAME})"
                          r"(?=,|\s*\||\s*\(|\s+and\b|\s+of\b|\s*$|\s*[.;]|[^\S\n]*\n"
