@@ -244,7 +244,8 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
             if reference_part(doc.text[paragraph.start:paragraph.end], registry.lexicon.genre):
                 reference = True  # "(Reference)" on a line of its own: the rest is background
                 continue
-            current = topic
+            current = None if topic and paragraph is not paragraphs[0] \
+                and _closing(doc.text, paragraph, registry.lexicon.genre) else topic
             for sentence in paragraph.sentences:
                 s, e = sentence.start, sentence.end
                 if meeting is not None and topic is None:
@@ -290,6 +291,17 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                 unresolved += [evidence(doc.text, c.start, c.end) for c in clauses
                                if not c.speakers]
                 _sentence_facts(doc, registry, facts, names, clauses, s, e, meeting_id, topics)
+
+
+def _closing(text: str, paragraph, genre: dict) -> bool:
+    """A paragraph after a topic's first that opens by closing the meeting ("At the end of
+    the Forum, the participants adopted …", "Finally, …"): under no topic, though its
+    heading's part holds it."""
+    first = paragraph.sentences[0] if paragraph.sentences else None
+    if first is None:
+        return False
+    lead = "|".join(re.escape(w) for w in genre["closing_leads"])
+    return re.match(rf"(?:{lead})\b", text[first.start:first.end]) is not None
 
 
 def _voiced(text: str, start: int, clauses: list[Clause], intro: bool, reference: bool,
