@@ -28,6 +28,8 @@ def named(sentence: str, lexicon) -> set[str]:
     ("The Peruvian side presented the Lima Innovation Hub and the Digital Agora.",
      {"Lima Innovation Hub", "Digital Agora"}),
     ("The Peruvian side explained the Government Cloud.", {"Government Cloud"}),
+    ("The Peruvian side presented the Andean Data Exchange and the Digital Peru Programme.",
+     {"Andean Data Exchange", "Digital Peru Programme"}),
     # two words after "the" that are a region, a group or a band name no thing
     ("Both sides discussed the 700 MHz band in the Amazon Region and the Member States.", set()),
     ("Minister of Transport and Communications of Peru Rosa Quispe explained the plan.",

@@ -170,6 +170,14 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
         body = words[0] in leading and heads[words[0]] in ORGANISATION_HEAD_KINDS
         head_at = max((i for i, w in enumerate(words) if w in heads and i > 0 and not (
             body and heads[w] not in ORGANISATION_HEAD_KINDS)), default=None)
+        joint = None if body or head_at is None else next(
+            (i for i in range(head_at - 1, 1, -1)
+             if words[i] == "and" and words[i + 1] == "the"), None)
+        if joint is not None:  # "Horizon Europe and the Digital Europe Programme": two names
+            runs.insert(0, run[joint + 2:])
+            run, words = run[:joint], words[:joint]
+            head_at = max((i for i, w in enumerate(words) if w in heads and i > 0),
+                          default=None)
         # "Directorate-General of Communications Policy", "Bureau of … Digital Policy": a
         # body whatever the thing its name ends with
         if not body and words[0] in leading and len(words) >= 3 \
