@@ -204,6 +204,9 @@ def _finite_verb(word: str) -> bool:
 
 
 def _is_plain_heading(line: str, next_line: str | None) -> bool:
+    """A short line with no closing stop before more text; not a sentence that lost its
+    full stop ("The two sides agreed to meet again"), which has a word that is only a verb
+    after its first."""
     return (
         next_line is not None
         and len(line) <= 90
@@ -212,6 +215,7 @@ def _is_plain_heading(line: str, next_line: str | None) -> bool:
         and "://" not in line
         and ":" not in line
         and len(line.split()) <= 12
+        and not any(_finite_verb(w) for w in re.findall(r"[a-z][\w'’-]*", line))
     )
 
 

@@ -155,3 +155,13 @@ def test_a_numbered_paragraph_may_open_with_a_run_in_heading(lexicon):
         "The Ministers met. They agreed to stay in touch."]
     assert [d.text[p.start:p.end] for p in d.sections[2].paragraphs] == [
         "Both sides agreed.", "Mr. Rossi thanked Japan."]
+
+
+def test_a_sentence_that_lost_its_full_stop_is_no_heading(lexicon):
+    text = ("May 3, 2024 Results\n\nThe Ministry held the 3rd Example Dialogue on May 2, 2024."
+            "\n\nThe meeting was held in a friendly atmosphere\n\nCooperation on digital "
+            "government\n\nBoth sides agreed to meet again.\n")
+    d = doc(text, lexicon.genre)
+    assert [s.title for s in d.sections] == ["Cooperation on digital government"]
+    assert d.text[d.intro[-1].start:d.intro[-1].end] == (
+        "The meeting was held in a friendly atmosphere")
