@@ -28,6 +28,9 @@ def named(sentence: str, lexicon) -> set[str]:
     ("The Peruvian side presented the Lima Innovation Hub and the Digital Agora.",
      {"Lima Innovation Hub", "Digital Agora"}),
     ("The Peruvian side explained the Government Cloud.", {"Government Cloud"}),
+    # a later head word inside the first's complement ("… Guidelines for Network …")
+    ("The Peruvian side presented the Security Guidelines for Network Operators.",
+     {"Security Guidelines for Network Operators"}),
     ("The Peruvian side presented the Andean Data Exchange and the Digital Peru Programme.",
      {"Andean Data Exchange", "Digital Peru Programme"}),
     # two words after "the" that are a region, a group or a band name no thing

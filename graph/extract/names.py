@@ -170,6 +170,10 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
         body = words[0] in leading and heads[words[0]] in ORGANISATION_HEAD_KINDS
         head_at = max((i for i, w in enumerate(words) if w in heads and i > 0 and not (
             body and heads[w] not in ORGANISATION_HEAD_KINDS)), default=None)
+        complemented = next((i for i, w in enumerate(words[:head_at or 0]) if w in heads
+                             and i > 0 and words[i + 1] in ("for", "on")), None)
+        if not body and complemented is not None:  # "AI Utilisation Guidelines for Network
+            head_at = complemented  # Services": the later head is in the first's complement
         joint = None if body or head_at is None else next(
             (i for i in range(head_at - 1, 1, -1)
              if words[i] == "and" and words[i + 1] == "the"), None)
