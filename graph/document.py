@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pysbd
+from lemminflect import getAllLemmas
 
 from .dates import DATE_RE, parse_date
 from .errors import InputError
@@ -169,7 +170,43 @@ def _is_heading_text(line: str, style: str | None = None) -> bool:
     )
 
 
+_RUN_IN_WORDS = 8  # a run-in heading is a short phrase: "1. Trustworthy AI. The Ministers …"
+
+
+def _run_in_heading(text: str, start: int, end: int, genre: dict) -> tuple[int, int] | None:
+    """A numbered paragraph that opens with a short phrase of its own before its sentences
+    ("1. Secure digital infrastructure. The Ministers recognised …", "(2) Data flows: The
+    two sides …", "3. Digital public services – Minister A …"): where the phrase ends and
+    where the text after it starts, when the phrase is no sentence: few words, no comma, no
+    word that is only a verb ("2. The Ministers met." is a sentence; "Connected vehicles"
+    may be a heading), and no title ("2. Mr. Kato explained …")."""
+    m = _RUN_IN.match(text, start, end)
+    if m is None:
+        return None
+    words = re.findall(r"[A-Za-z][\w'’-]*", m.group("head"))
+    least = 2 if m.group("mark").strip() == "." else 1  # "Mr. …", "Dr. …" are one word
+    if not least <= len(words) <= _RUN_IN_WORDS or not words[0][0].isupper() \
+            or m.group("head") in genre.get("honorifics", []) \
+            or any(_finite_verb(w) for w in words):
+        return None
+    return m.end("head"), m.end()
+
+
+_RUN_IN = re.compile(r"(?P<head>[^.:;,()–—]{1,80}?)(?P<mark>\.\s+|\s*:\s+|\s+[–—-]\s+)"
+                     r"(?=[A-Z])")
+
+
+def _finite_verb(word: str) -> bool:
+    """A word lemminflect knows only as a verb or auxiliary, not as an -ing form (an
+    adjective's: "emerging technologies")."""
+    lemmas = getAllLemmas(word.lower())
+    return ("AUX" in lemmas or set(lemmas) == {"VERB"}) and not word.endswith("ing")
+
+
 def _is_plain_heading(line: str, next_line: str | None) -> bool:
+    """A short line with no closing stop before more text; not a sentence that lost its
+    full stop ("The two sides agreed to meet again"), which has a word that is only a verb
+    after its first."""
     return (
         next_line is not None
         and len(line) <= 90
@@ -178,6 +215,7 @@ def _is_plain_heading(line: str, next_line: str | None) -> bool:
         and "://" not in line
         and ":" not in line
         and len(line.split()) <= 12
+        and not any(_finite_verb(w) for w in re.findall(r"[a-z][\w'’-]*", line))
     )
 
 
@@ -325,13 +363,23 @@ def parse_document(source: SourceText, genre: dict,
                 text, start, end, abbreviations)))
             continue
         numbered = _numbering(line)
-        if numbered and _is_heading_text(line, numbered[0]):
+        run_in = None if numbered is None or _is_heading_text(line, numbered[0]) \
+            else _run_in_heading(text, start + numbered[2], end, genre)
+        if numbered and (run_in or _is_heading_text(line, numbered[0])):
             style, number, offset = numbered
             if style not in styles:
                 styles.append(style)
-            sections.append(Section(line[offset:].strip(), start + offset, end, number, style,
-                                    styles.index(style) + 1))
+            head_end = run_in[0] if run_in else end
+            title_text = text[start + offset:head_end].strip()
+            sections.append(Section(title_text, start + offset, head_end, number, style,
+                                    styles.index(style) + 1,
+                                    role=labels.get(title_text.lower(), "topic")))
+            if run_in:  # "4. Next steps. The Ministers …": a label, run in
+                sections[-1].paragraphs.append(Paragraph(run_in[1], end, split_sentences(
+                    text, run_in[1], end, abbreviations)))
             continue
+        if numbered and numbered[0] != "bullet":  # "1. On AI, the Ministers …": the text
+            start += numbered[2]  # after its number (a sentence's lead is then its first)
         if _is_plain_heading(line, next_line):
             # "Main outcomes of the 28th …", "【Photos of the meeting】", "Joint Statement on
             # …": a structural or annex heading naming what it is of or on

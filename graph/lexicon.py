@@ -100,6 +100,12 @@ class Lexicon:
                          for a in e.aliases if " " not in a)
 
     @cached_property
+    def country_codes(self) -> dict[str, str]:
+        """A country's names → its ISO 3166-1 code ("Ecuador", "Republic of Ecuador" → EC)."""
+        return {a: e.extra["iso3166"] for e in self.of("actor") if e.extra.get("iso3166")
+                for a in e.aliases}
+
+    @cached_property
     def country_adjectives(self) -> frozenset[str]:
         """One-word adjectives a country or party speaks as ("Japanese" of "the Japanese
         side"), other than its name ("the Singapore side")."""

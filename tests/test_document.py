@@ -135,3 +135,33 @@ def test_unbulleted_items_under_a_label_open_with_a_speech_act_verb(lexicon):
             for s in d.sections for p in s.paragraphs] == [
         ("Presented the AI Plan", "Partner side"), ("Shared the Data Lab", "Partner side"),
         ("Japan explained its plans.", None)]
+
+
+def test_a_numbered_paragraph_may_open_with_a_run_in_heading(lexicon):
+    text = ("May 3, 2024 Joint Statement\n\nThe Ministers met in Rome on May 2, 2024.\n\n"
+            "1. Secure digital infrastructure. The Ministers recognised the value of 5G.\n\n"
+            "2. The Ministers met. They agreed to stay in touch.\n\n"
+            "3. Emerging technologies: They welcomed the AI work.\n\n"
+            "4. Data flows – Both sides agreed.\n\n"
+            "5. Mr. Rossi thanked Japan.\n")
+    d = doc(text, lexicon.genre)
+    assert [(s.title, s.number) for s in d.sections] == [
+        ("Secure digital infrastructure", "1"), ("Emerging technologies", "3"),
+        ("Data flows", "4")]
+    first = d.sections[0].paragraphs[0]
+    assert d.text[first.start:first.end] == "The Ministers recognised the value of 5G."
+    # "2. The Ministers met." is a sentence (a verb): a paragraph, after its number
+    assert [d.text[p.start:p.end] for p in d.sections[0].paragraphs][1:] == [
+        "The Ministers met. They agreed to stay in touch."]
+    assert [d.text[p.start:p.end] for p in d.sections[2].paragraphs] == [
+        "Both sides agreed.", "Mr. Rossi thanked Japan."]
+
+
+def test_a_sentence_that_lost_its_full_stop_is_no_heading(lexicon):
+    text = ("May 3, 2024 Results\n\nThe Ministry held the 3rd Example Dialogue on May 2, 2024."
+            "\n\nThe meeting was held in a friendly atmosphere\n\nCooperation on digital "
+            "government\n\nBoth sides agreed to meet again.\n")
+    d = doc(text, lexicon.genre)
+    assert [s.title for s in d.sections] == ["Cooperation on digital government"]
+    assert d.text[d.intro[-1].start:d.intro[-1].end] == (
+        "The meeting was held in a friendly atmosphere")

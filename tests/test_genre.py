@@ -246,9 +246,18 @@ def test_extract_report_names_the_names_it_left_untyped(tmp_path):
     release = tmp_path / "hub.txt"
     release.write_text("May 10, 2024 Results of the 2nd Japan-Germany Digital Dialogue\n\n"
                        "The 2nd Japan-Germany Digital Dialogue was held in Berlin on May 8, "
-                       "2024.\n\n1. Artificial intelligence\n\nThe German side explained the "
+                       "2024.\n\n1. Artificial intelligence\n\nThe German side explained "
                        "Kizuna Hub and its AI Action Plan.\n", encoding="utf-8")
     out = subprocess.run([*policykg_command(), "extract", str(release), "--report"],
                          capture_output=True, text=True, check=True).stdout
     untyped = [line for line in out.splitlines() if "untyped" in line]
     assert [line.split("“")[1].split("”")[0] for line in untyped] == ["Kizuna Hub"]
+
+
+def test_extract_report_says_when_no_agenda_was_found():
+    """A short notice whose only list is of areas agreed on has no agenda, and says so."""
+    release = ROOT / "tests" / "fixtures" / "genre" / "cl-notice-agreed-areas.txt"
+    out = subprocess.run([*policykg_command(), "extract", str(release), "--report"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "  missing: Japan-Chile Digital Connectivity Talks: no agenda found: no agenda " \
+           "heading, list or topic lead" in out.splitlines()

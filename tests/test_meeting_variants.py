@@ -28,3 +28,32 @@ def test_dates_and_modes_and_no_later_meeting(sentence, start, end, mode, lexico
     facts = extract(SourceText("m.txt", text), lexicon)
     assert [(m.date, m.end_date, m.mode) for m in facts.meetings] == [(start, end, mode)]
     assert "actor/peru" not in facts.meetings[0].organisers
+
+
+@pytest.mark.parametrize(("sentence", "organisers", "people"), [
+    # ministers who held it: the bodies their posts name, or the country one names
+    ("On 5 March 2025, Minister for Internal Affairs and Communications SAKURA Jiro and "
+     "Minister of Digital Affairs of Peru Rosa Quispe Mamani held the 2nd Japan-Peru ICT "
+     "Dialogue in Lima.", ["actor/mic", "actor/peru"],
+     ["person/sakura-jiro", "person/rosa-quispe-mamani"]),
+    # a post that names no body: the person, while no body of that side holds it
+    ("On 5 March 2025, Mr. Ken Aoki, Director-General, Global Strategy Bureau, MIC, held the "
+     "2nd Japan-Peru ICT Dialogue in Lima with Vice Minister of Communications Luis Huanca "
+     "Torres.", ["actor/mic", "person/luis-huanca-torres"],
+     ["person/ken-aoki", "person/luis-huanca-torres"]),
+    # bodies of both sides hold it: their co-chairs are participants only
+    ("On 5 March 2025, MIC and the Ministry of Transport and Communications of Peru held the "
+     "2nd Japan-Peru ICT Dialogue in Lima. It was co-chaired by Mr. Ken Aoki, "
+     "Director-General, Global Strategy Bureau, MIC, and Mr. Luis Huanca Torres, Vice "
+     "Minister of Communications.",
+     ["actor/mic", "actor/ministry-of-transport-and-communications-of-peru"],
+     ["person/ken-aoki", "person/luis-huanca-torres"]),
+])
+def test_people_who_held_a_meeting_give_their_bodies_as_organisers(sentence, organisers,
+                                                                   people, lexicon):
+    text = "March 20, 2025 Results of the Dialogue\n\n" + sentence + "\n"
+    facts = extract(SourceText("m.txt", text), lexicon)
+    (meeting,) = facts.meetings
+    assert (meeting.organisers, meeting.participants) == (organisers, people)
+    posts = {r.subject: r.value for r in facts.relations if r.predicate == "jobTitle"}
+    assert all(not post.endswith(("Peru", "held")) for post in posts.values())

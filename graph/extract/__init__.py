@@ -139,9 +139,20 @@ def _topic_at(doc: Document, start: int, end: int, registry: Registry) -> str:
 
 
 _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
-_NOT_TOPICS = re.compile(r"\b(?:day|days|week|behalf|occasion|hand|sidelines|basis|margins?|"
-                         r"morning|afternoon|evening|way|whole|other|first|second|final|"
-                         r"results?|outcomes?|sides?|next(?!-)|upcoming)\b", re.IGNORECASE)
+def _no_topic(phrase: str, registry: Registry) -> bool:
+    """"On this occasion", "On his part", "On arrival", "Regarding the Estonian proposal",
+    "Regarding Japan's support": a lead that names a moment, a manner or a side's own
+    contribution, not a topic (genre.yaml not_topic_words; a pronoun or demonstrative
+    first; a side's adjective or possessive)."""
+    genre = registry.lexicon.genre
+    words = re.findall(r"[\w’'-]+", phrase)
+    if not words or set(w.lower() for w in words) & set(genre["not_topic_words"]):
+        return True
+    first = words[1] if words[0].lower() == "the" and len(words) > 1 else words[0]
+    return words[0].lower() in genre["not_topic_openers"] \
+        or first in registry.lexicon.country_adjectives \
+        or re.sub(r"[’']s$", "", first) in registry.lexicon.country_names \
+        and re.search(r"[’']s$", first) is not None
 
 
 def _time_or_name(phrase: str, registry: Registry) -> bool:
@@ -163,7 +174,7 @@ def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: R
     """The agenda topic a sentence opens with ("Regarding data flows, …"): one already on
     the agenda, or, in a release whose agenda is in no heading or list, a new one."""
     cue = cue_topic(doc.text, s, e)
-    if cue is None or _NOT_TOPICS.search(doc.text[cue[0]:cue[1]]) \
+    if cue is None or _no_topic(doc.text[cue[0]:cue[1]], registry) \
             or _time_or_name(doc.text[cue[0]:cue[1]], registry):
         return None
     phrase = doc.text[cue[0]:cue[1]]
@@ -233,7 +244,8 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
             if reference_part(doc.text[paragraph.start:paragraph.end], registry.lexicon.genre):
                 reference = True  # "(Reference)" on a line of its own: the rest is background
                 continue
-            current = topic
+            current = None if topic and paragraph is not paragraphs[0] \
+                and _closing(doc.text, paragraph, registry.lexicon.genre) else topic
             for sentence in paragraph.sentences:
                 s, e = sentence.start, sentence.end
                 if meeting is not None and topic is None:
@@ -279,6 +291,17 @@ def _statements(doc: Document, registry: Registry, facts: ReleaseFacts,
                 unresolved += [evidence(doc.text, c.start, c.end) for c in clauses
                                if not c.speakers]
                 _sentence_facts(doc, registry, facts, names, clauses, s, e, meeting_id, topics)
+
+
+def _closing(text: str, paragraph, genre: dict) -> bool:
+    """A paragraph after a topic's first that opens by closing the meeting ("At the end of
+    the Forum, the participants adopted …", "Finally, …"): under no topic, though its
+    heading's part holds it."""
+    first = paragraph.sentences[0] if paragraph.sentences else None
+    if first is None:
+        return False
+    lead = "|".join(re.escape(w) for w in genre["closing_leads"])
+    return re.match(rf"(?:{lead})\b", text[first.start:first.end]) is not None
 
 
 def _voiced(text: str, start: int, clauses: list[Clause], intro: bool, reference: bool,

@@ -36,6 +36,17 @@ def _cues(words: tuple) -> tuple[list[re.Pattern[str]], re.Pattern[str]]:
     return strong, weak
 
 
+def _agreed_areas(text: str, start: int, cue: int, lists: dict) -> bool:
+    """"Both sides agreed to strengthen cooperation in areas such as X, Y and Z": the list
+    is what an outcome names (the last verb before it is an agreement, a decision or a
+    hope: genre.yaml agenda_lists outcomes), not what the meeting discussed."""
+    verbs = {w: "discussion" for w in lists["verbs"]} | {w: "outcome" for w in lists["outcomes"]}
+    pattern = r"\b(?:" + "|".join(re.escape(w) for w in sorted(verbs, key=len, reverse=True)) \
+        + r")\b"
+    found = re.findall(pattern, text[start:cue])
+    return bool(found) and verbs[found[-1]] == "outcome"
+
+
 def _end_of_list(text: str, start: int, end: int, semicolons: bool) -> int:
     stop = r"[.:](?:\s|$)" if semicolons else r"[.;:](?:\s|$)"
     m = re.compile(stop + r"|,\s+(?:which|where|and (?:the|both|they))\b").search(
@@ -50,6 +61,8 @@ def inline_agenda(text: str, start: int, end: int, genre: dict,
     strong, weak = _cues(tuple(tuple(lists[k]) for k in (
         "nouns", "markers", "verbs", "subjects", "reaches")))
     cue = next((m for m in (c.search(text, start, end) for c in strong) if m), None)
+    if cue is not None and _agreed_areas(text, start, cue.start(), lists):
+        return []
     least = 2
     if cue is None and intro:
         cue, least = weak.search(text, start, end), 3

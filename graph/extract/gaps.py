@@ -47,7 +47,8 @@ def find_gaps(doc: Document, facts: ReleaseFacts, unresolved: list[Evidence],
         if meeting.place is None and meeting.mode != "online":
             missing.append(f"{meeting.label}: no place and not said to be online")
         if not meeting.agenda:
-            missing.append(f"{meeting.label}: no agenda topic found")
+            missing.append(f"{meeting.label}: no agenda found: no agenda heading, list or "
+                           "topic lead")
     meeting_ends = max((m.evidence.end for m in facts.meetings), default=0)
     spans = [(s.evidence.start, s.evidence.end) for s in facts.statements]
     sentences, silent_ones = result_sentences(doc, meeting_ends, spans)

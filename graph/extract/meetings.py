@@ -225,7 +225,14 @@ def _leaders_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
         found_relations += listed_relations
         if not found:
             continue
-        meeting.organisers = _prefer_bodies(meeting.organisers + found, registry)
+        # the held sentence's countries give way to bodies; a country a leader's post
+        # names ("Deputy Minister … of the Hellenic Republic") stays
+        prior = _bodies(meeting.organisers, registry) if _bodies(found, registry) \
+            else meeting.organisers
+        everyone = list(dict.fromkeys(prior + found))
+        meeting.organisers = _with_people([o for o in everyone if not o.startswith("person/")],
+                                          [o for o in everyone if o.startswith("person/")],
+                                          registry)
         meeting.participants = list(dict.fromkeys(
             meeting.participants + [p.entity for p in people]))
         relations += found_relations
@@ -424,19 +431,44 @@ def _organisers(text: str, sentence: Sentence, series: SeriesMention, verb, name
               and not text.startswith(("'s ", "’s "), n.end)]
     by_person = {p.start: p for p in people}
     chosen: list[str] = []
+    holders: list = []  # people who held it: their organisations, or themselves
     if verb is not None:
-        chosen += [n.entity for n in actors if n.end <= verb.start()]
+        chosen += [n.entity for n in actors if n.end <= verb.start()
+                   and not any(p.start <= n.start < p.end for p in people)]
+        holders += [p for p in people if p.end <= verb.start()]
     phrases = genre["leader_cues"] + ([] if leaders_only else genre["organiser_cues"])
     cues = "|".join(re.escape(c) for c in sorted(phrases, key=len, reverse=True))
     spans = [(p.start, p.end) for p in people]
     for cue in re.finditer(rf"\b(?:{cues})\s+", text[sentence.start:sentence.end]):
         at = sentence.start + cue.end()
         stop = _clause_end(text, at, sentence.end, spans)
-        chosen += [p.organisation for p in people if at <= p.start < stop and p.organisation]
+        holders += [p for p in people if at <= p.start < stop]
         chosen += [n.entity for n in actors if at <= n.start < stop
                    and not any(p.start <= n.start < p.end for p in by_person.values())
                    and not _ATTENDING.match(text, n.end)]
-    return _prefer_bodies(chosen, registry)
+    return _held_by(chosen, holders, registry)
+
+
+def _held_by(actors: list[str], holders: list, registry: Registry) -> list[str]:
+    """The organisers: the bodies named (rather than countries, when a body is named or
+    is one of the people's), then for each person who held it, the organisation of their
+    post (a ministry, or the country their post names: "Federal Minister for Digital
+    Affairs of Austria"), or, when the release gives none, the person (README:
+    organisers)."""
+    named = _prefer_bodies(actors, registry)
+    held = [p.organisation for p in holders if p.organisation]
+    if _bodies(held, registry):  # "the Swedish delegation was led by Ms. A, …, PTS": PTS
+        named = _bodies(named, registry)
+    return _with_people(list(dict.fromkeys(named + held)),
+                        [p.entity for p in holders if not p.organisation], registry)
+
+
+def _with_people(organisers: list[str], people: list[str], registry: Registry) -> list[str]:
+    """The organisers, and the people of no known organisation who held the meeting, but
+    only while fewer than two bodies hold it (each side's body, once named, stands for its
+    people)."""
+    bodies = [o for o in organisers if not o.startswith("person/")]
+    return organisers if len(_bodies(bodies, registry)) >= 2 else organisers + people
 
 
 # "… in Tokyo, with the Peruvian delegation participating remotely": how a side attended,

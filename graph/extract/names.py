@@ -7,14 +7,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lemminflect import getAllLemmas
+
 from ..dates import MONTHS, WEEKDAYS
 from ..facts import Evidence
-from .registry import Registry
+from ..lexicon import Lexicon
+from .gazetteer import City, find_cities
+from .registry import Registry, slugify
 
 # A word; a possessive "'s" is part of it only inside a name ("the Overseas Development of
 # Japan's ICT …"), not before a common noun ("the Digital Agency's work"); a plural's
 # apostrophe is ("G7 Digital and Tech Ministers' Meeting")
-_TOKEN = re.compile(r"[^\W_](?:[^\W_]|[&-]|['’](?!s(?![^\W\d_]))(?=[^\W\d_]))*"
+_TOKEN = re.compile(r"\d{1,2}\.\d(?!\d|\.\d)|"  # a version: "Society 5.0", "Web 3.0"
+                    r"[^\W_](?:[^\W_]|[&-]|['’](?!s(?![^\W\d_]))(?=[^\W\d_]))*"
                     r"(?:['’]s(?=\s+[A-Z0-9À-ÖØ-Þ])|(?<=s)['’](?![^\W\d_]))?|&")  # "España Digital"
 _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # "Department for Science, Innovation and Technology (DSIT)": an official name with commas,
@@ -26,6 +31,7 @@ _COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(
                          r"(?=\s+\([A-Z][A-Za-z&-]{1,11}\)|[.;]?\s*$)")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _YEARS = re.compile(r"\d+(?:[-–]\d{2,4})?")  # "Strategy 2030", "Plan 2021-2025"
+_VERSION = re.compile(r"\d{1,2}\.\d")  # "Data Strategy 2.0"
 # A coined word: a lower-case prefix before a capital ("e-Residency", "eSafety") or a lone
 # capital joined by a hyphen ("X-Road", "L-Alert", "Manufacturing-X")
 _COINED = re.compile(r"[a-z]{1,2}-?[A-Z][\w-]*|[A-Z]-[A-Z]?[a-z][\w-]*|[A-Z][a-z]+-[A-Z]")
@@ -36,7 +42,7 @@ def _numbered_tail(words: list[str], at: int, tail_words: set[str]) -> int:
     """Where a name ends after its head: past years ("Strategy 2030", "Plan 2021-2025") and
     a numbered stage ("Network Phase 2", "Programme Stage II")."""
     while at < len(words):
-        if _YEARS.fullmatch(words[at]):
+        if _YEARS.fullmatch(words[at]) or _VERSION.fullmatch(words[at]):
             at += 1
         elif words[at] in tail_words and at + 1 < len(words) \
                 and re.fullmatch(r"\d{1,2}(?:\.\d)?|[IVX]{1,4}", words[at + 1]):
@@ -164,6 +170,18 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
         body = words[0] in leading and heads[words[0]] in ORGANISATION_HEAD_KINDS
         head_at = max((i for i, w in enumerate(words) if w in heads and i > 0 and not (
             body and heads[w] not in ORGANISATION_HEAD_KINDS)), default=None)
+        complemented = next((i for i, w in enumerate(words[:head_at or 0]) if w in heads
+                             and i > 0 and words[i + 1] in ("for", "on")), None)
+        if not body and complemented is not None:  # "AI Utilisation Guidelines for Network
+            head_at = complemented  # Services": the later head is in the first's complement
+        joint = None if body or head_at is None else next(
+            (i for i in range(head_at - 1, 1, -1)
+             if words[i] == "and" and words[i + 1] == "the"), None)
+        if joint is not None:  # "Horizon Europe and the Digital Europe Programme": two names
+            runs.insert(0, run[joint + 2:])
+            run, words = run[:joint], words[:joint]
+            head_at = max((i for i, w in enumerate(words) if w in heads and i > 0),
+                          default=None)
         # "Directorate-General of Communications Policy", "Bureau of … Digital Policy": a
         # body whatever the thing its name ends with
         if not body and words[0] in leading and len(words) >= 3 \
@@ -178,14 +196,17 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             tail, kind = len(words), heads[words[0]]
         elif set(words) & set(genre["period_words"]):
             continue  # "Fiscal Year 2025": a period
-        elif _dated_name(words) or (
+        elif _dated_name(words) or _versioned(words[:_unheaded_end(words)]) or (
                 run[0].start() > start and not _honoured(text, run[0].start(), genre)
                 and not re.search(rf"\b(?:{'|'.join(map(re.escape, posts))}),\s+$",
                                   text[max(start, run[0].start() - 40):run[0].start()])
                 and len([
                     t for t in run[:_unheaded_end(words)] if t.group(0) not in connectors
-                    and not any(m.start <= t.start() < m.end for m in known)]) >= 3):
+                    and not any(m.start <= t.start() < m.end for m in known)])
+                >= (2 if _after_the(text, run[0].start(), adjectives, words, genre) else 3)):
             tail, kind = _unheaded_end(words), "Initiative"
+            if tail < len(run) and words[tail] == "and":  # "the A Hub and the Digital B"
+                runs.insert(0, run[tail + 1:])
         else:
             continue
         if all(any(m.start <= t.start() < m.end for m in known)
@@ -218,11 +239,30 @@ def _year_ends(run: list[re.Match[str]], connectors: set[str]) -> list[list[re.M
 
 
 def _unheaded_end(words: list[str]) -> int:
-    """Where a name with no head word ends: before "with the", "to the" or "against the",
-    which join two names ("link South America with the Asia-Pacific region") rather than
-    make one ("Data Free Flow with Trust")."""
-    return next((i for i, w in enumerate(words[:-1]) if w in ("with", "to", "against")
+    """Where a name with no head word ends: before "with the", "to the", "against the" or
+    "and the", which join two names ("link South America with the Asia-Pacific region",
+    "the Athens Innovation Hub and the Digital Agora") rather than make one ("Data Free
+    Flow with Trust")."""
+    return next((i for i, w in enumerate(words[:-1]) if w in ("with", "to", "against", "and")
                  and words[i + 1] == "the"), len(words))
+
+
+def _versioned(words: list[str]) -> bool:
+    """Capitalised words and a version: "Society 5.0", "Data Strategy 2.0", "Web 3.0"."""
+    return len(words) >= 2 and _VERSION.fullmatch(words[-1]) is not None \
+        and all(w[0].isupper() for w in words[:-1])
+
+
+def _after_the(text: str, at: int, adjectives: frozenset[str], words: list[str],
+               genre: dict) -> bool:
+    """A run of words right after "the" inside a sentence ("the Government Cloud", "the
+    Digital Agora"): a name of two words is enough there, unless it opens with a country's
+    adjective ("the Estonian Government"), has a number ("the 700 MHz band", "the G7
+    Presidency") or ends with a word of a region or group ("the Amazon Region", "the Member
+    States": genre.yaml region_words)."""
+    return bool(re.search(r"(?<!^)\bthe\s+$", text[max(0, at - 5):at])) \
+        and words[0] not in adjectives and all(w.replace("-", "").isalpha() for w in words[:2]) \
+        and words[1] not in genre["region_words"]
 
 
 def _honoured(text: str, at: int, genre: dict) -> bool:
@@ -397,6 +437,12 @@ def _acronym_candidates(text: str, start: int, end: int, genre: dict,
     found += [_Candidate(m.start(), m.end(), m.group(0), "Initiative")
               for m in lone.finditer(text, start, end)
               if m.start() not in taken and not set(m.group(0).split("-")) & countries]
+    # "ICT-ISAC", "5G-ACIA": acronyms joined by a hyphen, a body's name by itself
+    joined = re.compile(r"(?<![\w.-])(?=[A-Z0-9-]*[A-Z]{3})[A-Z0-9]*[A-Z][A-Z0-9]*"
+                        r"(?:-[A-Z0-9]*[A-Z][A-Z0-9]*)+(?![\w-]|\.\w)")
+    found += [_Candidate(m.start(), m.end(), m.group(0), "Organisation")
+              for m in joined.finditer(text, start, end)
+              if m.start() not in taken and not set(m.group(0).split("-")) & countries]
     return found
 
 
@@ -473,6 +519,48 @@ def _other_series(text: str, start: int, end: int, registry: Registry) -> list[_
             and not re.match(r"\s+[A-Z]", text[m.end:end])]  # "… Partnership Fund": longer
 
 
+_CAPITAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:[\w'’-]*|\.)"  # a capitalised word of a post or name
+
+
+def long_post_names(text: str, start: int, end: int, lexicon: Lexicon
+                    ) -> list[tuple[int, int, int, int]]:
+    """"Minister of Digital Development of Mongolia Batbold Tsend", "Minister of Posts,
+    Telecommunications and Information Technology Rahim Chowdhury": a long post, then a
+    name written normally. The name is the two to four words at the end that are no English
+    word (lemminflect knows none of their forms) and no country; where none is, no person.
+    As (post start, post end, name start, name end)."""
+    genre = lexicon.genre
+    leads = "|".join(re.escape(w) for w in sorted(genre["post_leads"], key=len, reverse=True))
+    run = re.compile(rf"(?<![\w.-])(?:{leads})(?:,?[^\S\n]+(?:of|for|the|{_CAPITAL}|"
+                     rf"and(?![^\S\n]+(?:{leads})\b)))+"
+                     r"(?=,|\s*\(|\s+and\b|\s*$|\s*[.;]|[^\S\n]*\n|\s+[a-z])")
+    countries = lexicon.country_names | lexicon.country_adjectives
+    found = []
+    for m in run.finditer(text, start, end):
+        words = list(re.finditer(r"[^\s,]+", m.group(0)))
+        name: list[re.Match[str]] = []
+        for word in reversed(words):
+            w = word.group(0)
+            if len(name) == 4 or not w[0].isupper() or w in countries \
+                    or w in genre["post_words"] \
+                    or getAllLemmas(w.lower()) and any(_no_word(n.group(0)) for n in name):
+                break  # an English word before the name's own: the post's
+            name.insert(0, word)
+        if len(name) < 2 or not any(_no_word(n.group(0)) for n in name) \
+                or len(words) - len(name) < 3 or any(n.group(0) in genre["name_heads"]
+                                                     for n in name):
+            continue  # no name, only English words, a short post ("Vice-Minister X"), or a
+            # body's name ("Director-General, Swedish Post and Telecom Authority")
+        post_end = m.start() + words[-len(name) - 1].end()
+        found.append((m.start(), post_end, m.start() + name[0].start(), m.end()))
+    return found
+
+
+def _no_word(word: str) -> bool:
+    """A word lemminflect knows in no form: a name's ("Tsend", "Chowdhury")."""
+    return not getAllLemmas(word.lower())
+
+
 def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name]:
     """Every name in text[start:end], outermost first at each position, nested ones marked.
     A city the release's meeting is held in ends a name as a known one does ("… with the
@@ -495,9 +583,11 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
                                      registry.lexicon.opening_words))
     outer: list[Name] = []
     taken: list[tuple[int, int]] = []
+    people = [(s, e) for s, _, _, e in long_post_names(text, start, end, registry.lexicon)]
     for cand in sorted(candidates, key=lambda c: (c.start, -(c.end - c.start))):
-        if any(s <= cand.start and cand.end <= e for s, e in taken):
-            continue
+        if any(s <= cand.start and cand.end <= e for s, e in taken) \
+                or any(s < cand.end and cand.start < e for s, e in people):
+            continue  # inside a name, or a post and a person's name
         if any(m.start <= cand.start and cand.end <= m.end for m in known):
             continue
         if any(m.start < cand.end and cand.start < m.end and not
@@ -509,7 +599,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         if entry is not None and entry.category == "actor" and cand.kind not in (
                 "GovernmentBody", "OrganisationalUnit", "Collaboration"):
             continue  # "the MIC project" names no new initiative
-        entity = registry.named(cand.label, [cand.kind], evidence(text, cand.start, cand.end))
+        entity = registry.seen.get(cand.label) or registry.named(  # as the release named it
+            cand.label, [cand.kind], evidence(text, cand.start, cand.end))
         outer.append(Name(cand.start, cand.end, entity))
         taken.append((cand.start, cand.end))
     names = list(outer)
@@ -527,8 +618,39 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     for m in registry.seen_pattern().finditer(text, start, end) if registry.seen else ():
         if not any(s < m.end() and m.start() < e for s, e in spans):
             names.append(Name(m.start(), m.end(), registry.seen[m.group(0)]))
+    spans = [(n.start, n.end) for n in names] + [(m.start, m.end) for m in known]
+    places = [m.end for m in known if m.entry.category == "place"]
+    for city in find_cities(text, start, end, registry.lexicon.country_codes, spans, places):
+        names.append(Name(city.start, city.end, _city(text, city, registry)))
     _abbreviations(text, names, registry)
+    _short_forms(text, names, registry)
     return sorted(names, key=lambda n: (n.start, -(n.end - n.start)))
+
+
+def _city(text: str, city: City, registry: Registry) -> str:
+    """A world city the lexicon does not list, as a place of the release, with its GeoNames
+    identifier when the name is sure."""
+    entity = registry.discovered(city.name, ["Place"], evidence(text, city.start, city.end),
+                                 slug=slugify(city.name), category="place")
+    found = registry.entities[entity]
+    if city.geonames is not None and not found.curated and not found.identifiers:
+        found.identifiers.append(f"GeoNames:{city.geonames}")
+    return entity
+
+
+def _short_forms(text: str, names: list[Name], registry: Registry) -> None:
+    """"the Ministry for Digital Transformation and Civil Service of the Kingdom of Spain",
+    later "the Ministry for Digital Transformation and Civil Service": a body's name less
+    the country it ends with is the same body."""
+    for name in names:
+        entity = registry.entities[name.entity]
+        m = re.fullmatch(r"(.+?)\s+of\s+(?:the\s+)?(.+)", text[name.start:name.end])
+        if entity.curated or name.nested or not registry.is_actor(name.entity) or m is None \
+                or len(m.group(1).split()) < 3 or registry.lexicon.lookup(m.group(1)):
+            continue
+        country = registry.lexicon.lookup(m.group(2))
+        if country is not None and "Country" in country.kinds:
+            registry.remember(m.group(1), name.entity)
 
 
 def _abbreviations(text: str, names: list[Name], registry: Registry) -> None:

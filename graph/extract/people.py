@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..facts import Relation
-from .names import Name, evidence
+from .names import Name, evidence, long_post_names
 from .registry import ORGANISATION_KINDS, Registry, slugify
 
 # Letters of Latin names beyond ASCII ("Hélène", "Łukasz"): upper, lower case.
@@ -53,14 +53,18 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
                       rf"(?={_WORD}[^\S\n]+(?:{_PARTICLE}\s+){{0,2}}{_WORD})")
     # a long post as title, before a name whose family name is in capitals: "Minister for
     # Internal Affairs and Communications NAKAGAWA Hiroshi" (the capitals end the post)
-    titled_by_long_post = (rf"(?<![\w.-])(?P<long>(?:{leads})(?:[^\S\n]+(?:of|for|and|the|"
-                           rf"[A-Z][a-z][\w-]*))+?)[^\S\n]+(?=[A-Z]{{2,}}[^\S\n]+[A-Z][a-z])")
+    titled_by_long_post = (rf"(?<![\w.-])(?P<long>(?:{leads})(?:[^\S\n]+(?:of|for|the|"
+                           rf"and(?![^\S\n]+(?:{leads})\b)|"
+                           rf"[A-Z][a-z][\w-]*|\([A-Z][^()\n]{{0,40}}\)))+?)[^\S\n]+"
+                           rf"(?=[A-Z]{{2,}}[^\S\n]+[A-Z][a-z])")  # "… (International Affairs)"
     pattern = re.compile(rf"(?:{lead}|{untitled}|{titled_by_post}|{titled_by_long_post})"
                          rf"(?P<name>{_NAME})"
                          r"(?=,|\s*\||\s*\(|\s+and\b|\s+of\b|\s*$|\s*[.;]|[^\S\n]*\n"
                          r"|\s+[a-z])")
+    # a post before the name, set off by a comma: "the Minister of X of Romania, Mr. A"
+    post_before = re.compile(rf"(?:^|\bthe\s+|,\s+)(?P<post>(?:{leads})\b[^;]*?),\s*$")
     people, relations = [], []
-    cursor = start
+    cursor = previous = start
     while True:
         m = pattern.search(text, cursor, end)
         if m is None:
@@ -84,26 +88,61 @@ def find_people(text: str, start: int, end: int, names: list[Name], registry: Re
         else:
             post_start, organisation, item_end = _post(text, m.end(), end, names, registry,
                                                         honorifics)
+            before = None if bare or post_start or organisation else post_before.search(
+                text, previous, m.start())
+            if before is not None:
+                post_start = before.span("post")
         if bare and organisation is None:
             break
-        ev = evidence(text, m.start("name"), m.end("name"))
-        entity = registry.discovered(person_name, ["Person"], ev, slug=slugify(person_name),
-                                     category="person")
-        registry.remember(person_name, entity)
-        titled = text[m.start():m.start("name")].strip()  # later "Mr. NISHIDA" (as titled)
-        for title in [titled] if titled else [h for h in genre["honorifics"] if h.endswith(".")]:
-            registry.remember(f"{title} {_family_name(person_name)}", entity)
-        sentence_ev = evidence(text, m.start(), item_end)
-        chair = bool(_CHAIR.search(text[max(start, m.start() - 40):m.start()]))
-        post = text[post_start[0]:post_start[1]].strip(" ,|\n") if post_start else ""
-        if post:
-            relations.append(Relation(entity, "jobTitle", sentence_ev, value=post))
-            _remember_post_title(post, person_name, entity, registry)
-        if organisation:
-            relations.append(Relation(entity, "memberOf", sentence_ev, object=organisation))
-        people.append(Person(entity, m.start(), item_end, organisation, chair))
-        cursor = max(cursor, item_end)
-    return people, relations
+        person = _person(text, (m.start(), m.start("name"), m.end("name"), item_end),
+                         post_start, organisation, start, names, registry, relations)
+        people.append(person)
+        cursor = previous = max(cursor, item_end)
+    if not bare:
+        for begin, post_end, name_start, name_end in long_post_names(
+                text, start, end, registry.lexicon):
+            if not any(p.start < name_end and begin < p.end for p in people):
+                people.append(_person(text, (begin, name_start, name_end, name_end),
+                                      (begin, post_end), None, start, names, registry,
+                                      relations))
+    return sorted(people, key=lambda p: p.start), relations
+
+
+def _person(text: str, spans: tuple[int, int, int, int], post_span: tuple[int, int] | None,
+            organisation: str | None, start: int, names: list[Name], registry: Registry,
+            relations: list[Relation]) -> Person:
+    """The person whose name is text[spans[1]:spans[2]] (its title from spans[0], its
+    item to spans[3]), remembered under the forms later sentences use, with their post
+    and organisation as relations (added to `relations`)."""
+    genre = registry.lexicon.genre
+    begin, name_start, name_end, item_end = spans
+    person_name = text[name_start:name_end]
+    entity = registry.discovered(person_name, ["Person"], evidence(text, name_start, name_end),
+                                 slug=slugify(person_name), category="person")
+    registry.remember(person_name, entity)
+    titled = text[begin:name_start].strip()  # later "Mr. NISHIDA" (as titled)
+    family = _family_name(person_name)
+    for title in [titled] if titled else [h for h in genre["honorifics"] if h.endswith(".")]:
+        for form in {family, family.title()}:  # "Mr. OTA Kenji", later "Mr. Ota"
+            registry.remember(f"{title} {form}", entity)
+    sentence_ev = evidence(text, begin, item_end)
+    chair = bool(_CHAIR.search(text[max(start, begin - 40):begin]))
+    post = text[post_span[0]:post_span[1]].strip(" ,|\n") if post_span else ""
+    if organisation is None and post_span:
+        organisation = _body_of_post(post, post_span, names, registry)
+        if organisation is not None and "Country" in registry.kinds(organisation):
+            post = _WITHOUT_COUNTRY.sub("", post)  # "… of Mongolia": its body
+    if post:
+        relations.append(Relation(entity, "jobTitle", sentence_ev, value=post))
+        _remember_post_title(post, person_name, entity, registry)
+    if organisation and registry.kinds(organisation) & ORGANISATION_KINDS:  # not a country
+        relations.append(Relation(entity, "memberOf", sentence_ev, object=organisation))
+    return Person(entity, begin, item_end, organisation, chair)
+
+
+# "…, Minister of X of (the Republic of) Mongolia": the country at the end of a post
+_WITHOUT_COUNTRY = re.compile(r",?\s+of\s+(?:the\s+)?(?:(?:Federal\s+)?(?:Republic|Kingdom|"
+                              r"State|Commonwealth)\s+of\s+(?:the\s+)?)?(?:(?!\bof\b).)+$")
 
 
 def _lead_post(text: str, m: re.Match[str], names: list[Name], registry: Registry
@@ -117,6 +156,22 @@ def _lead_post(text: str, m: re.Match[str], names: list[Name], registry: Registr
     if org is None:
         return post, None, m.end("name")
     return post, org.entity, org.end
+
+
+def _body_of_post(post: str, span: tuple[int, int], names: list[Name],
+                  registry: Registry) -> str | None:
+    """Whose post it is when no organisation is written: the country it ends with
+    ("Minister of Digital Development of Mongolia"), else the known body only it has
+    (actors.yaml ``posts``: "Minister for Internal Affairs and Communications" → MIC)."""
+    country = next((n for n in names if span[0] <= n.start and n.end <= span[1]
+                    and not n.nested and "Country" in registry.kinds(n.entity)
+                    and not post[n.end - span[0]:].strip(" ,")), None)
+    bare = _WITHOUT_COUNTRY.sub("", post) if country is not None else post
+    body = next((e for e in registry.lexicon.of("actor") if bare in e.extra.get("posts", ())),
+                None)  # "Minister for Internal Affairs and Communications (of Japan)"
+    if body is not None:
+        return registry.curated(body)
+    return country.entity if country is not None else None
 
 
 def _remember_post_title(post: str, person_name: str, entity: str,
@@ -150,8 +205,9 @@ def _post(text: str, at: int, end: int, names: list[Name], registry: Registry,
           honorifics: str) -> tuple[tuple[int, int] | None, str | None, int]:
     """The post after a person's name: the parts up to the organisation that closes the
     item (", and Dr. …", ";", the sentence's end); the organisation; the item's end."""
-    stop = re.compile(rf",\s+and\s+|;|\s+and\s+(?=(?:{honorifics})\s)|\.?$").search(
-        text, at, end)
+    # also where a verb follows: "Mr. B, Minister of …, held the meeting"
+    stop = re.compile(rf",\s+and\s+|;|\s+and\s+(?=(?:{honorifics})\s)|\.?$|"
+                      r",\s+(?=(?!and\b|of\b|for\b|the\b)[a-z]+\s)").search(text, at, end)
     item_end = stop.start() if stop else end
     organisations = [n for n in names if not n.nested and at <= n.start < item_end
                      and registry.kinds(n.entity) & ORGANISATION_KINDS]
