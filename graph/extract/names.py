@@ -258,11 +258,12 @@ def _after_the(text: str, at: int, adjectives: frozenset[str], words: list[str],
     """A run of words right after "the" inside a sentence ("the Government Cloud", "the
     Digital Agora"): a name of two words is enough there, unless it opens with a country's
     adjective ("the Estonian Government"), has a number ("the 700 MHz band", "the G7
-    Presidency") or ends with a word of a region or group ("the Amazon Region", "the Member
-    States": genre.yaml region_words)."""
+    Presidency"), ends with a word of a region or group ("the Amazon Region", "the Member
+    States": genre.yaml region_words) or of the meeting and its record ("the Joint
+    Statement", "the Press Release", "the Opening Ceremony": record_words)."""
     return bool(re.search(r"(?<!^)\bthe\s+$", text[max(0, at - 5):at])) \
         and words[0] not in adjectives and all(w.replace("-", "").isalpha() for w in words[:2]) \
-        and words[1] not in genre["region_words"]
+        and words[1] not in genre["region_words"] and words[-1] not in genre["record_words"]
 
 
 def _honoured(text: str, at: int, genre: dict) -> bool:
