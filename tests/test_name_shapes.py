@@ -38,6 +38,7 @@ def named(sentence: str, lexicon) -> set[str]:
     # two words after "the" that are the meeting or its record
     ("After the Opening Ceremony, both sides referred to the Joint Statement and the Press "
      "Release.", set()),
+    ("Both sides noted the Morning Session and the Technical Level discussions.", set()),
     ("Minister of Transport and Communications of Peru Rosa Quispe explained the plan.",
      {"Rosa Quispe"}),
 ])

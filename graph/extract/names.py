@@ -203,7 +203,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
                 and len([
                     t for t in run[:_unheaded_end(words)] if t.group(0) not in connectors
                     and not any(m.start <= t.start() < m.end for m in known)])
-                >= (2 if _after_the(text, run[0].start(), adjectives, words, genre) else 3)):
+                >= (2 if _after_the(text, run[0].start(), adjectives,
+                                    words[:_unheaded_end(words)], genre) else 3)):
             tail, kind = _unheaded_end(words), "Initiative"
             if tail < len(run) and words[tail] == "and":  # "the A Hub and the Digital B"
                 runs.insert(0, run[tail + 1:])
@@ -261,7 +262,7 @@ def _after_the(text: str, at: int, adjectives: frozenset[str], words: list[str],
     Presidency"), ends with a word of a region or group ("the Amazon Region", "the Member
     States": genre.yaml region_words) or of the meeting and its record ("the Joint
     Statement", "the Press Release", "the Opening Ceremony": record_words)."""
-    return bool(re.search(r"(?<!^)\bthe\s+$", text[max(0, at - 5):at])) \
+    return len(words) >= 2 and bool(re.search(r"(?<!^)\bthe\s+$", text[max(0, at - 5):at])) \
         and words[0] not in adjectives and all(w.replace("-", "").isalpha() for w in words[:2]) \
         and words[1] not in genre["region_words"] and words[-1] not in genre["record_words"]
 
