@@ -343,7 +343,7 @@ def write_dumps(store: Store, directory: Path, version: str,
     base = store_base(store)
     metadata = Iris(base).graph("metadata") if base else None
     graphs = sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)),
-                    key=lambda g: (g == metadata, g.value))
+                    key=lambda g: dump_position(g, metadata))
     directory.mkdir(parents=True, exist_ok=True)
     members = Members(directory / MEMBERS_DIR)
     try:
@@ -352,6 +352,12 @@ def write_dumps(store: Store, directory: Path, version: str,
                       processes)
     finally:
         shutil.rmtree(members.directory, ignore_errors=True)
+
+
+def dump_position(graph: NamedNode, metadata: NamedNode | None) -> tuple[bool, str]:
+    """Where a graph goes in the dumps: by name, the metadata graph last (an order the
+    store's graphs give alone, whatever order they were built or added in)."""
+    return graph == metadata, graph.value
 
 
 def finish(store: Store, members: Members, parts: list[tuple[NamedNode, str]],

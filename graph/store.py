@@ -333,8 +333,8 @@ class Building:
             writing.write(text[key])
             writing.end(described.digest, described.quads)
             writing.close()
-        # the graphs by name, the metadata graph last: the order a store's graphs give alone
-        order = [*sorted(self.graphs, key=lambda held: held[0].value), (graph, described)]
+        order = sorted([*self.graphs, (graph, described)],
+                       key=lambda held: dump_members.dump_position(held[0], graph))
         return dump_members.finish(
             self.store, members, [(name, added.digest) for name, added in order],
             shared | dumps.shared_triples(self.store, within=graph),

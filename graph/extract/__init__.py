@@ -139,6 +139,8 @@ def _topic_at(doc: Document, start: int, end: int, registry: Registry) -> str:
 
 
 _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
+
+
 def _no_topic(phrase: str, registry: Registry) -> bool:
     """"On this occasion", "On his part", "On arrival", "Regarding the Estonian proposal",
     "Regarding Japan's support": a lead that names a moment, a manner or a side's own
