@@ -2,7 +2,8 @@
 interface): the WSGI app of server/wsgi.py on a pool of threads (a2wsgi), behind
 server/body_deadline.py, which reads each request body in the event loop within the body
 timeout, so that a body that never finishes holds a coroutine, not one of the threads;
-response-cache hits are answered in the event loop (server/loop_hits.py)."""
+response-cache hits are answered in the event loop (server/loop_hits.py), and so are
+searches on a local store (server/loop_routes.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from a2wsgi import WSGIMiddleware
 from . import wsgi
 from .body_deadline import BodyDeadline
 from .loop_hits import LoopHits
+from .loop_routes import LoopRoutes
 
 
 def application() -> BodyDeadline:
     built = wsgi.stack()
     config = built.app.extensions["policykg"].config
     threaded = WSGIMiddleware(built.app, workers=config.threads)
-    return BodyDeadline(LoopHits(threaded, built.cache, built.observed),
+    routed = threaded if config.engine else LoopRoutes(threaded, built.app)
+    return BodyDeadline(LoopHits(routed, built.cache, built.observed),
                         config.body_timeout, config.max_request_bytes, built.observed)

@@ -29,12 +29,17 @@ class LoopHits:
             hit = self.cache.hit(environ)
             if hit is not None:
                 watch = self.observed.watch(environ) if self.observed is not None else None
-                await send({"type": "http.response.start", "status": int(hit.status[:3]),
-                            "headers": [(name.lower().encode("latin-1"), value.encode("latin-1"))
-                                        for name, value in hit.headers]})
+                await send(response_start(hit.status, hit.headers))
                 if watch is not None:  # seen before the body leaves (server/exchange.py)
                     watch.status = int(hit.status[:3])
                     watch.finish(len(hit.body))
                 await send({"type": "http.response.body", "body": hit.body})
                 return
         await self.app(scope, receive, send)
+
+
+def response_start(status: str, headers: list[tuple[str, str]]) -> dict:
+    """The ASGI message that starts an answer, from a WSGI status line and headers."""
+    return {"type": "http.response.start", "status": int(status[:3]),
+            "headers": [(name.lower().encode("latin-1"), value.encode("latin-1"))
+                        for name, value in headers]}
