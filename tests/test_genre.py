@@ -1,7 +1,7 @@
 """Extraction across the genre: fictitious releases written from scratch in many layouts
 and phrasings (tests/fixtures/genre for training, genre-validation and genre-heldout2 read
-for diagnosis since 2026-12-05 and 2026-12-06, genre-heldout3 and genre-heldout4 held out:
-unread by the extractor's authors), scored against their gold files
+for diagnosis since 2026-12-05 and 2026-12-06, genre-heldout3, genre-heldout4 and
+genre-heldout5 held out: unread by the extractor's authors), scored against their gold files
 by bench/extraction_eval.py; each folder has its floors.yaml."""
 
 from __future__ import annotations
