@@ -17,10 +17,10 @@ three streams, on 127.0.0.1:
 - floor:    `GET /search.json?q=` (nothing to search), tagged: what the server, Flask and
             the search view cost without searching, the part of the others' CPU time
             that is not the search's.
-With `--before DIR` (a checkout of policykg from before the full-text index, e.g.
-`git worktree add DIR <commit>`), that checkout's server answers the same suggestions on
-the same store (stream "suggest-before": it reads names only, from the store, kept in
-memory), so the two can be read side by side.
+With `--before DIR` (a checkout of an earlier policykg, e.g. `git worktree add DIR
+<commit>`), that checkout's server answers the same fulltext, json and suggest streams on
+the same store, in the same rounds ("fulltext-before", …; a checkout from before the
+full-text index searches names only), and the table ends with ours ÷ before for each.
 
 Every request but the cached stream's carries a unique tag (`&bench=…`), so the server's
 response cache never answers: these are cold figures. Load: wrk with endpoint_bench's
@@ -71,6 +71,7 @@ from server.fulltext import Index  # noqa: E402
 TARGET_MS = 20.0
 QUERIES = 400  # distinct queries per stream
 HTML, JSON = "text/html", "application/json"
+COMPARED = ("fulltext", "json", "suggest")  # the streams a --before checkout answers too
 WORD = re.compile(r"[A-Za-z]{4,}")
 
 
@@ -110,9 +111,9 @@ def streams(work: Path, index: Path, before: bool) -> list[Stream]:
             Stream("floor", JSON, work / "paths-floor.txt",
                    ["/search.json?q=&only=things&bench="], "ours")]
     if before:
-        made.append(Stream("suggest-before", JSON, work / "paths-suggest-before.txt",
-                           made[-1].paths, "before"))
-    for stream in made:
+        made += [Stream(f"{stream.name}-before", stream.accept, stream.file, stream.paths,
+                        "before") for stream in made if stream.name in COMPARED]
+    for stream in made:  # (a before stream shares its file with ours)
         stream.file.write_text("".join(p + "\n" for p in stream.paths))
     return made
 
@@ -148,7 +149,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--client-threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--before", type=Path,
-                        help="a checkout from before the full-text index, for suggest-before")
+                        help="an earlier checkout answering the same streams, side by side")
     parser.add_argument("--workdir", type=Path, help="keeps the generated store")
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="policykg-search-bench-"))
@@ -200,6 +201,14 @@ def main() -> None:
         print(f"{name:<15} {clients:>7} {_median(samples, 'rps'):>8.0f} {p50:>8.1f} "
               f"{_median(samples, 'p99_ms'):>8.1f} {sum(s.errors for s in samples):>6} "
               f"{statistics.median(cpu[name, clients]):>7.2f}  {met}")
+    for (name, clients), samples in results.items():
+        earlier = results.get((f"{name}-before", clients))
+        if earlier:
+            ratio = statistics.median(cpu[name, clients]) / statistics.median(
+                cpu[f"{name}-before", clients])
+            print(f"{name} c={clients}: ours ÷ before p50 "
+                  f"{_median(samples, 'p50_ms') / _median(earlier, 'p50_ms'):.2f}, "
+                  f"CPU {ratio:.2f}")
     print(f"(work dir {work})")
 
 
