@@ -133,8 +133,10 @@ def _no_query(opened: Opened) -> Response:
     if not override and "text/html" in accept and choose((HTML, *DESCRIPTIONS), accept) is HTML:
         return workbench_page(opened)
     fmt = choose(DESCRIPTIONS, accept, override)
-    if fmt is None:
-        raise _not_acceptable(DESCRIPTIONS)
+    if fmt is None:  # most likely a client that meant to send a query
+        names = ", ".join(f.media_type for f in DESCRIPTIONS)
+        raise Refused(406, f"no query was sent (the 'query' parameter), and without one "
+                           f"GET /sparql answers its service description, offered as: {names}")
     body = service_description(request.url_root + "sparql", opened, current_app, fmt)
     return Response(body, headers={"Content-Type": content_type(fmt), "Vary": "Accept"})
 

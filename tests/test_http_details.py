@@ -77,7 +77,9 @@ def one_line(response) -> bool:
 def test_sparql_without_query_answers_406_not_500(client, accept):
     response = client.get("/sparql", headers={"Accept": accept})
     assert response.status_code == 406 and one_line(response)
-    assert "text/turtle" in response.get_data(as_text=True)  # what it could have had
+    text = response.get_data(as_text=True)
+    assert "text/turtle" in text  # what it could have had
+    assert "no query was sent (the 'query' parameter)" in text  # what it probably meant
 
 
 @pytest.mark.parametrize("path", [
