@@ -25,10 +25,12 @@ BEFORE_RUN = 60  # characters of a snippet before its words, at most
 WHOLE_FIELD = 100_000  # tantivy's fragment: the whole field (a quote, or the text around)
 ELLIPSIS = "…"  # where a snippet cuts its text
 WORD = re.compile(r"\w+")
-# Statements holding the words as a phrase come first: their score is raised by this much,
-# far above any BM25 score of 12 words (each below ~25 × the fields' weights), and small
-# enough that a 32-bit float still tells their own scores apart (to ~0.001).
+# Statements holding the words as a phrase come first, those whose own words hold it first
+# of all: their score is raised by this much (twice when the quote holds it), far above any BM25 score
+# of 12 words (each below ~25 × the fields' weights), and small enough that a 32-bit float
+# still tells their own scores apart (to ~0.004).
 PHRASE_FIRST = 10_000.0
+QUOTE = "quote"  # the statement's own words; the other TEXT_FIELDS are about it
 # Highlighted words only this far apart (no letter or digit between) show as one: a
 # phrase ("vendor lock-in") is marked whole.
 BETWEEN_WORDS = re.compile(r"\W+")
@@ -46,8 +48,8 @@ class StatementRow:
     start: int | None
     end: int | None
     quote: tuple[tuple[str, bool], ...]  # (text, highlighted) parts of the quote
-    around: tuple[tuple[str, bool], ...]  # of the text around it, when the words are
-    # found there and not in the quote (else empty)
+    around: tuple[tuple[str, bool], ...]  # of the text around it, when some of the
+    # words are found there and not in the quote (else empty)
 
 
 class Index:
@@ -108,9 +110,11 @@ class Index:
 
     def statements(self, text: str, limit: int, offset: int = 0
                    ) -> tuple[int, list[StatementRow]]:
-        """(how many statements hold every word, those of the page): the ones holding the
-        words as a phrase first, then the others, each group best by BM25 (the fields
-        weighted by TEXT_FIELDS). tantivy ranks only what can enter the page."""
+        """(how many statements hold every word, in what they say or around it, those of
+        the page): the ones saying the words as a phrase first, then those with the phrase
+        around them, then the others, each group best by BM25 (the fields weighted by
+        TEXT_FIELDS). tantivy ranks only what can enter the page. A quote that lacks some
+        of the words comes with the text around it where they are."""
         terms = self._terms(text, stemmed=True)
         if not terms:
             return 0, []
@@ -118,23 +122,27 @@ class Index:
         every = Query.boolean_query([(Occur.Must, self._anywhere(term)) for term in terms])
         query = every if len(terms) == 1 else Query.boolean_query([
             (Occur.Must, every),
+            (Occur.Should, Query.const_score_query(
+                Query.phrase_query(schema, QUOTE, terms), PHRASE_FIRST)),
             (Occur.Should, Query.const_score_query(Query.boolean_query([
                 (Occur.Should, Query.phrase_query(schema, field, terms))
                 for field in TEXT_FIELDS]), PHRASE_FIRST))])
         searcher = self._searcher(STATEMENTS)
         found = searcher.search(query, limit, count=True, offset=offset)
-        quotes = _Snippets(searcher, every, schema, "quote")
+        quotes = _Snippets(searcher, every, schema, QUOTE)
         around = _Snippets(searcher, every, schema, "context")
+        wanted = set(terms)
         rows = []
         for _, address in found.hits:
             document = searcher.doc(address)
             quote = quotes.of(document)
-            marked = any(on for _, on in quote)
+            said = " ".join(part for part, on in quote if on)
+            whole = wanted <= set(self._terms(said, stemmed=True)) if said else False
             rows.append(StatementRow(
                 *(document.get_first(field) for field in (
                     "iri", "label", "speaker", "meeting", "meeting_label", "date",
                     "release", "start", "end")),
-                quote, () if marked else around.of(document, marked_only=True)))
+                quote, () if whole else around.of(document, marked_only=True)))
         return found.count, rows
 
     def _anywhere(self, term: str) -> Query:
