@@ -26,7 +26,8 @@ WHOLE_FIELD = 100_000  # tantivy's fragment: the whole field (a quote, or the te
 ELLIPSIS = "…"  # where a snippet cuts its text
 WORD = re.compile(r"\w+")
 # Statements holding the words as a phrase come first, those whose own words hold it first
-# of all: their score is raised by this much (twice when the quote holds it), far above any BM25 score
+# of all: their score is raised by this much (twice when the quote holds it, three times
+# when the text around it does too: more of the release says it), far above any BM25 score
 # of 12 words (each below ~25 × the fields' weights), and small enough that a 32-bit float
 # still tells their own scores apart (to ~0.004).
 PHRASE_FIRST = 10_000.0
@@ -123,21 +124,24 @@ class Index:
         query = every if len(terms) == 1 else Query.boolean_query([
             (Occur.Must, every),
             (Occur.Should, Query.const_score_query(
-                Query.phrase_query(schema, QUOTE, terms), PHRASE_FIRST)),
+                Query.phrase_query(schema, QUOTE, terms), 2 * PHRASE_FIRST)),
             (Occur.Should, Query.const_score_query(Query.boolean_query([
                 (Occur.Should, Query.phrase_query(schema, field, terms))
-                for field in TEXT_FIELDS]), PHRASE_FIRST))])
+                for field in TEXT_FIELDS if field != QUOTE]), PHRASE_FIRST))])
         searcher = self._searcher(STATEMENTS)
         found = searcher.search(query, limit, count=True, offset=offset)
         quotes = _Snippets(searcher, every, schema, QUOTE)
         around = _Snippets(searcher, every, schema, "context")
         wanted = set(terms)
+        holds: dict[str, bool] = {}  # whether marked words hold them all (mostly the same)
         rows = []
         for _, address in found.hits:
             document = searcher.doc(address)
             quote = quotes.of(document)
             said = " ".join(part for part, on in quote if on)
-            whole = wanted <= set(self._terms(said, stemmed=True)) if said else False
+            if said not in holds:
+                holds[said] = bool(said) and wanted <= set(self._terms(said, stemmed=True))
+            whole = holds[said]
             rows.append(StatementRow(
                 *(document.get_first(field) for field in (
                     "iri", "label", "speaker", "meeting", "meeting_label", "date",
