@@ -54,6 +54,8 @@ class Details:
     owners: list[Value] = field(default_factory=list)
     implementers: list[Value] = field(default_factory=list)
     topics: list[tuple[Value, int]] = field(default_factory=list)  # most statements first
+    adopted_as: list[Value] = field(default_factory=list)  # the act a proposal became
+    adopted_from: list[Value] = field(default_factory=list)  # the proposal an act was
 
 
 @dataclass
@@ -154,13 +156,14 @@ def _local(cls: NamedNode) -> str:
 
 @dataclass
 class Known:
-    """An initiative's statuses, owners, implementers and topics as IRIs, read once per
-    store version for the whole index (server/queries/initiatives-index.rq)."""
+    """An initiative's statuses, owners, implementers, topics and other stages as IRIs,
+    read once per store version for the whole index (server/queries/initiatives-index.rq)."""
 
     statuses: dict[tuple[str, str, str | None], str] = field(default_factory=dict)
     owners: list[str] = field(default_factory=list)
     implementers: list[str] = field(default_factory=list)
     topics: dict[str, int] = field(default_factory=dict)
+    stages: dict[str, list[str]] = field(default_factory=dict)  # "adopted as"/"from" → IRIs
 
 
 def initiative_details(current: Opened) -> dict[str, Known]:
@@ -176,6 +179,8 @@ def initiative_details(current: Opened) -> dict[str, Known]:
                     row["issued"].value if row["issued"] is not None else ""
             elif what == "topic":
                 entry.topics[other] = int(row["n"].value)
+            elif what.startswith("adopted"):
+                entry.stages.setdefault(what, []).append(other)
             else:
                 listed = entry.owners if what == "owner" else entry.implementers
                 if other not in listed:
@@ -198,7 +203,8 @@ def _details(viewer: Viewer, known: Known | None) -> Details:
     topics = sorted(((viewer.value(NamedNode(t)), n) for t, n in known.topics.items()),
                     key=lambda t: (-t[1], t[0].text.casefold()))
     return Details(statuses, _named(viewer, known.owners), _named(viewer, known.implementers),
-                   topics[:TOPICS_SHOWN])
+                   topics[:TOPICS_SHOWN], _named(viewer, known.stages.get("adopted as", [])),
+                   _named(viewer, known.stages.get("adopted from", [])))
 
 
 def _named(viewer: Viewer, iris: list[str]) -> list[Value]:

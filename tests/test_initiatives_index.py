@@ -111,7 +111,22 @@ def test_each_status_is_the_latest_claim_as_of_its_date_per_its_release(site):
     stated = {row["initiative"] for row in latest}
     for name, row in rows.items():  # no status where no release states one
         if not any(path_of(i) == name for i in stated):
-            assert row["status"]["text"] == ""
+            assert re.sub(r"adopted (as|from) [^.]+$", "", row["status"]["text"]) == ""
+
+
+def test_a_law_and_its_proposal_link_each_other(site):
+    """One IRI per stage (pk:adoptedAs): a law a release never mentions has no status of
+    its own but is where its proposal, which a release said was proposed, went; each row
+    links the other, so "which laws, and their status" finds the proposal from the law."""
+    stages = sparql(site, "SELECT ?proposal ?act WHERE { ?proposal pk:adoptedAs ?act }")
+    assert stages
+    rows = by_name(index(site))
+    for row in stages:
+        proposal, act = path_of(row["proposal"]), path_of(row["act"])
+        assert act in [href for _, href in rows[proposal]["status"]["links"]]
+        assert "adopted as" in rows[proposal]["status"]["text"]
+        assert proposal in [href for _, href in rows[act]["status"]["links"]]
+        assert "adopted from" in rows[act]["status"]["text"]
 
 
 def test_owners_and_topics_are_the_stores(site):
