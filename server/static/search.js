@@ -1,6 +1,7 @@
 // The search box on every page: suggestions of things by name from /search.json as you
-// type, chosen with the mouse or the arrow keys and Enter; Enter without a choice submits
-// to /search, which also searches what was said. The suggestions are no tab stops (the
+// type (or on Down Arrow, after Escape closed them), chosen with the mouse or the arrow
+// keys and Enter; Enter without a choice submits to /search, which also searches what
+// was said. The suggestions are no tab stops (the
 // box is a combobox: its options are reached with the arrows), so Tab leaves the box for
 // the next control and the list closes behind it. An option holds no link (a control
 // inside an option is lost to assistive technology): choosing one, by click or by Enter,
@@ -46,14 +47,20 @@
     input.setAttribute("aria-expanded", results.length ? "true" : "false");
   }
 
-  function ask() {
+  // The suggestions for the words in the box; with `first`, the first one chosen (the
+  // list opened by Down Arrow, as a combobox's list is).
+  function ask(first) {
     var q = input.value.trim();
     if (!q) { close(); return; }
     var mine = ++asked;
     fetch(endpoint + "?" + new URLSearchParams({ q: q, limit: "8", only: "things" }), {
       headers: { Accept: "application/json" }
     }).then(function (r) { return r.ok ? r.json() : { results: [] }; })
-      .then(function (data) { if (mine === asked) show(data.results || []); })
+      .then(function (data) {
+        if (mine !== asked) return;
+        show(data.results || []);
+        if (first === true) highlight(0);
+      })
       .catch(close);
   }
 
@@ -70,7 +77,10 @@
     timer = setTimeout(ask, 120);
   });
   input.addEventListener("keydown", function (e) {
-    if (list.hidden) return;
+    if (list.hidden) {  // closed by Escape: Down Arrow opens it again
+      if (e.key === "ArrowDown" && input.value.trim()) { e.preventDefault(); ask(true); }
+      return;
+    }
     if (e.key === "ArrowDown") { e.preventDefault(); highlight(active + 1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); highlight(active - 1); }
     // Escape closes the list and keeps the words (a search box's own Escape, which
