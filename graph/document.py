@@ -196,6 +196,27 @@ _RUN_IN = re.compile(r"(?P<head>[^.:;,()–—]{1,80}?)(?P<mark>\.\s+|\s*:\s+|\s
                      r"(?=[A-Z])")
 
 
+def _unnumbered_run_ins(text: str, body: list[tuple[int, int, bool]], genre: dict,
+                        labels: dict[str, str]) -> dict[int, tuple[int, int]]:
+    """Paragraphs with no number that open with a run-in heading ("Digital skills: MIC
+    presented …", a page's "<p><strong>Trustworthy AI.</strong> The two sides …</p>"):
+    where each heading ends and its text starts, by paragraph start. A style, not a
+    sentence's accident: only when two paragraphs or more open so, and never a dateline in
+    capitals ("ABUJA — The …"), a field's label ("Venue: Tokyo") or a side's ("Japanese
+    side: Mr. A, …")."""
+    sides = {w.lower() for w in genre.get("side_subjects", [])}
+    found = {}
+    for start, end, after_blank in body:
+        line = text[start:end]
+        if not after_blank or _numbering(line) or _labelled(line, labels) is not None:
+            continue
+        run_in = _run_in_heading(text, start, end, genre)
+        head = text[start:run_in[0]] if run_in else ""
+        if head and not head.isupper() and head.split()[-1].lower() not in sides:
+            found[start] = run_in
+    return found if len(found) >= 2 else {}
+
+
 def _finite_verb(word: str) -> bool:
     """A word lemminflect knows only as a verb or auxiliary, not as an -ing form (an
     adjective's: "emerging technologies")."""
@@ -310,6 +331,7 @@ def parse_document(source: SourceText, genre: dict,
     body = lines[body_from:]
     joined = -1  # the last line joined to the one before it (a person's post)
     label: tuple[int, int] | None = None  # the side's label the bullets below speak under
+    run_ins = _unnumbered_run_ins(text, body, genre, labels)
     for index, (start, end, after_blank) in enumerate(body):
         if index <= joined:
             continue
@@ -388,6 +410,13 @@ def parse_document(source: SourceText, genre: dict,
                          and bare.startswith((h + " of ", h + " on "))), "topic")
             sections.append(Section(line, start, end, role=role))
             continue
+        if start in run_ins:  # "Digital skills: MIC presented …" (a page's bold lead)
+            head_end, body_start = run_ins[start]
+            if "run-in" not in styles:
+                styles.append("run-in")
+            sections.append(Section(text[start:head_end], start, head_end, None, "run-in",
+                                    styles.index("run-in") + 1))
+            start = body_start
         paragraph = Paragraph(start, end, split_sentences(text, start, end, abbreviations))
         (sections[-1].paragraphs if sections else intro).append(paragraph)
     _outline_siblings(sections)
