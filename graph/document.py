@@ -79,6 +79,16 @@ class Section:
     role: str = "topic"
 
 
+@dataclass(frozen=True)
+class Dateline:
+    """"ABUJA, 29 May 2026 — …": the lead's opening dateline, from `start` to the text after
+    its dash at `end`, the city at `city`; its date, if any, is in between."""
+
+    start: int
+    end: int
+    city: tuple[int, int]
+
+
 @dataclass
 class Document:
     source: SourceText
@@ -89,6 +99,7 @@ class Document:
     intro: list[Paragraph]
     sections: list[Section]
     contact: list[Paragraph]
+    dateline: Dateline | None = None
 
     @property
     def text(self) -> str:
@@ -420,7 +431,29 @@ def parse_document(source: SourceText, genre: dict,
         paragraph = Paragraph(start, end, split_sentences(text, start, end, abbreviations))
         (sections[-1].paragraphs if sections else intro).append(paragraph)
     _outline_siblings(sections)
-    return Document(source, title, title_span, published, date_span, intro, sections, contact)
+    dateline = None
+    if intro:
+        dateline = _dateline(text, intro[0].start, intro[0].end)
+    if dateline is not None:  # the lead's sentences start after it
+        first = intro[0]
+        intro[0] = Paragraph(dateline.end, first.end,
+                             split_sentences(text, dateline.end, first.end, abbreviations))
+    return Document(source, title, title_span, published, date_span, intro, sections, contact,
+                    dateline)
+
+
+_DATELINE = re.compile(rf"(?P<city>[A-Z][A-Z'’.-]*(?:\s+[A-Z][A-Z'’.-]*){{0,3}})"
+                       rf"(?:,\s+[A-Z][A-Za-z .]{{2,20}}?)?(?:,\s+(?:{DATE_RE.pattern}))?"
+                       rf"\s*[—–-]{{1,2}}\s+(?=[A-Z])")
+
+
+def _dateline(text: str, start: int, end: int) -> Dateline | None:
+    """"ABUJA, 29 May 2026 — The Ministry …", "GENEVA — …": the dateline a wire-style lead
+    opens with (a city in capitals, a date or none, a dash)."""
+    m = _DATELINE.match(text, start, end)
+    if m is None or len(m.group("city")) < 3:
+        return None
+    return Dateline(m.start(), m.end(), m.span("city"))
 
 
 def _outline_siblings(sections: list[Section]) -> None:

@@ -57,3 +57,23 @@ def test_people_who_held_a_meeting_give_their_bodies_as_organisers(sentence, org
     assert (meeting.organisers, meeting.participants) == (organisers, people)
     posts = {r.subject: r.value for r in facts.relations if r.predicate == "jobTitle"}
     assert all(not post.endswith(("Peru", "held")) for post in posts.values())
+
+
+@pytest.mark.parametrize(("lead", "place", "day", "mode"), [
+    # the lead's own day, the dateline's city
+    ("NAIROBI, 20 March 2025 — MIC held the 2nd Japan-Peru ICT Dialogue on 18 March.",
+     "place/nairobi", "2025-03-18", "offline"),
+    # no day of its own: the dateline's
+    ("ADDIS ABABA, 19 March 2025 — MIC held the 2nd Japan-Peru ICT Dialogue today.",
+     "place/addis-ababa", "2025-03-19", "offline"),
+    # a place of its own wins; an online meeting is at no dateline's city
+    ("NAIROBI, 20 March 2025 — MIC held the 2nd Japan-Peru ICT Dialogue in Lima on 18 March.",
+     "place/lima", "2025-03-18", "offline"),
+    ("TOKYO — MIC held the 2nd Japan-Peru ICT Dialogue online on 18 March 2025.",
+     None, "2025-03-18", "online"),
+])
+def test_a_dateline_gives_the_city_and_the_day_a_lead_lacks(lead, place, day, mode, lexicon):
+    text = "March 20, 2025 Results of the Dialogue\n\n" + lead + LATER
+    facts = extract(SourceText("m.txt", text), lexicon)
+    assert [(m.place, m.date, m.mode) for m in facts.meetings] == [(place, day, mode)]
+    assert not [s for s in facts.statements if "NAIROBI" in s.evidence.quote]

@@ -15,6 +15,7 @@ from ..dates import MONTHS, WEEKDAYS, Days, find_days
 from ..document import Document, Paragraph, Section, Sentence
 from ..facts import Inferred, Meeting, Relation
 from ..lexicon import Lexicon
+from .gazetteer import city_called
 from .inference import (
     COUNTRY_OF_HOST,
     COUNTRY_OF_REFERENCE_CITY,
@@ -23,7 +24,7 @@ from .inference import (
     YEAR_FROM_RELEASE_DATE,
     yearless,
 )
-from .names import Name, evidence, find_names
+from .names import Name, city_place, evidence, find_names
 from .people import find_people
 from .registry import Registry, slugify
 
@@ -165,7 +166,8 @@ def extract_meetings(doc: Document, registry: Registry) -> tuple[list[Meeting], 
                     if not re.search(r"\bnext\s+$", text[max(0, s.start - 6):s.start])]
         if not mentions:
             continue
-        days = find_days(text, sentence.start, sentence.end, doc.published) or field_days
+        days = find_days(text, sentence.start, sentence.end, doc.published) \
+            or _dateline_days(doc, sentence) or field_days
         if days is None:
             continue
         series = min(mentions, key=lambda s: abs(s.start - verb.start()))
@@ -378,6 +380,9 @@ def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
             place, place_relations = _place_field(text, paragraph, registry)
             if place:
                 break
+    if place is None and doc.dateline is not None \
+            and _mode(text[sentence.start:sentence.end], genre) != "online":
+        place = _dateline_place(text, *doc.dateline.city, registry)
     relations.extend(place_relations)
 
     names = find_names(text, sentence.start, sentence.end, registry)
@@ -415,6 +420,28 @@ def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
                       participants=list(dict.fromkeys(p.entity for p in people)),
                       inferred=inferred)
     return meeting, relations
+
+
+def _dateline_days(doc: Document, sentence: Sentence) -> Days | None:
+    """"ADDIS ABABA, 12 May 2026 — MIC and … held today the …": a lead sentence that gives
+    no day of its own is of the dateline's."""
+    line = doc.dateline
+    if line is None or not doc.intro or not doc.intro[0].start <= sentence.start \
+            < doc.intro[0].end:
+        return None
+    return find_days(doc.text, line.start, line.end, doc.published)
+
+
+def _dateline_place(text: str, start: int, end: int, registry: Registry) -> str | None:
+    """The city of the lead's dateline ("ABUJA, 29 May 2026 — …"), for a meeting whose
+    sentence names no place: a city the lexicon or the world's table knows, by its name
+    written in capitals."""
+    name = " ".join(w.capitalize() for w in text[start:end].split())
+    entry = registry.lexicon.lookup(name)
+    if entry is not None and entry.category == "place":
+        return registry.curated(entry, evidence(text, start, end))
+    city = city_called(name, start, end)
+    return city_place(text, city, registry) if city is not None else None
 
 
 def _organisers(text: str, sentence: Sentence, series: SeriesMention, verb, names: list[Name],

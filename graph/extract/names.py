@@ -623,13 +623,13 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     spans = [(n.start, n.end) for n in names] + [(m.start, m.end) for m in known]
     places = [m.end for m in known if m.entry.category == "place"]
     for city in find_cities(text, start, end, registry.lexicon.country_codes, spans, places):
-        names.append(Name(city.start, city.end, _city(text, city, registry)))
+        names.append(Name(city.start, city.end, city_place(text, city, registry)))
     _abbreviations(text, names, registry)
     _short_forms(text, names, registry)
     return sorted(names, key=lambda n: (n.start, -(n.end - n.start)))
 
 
-def _city(text: str, city: City, registry: Registry) -> str:
+def city_place(text: str, city: City, registry: Registry) -> str:
     """A world city the lexicon does not list, as a place of the release, with its GeoNames
     identifier when the name is sure."""
     entity = registry.discovered(city.name, ["Place"], evidence(text, city.start, city.end),
