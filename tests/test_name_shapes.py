@@ -44,3 +44,22 @@ def named(sentence: str, lexicon) -> set[str]:
 ])
 def test_name_shapes(sentence, names, lexicon):
     assert named(sentence, lexicon) == names
+
+
+def test_a_dateline_a_bracketed_short_name_and_the_bare_head_name_the_partner(lexicon):
+    text = ("June 2, 2026 Outcome of the 2nd Japan-Andean ICT Dialogue\n\n"
+            "LIMA, 1 June 2026 — MIC and the Commission of the Andean Community (Andean "
+            "Commission) held the 2nd Japan-Andean ICT Dialogue on 30 May at the Commission's "
+            "offices.\n\nThe Commission presented its plans. The Andean Commission thanked "
+            "MIC.\n")
+    facts = extract(SourceText("d.txt", text), lexicon)
+    meeting = facts.meetings[0]
+    # the dateline's city and the meeting's own day (not the dateline's)
+    assert (meeting.place, meeting.date) == ("place/lima", "2026-05-30")
+    body = "actor/commission-of-the-andean-community"
+    assert [e.id for e in facts.entities if e.id.startswith("actor/") and not e.curated
+            and "Country" not in e.kinds] \
+        == [body]
+    assert "actor/european-commission" not in {e.id for e in facts.entities}
+    assert "Andean Commission" in next(e for e in facts.entities if e.id == body).aliases
+    assert [s.speakers for s in facts.statements] == [[body], [body]]

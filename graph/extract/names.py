@@ -610,12 +610,14 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         inside = any(s <= match.start and match.end <= e for s, e in taken)
         if inside and match.entry.category == "place":
             continue  # "Hiroshima AI Process": the city qualifies the name, is not named
-        if inside and text[match.start:match.end] in genre["name_heads"]:
+        if inside and (text[match.start:match.end] in genre["name_heads"]
+                       or text[match.start:match.end] in genre["leading_heads"]):
             continue  # "Federal Communications Commission": a head, not "the Commission"
-        names.append(Name(match.start, match.end,
-                          registry.curated(match.entry, evidence(text, match.start, match.end),
-                                           proposal_cued(text, start, match.start, genre)),
-                          inside))
+        own = None if inside else _own_body(text, text[match.start:match.end], match.entry,
+                                              registry)
+        names.append(Name(match.start, match.end, own or registry.curated(
+            match.entry, evidence(text, match.start, match.end),
+            proposal_cued(text, start, match.start, genre)), inside))
     spans = [(n.start, n.end) for n in names]
     for m in registry.seen_pattern().finditer(text, start, end) if registry.seen else ():
         if not any(s < m.end() and m.start() < e for s, e in spans):
@@ -627,6 +629,24 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     _abbreviations(text, names, registry)
     _short_forms(text, names, registry)
     return sorted(names, key=lambda n: (n.start, -(n.end - n.start)))
+
+
+def _own_body(text: str, written: str, entry, registry: Registry) -> str | None:
+    """"The Commission" in a release whose partner is the ECOWAS Commission: a bare head
+    word the lexicon gives one body (the European Commission) means the one body of the
+    release with that head ("ECOWAS Commission", "Commission of …"), unless the lexicon's
+    body is named in the release by its full name."""
+    if written not in registry.lexicon.genre["leading_heads"] or written == entry.label \
+            or f"{entry.category}/{entry.key}" in registry.entities:
+        return None
+    own = [found for key, found in registry.entities.items()
+           if key.startswith("actor/") and not found.curated and written in (
+               found.label.split()[0], found.label.split()[-1])]
+    ends = {found.evidence.end for found in own if found.evidence is not None}
+    own = [found for found in own if found.evidence is None or not re.search(
+        r"\(\s*$", text[max(0, found.evidence.start - 3):found.evidence.start])
+        or not ends & set(range(found.evidence.start - 3, found.evidence.start))]
+    return own[0].id if len(own) == 1 else None  # a bracketed short name is the same body
 
 
 def city_place(text: str, city: City, registry: Registry) -> str:
@@ -656,11 +676,36 @@ def _short_forms(text: str, names: list[Name], registry: Registry) -> None:
 
 
 def _abbreviations(text: str, names: list[Name], registry: Registry) -> None:
-    """"Internet Governance Forum (IGF)": the bracketed acronym is an alias of the name."""
+    """"Internet Governance Forum (IGF)": the bracketed acronym is an alias of the name;
+    "Commission of the Economic Community of West African States (ECOWAS Commission)": so
+    is a bracketed short name, which is then no thing of its own."""
     for name in names:
         m = re.match(r"\s*\(([A-Z][A-Za-z0-9-]{1,12})\)", text[name.end:name.end + 16])
+        short = None if m else _short_name(text, name, names, registry)
+        if short is not None:
+            m, inner = short
+            registry.entities.pop(names[inner].entity)
+            names[inner] = Name(names[inner].start, names[inner].end, name.entity,
+                                names[inner].nested)
         entity = registry.entities[name.entity]
         if m and not entity.curated and m.group(1) not in entity.aliases:
             entity.aliases.append(m.group(1))
         if m and registry.lexicon.lookup(m.group(1)) is None:
             registry.remember(m.group(1), name.entity)  # "IMDA presented …" later on
+
+
+def _short_name(text: str, name: Name, names: list[Name],
+                registry: Registry) -> tuple[re.Match[str], int] | None:
+    """The bracketed name right after an actor's longer one, when it was found as a new
+    thing there, first: the match and its index in `names` (the caller drops that thing)."""
+    m = re.compile(r"\s*\(([A-Z][\w-]*(?:\s+[A-Z][\w-]*){1,3})\)").match(text, name.end)
+    if m is None or not name.entity.startswith("actor/"):
+        return None
+    for index, inner in enumerate(names):
+        found = registry.entities.get(inner.entity)
+        if (inner.start, inner.end) == m.span(1) and inner.entity != name.entity \
+                and inner.entity.startswith("actor/") and found is not None \
+                and not found.curated and found.evidence is not None \
+                and found.evidence.start == inner.start:
+            return m, index
+    return None
