@@ -77,3 +77,15 @@ def test_a_dateline_gives_the_city_and_the_day_a_lead_lacks(lead, place, day, mo
     facts = extract(SourceText("m.txt", text), lexicon)
     assert [(m.place, m.date, m.mode) for m in facts.meetings] == [(place, day, mode)]
     assert not [s for s in facts.statements if "NAIROBI" in s.evidence.quote]
+
+
+def test_the_leaders_of_the_sides_of_a_meeting_bodies_held_are_its_participants(lexicon):
+    text = ("March 20, 2025 Results of the Dialogue\n\nMIC and the Ministry of Transport and "
+            "Communications of Peru held the 2nd Japan-Peru ICT Dialogue in Lima on 5 March "
+            "2025. The Japanese delegation was led by Mr. Ken Aoki, Director-General, Global "
+            "Strategy Bureau, MIC, and the Peruvian delegation by Ms. Rosa Quispe, Vice-Minister "
+            "of Communications.\n")
+    meeting = extract(SourceText("m.txt", text), lexicon).meetings[0]
+    assert meeting.participants == ["person/ken-aoki", "person/rosa-quispe"]
+    assert meeting.organisers == [
+        "actor/mic", "actor/ministry-of-transport-and-communications-of-peru"]

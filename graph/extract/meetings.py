@@ -204,17 +204,24 @@ def _leaders_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
     sentence that says the meeting was held, in every later sentence of its part where the
     meeting was led (not "the opening session was chaired by"), or a side when that
     sentence names no organiser ("MIC hosted …; the Indian delegation was led by …": India's
-    body attended). They join those of the held sentence (a body rather than a country)."""
+    body attended). They join those of the held sentence (a body rather than a country).
+    When bodies held it, the leaders of its sides ("The Japanese delegation was led by …")
+    are its participants only."""
     text, genre = doc.text, registry.lexicon.genre
-    subjects = genre["meeting_subjects"] + genre["series_heads"]
-    if not _bodies(meeting.organisers, registry):  # a side's leader, when no body held it
-        subjects += genre["side_subjects"]
-    subjects = "|".join(re.escape(w) for w in subjects)
-    cues = re.compile(rf"\b(?i:{subjects})\s+(?:was|were)\s+(?:\w+\s+)?(?:"
-                      + "|".join(re.escape(c) for c in genre["leader_cues"]) + r")\b")
+    held_by_bodies = bool(_bodies(meeting.organisers, registry))
+    meeting_cue = _led(genre["meeting_subjects"] + genre["series_heads"]
+                       + ([] if held_by_bodies else genre["side_subjects"]), genre)
+    side_cue = _led(genre["side_subjects"], genre)
     relations: list[Relation] = []
     for sentence in _part_sentences(doc, meeting, meetings, registry.lexicon):
-        if not cues.search(text, sentence.start, sentence.end):
+        if not meeting_cue.search(text, sentence.start, sentence.end):
+            if side_cue.search(text, sentence.start, sentence.end):
+                people, found_relations = find_people(
+                    text, sentence.start, sentence.end,
+                    find_names(text, sentence.start, sentence.end, registry), registry)
+                meeting.participants = list(dict.fromkeys(
+                    meeting.participants + [p.entity for p in people]))
+                relations += found_relations
             continue
         names = find_names(text, sentence.start, sentence.end, registry)
         people, found_relations = find_people(text, sentence.start, sentence.end, names,
@@ -239,6 +246,13 @@ def _leaders_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
             meeting.participants + [p.entity for p in people]))
         relations += found_relations
     return relations
+
+
+def _led(subjects: list[str], genre: dict) -> re.Pattern[str]:
+    """"<subject> was/were (jointly) led by", for these subjects (the meeting, a side)."""
+    words = "|".join(re.escape(w) for w in subjects)
+    return re.compile(rf"\b(?i:{words})\s+(?:was|were)\s+(?:\w+\s+)?(?:"
+                      + "|".join(re.escape(c) for c in genre["leader_cues"]) + r")\b")
 
 
 def _listed_people(doc: Document, sentence: Sentence, registry: Registry):
