@@ -210,9 +210,11 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
                 runs.insert(0, run[tail + 1:])
         else:
             continue
-        if all(any(m.start <= t.start() < m.end for m in known)
+        if all(any(m.start <= t.start() < m.end and text[m.start:m.end] not in leading
+                   for m in known)
                for t in run[:tail] if t.group(0) not in connectors):
-            continue  # "DG CONNECT of the European Commission": known names, composed
+            continue  # "DG CONNECT of the European Commission": known names, composed (a
+            # bare head the lexicon knows, "Commission", is no name of its own here)
         s, e = run[0].start(), run[tail - 1].end()
         if tail == len(run) and kind in ORGANISATION_HEAD_KINDS:
             comma = _COMMA_NAME.match(text, e, end)
