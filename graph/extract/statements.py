@@ -114,6 +114,11 @@ def _subject(text: str, start: int, end: int, names: list[Name], parties: list[s
         if previous and re.fullmatch(rf"(?:(?:and|but|while|,)\s+)?{pronoun}",
                                      before.strip().lower()):
             return end - len(pronoun), list(previous)
+    titles = "|".join(re.escape(w) for w in sorted(genre["post_leads"], key=len, reverse=True))
+    titled = re.search(rf"(?:^|\s)[Tt]he\s+({titles})$", before)
+    holder = registry.holder(titled.group(1)) if titled else None
+    if holder is not None:  # "The Commissioner noted …": the one person of that post
+        return start + titled.end() - len(titled.group(0).lstrip()), [holder]
     actors = [n for n in names if not n.nested and registry.is_actor(n.entity)
               and start <= n.start and n.end <= end]
     sides = "|".join(re.escape(w) for w in genre["side_subjects"])
@@ -203,6 +208,8 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
                     and parties and not re.match(_framing(registry), text[cursor:verb.start],
                                                  re.I):
                 clause_start, speakers, attribution = cursor, list(parties), ""
+        elif verb.kind in ("finite", "participle") and _reduced_passive(text, cursor, verb):
+            continue  # "… the Framework, adopted by the Authority in 2025": what it is
         elif verb.kind in ("finite", "participle", "modal"):
             subject = _subject(text, cursor, stop, names, parties, registry, previous or [])
             if subject is not None and clauses \
@@ -220,7 +227,15 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
         elif verb.kind == "speakerless" and parties:
             clause_start, speakers, attribution = verb.start, list(parties), ""
         elif verb.kind == "gerund":
-            if speakers and re.search(r"(?:,|\band)$", text[cursor:stop]):
+            frame = _frame(text, cursor, verb.start, registry.lexicon.genre)
+            subject = None if frame is None else _subject(
+                text, cursor, _strip_adverbs(text, cursor, frame, adverbs), names, parties,
+                registry, previous or [])
+            if subject is not None:  # "The Commission opened by presenting …"
+                clause_start, speakers = subject
+                attribution = text[clause_start:frame].strip()
+                subject_span = (clause_start, clause_start + len(attribution))
+            elif speakers and re.search(r"(?:,|\band)$", text[cursor:stop]):
                 clause_start = _after_connective(text, cursor, stop)
             elif not speakers and _GERUND_OPENERS.search(text[cursor:verb.start]):
                 opener = _GERUND_OPENERS.search(text[cursor:verb.start])
@@ -258,6 +273,24 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
         clauses = sorted(clauses + pending, key=lambda c: c.start)
         pending = []
     return clauses, pending
+
+
+def _reduced_passive(text: str, cursor: int, verb: _Verb) -> bool:
+    """", adopted by the Authority of Heads of State": a past participle after a comma and
+    before its agent qualifies the noun before it; no one speaks."""
+    return re.search(r",\s*$", text[cursor:verb.start]) is not None \
+        and text[verb.start:verb.end].endswith("ed") \
+        and re.match(r"\s+by\b", text[verb.end:]) is not None
+
+
+def _frame(text: str, cursor: int, at: int, genre: dict) -> int | None:
+    """"The Commission opened by presenting …", "Japan responded by explaining …": where a
+    verb of the speaker's turn (genre ``turn_verbs``) stands whose manner, "by <verb>ing",
+    is the speech act."""
+    verbs = "|".join(re.escape(w) for w in genre["turn_verbs"])
+    m = re.compile(rf"\b(?:{verbs})\s+(?:(?:the|its|their)\s+\w+\s+)?by\s+$").search(
+        text, cursor, at)
+    return m.start() if m else None
 
 
 def _by_joint(text: str, start: int, end: int, registry: Registry) -> bool:
