@@ -63,3 +63,15 @@ def test_a_dateline_a_bracketed_short_name_and_the_bare_head_name_the_partner(le
     assert "actor/european-commission" not in {e.id for e in facts.entities}
     assert "Andean Commission" in next(e for e in facts.entities if e.id == body).aliases
     assert [s.speakers for s in facts.statements] == [[body], [body]]
+
+
+def test_a_body_named_of_its_country_is_the_same_body_without_it(lexicon):
+    # the country after the last "of": "Ministry of National Economy of Hungary"
+    text = ("May 3, 2025 Results\n\nMIC and the Ministry of National Economy of Hungary held "
+            "the 2nd Japan-Hungary ICT Dialogue in Budapest on May 2, 2025.\n\n"
+            "The Ministry of National Economy presented its plan.\n")
+    facts = extract(SourceText("h.txt", text), lexicon)
+    body = "actor/ministry-of-national-economy-of-hungary"
+    assert [e.id for e in facts.entities if e.id.startswith("actor/ministry")] == [body]
+    assert facts.meetings[0].organisers == ["actor/mic", body]
+    assert [s.speakers for s in facts.statements] == [[body]]

@@ -668,13 +668,16 @@ def _short_forms(text: str, names: list[Name], registry: Registry) -> None:
     the country it ends with is the same body."""
     for name in names:
         entity = registry.entities[name.entity]
-        m = re.fullmatch(r"(.+?)\s+of\s+(?:the\s+)?(.+)", text[name.start:name.end])
-        if entity.curated or name.nested or not registry.is_actor(name.entity) or m is None \
-                or len(m.group(1).split()) < 3 or registry.lexicon.lookup(m.group(1)):
+        if entity.curated or name.nested or not registry.is_actor(name.entity):
             continue
-        country = registry.lexicon.lookup(m.group(2))
-        if country is not None and "Country" in country.kinds:
-            registry.remember(m.group(1), name.entity)
+        written = text[name.start:name.end]
+        for m in re.finditer(r"\s+of\s+(?:the\s+)?", written):  # "Ministry of X of Hungary"
+            short, rest = written[:m.start()], written[m.end():]
+            country = registry.lexicon.lookup(rest)
+            if country is not None and "Country" in country.kinds:
+                if len(short.split()) >= 3 and not registry.lexicon.lookup(short):
+                    registry.remember(short, name.entity)
+                break
 
 
 def _abbreviations(text: str, names: list[Name], registry: Registry) -> None:
