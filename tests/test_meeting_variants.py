@@ -89,3 +89,12 @@ def test_the_leaders_of_the_sides_of_a_meeting_bodies_held_are_its_participants(
     assert meeting.participants == ["person/ken-aoki", "person/rosa-quispe"]
     assert meeting.organisers == [
         "actor/mic", "actor/ministry-of-transport-and-communications-of-peru"]
+
+
+def test_posts_that_led_a_meeting_before_their_people_are_named_give_their_bodies(lexicon):
+    text = ("March 20, 2025 Results of the Dialogue\n\nOn 5 March 2025, the 2nd Japan-Peru ICT "
+            "Dialogue was held in Lima. The meeting was led by the Vice-Minister for Policy "
+            "Coordination of MIC and the Vice-Minister of Communications of the Ministry of "
+            "Transport and Communications (MTC) of Peru.\n\nJapan thanked Peru.\n")
+    meeting = extract(SourceText("m.txt", text), lexicon).meetings[0]
+    assert meeting.organisers == ["actor/mic", "actor/ministry-of-transport-and-communications"]

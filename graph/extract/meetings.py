@@ -26,7 +26,7 @@ from .inference import (
 )
 from .names import Name, city_place, evidence, find_names
 from .people import find_people
-from .registry import Registry, slugify
+from .registry import ORGANISATION_KINDS, Registry, slugify
 
 _CAP = r"[A-Z][\w'’.-]*"
 _PLACE = re.compile(
@@ -487,7 +487,29 @@ def _organisers(text: str, sentence: Sentence, series: SeriesMention, verb, name
         chosen += [n.entity for n in actors if at <= n.start < stop
                    and not any(p.start <= n.start < p.end for p in by_person.values())
                    and not _ATTENDING.match(text, n.end)]
+        chosen += _bodies_of_posts(text, at, sentence.end, names, spans, registry)
     return _held_by(chosen, holders, registry)
+
+
+def _bodies_of_posts(text: str, start: int, end: int, names: list[Name],
+                     people: list[tuple[int, int]], registry: Registry) -> list[str]:
+    """"led by the Vice-Minister for Policy Coordination of MIC and the Deputy Minister for
+    Digital Transformation of the Ministry of … of Egypt": posts with no name (the people
+    may be named later); each post's body (its first, else its country) held the meeting."""
+    leads = "|".join(re.escape(w) for w in sorted(registry.lexicon.genre["post_leads"],
+                                                  key=len, reverse=True))
+    found = []
+    stop = re.compile(r";|\s(?:was|were)\s|,\s+(?:which|where|with)\s").search(text, start, end)
+    end = stop.start() if stop else end
+    for part in re.finditer(r"(?:(?!,?\s+and\s+the\s).)+", text[start:end]):
+        s, e = start + part.start(), start + part.end()
+        if not re.match(rf"(?:,?\s*and\s+)?(?:the\s+)?(?:{leads})\b", text[s:e]) \
+                or any(s <= a < e for a, _ in people):
+            continue
+        actors = [n.entity for n in names if s <= n.start < e and not n.nested
+                  and registry.kinds(n.entity) & (ORGANISATION_KINDS | {"Country"})]
+        found += (_bodies(actors, registry) or actors)[:1]
+    return found
 
 
 def _held_by(actors: list[str], holders: list, registry: Registry) -> list[str]:

@@ -296,12 +296,17 @@ def _after_known(run: list[re.Match[str]], known: list, connectors: set[str],
 def _after_post(run: list[re.Match[str]], posts: set[str], heads: dict[str, str]
                 ) -> list[re.Match[str]]:
     """"Head of the Department for Digital Transformation", "Deputy Minister Agnė Vaiciukevičiūtė
-    of the Ministry of …": the body after the "of" that follows a post."""
+    of the Ministry of …": the body after the "of" that follows a post; after the "of"
+    right before the body's head word when the post has an "of" of its own ("Vice-Minister
+    of Communications of the Ministry of …")."""
     words = [t.group(0) for t in run]
     if not _posts_in(words, posts):
         return run
-    for i, word in enumerate(words[:-1]):
-        if word == "of" and set(words[:i]) & posts and any(w in heads for w in words[i + 1:]):
+    ofs = [i for i, word in enumerate(words[:-1]) if word == "of" and set(words[:i]) & posts]
+    headed = [i for i in ofs if (words[i + 2] if words[i + 1] == "the" and i + 2 < len(words)
+                                 else words[i + 1]) in heads]
+    for i in headed[:1] + ofs:
+        if any(w in heads for w in words[i + 1:]):
             rest = run[i + 2:] if words[i + 1] == "the" else run[i + 1:]
             if not _posts_in([t.group(0) for t in rest], posts):
                 return rest
