@@ -35,6 +35,7 @@ def named(sentence: str, lexicon) -> set[str]:
      {"Andean Data Exchange", "Digital Peru Programme"}),
     # two words after "the" that are a region, a group or a band name no thing
     ("Both sides discussed the 700 MHz band in the Amazon Region and the Member States.", set()),
+    ("Both sides discussed connectivity along the Panama Canal corridor.", set()),
     # two words after "the" that are the meeting or its record
     ("After the Opening Ceremony, both sides referred to the Joint Statement and the Press "
      "Release.", set()),

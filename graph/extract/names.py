@@ -428,7 +428,9 @@ def _acronym_candidates(text: str, start: int, end: int, genre: dict,
                         rf"({'|'.join(named)})(?!\w)")
     found += [_Candidate(m.start(1), m.end(1), m.group(1), named[m.group(2)])
               for m in headed.finditer(text, start, end)
-              if not set(m.group(1).split()) & (_DATE_WORDS | set(genre["post_words"]))]
+              if not set(m.group(1).split()) & (_DATE_WORDS | set(genre["post_words"]))
+              and m.group(1).split()[-1] not in genre["region_words"]]  # "the Suez Canal
+    # corridor": a feature of the land, the corridor along it no thing named
     between = re.compile(rf"(?<![\w-])({word})\s+(?:[a-z][\w-]*\s+){{1,2}}"
                          rf"({'|'.join(nouns)})(?!\w)")
     found += [_Candidate(m.start(), m.end(1), m.group(1), nouns[m.group(2)])
