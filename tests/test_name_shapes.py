@@ -42,6 +42,9 @@ def named(sentence: str, lexicon) -> set[str]:
     ("Both sides noted the Morning Session and the Technical Level discussions.", set()),
     ("Minister of Transport and Communications of Peru Rosa Quispe explained the plan.",
      {"Rosa Quispe"}),
+    # "… and others" after the name is no part of the post or the name
+    ("The Peruvian side was represented by Minister of Transport and Communications of Peru "
+     "Rosa Quispe and others.", {"Rosa Quispe"}),
 ])
 def test_name_shapes(sentence, names, lexicon):
     assert named(sentence, lexicon) == names

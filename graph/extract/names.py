@@ -543,7 +543,7 @@ def long_post_names(text: str, start: int, end: int, lexicon: Lexicon
     genre = lexicon.genre
     leads = "|".join(re.escape(w) for w in sorted(genre["post_leads"], key=len, reverse=True))
     run = re.compile(rf"(?<![\w.-])(?:{leads})(?:,?[^\S\n]+(?:of|for|the|{_CAPITAL}|"
-                     rf"and(?![^\S\n]+(?:{leads})\b)))+"
+                     rf"and(?![^\S\n]+(?:{leads})\b)(?![^\S\n]+[a-z])))+"  # not "and others"
                      r"(?=,|\s*\(|\s+and\b|\s*$|\s*[.;]|[^\S\n]*\n|\s+[a-z])")
     countries = lexicon.country_names | lexicon.country_adjectives
     found = []
