@@ -42,6 +42,11 @@ def named(sentence: str, lexicon) -> set[str]:
     ("Both sides noted the Morning Session and the Technical Level discussions.", set()),
     ("Minister of Transport and Communications of Peru Rosa Quispe explained the plan.",
      {"Rosa Quispe"}),
+    # a body named with commas is one name, up to its country; a list of names is not one
+    ("The Peruvian side invited the Ministry of Economy, Innovation, Digital Technologies and "
+     "Energy of Peru to the next meeting.",
+     {"Ministry of Economy, Innovation, Digital Technologies and Energy of Peru"}),
+    ("The Ministry of Economy, Japan and the EU welcomed the plan.", {"Ministry of Economy"}),
     # "… and others" after the name is no part of the post or the name
     ("The Peruvian side was represented by Minister of Transport and Communications of Peru "
      "Rosa Quispe and others.", {"Rosa Quispe"}),

@@ -28,7 +28,7 @@ _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # Regional Development and Informatization of the Slovak Republic (MIRRI)")
 _COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(?:the\s+)?"
                          r"[A-Z][\w&-]*(?:\s+(?:and\s+|of\s+(?:the\s+)?)?[A-Z][\w&-]*)*"
-                         r"(?=\s+\([A-Z][A-Za-z&-]{1,11}\)|[.;]?\s*$)")
+                         r"(?![\w&-])")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _YEARS = re.compile(r"\d+(?:[-–]\d{2,4})?")  # "Strategy 2030", "Plan 2021-2025"
 _VERSION = re.compile(r"\d{1,2}\.\d")  # "Data Strategy 2.0"
@@ -217,8 +217,13 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             # bare head the lexicon knows, "Commission", is no name of its own here)
         s, e = run[0].start(), run[tail - 1].end()
         if tail == len(run) and kind in ORGANISATION_HEAD_KINDS:
+            # "Ministry of Economy, Innovation, Digital Technologies and Energy": one body,
+            # unless a known name is among the words ("the Ministry of X, Japan and the EU")
+            # other than its own country ("… and Telecommunications of Costa Rica")
             comma = _COMMA_NAME.match(text, e, end)
-            e = comma.end() if comma else e
+            if comma and not any(e <= m.start < comma.end() and not re.search(
+                    r"\bof\s+(?:the\s+)?$", text[e:m.start]) for m in known):
+                e = comma.end()
         if kind in genre["law_kinds"] and proposal_cued(text, start, s, genre):
             kind = genre["proposal_kind"]
         found.append(_Candidate(s, e, text[s:e], kind))
