@@ -21,14 +21,14 @@ _WORD_AFTER = re.compile(r"\s+(?:also\s+|then\s+|further\s+)?([a-z]+)\b")
 
 def _result_sentences(doc: Document, meeting_ends: int):
     """Sentences that report results: those of the body's sections (not a fact sheet's
-    fields) and of the intro after the meetings' own sentences (which end at
-    `meeting_ends`)."""
+    fields, nor an annex: notes, attachments) and of the intro after the meetings' own
+    sentences (which end at `meeting_ends`)."""
     for paragraph in doc.intro:
         for sentence in paragraph.sentences:
             if sentence.start >= meeting_ends:
                 yield sentence
     for section in doc.sections:
-        if section.role.startswith("field:"):
+        if section.role.startswith("field:") or section.role == "annex":
             continue
         for paragraph in section.paragraphs:
             yield from paragraph.sentences

@@ -26,9 +26,8 @@ _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # bound by the acronym that follows it or by the sentence's end ("… Ministry for the
 # Economy, Finance and Industrial and Digital Sovereignty.", "Ministry of Investments,
 # Regional Development and Informatization of the Slovak Republic (MIRRI)")
-_COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(?:the\s+)?"
-                         r"[A-Z][\w&-]*(?:\s+(?:and\s+|of\s+(?:the\s+)?)?[A-Z][\w&-]*)*"
-                         r"(?![\w&-])")
+_COMMA_NAME = re.compile(r"(?:, [A-Z][\w&-]*(?: [A-Z][\w&-]*)*)+,? and (?:the )?"
+                         r"[A-Z][\w&-]*(?: (?:and |of (?:the )?)?[A-Z][\w&-]*)*(?![\w&-])")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _YEARS = re.compile(r"\d+(?:[-–]\d{2,4})?")  # "Strategy 2030", "Plan 2021-2025"
 _VERSION = re.compile(r"\d{1,2}\.\d")  # "Data Strategy 2.0"

@@ -371,6 +371,6 @@ def content_of(text: str, clause: Clause) -> str:
     """What was said: the clause after its verb ("that", "about" dropped); for a nominal
     statement or the release's own words, the whole clause."""
     if clause.nominal or clause.release_voice:
-        return text[clause.start:clause.end]
-    rest = text[clause.verb_end:clause.end].strip()
+        return " ".join(text[clause.start:clause.end].split())
+    rest = " ".join(text[clause.verb_end:clause.end].split())  # a masked marker's spaces
     return re.sub(r"^(?:that|about|regarding|on|of)\s+", "", rest)
