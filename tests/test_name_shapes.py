@@ -36,6 +36,13 @@ def named(sentence: str, lexicon) -> set[str]:
     # two words after "the" that are a region, a group or a band name no thing
     ("Both sides discussed the 700 MHz band in the Amazon Region and the Member States.", set()),
     ("Both sides discussed connectivity along the Panama Canal corridor.", set()),
+    # capitalised phrases of words that name nothing by themselves
+    ("Both sides agreed on the Next Steps for the Policy Package and set up a Working Group.",
+     set()),
+    ("Japan reported to the Steering Committee of the Programme and the High Level Panel.",
+     set()),
+    ("Japan welcomed the Joint Working Group on Cybersecurity.",
+     {"Joint Working Group on Cybersecurity"}),
     # two words after "the" that are the meeting or its record
     ("After the Opening Ceremony, both sides referred to the Joint Statement and the Press "
      "Release.", set()),

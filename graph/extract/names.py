@@ -571,6 +571,17 @@ def long_post_names(text: str, start: int, end: int, lexicon: Lexicon
     return found
 
 
+def _generic(label: str, genre: dict) -> bool:
+    """A name made only of words that name nothing by themselves (genre.yaml
+    generic_name_words, head words, people's groups, record words) and small words."""
+    generic = set(genre["generic_name_words"]) | set(genre["name_heads"]) \
+        | set(genre["leading_heads"]) | set(genre["series_heads"]) \
+        | set(genre["people_groups"]) | set(genre["record_words"])
+    small = set(genre["name_connectors"]) | set(genre["determiners"])
+    words = [w for w in re.findall(r"[\w’'-]+", label) if w not in small]
+    return bool(words) and all(w in generic for w in words)
+
+
 def _no_word(word: str) -> bool:
     """A word lemminflect knows in no form: a name's ("Tsend", "Chowdhury")."""
     return not getAllLemmas(word.lower())
@@ -610,6 +621,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
             continue
         if registry.lexicon.lookup(f"{cand.label} side") is not None:
             continue  # "the Japanese project": a side's adjective, not a name
+        if _generic(cand.label, genre):
+            continue  # "a Working Group", "the Next Steps": a phrase
         entry = registry.lexicon.lookup(cand.label)
         if entry is not None and entry.category == "actor" and cand.kind not in (
                 "GovernmentBody", "OrganisationalUnit", "Collaboration"):
