@@ -131,9 +131,12 @@ def _sentences(paragraphs: list[Paragraph]):
 
 
 def _all_sentences(doc: Document):
+    """The sentences that may report a meeting as held: not an annex's (a note saying "the
+    3rd dialogue was held in Tokyo in 2024" is background, not a meeting of the release)."""
     yield from _sentences(doc.intro)
     for section in doc.sections:
-        yield from _sentences(section.paragraphs)
+        if section.role != "annex":
+            yield from _sentences(section.paragraphs)
 
 
 def _held(text: str, sentence: Sentence, genre: dict) -> re.Match[str] | None:
