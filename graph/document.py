@@ -195,10 +195,10 @@ def _run_in_heading(text: str, start: int, end: int, genre: dict) -> tuple[int, 
     if m is None:
         return None
     words = re.findall(r"[A-Za-z][\w'’-]*", m.group("head"))
-    least = 2 if m.group("mark").strip() == "." else 1  # "Mr. …", "Dr. …" are one word
-    if not least <= len(words) <= _RUN_IN_WORDS or not words[0][0].isupper() \
+    if not 1 <= len(words) <= _RUN_IN_WORDS or not words[0][0].isupper() \
             or m.group("head") in genre.get("honorifics", []) \
-            or any(_finite_verb(w) for w in words):
+            or m.group("head") + "." in genre.get("abbreviations", []) \
+            or any(_finite_verb(w) for w in words):  # "Mr. …", "St. …" are no headings
         return None
     return m.end("head"), m.end()
 
@@ -221,11 +221,18 @@ def _unnumbered_run_ins(text: str, body: list[tuple[int, int, bool]], genre: dic
         line = text[start:end]
         if not after_blank or _numbering(line) or _labelled(line, labels) is not None:
             continue
-        run_in = _run_in_heading(text, start, end, genre)
-        head = text[start:run_in[0]] if run_in else ""
-        if head and not head.isupper() and head.split()[-1].lower() not in sides:
-            found[start] = run_in
+        label = _TOPIC_LABEL.match(text, start, end)  # "Topic: Data governance. Both …"
+        at = label.end() if label else start
+        run_in = _run_in_heading(text, at, end, genre)
+        head = text[at:run_in[0]] if run_in else ""
+        dash = bool(run_in) and text[run_in[0]:run_in[1]].strip() in ("—", "–", "-")
+        if head and not (dash and head.isupper()) and head.split()[-1].lower() not in sides \
+                and not _person_line(text[run_in[1]:end].split(",")[0], genre):
+            found[start] = (at, *run_in)  # "Japan: Mr. A, …" lists a person
     return found if len(found) >= 2 else {}
+
+
+_TOPIC_LABEL = re.compile(r"(?:Theme|Topic|Agenda [Ii]tem|Item|Subject)\s*[:：]\s+")
 
 
 def _finite_verb(word: str) -> bool:
@@ -422,11 +429,11 @@ def parse_document(source: SourceText, genre: dict,
             sections.append(Section(line, start, end, role=role))
             continue
         if start in run_ins:  # "Digital skills: MIC presented …" (a page's bold lead)
-            head_end, body_start = run_ins[start]
+            head_start, head_end, body_start = run_ins[start]
             if "run-in" not in styles:
                 styles.append("run-in")
-            sections.append(Section(text[start:head_end], start, head_end, None, "run-in",
-                                    styles.index("run-in") + 1))
+            sections.append(Section(text[head_start:head_end], head_start, head_end, None,
+                                    "run-in", styles.index("run-in") + 1))
             start = body_start
         paragraph = Paragraph(start, end, split_sentences(text, start, end, abbreviations))
         (sections[-1].paragraphs if sections else intro).append(paragraph)

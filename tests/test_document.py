@@ -170,6 +170,12 @@ def test_unnumbered_paragraphs_open_with_run_in_headings_only_as_a_style(lexicon
     # a dateline is no heading: its city is kept apart, the lead's text starts after it
     assert d.text[slice(*d.dateline.city)] == "ABUJA"
     assert d.text[d.intro[0].start:d.intro[0].end].startswith("The Ministry held")
+    # a label before the heading, one word, capitals before a colon; people are no topics
+    labelled = doc("May 3, 2024 Results\n\nThe Ministry held a dialogue on May 2, 2024.\n\n"
+                   "Topic: Cybersecurity. MIC presented its plans.\n\nDATA FLOWS: Both sides "
+                   "agreed.\n\nJapan: Mr. Ken Aoki, Director\n\nPeru: Ms. Rosa Quispe, "
+                   "Director\n", lexicon.genre)
+    assert [s.title for s in labelled.sections] == ["Cybersecurity", "DATA FLOWS"]
     # one paragraph so is a sentence's accident, not a heading
     lone = doc("May 3, 2024 Results\n\nThe Ministry held a dialogue on May 2, 2024.\n\n"
                "Digital skills: MIC presented its plans.\n", lexicon.genre)
