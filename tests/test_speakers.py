@@ -41,3 +41,12 @@ def test_a_participle_before_its_agent_qualifies_a_noun(lexicon):
                 "in 2024.", lexicon) == [
         (["actor/peru"], "explained",
          "Peru described the Digital Peru Programme, adopted by the Congress of Peru in 2024")]
+
+
+def test_an_aside_between_subject_and_verb_and_a_possessive_side(lexicon):
+    assert [(who, act) for who, act, _ in said(
+        "The Peruvian delegation, for its part, explained its plan. Ms. Quispe, on behalf of "
+        "Peru, stressed the costs. Japan, in turn, welcomed it. Peru's delegation thanked "
+        "Japan.", lexicon)] == [
+        (["actor/peru"], "explained"), (["person/rosa-quispe"], "emphasised"),
+        (["actor/japan"], "welcomed"), (["actor/peru"], "thanked")]

@@ -67,8 +67,9 @@ def _framing(registry: Registry) -> str:
 
 def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
     """Move `end` left past white space, adverbs such as "also", an acronym in brackets, an
-    appositive (", which will hold the G7 Presidency in 2024,") and the colon (or a table's
-    cell separator) after a side's label."""
+    appositive (", which will hold the G7 Presidency in 2024,"), an aside (", for its part,",
+    ", on behalf of the Commission,") and the colon (or a table's cell separator) after a
+    side's label."""
     changed = True
     while changed:
         changed = False
@@ -82,7 +83,9 @@ def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
             end, changed = start + acronym.start(), True
             continue
         if end > start and text[end - 1] == ",":
-            m = re.search(r",\s+(?:which|who|as|being|having|with)\b[^,]*,$", text[start:end])
+            m = re.search(r",\s+(?:which|who|as|being|having|with|for (?:its|their|his|her) "
+                          r"part|on (?:its|their|his|her) part|in (?:turn|response|reply|return)"
+                          r"|on behalf of)\b[^,]*,$", text[start:end])
             if m:
                 end, changed = start + m.start(), True
                 continue
@@ -122,7 +125,8 @@ def _subject(text: str, start: int, end: int, names: list[Name], parties: list[s
     actors = [n for n in names if not n.nested and registry.is_actor(n.entity)
               and start <= n.start and n.end <= end]
     sides = "|".join(re.escape(w) for w in genre["side_subjects"])
-    side = re.search(rf"\s+(?:{sides})$", before)  # "the Japan side", "the MIC delegation"
+    # "the Japan side", "the MIC delegation", "the Commission's delegation"
+    side = re.search(rf"(?:['’]s)?\s+(?:{sides})$", before)
     last = next((n for n in reversed(actors) if n.end == end
                  or side and n.end == start + side.start()), None)
     if last is None:
