@@ -98,3 +98,11 @@ def test_posts_that_led_a_meeting_before_their_people_are_named_give_their_bodie
             "Transport and Communications (MTC) of Peru.\n\nJapan thanked Peru.\n")
     meeting = extract(SourceText("m.txt", text), lexicon).meetings[0]
     assert meeting.organisers == ["actor/mic", "actor/ministry-of-transport-and-communications"]
+
+
+def test_a_meeting_a_reference_part_or_a_note_names_as_held_is_background(lexicon):
+    text = ("March 20, 2025 Results of the Dialogue\n\nMIC held the 2nd Japan-Peru ICT Dialogue "
+            "in Lima on 5 March 2025.\n\n(Reference)\n\nThe 1st Japan-Peru ICT Dialogue was held "
+            "in Tokyo on 4 May 2023.\n\nNotes\n\nThe 1st Japan-Peru ICT Dialogue was held in "
+            "Tokyo on 4 May 2023.\n")
+    assert [m.edition for m in extract(SourceText("m.txt", text), lexicon).meetings] == [2]

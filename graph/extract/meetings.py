@@ -27,6 +27,7 @@ from .inference import (
 from .names import Name, city_place, evidence, find_names
 from .people import find_people
 from .registry import ORGANISATION_KINDS, Registry, slugify
+from .voice import reference_part
 
 _CAP = r"[A-Z][\w'’.-]*"
 _PLACE = re.compile(
@@ -130,13 +131,18 @@ def _sentences(paragraphs: list[Paragraph]):
         yield from paragraph.sentences
 
 
-def _all_sentences(doc: Document):
-    """The sentences that may report a meeting as held: not an annex's (a note saying "the
-    3rd dialogue was held in Tokyo in 2024" is background, not a meeting of the release)."""
-    yield from _sentences(doc.intro)
-    for section in doc.sections:
-        if section.role != "annex":
-            yield from _sentences(section.paragraphs)
+def _all_sentences(doc: Document, genre: dict):
+    """The sentences that may report a meeting as held: not an annex's nor a reference
+    part's (a note or "(Reference)" saying "the 3rd dialogue was held in Tokyo in 2024" is
+    background, not a meeting of the release); "(Reference)" on a line of its own ends
+    its part's reports."""
+    parts = [doc.intro] + [s.paragraphs for s in doc.sections
+                           if s.role != "annex" and not reference_part(s.title, genre)]
+    for paragraphs in parts:
+        for paragraph in paragraphs:
+            if reference_part(doc.text[paragraph.start:paragraph.end], genre):
+                break
+            yield from paragraph.sentences
 
 
 def _held(text: str, sentence: Sentence, genre: dict) -> re.Match[str] | None:
@@ -161,7 +167,7 @@ def extract_meetings(doc: Document, registry: Registry) -> tuple[list[Meeting], 
     meetings: dict[str, Meeting] = {}
     relations: list[Relation] = []
     field_days = _field_days(text, doc.sections, doc.published)
-    for sentence in _all_sentences(doc):
+    for sentence in _all_sentences(doc, genre):
         verb = _held(text, sentence, genre)
         if verb is None:
             continue
@@ -357,7 +363,7 @@ def _from_title(doc: Document, registry: Registry, days: Days | None):
                 registry.series_names.add(mentions[0].name)
                 return _meeting(doc, sentence, mentions[0], None, found, registry)
     mentions = find_series(text, *doc.title_span, registry.lexicon)
-    found = days or next((d for s in _all_sentences(doc)
+    found = days or next((d for s in _all_sentences(doc, registry.lexicon.genre)
                           if (d := find_days(text, s.start, s.end, doc.published))), None)
     if mentions and found:
         registry.series_names.add(mentions[0].name)
