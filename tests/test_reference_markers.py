@@ -14,7 +14,8 @@ NOTES = ("\n\nNotes\n¹ A framework launched in 2016; the 1st Japan-Peru ICT Dia
          "MIC.\n")
 
 
-@pytest.mark.parametrize("mark", ["¹", "*1", "[1]", " (*1)", " (Note 1)"])
+@pytest.mark.parametrize("mark", ["¹", "*1", " *1", "*", "†", "[1]", " (*1)", " (Note 1)",
+                                  " (Note)"])
 def test_a_marker_sticks_to_no_name_and_hides_no_place(mark, lexicon):
     text = (f"May 3, 2025 Results of the 2nd Japan-Peru ICT Dialogue\n\nOn May 2, 2025, MIC "
             f"held the 2nd Japan-Peru ICT Dialogue{mark} in Lima{mark}.\n\n1. Connectivity\n\n"
