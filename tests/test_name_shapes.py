@@ -36,6 +36,7 @@ def named(sentence: str, lexicon) -> set[str]:
     # two words after "the" that are a region, a group or a band name no thing
     ("Both sides discussed the 700 MHz band in the Amazon Region and the Member States.", set()),
     ("Both sides discussed connectivity along the Panama Canal corridor.", set()),
+    ("Both sides discussed supply chains in Central Europe and East Asia.", set()),
     # capitalised phrases of words that name nothing by themselves
     ("Both sides agreed on the Next Steps for the Policy Package and set up a Working Group.",
      set()),

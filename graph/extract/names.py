@@ -195,6 +195,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             tail, kind = len(words), heads[words[0]]
         elif set(words) & set(genre["period_words"]):
             continue  # "Fiscal Year 2025": a period
+        elif words[_unheaded_end(words) - 1] in genre["region_words"]:
+            continue  # "Central Europe and East Asia", "the Pacific Coast": regions
         elif _dated_name(words) or _versioned(words[:_unheaded_end(words)]) or (
                 run[0].start() > start and not _honoured(text, run[0].start(), genre)
                 and not re.search(rf"\b(?:{'|'.join(map(re.escape, posts))}),\s+$",
