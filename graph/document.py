@@ -449,18 +449,24 @@ def parse_document(source: SourceText, genre: dict,
                     dateline)
 
 
-_DATELINE = re.compile(rf"(?P<city>[A-Z][A-Z'’.-]*(?:\s+[A-Z][A-Z'’.-]*){{0,3}})"
-                       rf"(?:,\s+[A-Z][A-Za-z .]{{2,20}}?)?(?:,\s+(?:{DATE_RE.pattern}))?"
-                       rf"\s*[—–-]{{1,2}}\s+(?=[A-Z])")
+_DAY = re.sub(r"\(\?P<\w+>", "(?:", DATE_RE.pattern)  # without its group names, used twice
+_WHERE = r"(?:,\s+[A-Z][A-Za-z .]{2,20}?|\s+\([A-Z][A-Za-z .]{2,20}\))?"  # ", Ethiopia"
+# a city in capitals, its date if any; or a city as written, then its date (no date: a
+# heading's words, "Data governance — …")
+_DATELINE = re.compile(rf"(?:(?P<city>[A-Z][A-Z'’.-]*(?:\s+[A-Z][A-Z'’.-]*){{0,3}}){_WHERE}"
+                       rf"(?:,\s+(?:{_DAY}))?|(?P<titled>[A-Z][a-zà-ÿ'’.-]+(?: [A-Z][a-zà-ÿ'’.-]+)"
+                       rf"{{0,2}}){_WHERE},\s+(?:{_DAY}))\s*[—–-]{{1,2}}\s+(?=[A-Z])")
 
 
 def _dateline(text: str, start: int, end: int) -> Dateline | None:
-    """"ABUJA, 29 May 2026 — The Ministry …", "GENEVA — …": the dateline a wire-style lead
-    opens with (a city in capitals, a date or none, a dash)."""
+    """"ABUJA, 29 May 2026 — The Ministry …", "GENEVA — …", "Addis Ababa (Ethiopia), 12 May
+    2026 – …": the dateline a wire-style lead opens with (a city in capitals with a date or
+    none, or as written with a date; a dash)."""
     m = _DATELINE.match(text, start, end)
-    if m is None or len(m.group("city")) < 3:
+    city = "city" if m is not None and m.group("city") else "titled"
+    if m is None or len(m.group(city)) < 3:
         return None
-    return Dateline(m.start(), m.end(), m.span("city"))
+    return Dateline(m.start(), m.end(), m.span(city))
 
 
 def _outline_siblings(sections: list[Section]) -> None:

@@ -71,6 +71,9 @@ def test_people_who_held_a_meeting_give_their_bodies_as_organisers(sentence, org
      "place/lima", "2025-03-18", "offline"),
     ("TOKYO — MIC held the 2nd Japan-Peru ICT Dialogue online on 18 March 2025.",
      None, "2025-03-18", "online"),
+    # a city as written, with its country in brackets: a dateline only with its date
+    ("Addis Ababa (Ethiopia), 19 March 2025 – MIC held the 2nd Japan-Peru ICT Dialogue today.",
+     "place/addis-ababa", "2025-03-19", "offline"),
 ])
 def test_a_dateline_gives_the_city_and_the_day_a_lead_lacks(lead, place, day, mode, lexicon):
     text = "March 20, 2025 Results of the Dialogue\n\n" + lead + LATER
