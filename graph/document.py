@@ -79,6 +79,16 @@ class Section:
     role: str = "topic"
 
 
+@dataclass(frozen=True)
+class Dateline:
+    """"ABUJA, 29 May 2026 — …": the lead's opening dateline, from `start` to the text after
+    its dash at `end`, the city at `city`; its date, if any, is in between."""
+
+    start: int
+    end: int
+    city: tuple[int, int]
+
+
 @dataclass
 class Document:
     source: SourceText
@@ -89,6 +99,7 @@ class Document:
     intro: list[Paragraph]
     sections: list[Section]
     contact: list[Paragraph]
+    dateline: Dateline | None = None
 
     @property
     def text(self) -> str:
@@ -184,16 +195,44 @@ def _run_in_heading(text: str, start: int, end: int, genre: dict) -> tuple[int, 
     if m is None:
         return None
     words = re.findall(r"[A-Za-z][\w'’-]*", m.group("head"))
-    least = 2 if m.group("mark").strip() == "." else 1  # "Mr. …", "Dr. …" are one word
-    if not least <= len(words) <= _RUN_IN_WORDS or not words[0][0].isupper() \
+    if not 1 <= len(words) <= _RUN_IN_WORDS or not words[0][0].isupper() \
             or m.group("head") in genre.get("honorifics", []) \
-            or any(_finite_verb(w) for w in words):
+            or m.group("head") + "." in genre.get("abbreviations", []) \
+            or any(_finite_verb(w) for w in words):  # "Mr. …", "St. …" are no headings
         return None
     return m.end("head"), m.end()
 
 
 _RUN_IN = re.compile(r"(?P<head>[^.:;,()–—]{1,80}?)(?P<mark>\.\s+|\s*:\s+|\s+[–—-]\s+)"
                      r"(?=[A-Z])")
+
+
+def _unnumbered_run_ins(text: str, body: list[tuple[int, int, bool]], genre: dict,
+                        labels: dict[str, str]) -> dict[int, tuple[int, int]]:
+    """Paragraphs with no number that open with a run-in heading ("Digital skills: MIC
+    presented …", a page's "<p><strong>Trustworthy AI.</strong> The two sides …</p>"):
+    where each heading ends and its text starts, by paragraph start. A style, not a
+    sentence's accident: only when two paragraphs or more open so, and never a dateline in
+    capitals ("ABUJA — The …"), a field's label ("Venue: Tokyo") or a side's ("Japanese
+    side: Mr. A, …")."""
+    sides = {w.lower() for w in genre.get("side_subjects", [])}
+    found = {}
+    for start, end, after_blank in body:
+        line = text[start:end]
+        if not after_blank or _numbering(line) or _labelled(line, labels) is not None:
+            continue
+        label = _TOPIC_LABEL.match(text, start, end)  # "Topic: Data governance. Both …"
+        at = label.end() if label else start
+        run_in = _run_in_heading(text, at, end, genre)
+        head = text[at:run_in[0]] if run_in else ""
+        dash = bool(run_in) and text[run_in[0]:run_in[1]].strip() in ("—", "–", "-")
+        if head and not (dash and head.isupper()) and head.split()[-1].lower() not in sides \
+                and not _person_line(text[run_in[1]:end].split(",")[0], genre):
+            found[start] = (at, *run_in)  # "Japan: Mr. A, …" lists a person
+    return found if len(found) >= 2 else {}
+
+
+_TOPIC_LABEL = re.compile(r"(?:Theme|Topic|Agenda [Ii]tem|Item|Subject)\s*[:：]\s+")
 
 
 def _finite_verb(word: str) -> bool:
@@ -310,6 +349,7 @@ def parse_document(source: SourceText, genre: dict,
     body = lines[body_from:]
     joined = -1  # the last line joined to the one before it (a person's post)
     label: tuple[int, int] | None = None  # the side's label the bullets below speak under
+    run_ins = _unnumbered_run_ins(text, body, genre, labels)
     for index, (start, end, after_blank) in enumerate(body):
         if index <= joined:
             continue
@@ -388,10 +428,45 @@ def parse_document(source: SourceText, genre: dict,
                          and bare.startswith((h + " of ", h + " on "))), "topic")
             sections.append(Section(line, start, end, role=role))
             continue
+        if start in run_ins:  # "Digital skills: MIC presented …" (a page's bold lead)
+            head_start, head_end, body_start = run_ins[start]
+            if "run-in" not in styles:
+                styles.append("run-in")
+            sections.append(Section(text[head_start:head_end], head_start, head_end, None,
+                                    "run-in", styles.index("run-in") + 1))
+            start = body_start
         paragraph = Paragraph(start, end, split_sentences(text, start, end, abbreviations))
         (sections[-1].paragraphs if sections else intro).append(paragraph)
     _outline_siblings(sections)
-    return Document(source, title, title_span, published, date_span, intro, sections, contact)
+    dateline = None
+    if intro:
+        dateline = _dateline(text, intro[0].start, intro[0].end)
+    if dateline is not None:  # the lead's sentences start after it
+        first = intro[0]
+        intro[0] = Paragraph(dateline.end, first.end,
+                             split_sentences(text, dateline.end, first.end, abbreviations))
+    return Document(source, title, title_span, published, date_span, intro, sections, contact,
+                    dateline)
+
+
+_DAY = re.sub(r"\(\?P<\w+>", "(?:", DATE_RE.pattern)  # without its group names, used twice
+_WHERE = r"(?:,\s+[A-Z][A-Za-z .]{2,20}?|\s+\([A-Z][A-Za-z .]{2,20}\))?"  # ", Ethiopia"
+# a city in capitals, its date if any; or a city as written, then its date (no date: a
+# heading's words, "Data governance — …")
+_DATELINE = re.compile(rf"(?:(?P<city>[A-Z][A-Z'’.-]*(?:\s+[A-Z][A-Z'’.-]*){{0,3}}){_WHERE}"
+                       rf"(?:,\s+(?:{_DAY}))?|(?P<titled>[A-Z][a-zà-ÿ'’.-]+(?: [A-Z][a-zà-ÿ'’.-]+)"
+                       rf"{{0,2}}){_WHERE},\s+(?:{_DAY}))\s*[—–-]{{1,2}}\s+(?=[A-Z])")
+
+
+def _dateline(text: str, start: int, end: int) -> Dateline | None:
+    """"ABUJA, 29 May 2026 — The Ministry …", "GENEVA — …", "Addis Ababa (Ethiopia), 12 May
+    2026 – …": the dateline a wire-style lead opens with (a city in capitals with a date or
+    none, or as written with a date; a dash)."""
+    m = _DATELINE.match(text, start, end)
+    city = "city" if m is not None and m.group("city") else "titled"
+    if m is None or len(m.group(city)) < 3:
+        return None
+    return Dateline(m.start(), m.end(), m.span(city))
 
 
 def _outline_siblings(sections: list[Section]) -> None:

@@ -157,6 +157,31 @@ def test_a_numbered_paragraph_may_open_with_a_run_in_heading(lexicon):
         "Both sides agreed.", "Mr. Rossi thanked Japan."]
 
 
+def test_unnumbered_paragraphs_open_with_run_in_headings_only_as_a_style(lexicon):
+    # a page's "<p><strong>Digital skills.</strong> MIC …</p>" loses its markup
+    text = ("May 3, 2024 Results\n\nABUJA — The Ministry held the 3rd Example Dialogue on "
+            "May 2, 2024.\n\nDigital skills. MIC presented its plans.\n\nData flows: Both "
+            "sides agreed.\n\nThe Ministers met. They thanked the hosts.\n")
+    d = doc(text, lexicon.genre)
+    assert [(s.title, s.style) for s in d.sections] == [
+        ("Digital skills", "run-in"), ("Data flows", "run-in")]
+    assert [d.text[p.start:p.end] for p in d.sections[1].paragraphs] == [
+        "Both sides agreed.", "The Ministers met. They thanked the hosts."]
+    # a dateline is no heading: its city is kept apart, the lead's text starts after it
+    assert d.text[slice(*d.dateline.city)] == "ABUJA"
+    assert d.text[d.intro[0].start:d.intro[0].end].startswith("The Ministry held")
+    # a label before the heading, one word, capitals before a colon; people are no topics
+    labelled = doc("May 3, 2024 Results\n\nThe Ministry held a dialogue on May 2, 2024.\n\n"
+                   "Topic: Cybersecurity. MIC presented its plans.\n\nDATA FLOWS: Both sides "
+                   "agreed.\n\nJapan: Mr. Ken Aoki, Director\n\nPeru: Ms. Rosa Quispe, "
+                   "Director\n", lexicon.genre)
+    assert [s.title for s in labelled.sections] == ["Cybersecurity", "DATA FLOWS"]
+    # one paragraph so is a sentence's accident, not a heading
+    lone = doc("May 3, 2024 Results\n\nThe Ministry held a dialogue on May 2, 2024.\n\n"
+               "Digital skills: MIC presented its plans.\n", lexicon.genre)
+    assert lone.sections == []
+
+
 def test_a_sentence_that_lost_its_full_stop_is_no_heading(lexicon):
     text = ("May 3, 2024 Results\n\nThe Ministry held the 3rd Example Dialogue on May 2, 2024."
             "\n\nThe meeting was held in a friendly atmosphere\n\nCooperation on digital "

@@ -261,3 +261,18 @@ def test_extract_report_says_when_no_agenda_was_found():
                          capture_output=True, text=True, check=True).stdout
     assert "  missing: Japan-Chile Digital Connectivity Talks: no agenda found: no agenda " \
            "heading, list or topic lead" in out.splitlines()
+
+
+def test_extract_report_says_when_a_place_has_no_country_or_a_name_may_be_cut(tmp_path):
+    release = tmp_path / "cut.txt"
+    release.write_text("May 10, 2024 Results of the 2nd Japan-Ruritania Digital Dialogue\n\n"
+                       "MIC and the Ministry of Economy, Japan Innovation Fund and Energy held "
+                       "the 2nd Japan-Ruritania Digital Dialogue in Strelsau on May 8, 2024.\n\n"
+                       "1. Artificial intelligence\n\nBoth sides exchanged views.\n",
+                       encoding="utf-8")
+    out = subprocess.run([*policykg_command(), "extract", str(release), "--report"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert "  missing: 2nd Japan-Ruritania Digital Dialogue: no country for its place " \
+           "Strelsau" in out
+    assert "  missing: a name may be cut at a comma: “Ministry of Economy, Japan Innovation " \
+           "Fund”" in out

@@ -57,3 +57,55 @@ def test_people_who_held_a_meeting_give_their_bodies_as_organisers(sentence, org
     assert (meeting.organisers, meeting.participants) == (organisers, people)
     posts = {r.subject: r.value for r in facts.relations if r.predicate == "jobTitle"}
     assert all(not post.endswith(("Peru", "held")) for post in posts.values())
+
+
+@pytest.mark.parametrize(("lead", "place", "day", "mode"), [
+    # the lead's own day, the dateline's city
+    ("NAIROBI, 20 March 2025 — MIC held the 2nd Japan-Peru ICT Dialogue on 18 March.",
+     "place/nairobi", "2025-03-18", "offline"),
+    # no day of its own: the dateline's
+    ("ADDIS ABABA, 19 March 2025 — MIC held the 2nd Japan-Peru ICT Dialogue today.",
+     "place/addis-ababa", "2025-03-19", "offline"),
+    # a place of its own wins; an online meeting is at no dateline's city
+    ("NAIROBI, 20 March 2025 — MIC held the 2nd Japan-Peru ICT Dialogue in Lima on 18 March.",
+     "place/lima", "2025-03-18", "offline"),
+    ("TOKYO — MIC held the 2nd Japan-Peru ICT Dialogue online on 18 March 2025.",
+     None, "2025-03-18", "online"),
+    # a city as written, with its country in brackets: a dateline only with its date
+    ("Addis Ababa (Ethiopia), 19 March 2025 – MIC held the 2nd Japan-Peru ICT Dialogue today.",
+     "place/addis-ababa", "2025-03-19", "offline"),
+])
+def test_a_dateline_gives_the_city_and_the_day_a_lead_lacks(lead, place, day, mode, lexicon):
+    text = "March 20, 2025 Results of the Dialogue\n\n" + lead + LATER
+    facts = extract(SourceText("m.txt", text), lexicon)
+    assert [(m.place, m.date, m.mode) for m in facts.meetings] == [(place, day, mode)]
+    assert not [s for s in facts.statements if "NAIROBI" in s.evidence.quote]
+
+
+def test_the_leaders_of_the_sides_of_a_meeting_bodies_held_are_its_participants(lexicon):
+    text = ("March 20, 2025 Results of the Dialogue\n\nMIC and the Ministry of Transport and "
+            "Communications of Peru held the 2nd Japan-Peru ICT Dialogue in Lima on 5 March "
+            "2025. The Japanese delegation was led by Mr. Ken Aoki, Director-General, Global "
+            "Strategy Bureau, MIC, and the Peruvian delegation by Ms. Rosa Quispe, Vice-Minister "
+            "of Communications.\n")
+    meeting = extract(SourceText("m.txt", text), lexicon).meetings[0]
+    assert meeting.participants == ["person/ken-aoki", "person/rosa-quispe"]
+    assert meeting.organisers == [
+        "actor/mic", "actor/ministry-of-transport-and-communications-of-peru"]
+
+
+def test_posts_that_led_a_meeting_before_their_people_are_named_give_their_bodies(lexicon):
+    text = ("March 20, 2025 Results of the Dialogue\n\nOn 5 March 2025, the 2nd Japan-Peru ICT "
+            "Dialogue was held in Lima. The meeting was led by the Vice-Minister for Policy "
+            "Coordination of MIC and the Vice-Minister of Communications of the Ministry of "
+            "Transport and Communications (MTC) of Peru.\n\nJapan thanked Peru.\n")
+    meeting = extract(SourceText("m.txt", text), lexicon).meetings[0]
+    assert meeting.organisers == ["actor/mic", "actor/ministry-of-transport-and-communications"]
+
+
+def test_a_meeting_a_reference_part_or_a_note_names_as_held_is_background(lexicon):
+    text = ("March 20, 2025 Results of the Dialogue\n\nMIC held the 2nd Japan-Peru ICT Dialogue "
+            "in Lima on 5 March 2025.\n\n(Reference)\n\nThe 1st Japan-Peru ICT Dialogue was held "
+            "in Tokyo on 4 May 2023.\n\nNotes\n\nThe 1st Japan-Peru ICT Dialogue was held in "
+            "Tokyo on 4 May 2023.\n")
+    assert [m.edition for m in extract(SourceText("m.txt", text), lexicon).meetings] == [2]

@@ -8,6 +8,7 @@ sentence by sentence with the names, items and relations inside them, then the c
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..dates import MONTHS, WEEKDAYS
 from ..document import Document, parse_document
@@ -19,6 +20,7 @@ from .agenda import matches as agenda_matches
 from .contact import extract_contacts
 from .gaps import find_gaps
 from .items import analyse_items, item_mentions
+from .markers import mask_markers, quoted_from
 from .meetings import extract_meetings, meeting_of_heading
 from .names import Name, evidence, find_names
 from .people import find_people
@@ -30,7 +32,9 @@ from .voice import in_release_voice, reference_part
 
 def extract(source: SourceText, lexicon: Lexicon) -> ReleaseFacts:
     """All facts of one release (InputError only for unreadable input: no title or date)."""
-    doc = parse_document(source, lexicon.genre, lexicon.opening_words)
+    masked = mask_markers(source.text, lexicon.genre.get("reference_markers", []))
+    doc = parse_document(source if masked == source.text else replace(source, text=masked),
+                         lexicon.genre, lexicon.opening_words)
     registry = Registry(lexicon, doc.published)
     meetings, relations = extract_meetings(doc, registry)
     meta = source.meta
@@ -58,7 +62,7 @@ def extract(source: SourceText, lexicon: Lexicon) -> ReleaseFacts:
     facts.relations = _unique(facts.relations)
     facts.entities = sorted(registry.entities.values(), key=lambda e: e.id)
     facts.gaps = find_gaps(doc, facts, unresolved, registry)
-    return facts
+    return facts if masked == source.text else quoted_from(facts, source.text)
 
 
 def _publisher(name: str, registry: Registry) -> str | None:

@@ -21,14 +21,14 @@ _WORD_AFTER = re.compile(r"\s+(?:also\s+|then\s+|further\s+)?([a-z]+)\b")
 
 def _result_sentences(doc: Document, meeting_ends: int):
     """Sentences that report results: those of the body's sections (not a fact sheet's
-    fields) and of the intro after the meetings' own sentences (which end at
-    `meeting_ends`)."""
+    fields, nor an annex: notes, attachments) and of the intro after the meetings' own
+    sentences (which end at `meeting_ends`)."""
     for paragraph in doc.intro:
         for sentence in paragraph.sentences:
             if sentence.start >= meeting_ends:
                 yield sentence
     for section in doc.sections:
-        if section.role.startswith("field:"):
+        if section.role.startswith("field:") or section.role == "annex":
             continue
         for paragraph in section.paragraphs:
             yield from paragraph.sentences
@@ -46,9 +46,13 @@ def find_gaps(doc: Document, facts: ReleaseFacts, unresolved: list[Evidence],
             missing.append(f"{meeting.label}: no organiser named")
         if meeting.place is None and meeting.mode != "online":
             missing.append(f"{meeting.label}: no place and not said to be online")
+        elif meeting.place is not None and _country_of(meeting.place, facts, registry) is None:
+            missing.append(f"{meeting.label}: no country for its place "
+                           f"{registry.entities[meeting.place].label}")
         if not meeting.agenda:
             missing.append(f"{meeting.label}: no agenda found: no agenda heading, list or "
                            "topic lead")
+    missing += [f"a name may be cut at a comma: “{quote}”" for quote in _cut_names(text, facts)]
     meeting_ends = max((m.evidence.end for m in facts.meetings), default=0)
     spans = [(s.evidence.start, s.evidence.end) for s in facts.statements]
     sentences, silent_ones = result_sentences(doc, meeting_ends, spans)
@@ -63,6 +67,33 @@ def find_gaps(doc: Document, facts: ReleaseFacts, unresolved: list[Evidence],
     return Gaps(missing=missing, silent_sentences=silent, unknown_verbs=sorted(set(verbs)),
                 unresolved_speakers=unresolved, untyped_names=_untyped(doc, facts, registry),
                 coverage=coverage(sentences, silent_ones))
+
+
+def _country_of(place: str, facts: ReleaseFacts, registry: Registry) -> str | None:
+    """The country of a meeting's place: the place itself if a country, the release's
+    inCountry, or the lexicon's for a known city."""
+    if "Country" in registry.kinds(place) or place.startswith("actor/"):
+        return place
+    stated = next((r.object for r in facts.relations
+                   if r.subject == place and r.predicate == "inCountry"), None)
+    entry = registry.lexicon.get(*place.split("/", 1))
+    return stated or (entry.extra.get("country") if entry is not None else None)
+
+
+def _cut_names(text: str, facts: ReleaseFacts) -> list[str]:
+    """Bodies whose name the text goes on after a comma into another thing it found
+    ("the Ministry of Investments, Regional Development and Informatization": a body and
+    an initiative): the words as written, from the body to the end of the other."""
+    found = []
+    starts = {e.evidence.start: e for e in facts.entities if e.evidence is not None}
+    for entity in facts.entities:
+        if entity.curated or entity.evidence is None or not entity.id.startswith("actor/"):
+            continue
+        comma = re.compile(r",\s+(?:the\s+)?").match(text, entity.evidence.end)
+        tail = starts.get(comma.end()) if comma else None
+        if tail is not None and not tail.id.startswith(("actor/", "person/", "place/")):
+            found.append(text[entity.evidence.start:tail.evidence.end])
+    return found
 
 
 def _untyped(doc: Document, facts: ReleaseFacts, registry: Registry) -> list[Evidence]:

@@ -91,6 +91,15 @@ def find_cities(text: str, start: int, end: int, country_codes: dict[str, str],
     return found
 
 
+def city_called(name: str, start: int, end: int) -> City | None:
+    """The world city of exactly this name (a dateline's "Addis Ababa"), written at
+    text[start:end], or None."""
+    options = _table().get(name)
+    if not options:
+        return None
+    return City(start, end, name, options[0][0] if len(options) == 1 else None, None)
+
+
 def _longest_city(words: str, table: dict) -> str | None:
     """The longest run of the words from their start that is a city's name ("Da Nang",
     not "Da"; "Guayaquil" of "Guayaquil Port")."""

@@ -15,6 +15,7 @@ from ..dates import MONTHS, WEEKDAYS, Days, find_days
 from ..document import Document, Paragraph, Section, Sentence
 from ..facts import Inferred, Meeting, Relation
 from ..lexicon import Lexicon
+from .gazetteer import city_called
 from .inference import (
     COUNTRY_OF_HOST,
     COUNTRY_OF_REFERENCE_CITY,
@@ -23,9 +24,10 @@ from .inference import (
     YEAR_FROM_RELEASE_DATE,
     yearless,
 )
-from .names import Name, evidence, find_names
+from .names import Name, city_place, evidence, find_names
 from .people import find_people
-from .registry import Registry, slugify
+from .registry import ORGANISATION_KINDS, Registry, slugify
+from .voice import reference_part
 
 _CAP = r"[A-Z][\w'’.-]*"
 _PLACE = re.compile(
@@ -129,10 +131,18 @@ def _sentences(paragraphs: list[Paragraph]):
         yield from paragraph.sentences
 
 
-def _all_sentences(doc: Document):
-    yield from _sentences(doc.intro)
-    for section in doc.sections:
-        yield from _sentences(section.paragraphs)
+def _all_sentences(doc: Document, genre: dict):
+    """The sentences that may report a meeting as held: not an annex's nor a reference
+    part's (a note or "(Reference)" saying "the 3rd dialogue was held in Tokyo in 2024" is
+    background, not a meeting of the release); "(Reference)" on a line of its own ends
+    its part's reports."""
+    parts = [doc.intro] + [s.paragraphs for s in doc.sections
+                           if s.role != "annex" and not reference_part(s.title, genre)]
+    for paragraphs in parts:
+        for paragraph in paragraphs:
+            if reference_part(doc.text[paragraph.start:paragraph.end], genre):
+                break
+            yield from paragraph.sentences
 
 
 def _held(text: str, sentence: Sentence, genre: dict) -> re.Match[str] | None:
@@ -157,7 +167,7 @@ def extract_meetings(doc: Document, registry: Registry) -> tuple[list[Meeting], 
     meetings: dict[str, Meeting] = {}
     relations: list[Relation] = []
     field_days = _field_days(text, doc.sections, doc.published)
-    for sentence in _all_sentences(doc):
+    for sentence in _all_sentences(doc, genre):
         verb = _held(text, sentence, genre)
         if verb is None:
             continue
@@ -165,7 +175,8 @@ def extract_meetings(doc: Document, registry: Registry) -> tuple[list[Meeting], 
                     if not re.search(r"\bnext\s+$", text[max(0, s.start - 6):s.start])]
         if not mentions:
             continue
-        days = find_days(text, sentence.start, sentence.end, doc.published) or field_days
+        days = find_days(text, sentence.start, sentence.end, doc.published) \
+            or _dateline_days(doc, sentence) or field_days
         if days is None:
             continue
         series = min(mentions, key=lambda s: abs(s.start - verb.start()))
@@ -202,17 +213,24 @@ def _leaders_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
     sentence that says the meeting was held, in every later sentence of its part where the
     meeting was led (not "the opening session was chaired by"), or a side when that
     sentence names no organiser ("MIC hosted …; the Indian delegation was led by …": India's
-    body attended). They join those of the held sentence (a body rather than a country)."""
+    body attended). They join those of the held sentence (a body rather than a country).
+    When bodies held it, the leaders of its sides ("The Japanese delegation was led by …")
+    are its participants only."""
     text, genre = doc.text, registry.lexicon.genre
-    subjects = genre["meeting_subjects"] + genre["series_heads"]
-    if not _bodies(meeting.organisers, registry):  # a side's leader, when no body held it
-        subjects += genre["side_subjects"]
-    subjects = "|".join(re.escape(w) for w in subjects)
-    cues = re.compile(rf"\b(?i:{subjects})\s+(?:was|were)\s+(?:\w+\s+)?(?:"
-                      + "|".join(re.escape(c) for c in genre["leader_cues"]) + r")\b")
+    held_by_bodies = bool(_bodies(meeting.organisers, registry))
+    meeting_cue = _led(genre["meeting_subjects"] + genre["series_heads"]
+                       + ([] if held_by_bodies else genre["side_subjects"]), genre)
+    side_cue = _led(genre["side_subjects"], genre)
     relations: list[Relation] = []
     for sentence in _part_sentences(doc, meeting, meetings, registry.lexicon):
-        if not cues.search(text, sentence.start, sentence.end):
+        if not meeting_cue.search(text, sentence.start, sentence.end):
+            if side_cue.search(text, sentence.start, sentence.end):
+                people, found_relations = find_people(
+                    text, sentence.start, sentence.end,
+                    find_names(text, sentence.start, sentence.end, registry), registry)
+                meeting.participants = list(dict.fromkeys(
+                    meeting.participants + [p.entity for p in people]))
+                relations += found_relations
             continue
         names = find_names(text, sentence.start, sentence.end, registry)
         people, found_relations = find_people(text, sentence.start, sentence.end, names,
@@ -237,6 +255,13 @@ def _leaders_elsewhere(doc: Document, meeting: Meeting, meetings: list[Meeting],
             meeting.participants + [p.entity for p in people]))
         relations += found_relations
     return relations
+
+
+def _led(subjects: list[str], genre: dict) -> re.Pattern[str]:
+    """"<subject> was/were (jointly) led by", for these subjects (the meeting, a side)."""
+    words = "|".join(re.escape(w) for w in subjects)
+    return re.compile(rf"\b(?i:{words})\s+(?:was|were)\s+(?:\w+\s+)?(?:"
+                      + "|".join(re.escape(c) for c in genre["leader_cues"]) + r")\b")
 
 
 def _listed_people(doc: Document, sentence: Sentence, registry: Registry):
@@ -338,7 +363,7 @@ def _from_title(doc: Document, registry: Registry, days: Days | None):
                 registry.series_names.add(mentions[0].name)
                 return _meeting(doc, sentence, mentions[0], None, found, registry)
     mentions = find_series(text, *doc.title_span, registry.lexicon)
-    found = days or next((d for s in _all_sentences(doc)
+    found = days or next((d for s in _all_sentences(doc, registry.lexicon.genre)
                           if (d := find_days(text, s.start, s.end, doc.published))), None)
     if mentions and found:
         registry.series_names.add(mentions[0].name)
@@ -378,6 +403,9 @@ def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
             place, place_relations = _place_field(text, paragraph, registry)
             if place:
                 break
+    if place is None and doc.dateline is not None \
+            and _mode(text[sentence.start:sentence.end], genre) != "online":
+        place = _dateline_place(text, *doc.dateline.city, registry)
     relations.extend(place_relations)
 
     names = find_names(text, sentence.start, sentence.end, registry)
@@ -417,6 +445,28 @@ def _meeting(doc: Document, sentence: Sentence, series: SeriesMention,
     return meeting, relations
 
 
+def _dateline_days(doc: Document, sentence: Sentence) -> Days | None:
+    """"ADDIS ABABA, 12 May 2026 — MIC and … held today the …": a lead sentence that gives
+    no day of its own is of the dateline's."""
+    line = doc.dateline
+    if line is None or not doc.intro or not doc.intro[0].start <= sentence.start \
+            < doc.intro[0].end:
+        return None
+    return find_days(doc.text, line.start, line.end, doc.published)
+
+
+def _dateline_place(text: str, start: int, end: int, registry: Registry) -> str | None:
+    """The city of the lead's dateline ("ABUJA, 29 May 2026 — …"), for a meeting whose
+    sentence names no place: a city the lexicon or the world's table knows, by its name
+    written in capitals."""
+    name = " ".join(w.capitalize() for w in text[start:end].split())
+    entry = registry.lexicon.lookup(name)
+    if entry is not None and entry.category == "place":
+        return registry.curated(entry, evidence(text, start, end))
+    city = city_called(name, start, end)
+    return city_place(text, city, registry) if city is not None else None
+
+
 def _organisers(text: str, sentence: Sentence, series: SeriesMention, verb, names: list[Name],
                 people, registry: Registry, place: str | None,
                 leaders_only: bool = False) -> list[str]:
@@ -446,7 +496,29 @@ def _organisers(text: str, sentence: Sentence, series: SeriesMention, verb, name
         chosen += [n.entity for n in actors if at <= n.start < stop
                    and not any(p.start <= n.start < p.end for p in by_person.values())
                    and not _ATTENDING.match(text, n.end)]
+        chosen += _bodies_of_posts(text, at, sentence.end, names, spans, registry)
     return _held_by(chosen, holders, registry)
+
+
+def _bodies_of_posts(text: str, start: int, end: int, names: list[Name],
+                     people: list[tuple[int, int]], registry: Registry) -> list[str]:
+    """"led by the Vice-Minister for Policy Coordination of MIC and the Deputy Minister for
+    Digital Transformation of the Ministry of … of Egypt": posts with no name (the people
+    may be named later); each post's body (its first, else its country) held the meeting."""
+    leads = "|".join(re.escape(w) for w in sorted(registry.lexicon.genre["post_leads"],
+                                                  key=len, reverse=True))
+    found = []
+    stop = re.compile(r";|\s(?:was|were)\s|,\s+(?:which|where|with)\s").search(text, start, end)
+    end = stop.start() if stop else end
+    for part in re.finditer(r"(?:(?!,?\s+and\s+the\s).)+", text[start:end]):
+        s, e = start + part.start(), start + part.end()
+        if not re.match(rf"(?:,?\s*and\s+)?(?:the\s+)?(?:{leads})\b", text[s:e]) \
+                or any(s <= a < e for a, _ in people):
+            continue
+        actors = [n.entity for n in names if s <= n.start < e and not n.nested
+                  and registry.kinds(n.entity) & (ORGANISATION_KINDS | {"Country"})]
+        found += (_bodies(actors, registry) or actors)[:1]
+    return found
 
 
 def _held_by(actors: list[str], holders: list, registry: Registry) -> list[str]:

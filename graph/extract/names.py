@@ -26,9 +26,8 @@ _DATE_WORDS = set(MONTHS) | set(WEEKDAYS)
 # bound by the acronym that follows it or by the sentence's end ("… Ministry for the
 # Economy, Finance and Industrial and Digital Sovereignty.", "Ministry of Investments,
 # Regional Development and Informatization of the Slovak Republic (MIRRI)")
-_COMMA_NAME = re.compile(r"(?:,\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)+,?\s+and\s+(?:the\s+)?"
-                         r"[A-Z][\w&-]*(?:\s+(?:and\s+|of\s+(?:the\s+)?)?[A-Z][\w&-]*)*"
-                         r"(?=\s+\([A-Z][A-Za-z&-]{1,11}\)|[.;]?\s*$)")
+_COMMA_NAME = re.compile(r"(?:, [A-Z][\w&-]*(?: [A-Z][\w&-]*)*)+,? and (?:the )?"
+                         r"[A-Z][\w&-]*(?: (?:and |of (?:the )?)?[A-Z][\w&-]*)*(?![\w&-])")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _YEARS = re.compile(r"\d+(?:[-–]\d{2,4})?")  # "Strategy 2030", "Plan 2021-2025"
 _VERSION = re.compile(r"\d{1,2}\.\d")  # "Data Strategy 2.0"
@@ -196,6 +195,8 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
             tail, kind = len(words), heads[words[0]]
         elif set(words) & set(genre["period_words"]):
             continue  # "Fiscal Year 2025": a period
+        elif words[_unheaded_end(words) - 1] in genre["region_words"]:
+            continue  # "Central Europe and East Asia", "the Pacific Coast": regions
         elif _dated_name(words) or _versioned(words[:_unheaded_end(words)]) or (
                 run[0].start() > start and not _honoured(text, run[0].start(), genre)
                 and not re.search(rf"\b(?:{'|'.join(map(re.escape, posts))}),\s+$",
@@ -210,13 +211,20 @@ def _head_candidates(text: str, start: int, end: int, genre: dict, known: list,
                 runs.insert(0, run[tail + 1:])
         else:
             continue
-        if all(any(m.start <= t.start() < m.end for m in known)
+        if all(any(m.start <= t.start() < m.end and text[m.start:m.end] not in leading
+                   for m in known)
                for t in run[:tail] if t.group(0) not in connectors):
-            continue  # "DG CONNECT of the European Commission": known names, composed
+            continue  # "DG CONNECT of the European Commission": known names, composed (a
+            # bare head the lexicon knows, "Commission", is no name of its own here)
         s, e = run[0].start(), run[tail - 1].end()
         if tail == len(run) and kind in ORGANISATION_HEAD_KINDS:
+            # "Ministry of Economy, Innovation, Digital Technologies and Energy": one body,
+            # unless a known name is among the words ("the Ministry of X, Japan and the EU")
+            # other than its own country ("… and Telecommunications of Costa Rica")
             comma = _COMMA_NAME.match(text, e, end)
-            e = comma.end() if comma else e
+            if comma and not any(e <= m.start < comma.end() and not re.search(
+                    r"\bof\s+(?:the\s+)?$", text[e:m.start]) for m in known):
+                e = comma.end()
         if kind in genre["law_kinds"] and proposal_cued(text, start, s, genre):
             kind = genre["proposal_kind"]
         found.append(_Candidate(s, e, text[s:e], kind))
@@ -294,12 +302,17 @@ def _after_known(run: list[re.Match[str]], known: list, connectors: set[str],
 def _after_post(run: list[re.Match[str]], posts: set[str], heads: dict[str, str]
                 ) -> list[re.Match[str]]:
     """"Head of the Department for Digital Transformation", "Deputy Minister Agnė Vaiciukevičiūtė
-    of the Ministry of …": the body after the "of" that follows a post."""
+    of the Ministry of …": the body after the "of" that follows a post; after the "of"
+    right before the body's head word when the post has an "of" of its own ("Vice-Minister
+    of Communications of the Ministry of …")."""
     words = [t.group(0) for t in run]
     if not _posts_in(words, posts):
         return run
-    for i, word in enumerate(words[:-1]):
-        if word == "of" and set(words[:i]) & posts and any(w in heads for w in words[i + 1:]):
+    ofs = [i for i, word in enumerate(words[:-1]) if word == "of" and set(words[:i]) & posts]
+    headed = [i for i in ofs if (words[i + 2] if words[i + 1] == "the" and i + 2 < len(words)
+                                 else words[i + 1]) in heads]
+    for i in headed[:1] + ofs:
+        if any(w in heads for w in words[i + 1:]):
             rest = run[i + 2:] if words[i + 1] == "the" else run[i + 1:]
             if not _posts_in([t.group(0) for t in rest], posts):
                 return rest
@@ -421,7 +434,9 @@ def _acronym_candidates(text: str, start: int, end: int, genre: dict,
                         rf"({'|'.join(named)})(?!\w)")
     found += [_Candidate(m.start(1), m.end(1), m.group(1), named[m.group(2)])
               for m in headed.finditer(text, start, end)
-              if not set(m.group(1).split()) & (_DATE_WORDS | set(genre["post_words"]))]
+              if not set(m.group(1).split()) & (_DATE_WORDS | set(genre["post_words"]))
+              and m.group(1).split()[-1] not in genre["region_words"]]  # "the Suez Canal
+    # corridor": a feature of the land, the corridor along it no thing named
     between = re.compile(rf"(?<![\w-])({word})\s+(?:[a-z][\w-]*\s+){{1,2}}"
                          rf"({'|'.join(nouns)})(?!\w)")
     found += [_Candidate(m.start(), m.end(1), m.group(1), nouns[m.group(2)])
@@ -534,7 +549,7 @@ def long_post_names(text: str, start: int, end: int, lexicon: Lexicon
     genre = lexicon.genre
     leads = "|".join(re.escape(w) for w in sorted(genre["post_leads"], key=len, reverse=True))
     run = re.compile(rf"(?<![\w.-])(?:{leads})(?:,?[^\S\n]+(?:of|for|the|{_CAPITAL}|"
-                     rf"and(?![^\S\n]+(?:{leads})\b)))+"
+                     rf"and(?![^\S\n]+(?:{leads})\b)(?![^\S\n]+[a-z])))+"  # not "and others"
                      r"(?=,|\s*\(|\s+and\b|\s*$|\s*[.;]|[^\S\n]*\n|\s+[a-z])")
     countries = lexicon.country_names | lexicon.country_adjectives
     found = []
@@ -556,6 +571,17 @@ def long_post_names(text: str, start: int, end: int, lexicon: Lexicon
         post_end = m.start() + words[-len(name) - 1].end()
         found.append((m.start(), post_end, m.start() + name[0].start(), m.end()))
     return found
+
+
+def _generic(label: str, genre: dict) -> bool:
+    """A name made only of words that name nothing by themselves (genre.yaml
+    generic_name_words, head words, people's groups, record words) and small words."""
+    generic = set(genre["generic_name_words"]) | set(genre["name_heads"]) \
+        | set(genre["leading_heads"]) | set(genre["series_heads"]) \
+        | set(genre["people_groups"]) | set(genre["record_words"])
+    small = set(genre["name_connectors"]) | set(genre["determiners"])
+    words = [w for w in re.findall(r"[\w’'-]+", label) if w not in small]
+    return bool(words) and all(w in generic for w in words)
 
 
 def _no_word(word: str) -> bool:
@@ -597,6 +623,8 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
             continue
         if registry.lexicon.lookup(f"{cand.label} side") is not None:
             continue  # "the Japanese project": a side's adjective, not a name
+        if _generic(cand.label, genre):
+            continue  # "a Working Group", "the Next Steps": a phrase
         entry = registry.lexicon.lookup(cand.label)
         if entry is not None and entry.category == "actor" and cand.kind not in (
                 "GovernmentBody", "OrganisationalUnit", "Collaboration"):
@@ -610,12 +638,14 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
         inside = any(s <= match.start and match.end <= e for s, e in taken)
         if inside and match.entry.category == "place":
             continue  # "Hiroshima AI Process": the city qualifies the name, is not named
-        if inside and text[match.start:match.end] in genre["name_heads"]:
+        if inside and (text[match.start:match.end] in genre["name_heads"]
+                       or text[match.start:match.end] in genre["leading_heads"]):
             continue  # "Federal Communications Commission": a head, not "the Commission"
-        names.append(Name(match.start, match.end,
-                          registry.curated(match.entry, evidence(text, match.start, match.end),
-                                           proposal_cued(text, start, match.start, genre)),
-                          inside))
+        own = None if inside else _own_body(text, text[match.start:match.end], match.entry,
+                                              registry)
+        names.append(Name(match.start, match.end, own or registry.curated(
+            match.entry, evidence(text, match.start, match.end),
+            proposal_cued(text, start, match.start, genre)), inside))
     spans = [(n.start, n.end) for n in names]
     for m in registry.seen_pattern().finditer(text, start, end) if registry.seen else ():
         if not any(s < m.end() and m.start() < e for s, e in spans):
@@ -623,13 +653,31 @@ def find_names(text: str, start: int, end: int, registry: Registry) -> list[Name
     spans = [(n.start, n.end) for n in names] + [(m.start, m.end) for m in known]
     places = [m.end for m in known if m.entry.category == "place"]
     for city in find_cities(text, start, end, registry.lexicon.country_codes, spans, places):
-        names.append(Name(city.start, city.end, _city(text, city, registry)))
+        names.append(Name(city.start, city.end, city_place(text, city, registry)))
     _abbreviations(text, names, registry)
     _short_forms(text, names, registry)
     return sorted(names, key=lambda n: (n.start, -(n.end - n.start)))
 
 
-def _city(text: str, city: City, registry: Registry) -> str:
+def _own_body(text: str, written: str, entry, registry: Registry) -> str | None:
+    """"The Commission" in a release whose partner is the ECOWAS Commission: a bare head
+    word the lexicon gives one body (the European Commission) means the one body of the
+    release with that head ("ECOWAS Commission", "Commission of …"), unless the lexicon's
+    body is named in the release by its full name."""
+    if written not in registry.lexicon.genre["leading_heads"] or written == entry.label \
+            or f"{entry.category}/{entry.key}" in registry.entities:
+        return None
+    own = [found for key, found in registry.entities.items()
+           if key.startswith("actor/") and not found.curated and written in (
+               found.label.split()[0], found.label.split()[-1])]
+    ends = {found.evidence.end for found in own if found.evidence is not None}
+    own = [found for found in own if found.evidence is None or not re.search(
+        r"\(\s*$", text[max(0, found.evidence.start - 3):found.evidence.start])
+        or not ends & set(range(found.evidence.start - 3, found.evidence.start))]
+    return own[0].id if len(own) == 1 else None  # a bracketed short name is the same body
+
+
+def city_place(text: str, city: City, registry: Registry) -> str:
     """A world city the lexicon does not list, as a place of the release, with its GeoNames
     identifier when the name is sure."""
     entity = registry.discovered(city.name, ["Place"], evidence(text, city.start, city.end),
@@ -646,21 +694,49 @@ def _short_forms(text: str, names: list[Name], registry: Registry) -> None:
     the country it ends with is the same body."""
     for name in names:
         entity = registry.entities[name.entity]
-        m = re.fullmatch(r"(.+?)\s+of\s+(?:the\s+)?(.+)", text[name.start:name.end])
-        if entity.curated or name.nested or not registry.is_actor(name.entity) or m is None \
-                or len(m.group(1).split()) < 3 or registry.lexicon.lookup(m.group(1)):
+        if entity.curated or name.nested or not registry.is_actor(name.entity):
             continue
-        country = registry.lexicon.lookup(m.group(2))
-        if country is not None and "Country" in country.kinds:
-            registry.remember(m.group(1), name.entity)
+        written = text[name.start:name.end]
+        for m in re.finditer(r"\s+of\s+(?:the\s+)?", written):  # "Ministry of X of Hungary"
+            short, rest = written[:m.start()], written[m.end():]
+            country = registry.lexicon.lookup(rest)
+            if country is not None and "Country" in country.kinds:
+                if len(short.split()) >= 3 and not registry.lexicon.lookup(short):
+                    registry.remember(short, name.entity)
+                break
 
 
 def _abbreviations(text: str, names: list[Name], registry: Registry) -> None:
-    """"Internet Governance Forum (IGF)": the bracketed acronym is an alias of the name."""
+    """"Internet Governance Forum (IGF)": the bracketed acronym is an alias of the name;
+    "Commission of the Economic Community of West African States (ECOWAS Commission)": so
+    is a bracketed short name, which is then no thing of its own."""
     for name in names:
         m = re.match(r"\s*\(([A-Z][A-Za-z0-9-]{1,12})\)", text[name.end:name.end + 16])
+        short = None if m else _short_name(text, name, names, registry)
+        if short is not None:
+            m, inner = short
+            registry.entities.pop(names[inner].entity)
+            names[inner] = Name(names[inner].start, names[inner].end, name.entity,
+                                names[inner].nested)
         entity = registry.entities[name.entity]
         if m and not entity.curated and m.group(1) not in entity.aliases:
             entity.aliases.append(m.group(1))
         if m and registry.lexicon.lookup(m.group(1)) is None:
             registry.remember(m.group(1), name.entity)  # "IMDA presented …" later on
+
+
+def _short_name(text: str, name: Name, names: list[Name],
+                registry: Registry) -> tuple[re.Match[str], int] | None:
+    """The bracketed name right after an actor's longer one, when it was found as a new
+    thing there, first: the match and its index in `names` (the caller drops that thing)."""
+    m = re.compile(r"\s*\(([A-Z][\w-]*(?:\s+[A-Z][\w-]*){1,3})\)").match(text, name.end)
+    if m is None or not name.entity.startswith("actor/"):
+        return None
+    for index, inner in enumerate(names):
+        found = registry.entities.get(inner.entity)
+        if (inner.start, inner.end) == m.span(1) and inner.entity != name.entity \
+                and inner.entity.startswith("actor/") and found is not None \
+                and not found.curated and found.evidence is not None \
+                and found.evidence.start == inner.start:
+            return m, index
+    return None

@@ -134,6 +134,7 @@ def _person(text: str, spans: tuple[int, int, int, int], post_span: tuple[int, i
             post = _WITHOUT_COUNTRY.sub("", post)  # "… of Mongolia": its body
     if post:
         relations.append(Relation(entity, "jobTitle", sentence_ev, value=post))
+        registry.posts.setdefault(entity, post)
         _remember_post_title(post, person_name, entity, registry)
     if organisation and registry.kinds(organisation) & ORGANISATION_KINDS:  # not a country
         relations.append(Relation(entity, "memberOf", sentence_ev, object=organisation))

@@ -67,6 +67,14 @@ class Registry:
     # name, a person's name), so that later mentions of them are found
     seen: dict[str, str] = field(default_factory=dict)
     _seen_pattern: re.Pattern[str] | None = None
+    posts: dict[str, str] = field(default_factory=dict)  # person → post, as written
+
+    def holder(self, title: str) -> str | None:
+        """"The Commissioner", "the Vice-Minister": the one person of the release whose post
+        opens with this title (None if no one or several)."""
+        found = [who for who, post in self.posts.items()
+                 if re.match(rf"{re.escape(title)}(?![\w-])", post)]
+        return found[0] if len(found) == 1 else None
 
     def remember(self, name: str, entity_id: str) -> None:
         if self.seen.setdefault(name, entity_id) == entity_id:

@@ -67,8 +67,9 @@ def _framing(registry: Registry) -> str:
 
 def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
     """Move `end` left past white space, adverbs such as "also", an acronym in brackets, an
-    appositive (", which will hold the G7 Presidency in 2024,") and the colon (or a table's
-    cell separator) after a side's label."""
+    appositive (", which will hold the G7 Presidency in 2024,"), an aside (", for its part,",
+    ", on behalf of the Commission,") and the colon (or a table's cell separator) after a
+    side's label."""
     changed = True
     while changed:
         changed = False
@@ -82,7 +83,9 @@ def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
             end, changed = start + acronym.start(), True
             continue
         if end > start and text[end - 1] == ",":
-            m = re.search(r",\s+(?:which|who|as|being|having|with)\b[^,]*,$", text[start:end])
+            m = re.search(r",\s+(?:which|who|as|being|having|with|for (?:its|their|his|her) "
+                          r"part|on (?:its|their|his|her) part|in (?:turn|response|reply|return)"
+                          r"|on behalf of)\b[^,]*,$", text[start:end])
             if m:
                 end, changed = start + m.start(), True
                 continue
@@ -114,10 +117,16 @@ def _subject(text: str, start: int, end: int, names: list[Name], parties: list[s
         if previous and re.fullmatch(rf"(?:(?:and|but|while|,)\s+)?{pronoun}",
                                      before.strip().lower()):
             return end - len(pronoun), list(previous)
+    titles = "|".join(re.escape(w) for w in sorted(genre["post_leads"], key=len, reverse=True))
+    titled = re.search(rf"(?:^|\s)[Tt]he\s+({titles})$", before)
+    holder = registry.holder(titled.group(1)) if titled else None
+    if holder is not None:  # "The Commissioner noted …": the one person of that post
+        return start + titled.end() - len(titled.group(0).lstrip()), [holder]
     actors = [n for n in names if not n.nested and registry.is_actor(n.entity)
               and start <= n.start and n.end <= end]
     sides = "|".join(re.escape(w) for w in genre["side_subjects"])
-    side = re.search(rf"\s+(?:{sides})$", before)  # "the Japan side", "the MIC delegation"
+    # "the Japan side", "the MIC delegation", "the Commission's delegation"
+    side = re.search(rf"(?:['’]s)?\s+(?:{sides})$", before)
     last = next((n for n in reversed(actors) if n.end == end
                  or side and n.end == start + side.start()), None)
     if last is None:
@@ -203,6 +212,8 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
                     and parties and not re.match(_framing(registry), text[cursor:verb.start],
                                                  re.I):
                 clause_start, speakers, attribution = cursor, list(parties), ""
+        elif verb.kind in ("finite", "participle") and _reduced_passive(text, cursor, verb):
+            continue  # "… the Framework, adopted by the Authority in 2025": what it is
         elif verb.kind in ("finite", "participle", "modal"):
             subject = _subject(text, cursor, stop, names, parties, registry, previous or [])
             if subject is not None and clauses \
@@ -220,7 +231,15 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
         elif verb.kind == "speakerless" and parties:
             clause_start, speakers, attribution = verb.start, list(parties), ""
         elif verb.kind == "gerund":
-            if speakers and re.search(r"(?:,|\band)$", text[cursor:stop]):
+            frame = _frame(text, cursor, verb.start, registry.lexicon.genre)
+            subject = None if frame is None else _subject(
+                text, cursor, _strip_adverbs(text, cursor, frame, adverbs), names, parties,
+                registry, previous or [])
+            if subject is not None:  # "The Commission opened by presenting …"
+                clause_start, speakers = subject
+                attribution = text[clause_start:frame].strip()
+                subject_span = (clause_start, clause_start + len(attribution))
+            elif speakers and re.search(r"(?:,|\band)$", text[cursor:stop]):
                 clause_start = _after_connective(text, cursor, stop)
             elif not speakers and _GERUND_OPENERS.search(text[cursor:verb.start]):
                 opener = _GERUND_OPENERS.search(text[cursor:verb.start])
@@ -258,6 +277,24 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
         clauses = sorted(clauses + pending, key=lambda c: c.start)
         pending = []
     return clauses, pending
+
+
+def _reduced_passive(text: str, cursor: int, verb: _Verb) -> bool:
+    """", adopted by the Authority of Heads of State": a past participle after a comma and
+    before its agent qualifies the noun before it; no one speaks."""
+    return re.search(r",\s*$", text[cursor:verb.start]) is not None \
+        and text[verb.start:verb.end].endswith("ed") \
+        and re.match(r"\s+by\b", text[verb.end:]) is not None
+
+
+def _frame(text: str, cursor: int, at: int, genre: dict) -> int | None:
+    """"The Commission opened by presenting …", "Japan responded by explaining …": where a
+    verb of the speaker's turn (genre ``turn_verbs``) stands whose manner, "by <verb>ing",
+    is the speech act."""
+    verbs = "|".join(re.escape(w) for w in genre["turn_verbs"])
+    m = re.compile(rf"\b(?:{verbs})\s+(?:(?:the|its|their)\s+\w+\s+)?by\s+$").search(
+        text, cursor, at)
+    return m.start() if m else None
 
 
 def _by_joint(text: str, start: int, end: int, registry: Registry) -> bool:
@@ -338,6 +375,6 @@ def content_of(text: str, clause: Clause) -> str:
     """What was said: the clause after its verb ("that", "about" dropped); for a nominal
     statement or the release's own words, the whole clause."""
     if clause.nominal or clause.release_voice:
-        return text[clause.start:clause.end]
-    rest = text[clause.verb_end:clause.end].strip()
+        return " ".join(text[clause.start:clause.end].split())
+    rest = " ".join(text[clause.verb_end:clause.end].split())  # a masked marker's spaces
     return re.sub(r"^(?:that|about|regarding|on|of)\s+", "", rest)

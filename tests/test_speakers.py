@@ -1,0 +1,52 @@
+"""Who speaks in the sentences of a results part: a speaker named by the title of its post
+("The Commissioner noted …"), a speech act in the manner of a turn ("opened by presenting
+…"), and a participle that qualifies a noun (", adopted by …"), which is no statement."""
+
+from __future__ import annotations
+
+from graph.extract import extract
+from graph.source import SourceText
+
+HEAD = ("May 3, 2025 Results of the 2nd Japan-Peru ICT Dialogue\n\n"
+        "MIC held the 2nd Japan-Peru ICT Dialogue in Lima on May 2, 2025. The Japanese "
+        "delegation was led by Mr. Ken Aoki, Vice-Minister for Policy Coordination, MIC, and "
+        "the Peruvian delegation by Ms. Rosa Quispe, {post}.\n\n")
+
+
+def said(body: str, lexicon, post: str = "Commissioner for Digital Affairs of Peru"):
+    facts = extract(SourceText("s.txt", HEAD.format(post=post) + body + "\n"), lexicon)
+    return [(s.speakers, s.act.split("/")[1], s.evidence.quote) for s in facts.statements]
+
+
+def test_the_title_of_a_post_names_its_one_holder(lexicon):
+    assert said("The Commissioner noted the progress. The Vice-Minister thanked Peru.",
+                lexicon) == [
+        (["person/rosa-quispe"], "noted", "The Commissioner noted the progress"),
+        (["person/ken-aoki"], "thanked", "The Vice-Minister thanked Peru")]
+    # two holders of the title: no one of them
+    assert said("The Vice-Minister thanked Peru.", lexicon,
+                post="Vice-Minister of Transport and Communications of Peru") == []
+
+
+def test_a_turn_whose_manner_is_the_speech_act(lexicon):
+    assert said("The Peruvian side opened by presenting its plan. It underlined the costs. "
+                "Japan responded by explaining its fund.", lexicon) == [
+        (["actor/peru"], "presented", "The Peruvian side opened by presenting its plan"),
+        (["actor/peru"], "emphasised", "It underlined the costs"),
+        (["actor/japan"], "explained", "Japan responded by explaining its fund")]
+
+
+def test_a_participle_before_its_agent_qualifies_a_noun(lexicon):
+    assert said("Peru described the Digital Peru Programme, adopted by the Congress of Peru "
+                "in 2024.", lexicon) == [
+        (["actor/peru"], "explained",
+         "Peru described the Digital Peru Programme, adopted by the Congress of Peru in 2024")]
+
+
+def test_an_aside_between_subject_and_verb_and_a_possessive_side(lexicon):
+    assert [(who, act) for who, act, _ in said(
+        "The Peruvian delegation, for its part, explained its plan. Ms. Quispe, on behalf of "
+        "Peru, stressed the costs. Japan, in turn, welcomed it. Peru's delegation thanked "
+        "Japan.", lexicon)] == [
+        (["actor/peru"], "explained"), (["person/rosa-quispe"], "emphasised"),
+        (["actor/japan"], "welcomed"), (["actor/peru"], "thanked")]
