@@ -204,8 +204,10 @@ def test_a_suggestion_holds_no_link_and_a_click_opens_its_page(browser, served):
 
 def test_the_workbench_with_the_keyboard_only(browser, served):
     """Tab to the example menu, open it, Tab to an example, Enter; the caret is in the
-    editor, Ctrl+Enter runs the query; Tab on to the permalink."""
+    editor, Ctrl+Enter runs the query; Tab on to the permalink, make it, copy it; Tab on to
+    a download of the results, named after the example."""
     watch = Watch(browser, served, bypass_csp=True, **DESKTOP)  # axe, with the menu open
+    watch.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = watch.page()
     page.goto(served.endpoint)
     page.locator(".yasqe .CodeMirror").wait_for()
@@ -235,7 +237,20 @@ def test_the_workbench_with_the_keyboard_only(browser, served):
     assert not focused(page, ".yasqe textarea")
     tab_to(page, "#permalink-make", key="Shift+Tab")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("textbox", name="Permalink of this query")).to_be_focused()
+    field = page.get_by_role("textbox", name="Permalink of this query")
+    expect(field).to_be_focused()
+    link = field.input_value()
+    assert re.fullmatch(re.escape(served.url) + r"/q/[0-9a-f]{12}", link), link
+    tab_to(page, "#permalink-copy", limit=3)
+    page.keyboard.press("Enter")
+    expect(page.locator("#permalink-status")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    tab_to(page, "#downloads button[value=csv]", limit=10)
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename == f"{AGENDA.name}.csv"
+    assert download.value.path().read_text(encoding="utf-8").startswith(
+        "meeting,position,topic,concept")
     watch.check()
     watch.context.close()
 
