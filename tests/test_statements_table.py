@@ -192,10 +192,61 @@ def test_sorting_and_paging(site):
     firsts = [sorted(s["label"] for s in r["speakers"])[0] if r["speakers"] else "~"
               for r in by_speaker]
     assert firsts == sorted(firsts)
-    assert table(site, size="5", page=str(last + 1))["rows"] == []
-    past = requests.get(f"{site}/statements?size=5&page={last + 1}", timeout=30)
-    assert past.status_code == 200
-    assert f'past the last page ({last}): <a href="/statements?size=5">' in past.text
+
+
+def test_a_page_past_the_last_is_not_found_and_says_how_many_there_are(site):
+    total = table(site)["total"]
+    last = -(-total // 5)
+    past = requests.get(f"{site}/statements?speaker=actor/japan&size=5&page=999", timeout=30)
+    japan = table(site, speaker="actor/japan")["total"]
+    pages = -(-japan // 5)
+    assert past.status_code == 404
+    page = Page()
+    page.feed(past.text)
+    assert f"There is no page 999: this view has {pages} pages of 5 statements" in \
+        " ".join(past.text.split())
+    assert (f"Go to the last page ({pages})",
+            f"/statements?speaker=actor/japan&size=5&page={pages}") in page.links
+    assert "page 999 of" not in past.text and not any(href.endswith("page=998")
+                                                      for _, href in page.links)
+    for ext in ("json", "csv"):
+        response = requests.get(f"{site}/statements.{ext}?size=5&page={last + 1}", timeout=30)
+        assert response.status_code == 404
+        assert f"this view has {last} pages of 5 rows: there is no page {last + 1}" in \
+            response.text
+    assert requests.get(f"{site}/statements.csv?size=5&page={last}", timeout=30).ok
+    assert requests.get(f"{site}/statements.json?size=all&page=2", timeout=30
+                        ).status_code == 404
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("/statements.csv", "policykg-statements.csv"),
+    ("/statements.csv?speaker=actor/eu", "policykg-statements-speaker-eu.csv"),
+    ("/statements.json?speaker=actor/eu&speaker=actor/japan&topic=topic/cybersecurity"
+     "&year=2023",  # the facets' order
+     "policykg-statements-year-2023-speaker-eu-japan-topic-cybersecurity.json"),
+    ("/statements.csv?size=5&page=2", "policykg-statements-page-2.csv"),
+    ("/statements.csv?size=all&mentions=" + "https://www.wikidata.org/wiki/Q%C3%A9;x\"\r\n",
+     "policykg-statements-mentions-qe-x.csv"),
+])
+def test_downloads_are_named_after_their_filters_and_saved(site, path, name):
+    response = requests.get(f"{site}{path}", timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+
+
+def test_a_table_asked_for_by_accept_is_shown_in_place(site):
+    """A program that negotiates CSV or JSON reads the body; a browser saves only what a
+    download link asks for by its extension."""
+    for media, ext in (("text/csv", "csv"), ("application/json", "json")):
+        response = requests.get(f"{site}/statements?speaker=actor/eu",
+                                headers={"Accept": media}, timeout=30)
+        assert response.headers["Content-Disposition"] == \
+            f'inline; filename="policykg-statements-speaker-eu.{ext}"'
+    page = parsed(site, "/statements?speaker=actor/eu")
+    downloads = [href for text, href in page.links if text.startswith(("CSV", "JSON"))]
+    assert downloads and all(href.startswith(("/statements.csv?", "/statements.json?"))
+                             for href in downloads)
 
 
 class Page(HTMLParser):
