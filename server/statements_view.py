@@ -35,7 +35,12 @@ bp = Blueprint("statements", __name__)
 
 TITLES = {"series": "Series", "meeting": "Meeting", "year": "Year", "speaker": "Speaker",
           "side": "Side", "act": "Speech act", "topic": "Topic", "mentions": "Mentions"}
-FACET_SHOWN = 10  # values of a facet on the page (and in the JSON): the most frequent
+# How the link to a facet's every value names them: "all 98 speakers".
+PLURALS = {"series": "series", "meeting": "meetings", "year": "years", "speaker": "speakers",
+           "side": "sides", "act": "speech acts", "topic": "topics",
+           "mentions": "things mentioned"}
+FACET_SHOWN = 10  # values of a facet on the page (and in the JSON): the most frequent, unless
+# the view asks for all of a facet's (`all=speaker`)
 MEDIA = {"html": "text/html", "csv": "text/csv", "json": "application/json"}
 # The columns of the CSV: a thing's label, then its IRI (several: " | " and " ").
 CSV_COLUMNS = ("date", "meeting", "meeting_iri", "series", "series_iri", "speakers",
@@ -152,6 +157,13 @@ class FacetView:
     title: str
     values: list[FacetValue]
     distinct: int  # values of the facet among the rows the other facets select
+    whole: bool  # all its values are listed (the view asked for them)
+    toggle: str | None  # the view with all its values, or its first few only (when not all fit)
+
+    @property
+    def toggle_text(self) -> str:
+        return (f"Only the top {FACET_SHOWN}" if self.whole
+                else f"All {self.distinct:,} {PLURALS[self.name]}")
 
     @property
     def items(self) -> Markup:
@@ -261,7 +273,8 @@ def _query(pairs: list[tuple[str, str]]) -> str:
 
 
 def _written_pairs(base: str, selection: Selection, **changes) -> list[tuple[str, str]]:
-    return [(name, value if name in ("sort", "size", "page", "year") else _written(base, value))
+    return [(name, value if name in ("all", "sort", "size", "page", "year")
+             else _written(base, value))
             for name, value in selection.parameters(**changes)]
 
 
@@ -273,7 +286,7 @@ def _facet(found: Table, links: Links, selection: Selection, name: str, result: 
     base = links.base
     chosen = selection.filters.get(name, ())
     without = Selection({n: v for n, v in selection.filters.items() if n != name},
-                        selection.sort, 1, selection.size)
+                        selection.sort, 1, selection.size, selection.whole)
     pairs = _written_pairs(base, without)
     place = FACETS.index(name)
     before = urlencode([p for p in pairs if p[0] in FACETS[:place]], safe="/")
@@ -297,7 +310,12 @@ def _facet(found: Table, links: Links, selection: Selection, name: str, result: 
     values = [FacetValue(_written(base, key), found.label(key), count, f"{count:,}", key in chosen,
                          link(key))
               for key, count in result.counts[name]]
-    return FacetView(name, TITLES[name], values, result.distinct[name])
+    whole = name in selection.whole
+    toggle = None  # (back at the facet: `#facet-…`, where the keyboard goes on from)
+    if result.distinct[name] > FACET_SHOWN:
+        toggle = _query(_written_pairs(base, selection.shown_whole(name, not whole))) \
+            + f"#facet-{name}"
+    return FacetView(name, TITLES[name], values, result.distinct[name], whole, toggle)
 
 
 def _chosen(found: Table, selection: Selection) -> list[tuple[str, str, str]]:
@@ -404,7 +422,7 @@ def _json(selection: Selection, result: Result, rows: list[RowView],
                   "topics": [_thing(v) for v in r.topics], "quote": r.quote,
                   "quote_url": _absolute(r.quote_href) or None,
                   "mentions": [_thing(v) for v in r.mentions]} for r in rows],
-        "facets": {f.name: {"distinct": f.distinct, "values": [
+        "facets": {f.name: {"distinct": f.distinct, "whole": f.whole, "values": [
             {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected,
              "href": _absolute(v.href)} for v in f.values]} for f in facets},
     }, ensure_ascii=False, indent=1)

@@ -271,3 +271,39 @@ def test_the_statement_facets_with_the_keyboard_only(browser, served):
     page.wait_for_url(re.compile(r"/statements$"))
     watch.check()
     watch.context.close()
+
+
+def test_a_facets_every_value_with_the_keyboard_only_and_without_javascript(browser, served):
+    """Beyond its top ten, a facet links to all its values: Tab to the link, Enter; the
+    page opens at the facet, every value listed, the other filter kept, and Tab goes on
+    into the facet's values; choosing one keeps the list whole; "Only the top 10" goes back."""
+    watch = Watch(browser, served, java_script_enabled=False, **DESKTOP)
+    page = watch.page()
+    page.goto(served.url + "/statements?speaker=actor/japan")
+    topics = page.get_by_role("region", name=re.compile("^Topic"))
+    more = topics.get_by_role("link", name=re.compile(r"^All \d+ topics$"))
+    every = int(more.inner_text().split()[1])
+    assert topics.locator("li").count() == 10 < every
+    tab_to(page, "a[href*='all=topic']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/statements\?speaker=actor/japan&all=topic#facet-topic$"))
+    assert topics.locator("li").count() == every
+    expect(topics.get_by_role("heading")).to_have_text(f"Topic (all {every})")
+    expect(page.get_by_role("link", name=re.compile("Remove the filter Speaker: Japan"))
+           ).to_be_visible()
+    shot(page, "a11y-statements-facet-whole.png")
+    page.keyboard.press("Tab")  # from the facet the page opened at, into its values
+    assert page.evaluate("document.activeElement.closest('section.facet')"
+                         "?.getAttribute('aria-labelledby')") == "facet-topic"
+    chosen = page.evaluate("document.activeElement.getAttribute('href')")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"speaker=actor/japan&topic=[^&]+&all=topic$"))
+    assert chosen.startswith("/statements?speaker=actor/japan&topic=")
+    assert topics.locator("li").count() >= 10
+    tab_to(page, "a[href$='#facet-topic']")
+    expect(page.locator(":focus")).to_have_text("Only the top 10")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"speaker=actor/japan&topic=[^&#]+#facet-topic$"))
+    assert topics.locator("li").count() <= 11  # the top ten, and the one chosen
+    watch.check()
+    watch.context.close()

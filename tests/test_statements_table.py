@@ -304,6 +304,41 @@ def test_the_page_is_a_labelled_table_with_filters_as_links(site):
     assert remove == "/statements?act=speech-act/explained"
 
 
+def test_every_facet_beyond_its_top_ten_links_to_all_its_values(site, query):
+    """Datasette's "…" under a facet: a link to the same view with the facet's every value
+    listed (`all=`), the other filters, the order and the page kept; and back."""
+    view = "speaker=actor/japan&sort=-date"
+    found = requests.get(f"{site}/statements.json?{view}", timeout=30).json()
+    long = [name for name, f in found["facets"].items() if f["distinct"] > 10]
+    assert long, "no facet of the bundled release has more than ten values"
+    page = parsed(site, f"/statements?{view}")
+    for name in long:
+        distinct = found["facets"][name]["distinct"]
+        assert len(found["facets"][name]["values"]) == 10
+        assert found["facets"][name]["whole"] is False
+        more = [href for text, href in page.links
+                if re.fullmatch(rf"All {distinct} \w[\w ]*", text) and f"all={name}" in href]
+        assert more == [f"/statements?{view.replace('&', f'&all={name}&')}#facet-{name}"], name
+        whole = parsed(site, more[0].split("#")[0])
+        back = [href for text, href in whole.links if text == "Only the top 10"]
+        assert back == [f"/statements?{view}#facet-{name}"], name
+        listed = requests.get(f"{site}/statements.json?{view}&all={name}", timeout=30).json()
+        values = listed["facets"][name]["values"]
+        assert listed["facets"][name]["whole"] is True
+        assert len(values) == distinct and listed["total"] == found["total"]
+        assert [v["count"] for v in values] == sorted((v["count"] for v in values),
+                                                      reverse=True)
+        # a value's link keeps the facet whole, and the other filters
+        assert all(f"all={name}" in v["href"] and "speaker=actor/japan" in v["href"]
+                   for v in values)
+    # the counts of a whole facet are the store's
+    mentions = requests.get(f"{site}/statements.json?all=mentions", timeout=30).json()
+    assert facet(mentions, "mentions") == {key(k): n for k, n in counted(
+        query, "?st pk:mentions ?v").items()}
+    refused = requests.get(f"{site}/statements?all=colour", timeout=30)
+    assert refused.status_code == 400 and "all= names a facet to show whole" in refused.text
+
+
 def test_entity_pages_link_into_the_table_with_true_counts(site, query):
     cases = [("/page/actor/eu", "statements by European Union", "speaker=actor/eu",
               counted(query, "?st pk:statedBy ?v")[EU]),
