@@ -24,6 +24,10 @@ KINDS = {"actor": ("Actor", "Actors"), "person": ("Person", "People"),
          "topic": ("Topic", "Topics"), "meeting": ("Meeting", "Meetings"),
          "series": ("DialogueSeries", "Dialogue series"), "place": ("Place", "Places"),
          "release": ("Release", "Releases"), "statement": ("Statement", "Statements")}
+# Kinds whose index is another view (its endpoint): statements are read as the statements
+# table, with their speakers, acts, topics and quotes, filters and downloads; a list of their
+# labels with "statements linked to it" (0 for nearly each) would be a poorer copy of it.
+ELSEWHERE = {"statement": "statements.statements"}
 
 
 @dataclass
