@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from queries import examples
@@ -38,13 +39,15 @@ EXEMPT = {
 @dataclass(frozen=True)
 class Kind:
     """A kind of page: where one is, or the first link to one (`follow`) on that page;
-    `ready`, what shows once the page's scripts have done their work."""
+    `ready`, what shows once the page's scripts have done their work; `kept`, a query whose
+    permalink (/q/…) the server makes first."""
 
     name: str
     path: str
     follow: str | None = None
     ready: str | None = None
     status: int = 200
+    kept: str | None = None  # a query kept first (POST /q): `path` is then its permalink
 
 
 PAGES = [
@@ -58,13 +61,22 @@ PAGES = [
     Kind("series", "/page/meeting/japan-eu-ict-policy-dialogue-28",
          follow="a[href^='/page/series/']"),
     Kind("linked", "/page/actor/japan", follow="a[href*='?rel=']"),  # all that link to it
+    Kind("place", "/page/meeting/japan-eu-ict-policy-dialogue-28",
+         follow="a[href^='/page/place/']"),
     Kind("graph", "/graph/release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"),
     Kind("index-actors", "/page/actor/"),
     Kind("index-initiatives", "/page/initiative/"),
     Kind("index-topics", "/page/topic/"),
     Kind("index-meetings", "/page/meeting/"),
+    Kind("index-releases", "/page/release/"),
+    Kind("index-series", "/page/series/"),
+    Kind("index-places", "/page/place/"),
+    Kind("index-statements", "/page/statement/"),  # (the statements table)
+    Kind("index-of-one-kind", "/page/initiative/", follow="ul.breakdown a[href*='?kind=']"),
     Kind("statements", "/statements"),
     Kind("statements-filtered", "/statements?speaker=actor/eu"),
+    Kind("statements-facet-whole", "/statements?speaker=actor/japan&all=topic"),
+    Kind("statements-past-the-last-page", "/statements?page=999", status=404),
     Kind("search", "/search?q=data+sharing"),
     Kind("search-nothing-found", "/search?q=zzzzqx"),
     Kind("workbench", "/sparql", ready=".yasqe .CodeMirror"),
@@ -74,6 +86,7 @@ PAGES = [
     Kind("workbench-ask", "/sparql?query=" + quote("ASK {}"), ready=".yasr .booleanResult"),
     Kind("workbench-error", "/sparql?query=" + quote("SELECT nonsense"),
          ready=".yasr .errorResult"),
+    Kind("permalink", "/q", kept=AGENDA.text, ready=".yasr table.dataTable tbody tr"),
     Kind("dumps", "/dumps/"),
     Kind("ontology", "/ontology"),
     Kind("not-found", "/nope", status=404),
@@ -98,7 +111,12 @@ def violations(page) -> list[dict]:
 
 def open_kind(watch: Watch, served, kind: Kind):
     page = watch.page()
-    response = page.goto(served.url + kind.path)
+    path = kind.path
+    if kind.kept is not None:
+        made = requests.post(served.url + kind.path, data={"query": kind.kept}, timeout=30)
+        assert made.ok, made.text
+        path = made.json()["path"]
+    response = page.goto(served.url + path)
     assert response.status == kind.status, kind.path
     if kind.follow:
         href = page.locator(kind.follow).first.get_attribute("href")
