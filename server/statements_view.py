@@ -200,8 +200,9 @@ def statements(ext: str | None) -> Response:
     links = Links(current.base, request.script_root)
     last = _last_page(selection, result)
     if selection.page > last and fmt != "html":
-        abort(404, f"this view has {last} page{'s' if last > 1 else ''}"
-                   f"{f' of {selection.size} rows' if selection.size else ''}: "
+        abort(404, f"this view has {last} page{'s' if last > 1 else ''} ({result.total:,} "
+                   f"row{'s' if result.total != 1 else ''}"
+                   f"{f', {selection.size} a page' if selection.size else ''}): "
                    f"there is no page {selection.page}")
     # a download named after what it holds; saved as a file when asked for by its
     # extension (the page's download links), shown in place when asked for by Accept

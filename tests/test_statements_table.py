@@ -203,8 +203,8 @@ def test_a_page_past_the_last_is_not_found_and_says_how_many_there_are(site):
     assert past.status_code == 404
     page = Page()
     page.feed(past.text)
-    assert f"There is no page 999: this view has {pages} pages of 5 statements" in \
-        " ".join(past.text.split())
+    assert f"There is no page 999: this view has {pages} pages ({japan} statements, 5 a page)" \
+        in " ".join(past.text.split())
     assert (f"Go to the last page ({pages})",
             f"/statements?speaker=actor/japan&size=5&page={pages}") in page.links
     assert "page 999 of" not in past.text and not any(href.endswith("page=998")
@@ -212,8 +212,8 @@ def test_a_page_past_the_last_is_not_found_and_says_how_many_there_are(site):
     for ext in ("json", "csv"):
         response = requests.get(f"{site}/statements.{ext}?size=5&page={last + 1}", timeout=30)
         assert response.status_code == 404
-        assert f"this view has {last} pages of 5 rows: there is no page {last + 1}" in \
-            response.text
+        assert f"this view has {last} pages ({total} rows, 5 a page): there is no page " \
+            f"{last + 1}" in response.text
     assert requests.get(f"{site}/statements.csv?size=5&page={last}", timeout=30).ok
     assert requests.get(f"{site}/statements.json?size=all&page=2", timeout=30
                         ).status_code == 404
