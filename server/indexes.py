@@ -69,6 +69,10 @@ class Listing:
     items: list[tuple[Value, Value, int]]  # (thing, its kind, statements)
     chosen: Kind | None = None  # the kind the list is narrowed to
     details: list[Details] | None = None  # per item, for initiatives
+    # whether any thing of the kind has statements linked to it: a column that is 0 on
+    # every row (releases and series: statements reach them through their evidence and
+    # meetings, not a link of their own) says nothing and is not shown
+    said: bool = True
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,8 @@ def listing(current: Opened, links: Links, kind: str, offset: int, limit: int,
         known = initiative_details(current)
         details = [_details(viewer, known.get(thing.value)) for thing, _, _ in shown]
     return Listing(KINDS[kind][1], viewer.value(cls), breakdown, len(things), items,
-                   next((k for k in breakdown if k.selected), None), details)
+                   next((k for k in breakdown if k.selected), None), details,
+                   any(n for _, _, n in found.items))
 
 
 def _local(cls: NamedNode) -> str:

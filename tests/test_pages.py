@@ -290,6 +290,22 @@ def test_index_pages_list_every_thing_of_a_kind_with_counts(site, kind, member):
     assert get(site, f"/id/{kind}/").headers["Location"].endswith(f"/page/{kind}/")
 
 
+@pytest.mark.parametrize(("kind", "said"), [("release", False), ("series", False),
+                                             ("actor", True), ("topic", True)])
+def test_an_index_has_no_statements_column_that_is_0_on_every_row(site, kind, said):
+    """Statements reach releases (their evidence) and series (their meetings) by no link of
+    their own: a column of zeros would say nothing was said; it is left out."""
+    html = get(site, f"/page/{kind}/").text
+    counts = [int(n) for n in re.findall(r'<td class="n">(\d+)</td>', html)]
+    shown = '<th scope="col" class="n">statements</th>' in html
+    assert shown == said, kind
+    assert ("the most discussed first" in html) == said
+    if said:
+        assert any(counts)
+    else:
+        assert counts == [] and "in the graph, by name." in text_of(html)
+
+
 def test_the_home_page_reaches_every_index(site):
     html = get(site, "/").text
     for kind in ("actor", "initiative", "topic", "meeting"):
