@@ -24,6 +24,10 @@ KINDS = {"actor": ("Actor", "Actors"), "person": ("Person", "People"),
          "topic": ("Topic", "Topics"), "meeting": ("Meeting", "Meetings"),
          "series": ("DialogueSeries", "Dialogue series"), "place": ("Place", "Places"),
          "release": ("Release", "Releases"), "statement": ("Statement", "Statements")}
+# Kinds whose index is another view (its endpoint): statements are read as the statements
+# table, with their speakers, acts, topics and quotes, filters and downloads; a list of their
+# labels with "statements linked to it" (0 for nearly each) would be a poorer copy of it.
+ELSEWHERE = {"statement": "statements.statements"}
 
 
 @dataclass
@@ -67,6 +71,10 @@ class Listing:
     items: list[tuple[Value, Value, int]]  # (thing, its kind, statements)
     chosen: Kind | None = None  # the kind the list is narrowed to
     details: list[Details] | None = None  # per item, for initiatives
+    # whether any thing of the kind has statements linked to it: a column that is 0 on
+    # every row (releases and series: statements reach them through their evidence and
+    # meetings, not a link of their own) says nothing and is not shown
+    said: bool = True
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,8 @@ def listing(current: Opened, links: Links, kind: str, offset: int, limit: int,
         known = initiative_details(current)
         details = [_details(viewer, known.get(thing.value)) for thing, _, _ in shown]
     return Listing(KINDS[kind][1], viewer.value(cls), breakdown, len(things), items,
-                   next((k for k in breakdown if k.selected), None), details)
+                   next((k for k in breakdown if k.selected), None), details,
+                   any(n for _, _, n in found.items))
 
 
 def _local(cls: NamedNode) -> str:

@@ -5,7 +5,7 @@ the page for people, `/data/….{ttl,nt,jsonld,rdf}` the description for machine
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, request
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from pyoxigraph import NamedNode
 
 from ontology import PK
@@ -70,7 +70,7 @@ def _thing(current: Opened, rest: str) -> NamedNode:
 def dereference(rest: str) -> Response:
     current = opened()
     if rest.endswith("/") and rest.strip("/") in indexes.KINDS:
-        return redirect(f"{request.script_root}/page/{rest}", 303)
+        return redirect(_index_url(rest.strip("/")), 303)
     node = _thing(current, rest)
     links = links_for(current)
     fmt = pick((HTML, *DESCRIPTIONS))
@@ -105,12 +105,20 @@ def data(rest: str) -> Response:
                headers={"Link": ", ".join(links)})
 
 
+def _index_url(kind: str) -> str:
+    """Where a kind's things are listed: its index page, or the view that is its index."""
+    elsewhere = indexes.ELSEWHERE.get(kind)
+    return url_for(elsewhere) if elsewhere else f"{request.script_root}/page/{kind}/"
+
+
 @bp.route("/page/<kind>/")
 @cached
 def index(kind: str) -> Response:
     current = opened()
     if kind not in indexes.KINDS or not current.base:
         abort(404, f"there is no index of {kind}: the kinds are {', '.join(indexes.KINDS)}")
+    if kind in indexes.ELSEWHERE:  # (for good: a bookmark may be updated)
+        return redirect(_index_url(kind), 301)
     page = _page_number()
     try:
         listing = indexes.listing(current, links_for(current), kind, (page - 1) * LIST_PAGE,

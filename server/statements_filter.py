@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,17 +36,20 @@ class Selection:
     sort: str = "date"  # a name of SORTS, "-" first for the reverse order
     page: int = 1
     size: int | None = DEFAULT_SIZE  # None: every row
+    whole: tuple[str, ...] = ()  # facets shown with all their values (`all=speaker`)
 
     @property
     def reverse(self) -> bool:
         return self.sort.startswith("-")
 
     def parameters(self, **changes) -> list[tuple[str, str]]:
-        """The selection as URL parameters, in one order (filters, sort, size, page), the
-        defaults left out; `changes` replace sort/size/page (None drops one)."""
+        """The selection as URL parameters, in one order (filters, facets shown whole, sort,
+        size, page), the defaults left out; `changes` replace sort/size/page (None drops
+        one)."""
         shown = {"sort": self.sort, "size": "all" if self.size is None else self.size,
                  "page": self.page, **changes}
         pairs = [(name, key) for name in FACETS for key in self.filters.get(name, ())]
+        pairs += [("all", name) for name in FACETS if name in self.whole]
         defaults = {"sort": "date", "size": DEFAULT_SIZE, "page": 1}
         pairs += [(name, str(shown[name])) for name in ("sort", "size", "page")
                   if shown[name] is not None and shown[name] != defaults[name]]
@@ -57,7 +60,13 @@ class Selection:
         chosen = self.filters.get(facet, ())
         changed = tuple(k for k in chosen if k != key) if key in chosen else (*chosen, key)
         filters = {**self.filters, facet: changed}
-        return Selection({n: v for n, v in filters.items() if v}, self.sort, 1, self.size)
+        return Selection({n: v for n, v in filters.items() if v}, self.sort, 1, self.size,
+                         self.whole)
+
+    def shown_whole(self, facet: str, whole: bool) -> Selection:
+        """The same rows, with the facet's values all listed or only its first few."""
+        names = {*self.whole, facet} if whole else set(self.whole) - {facet}
+        return replace(self, whole=tuple(n for n in FACETS if n in names))
 
 
 def parse(args: Mapping, key_of, downloads: bool) -> Selection:
@@ -92,7 +101,12 @@ def parse(args: Mapping, key_of, downloads: bool) -> Selection:
     page = args.get("page", "1")
     if not (page.isascii() and page.isdigit()) or int(page) < 1:
         raise Malformed("page= must be a whole number from 1")
-    return Selection(filters, sort, int(page), rows)
+    whole = [v for v in args.getlist("all") if v != ""]
+    unknown = [v for v in whole if v not in FACETS]
+    if unknown:
+        raise Malformed(f"all= names a facet to show whole: one of {', '.join(FACETS)}, "
+                        f"not {unknown[0][:80]!r}")
+    return Selection(filters, sort, int(page), rows, tuple(n for n in FACETS if n in whole))
 
 
 @dataclass
@@ -108,7 +122,8 @@ COUNTS_KEPT = 4096  # facet counts a table keeps, by the filters they were count
 
 def run(table: Table, selection: Selection, shown: int | None) -> Result:
     """The page of rows and every facet's counts (the `shown` most frequent values of each,
-    and every value chosen; all of them when `shown` is None). A facet's counts are kept
+    and every value chosen; all of them when `shown` is None or the selection shows the
+    facet whole). A facet's counts are kept
     with the table by the filters they depend on: paging or sorting a view, or changing
     one facet, counts the other facets again only where their filters changed."""
     masks = {name: _mask(table, name, keys) for name, keys in selection.filters.items()}
@@ -117,12 +132,13 @@ def run(table: Table, selection: Selection, shown: int | None) -> Result:
     counts, distinct = {}, {}
     for name in FACETS:
         others = tuple(sorted((n, keys) for n, keys in selection.filters.items() if n != name))
-        key = (name, others, selection.filters.get(name, ()), shown)
+        limit = None if name in selection.whole else shown
+        key = (name, others, selection.filters.get(name, ()), limit)
         found = table.counted.get(key)
         if found is None:  # over the rows the other facets select (all of them: `chosen`)
             rows = chosen if name not in masks else np.logical_and.reduce(
                 [everything, *(masks[n] for n, _ in others)])
-            found = _counts(table, name, rows, selection.filters.get(name, ()), shown)
+            found = _counts(table, name, rows, selection.filters.get(name, ()), limit)
             if len(table.counted) >= COUNTS_KEPT:
                 table.counted.clear()
             table.counted[key] = found

@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import partial
 from urllib.parse import quote_plus, urlencode
@@ -33,7 +35,12 @@ bp = Blueprint("statements", __name__)
 
 TITLES = {"series": "Series", "meeting": "Meeting", "year": "Year", "speaker": "Speaker",
           "side": "Side", "act": "Speech act", "topic": "Topic", "mentions": "Mentions"}
-FACET_SHOWN = 10  # values of a facet on the page (and in the JSON): the most frequent
+# How the link to a facet's every value names them: "all 98 speakers".
+PLURALS = {"series": "series", "meeting": "meetings", "year": "years", "speaker": "speakers",
+           "side": "sides", "act": "speech acts", "topic": "topics",
+           "mentions": "things mentioned"}
+FACET_SHOWN = 10  # values of a facet on the page (and in the JSON): the most frequent, unless
+# the view asks for all of a facet's (`all=speaker`)
 MEDIA = {"html": "text/html", "csv": "text/csv", "json": "application/json"}
 # The columns of the CSV: a thing's label, then its IRI (several: " | " and " ").
 CSV_COLUMNS = ("date", "meeting", "meeting_iri", "series", "series_iri", "speakers",
@@ -150,6 +157,13 @@ class FacetView:
     title: str
     values: list[FacetValue]
     distinct: int  # values of the facet among the rows the other facets select
+    whole: bool  # all its values are listed (the view asked for them)
+    toggle: str | None  # the view with all its values, or its first few only (when not all fit)
+
+    @property
+    def toggle_text(self) -> str:
+        return (f"Only the top {FACET_SHOWN}" if self.whole
+                else f"All {self.distinct:,} {PLURALS[self.name]}")
 
     @property
     def items(self) -> Markup:
@@ -184,16 +198,28 @@ def statements(ext: str | None) -> Response:
     found = table(current, kept_files())
     result = run(found, selection, FACET_SHOWN if fmt != "csv" else 0)
     links = Links(current.base, request.script_root)
+    last = _last_page(selection, result)
+    if selection.page > last and fmt != "html":
+        abort(404, f"this view has {last} page{'s' if last > 1 else ''} ({result.total:,} "
+                   f"row{'s' if result.total != 1 else ''}"
+                   f"{f', {selection.size} a page' if selection.size else ''}): "
+                   f"there is no page {selection.page}")
+    # a download named after what it holds; saved as a file when asked for by its
+    # extension (the page's download links), shown in place when asked for by Accept
+    # (a program reading the table over HTTP: the body is all it wants)
+    named = (_file_name(current.base, selection, last), "attachment" if ext else "inline")
     if fmt == "csv":
         rows = [_row(found, links, r) for r in result.rows]
-        return _download(_csv(rows), "text/csv; charset=utf-8", "csv")
+        return _download(_csv(rows), "text/csv; charset=utf-8", "csv", *named)
     facets = [_facet(found, links, selection, name, result) for name in FACETS]
     pages = _pages(selection, result)
     if fmt == "json":
         rows = [_row(found, links, r) for r in result.rows]
         return _download(_json(selection, result, rows, facets, pages),
-                         "application/json", "json")
-    return html("statements.html", current, headers={"Vary": "Accept"},
+                         "application/json", "json", *named)
+    # a page past the last is no page: the view says how many it has, and links the last
+    return html("statements.html", current, 404 if selection.page > last else 200,
+                headers={"Vary": "Accept"},
                 rows=_html_rows(found, links, result.rows),
                 facets=facets, selection=selection, total=result.total, pages=pages,
                 chosen=_chosen(found, selection), sorts=_sort_links(selection),
@@ -248,7 +274,8 @@ def _query(pairs: list[tuple[str, str]]) -> str:
 
 
 def _written_pairs(base: str, selection: Selection, **changes) -> list[tuple[str, str]]:
-    return [(name, value if name in ("sort", "size", "page", "year") else _written(base, value))
+    return [(name, value if name in ("all", "sort", "size", "page", "year")
+             else _written(base, value))
             for name, value in selection.parameters(**changes)]
 
 
@@ -260,7 +287,7 @@ def _facet(found: Table, links: Links, selection: Selection, name: str, result: 
     base = links.base
     chosen = selection.filters.get(name, ())
     without = Selection({n: v for n, v in selection.filters.items() if n != name},
-                        selection.sort, 1, selection.size)
+                        selection.sort, 1, selection.size, selection.whole)
     pairs = _written_pairs(base, without)
     place = FACETS.index(name)
     before = urlencode([p for p in pairs if p[0] in FACETS[:place]], safe="/")
@@ -284,7 +311,12 @@ def _facet(found: Table, links: Links, selection: Selection, name: str, result: 
     values = [FacetValue(_written(base, key), found.label(key), count, f"{count:,}", key in chosen,
                          link(key))
               for key, count in result.counts[name]]
-    return FacetView(name, TITLES[name], values, result.distinct[name])
+    whole = name in selection.whole
+    toggle = None  # (back at the facet: `#facet-…`, where the keyboard goes on from)
+    if result.distinct[name] > FACET_SHOWN:
+        toggle = _query(_written_pairs(base, selection.shown_whole(name, not whole))) \
+            + f"#facet-{name}"
+    return FacetView(name, TITLES[name], values, result.distinct[name], whole, toggle)
 
 
 def _chosen(found: Table, selection: Selection) -> list[tuple[str, str, str]]:
@@ -310,16 +342,23 @@ def _sort_links(selection: Selection) -> dict[str, tuple[str, str | None]]:
     return found
 
 
+def _last_page(selection: Selection, result: Result) -> int:
+    """The view's last page (1 when it is empty or on one page)."""
+    return max(1, -(-result.total // selection.size)) if selection.size else 1
+
+
 def _pages(selection: Selection, result: Result) -> dict:
     base = opened().base
     size = selection.size or max(result.total, 1)
-    last = max(1, -(-result.total // size))
-    return {"number": selection.page, "last": last, "size": selection.size,
+    last = _last_page(selection, result)
+    past = selection.page > last
+    return {"number": selection.page, "last": last, "size": selection.size, "past": past,
+            "last_href": _query(_written_pairs(base, selection, page=last if last > 1 else None)),
             "first_row": (selection.page - 1) * size + 1 if result.rows else 0,
             "last_row": (selection.page - 1) * size + len(result.rows),
             "first": _query(_written_pairs(base, selection, page=None)),
             "prev": _query(_written_pairs(base, selection, page=selection.page - 1))
-            if selection.page > 1 else None,
+            if 1 < selection.page <= last else None,
             "next": _query(_written_pairs(base, selection, page=selection.page + 1))
             if selection.page < last else None}
 
@@ -384,16 +423,40 @@ def _json(selection: Selection, result: Result, rows: list[RowView],
                   "topics": [_thing(v) for v in r.topics], "quote": r.quote,
                   "quote_url": _absolute(r.quote_href) or None,
                   "mentions": [_thing(v) for v in r.mentions]} for r in rows],
-        "facets": {f.name: {"distinct": f.distinct, "values": [
+        "facets": {f.name: {"distinct": f.distinct, "whole": f.whole, "values": [
             {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected,
              "href": _absolute(v.href)} for v in f.values]} for f in facets},
     }, ensure_ascii=False, indent=1)
 
 
-def _download(body: str, content_type: str, ext: str) -> Response:
+# A download's name: what the view holds, in letters, digits and hyphens only.
+FILE_NAME_LENGTH = 120
+
+
+def _file_name(base: str, selection: Selection, last: int) -> str:
+    """policykg-statements, then each filter with its values (speaker-eu-japan, year-2023),
+    then the page when the view has several: policykg-statements-speaker-eu-page-2."""
+    parts = ["policykg-statements"]
+    for name, keys in selection.filters.items():  # (in the facets' order)
+        parts.append("-".join([name, *(_safe(re.split(r"[/#]", _written(base, key))[-1])
+                                       for key in keys)]))
+    if selection.size is not None and last > 1:
+        parts.append(f"page-{selection.page}")
+    name = re.sub(r"-+", "-", "-".join(parts))
+    return name[:FILE_NAME_LENGTH].rstrip("-")
+
+
+def _safe(text: str) -> str:
+    """Lower-case ASCII letters and digits, other characters a hyphen."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+
+
+def _download(body: str, content_type: str, ext: str, name: str, disposition: str
+              ) -> Response:
     return Response(body, headers={
         "Content-Type": content_type, "Vary": "Accept", "Cache-Control": "no-cache",
-        "Content-Disposition": f'inline; filename="policykg-statements.{ext}"'})
+        "Content-Disposition": f'{disposition}; filename="{name}.{ext}"'})
 
 
 def entity_links(current: Opened, links: Links, node: NamedNode) -> list[EntityLink]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from queries import examples
@@ -38,13 +39,15 @@ EXEMPT = {
 @dataclass(frozen=True)
 class Kind:
     """A kind of page: where one is, or the first link to one (`follow`) on that page;
-    `ready`, what shows once the page's scripts have done their work."""
+    `ready`, what shows once the page's scripts have done their work; `kept`, a query whose
+    permalink (/q/…) the server makes first."""
 
     name: str
     path: str
     follow: str | None = None
     ready: str | None = None
     status: int = 200
+    kept: str | None = None  # a query kept first (POST /q): `path` is then its permalink
 
 
 PAGES = [
@@ -58,13 +61,22 @@ PAGES = [
     Kind("series", "/page/meeting/japan-eu-ict-policy-dialogue-28",
          follow="a[href^='/page/series/']"),
     Kind("linked", "/page/actor/japan", follow="a[href*='?rel=']"),  # all that link to it
+    Kind("place", "/page/meeting/japan-eu-ict-policy-dialogue-28",
+         follow="a[href^='/page/place/']"),
     Kind("graph", "/graph/release/2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"),
     Kind("index-actors", "/page/actor/"),
     Kind("index-initiatives", "/page/initiative/"),
     Kind("index-topics", "/page/topic/"),
     Kind("index-meetings", "/page/meeting/"),
+    Kind("index-releases", "/page/release/"),
+    Kind("index-series", "/page/series/"),
+    Kind("index-places", "/page/place/"),
+    Kind("index-statements", "/page/statement/"),  # (the statements table)
+    Kind("index-of-one-kind", "/page/initiative/", follow="ul.breakdown a[href*='?kind=']"),
     Kind("statements", "/statements"),
     Kind("statements-filtered", "/statements?speaker=actor/eu"),
+    Kind("statements-facet-whole", "/statements?speaker=actor/japan&all=topic"),
+    Kind("statements-past-the-last-page", "/statements?page=999", status=404),
     Kind("search", "/search?q=data+sharing"),
     Kind("search-nothing-found", "/search?q=zzzzqx"),
     Kind("workbench", "/sparql", ready=".yasqe .CodeMirror"),
@@ -74,6 +86,7 @@ PAGES = [
     Kind("workbench-ask", "/sparql?query=" + quote("ASK {}"), ready=".yasr .booleanResult"),
     Kind("workbench-error", "/sparql?query=" + quote("SELECT nonsense"),
          ready=".yasr .errorResult"),
+    Kind("permalink", "/q", kept=AGENDA.text, ready=".yasr table.dataTable tbody tr"),
     Kind("dumps", "/dumps/"),
     Kind("ontology", "/ontology"),
     Kind("not-found", "/nope", status=404),
@@ -98,7 +111,12 @@ def violations(page) -> list[dict]:
 
 def open_kind(watch: Watch, served, kind: Kind):
     page = watch.page()
-    response = page.goto(served.url + kind.path)
+    path = kind.path
+    if kind.kept is not None:
+        made = requests.post(served.url + kind.path, data={"query": kind.kept}, timeout=30)
+        assert made.ok, made.text
+        path = made.json()["path"]
+    response = page.goto(served.url + path)
     assert response.status == kind.status, kind.path
     if kind.follow:
         href = page.locator(kind.follow).first.get_attribute("href")
@@ -204,8 +222,10 @@ def test_a_suggestion_holds_no_link_and_a_click_opens_its_page(browser, served):
 
 def test_the_workbench_with_the_keyboard_only(browser, served):
     """Tab to the example menu, open it, Tab to an example, Enter; the caret is in the
-    editor, Ctrl+Enter runs the query; Tab on to the permalink."""
+    editor, Ctrl+Enter runs the query; Tab on to the permalink, make it, copy it; Tab on to
+    a download of the results, named after the example."""
     watch = Watch(browser, served, bypass_csp=True, **DESKTOP)  # axe, with the menu open
+    watch.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = watch.page()
     page.goto(served.endpoint)
     page.locator(".yasqe .CodeMirror").wait_for()
@@ -235,7 +255,20 @@ def test_the_workbench_with_the_keyboard_only(browser, served):
     assert not focused(page, ".yasqe textarea")
     tab_to(page, "#permalink-make", key="Shift+Tab")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("textbox", name="Permalink of this query")).to_be_focused()
+    field = page.get_by_role("textbox", name="Permalink of this query")
+    expect(field).to_be_focused()
+    link = field.input_value()
+    assert re.fullmatch(re.escape(served.url) + r"/q/[0-9a-f]{12}", link), link
+    tab_to(page, "#permalink-copy", limit=3)
+    page.keyboard.press("Enter")
+    expect(page.locator("#permalink-status")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    tab_to(page, "#downloads button[value=csv]", limit=10)
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename == f"{AGENDA.name}.csv"
+    assert download.value.path().read_text(encoding="utf-8").startswith(
+        "meeting,position,topic,concept")
     watch.check()
     watch.context.close()
 
@@ -254,5 +287,41 @@ def test_the_statement_facets_with_the_keyboard_only(browser, served):
     tab_to(page, "a[aria-label^='Remove the filter Speaker']")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/statements$"))
+    watch.check()
+    watch.context.close()
+
+
+def test_a_facets_every_value_with_the_keyboard_only_and_without_javascript(browser, served):
+    """Beyond its top ten, a facet links to all its values: Tab to the link, Enter; the
+    page opens at the facet, every value listed, the other filter kept, and Tab goes on
+    into the facet's values; choosing one keeps the list whole; "Only the top 10" goes back."""
+    watch = Watch(browser, served, java_script_enabled=False, **DESKTOP)
+    page = watch.page()
+    page.goto(served.url + "/statements?speaker=actor/japan")
+    topics = page.get_by_role("region", name=re.compile("^Topic"))
+    more = topics.get_by_role("link", name=re.compile(r"^All \d+ topics$"))
+    every = int(more.inner_text().split()[1])
+    assert topics.locator("li").count() == 10 < every
+    tab_to(page, "a[href*='all=topic']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/statements\?speaker=actor/japan&all=topic#facet-topic$"))
+    assert topics.locator("li").count() == every
+    expect(topics.get_by_role("heading")).to_have_text(f"Topic (all {every})")
+    expect(page.get_by_role("link", name=re.compile("Remove the filter Speaker: Japan"))
+           ).to_be_visible()
+    shot(page, "a11y-statements-facet-whole.png")
+    page.keyboard.press("Tab")  # from the facet the page opened at, into its values
+    assert page.evaluate("document.activeElement.closest('section.facet')"
+                         "?.getAttribute('aria-labelledby')") == "facet-topic"
+    chosen = page.evaluate("document.activeElement.getAttribute('href')")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"speaker=actor/japan&topic=[^&]+&all=topic$"))
+    assert chosen.startswith("/statements?speaker=actor/japan&topic=")
+    assert topics.locator("li").count() >= 10
+    tab_to(page, "a[href$='#facet-topic']")
+    expect(page.locator(":focus")).to_have_text("Only the top 10")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"speaker=actor/japan&topic=[^&#]+#facet-topic$"))
+    assert topics.locator("li").count() <= 11  # the top ten, and the one chosen
     watch.check()
     watch.context.close()

@@ -290,10 +290,45 @@ def test_index_pages_list_every_thing_of_a_kind_with_counts(site, kind, member):
     assert get(site, f"/id/{kind}/").headers["Location"].endswith(f"/page/{kind}/")
 
 
+@pytest.mark.parametrize(("kind", "said"), [("release", False), ("series", False),
+                                             ("actor", True), ("topic", True)])
+def test_an_index_has_no_statements_column_that_is_0_on_every_row(site, kind, said):
+    """Statements reach releases (their evidence) and series (their meetings) by no link of
+    their own: a column of zeros would say nothing was said; it is left out."""
+    html = get(site, f"/page/{kind}/").text
+    counts = [int(n) for n in re.findall(r'<td class="n">(\d+)</td>', html)]
+    shown = '<th scope="col" class="n">statements</th>' in html
+    assert shown == said, kind
+    assert ("the most discussed first" in html) == said
+    if said:
+        assert any(counts)
+    else:
+        assert counts == [] and "in the graph, by name." in text_of(html)
+
+
 def test_the_home_page_reaches_every_index(site):
     html = get(site, "/").text
     for kind in ("actor", "initiative", "topic", "meeting"):
         assert f'href="/page/{kind}/"' in html
+    assert 'href="/statements"' in html and 'href="/page/statement/"' not in html
+
+
+def test_the_statements_index_is_the_statements_table(site):
+    """/page/statement/ (and the kind's IRI) lead to /statements, whose columns say who said
+    what, with which act, on which topic; the bar on every page leads there too."""
+    for path in ("/page/statement/", "/page/statement/?kind=ReleaseStatement&page=2"):
+        moved = get(site, path, accept="text/html")
+        assert moved.status_code == 301, path
+        assert moved.headers["Location"] == "/statements", path
+    seen = get(site, "/id/statement/", accept="text/html")
+    assert seen.status_code == 303 and seen.headers["Location"] == "/statements"
+    table = requests.get(site + "/page/statement/", timeout=30)
+    assert table.url == site + "/statements" and table.status_code == 200
+    columns = re.findall(r'<th scope="col"[^>]*>(?:<a [^>]*>)?([A-Z][a-z ]+)', table.text)
+    assert {"Speaker", "Act", "Topic", "What was said"} <= set(columns), columns
+    for path in ("/", "/page/actor/eu", "/page/meeting/", "/search?q=cyber", "/sparql"):
+        bar = get(site, path, accept="text/html").text.split('<nav aria-label="Browse">')[1]
+        assert '<li><a href="/statements">Statements</a></li>' in bar.split("</nav>")[0], path
 
 
 # ------------------------------------------------------------------ search

@@ -192,10 +192,61 @@ def test_sorting_and_paging(site):
     firsts = [sorted(s["label"] for s in r["speakers"])[0] if r["speakers"] else "~"
               for r in by_speaker]
     assert firsts == sorted(firsts)
-    assert table(site, size="5", page=str(last + 1))["rows"] == []
-    past = requests.get(f"{site}/statements?size=5&page={last + 1}", timeout=30)
-    assert past.status_code == 200
-    assert f'past the last page ({last}): <a href="/statements?size=5">' in past.text
+
+
+def test_a_page_past_the_last_is_not_found_and_says_how_many_there_are(site):
+    total = table(site)["total"]
+    last = -(-total // 5)
+    past = requests.get(f"{site}/statements?speaker=actor/japan&size=5&page=999", timeout=30)
+    japan = table(site, speaker="actor/japan")["total"]
+    pages = -(-japan // 5)
+    assert past.status_code == 404
+    page = Page()
+    page.feed(past.text)
+    assert f"There is no page 999: this view has {pages} pages ({japan} statements, 5 a page)" \
+        in " ".join(past.text.split())
+    assert (f"Go to the last page ({pages})",
+            f"/statements?speaker=actor/japan&size=5&page={pages}") in page.links
+    assert "page 999 of" not in past.text and not any(href.endswith("page=998")
+                                                      for _, href in page.links)
+    for ext in ("json", "csv"):
+        response = requests.get(f"{site}/statements.{ext}?size=5&page={last + 1}", timeout=30)
+        assert response.status_code == 404
+        assert f"this view has {last} pages ({total} rows, 5 a page): there is no page " \
+            f"{last + 1}" in response.text
+    assert requests.get(f"{site}/statements.csv?size=5&page={last}", timeout=30).ok
+    assert requests.get(f"{site}/statements.json?size=all&page=2", timeout=30
+                        ).status_code == 404
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("/statements.csv", "policykg-statements.csv"),
+    ("/statements.csv?speaker=actor/eu", "policykg-statements-speaker-eu.csv"),
+    ("/statements.json?speaker=actor/eu&speaker=actor/japan&topic=topic/cybersecurity"
+     "&year=2023",  # the facets' order
+     "policykg-statements-year-2023-speaker-eu-japan-topic-cybersecurity.json"),
+    ("/statements.csv?size=5&page=2", "policykg-statements-page-2.csv"),
+    ("/statements.csv?size=all&mentions=" + "https://www.wikidata.org/wiki/Q%C3%A9;x\"\r\n",
+     "policykg-statements-mentions-qe-x.csv"),
+])
+def test_downloads_are_named_after_their_filters_and_saved(site, path, name):
+    response = requests.get(f"{site}{path}", timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+
+
+def test_a_table_asked_for_by_accept_is_shown_in_place(site):
+    """A program that negotiates CSV or JSON reads the body; a browser saves only what a
+    download link asks for by its extension."""
+    for media, ext in (("text/csv", "csv"), ("application/json", "json")):
+        response = requests.get(f"{site}/statements?speaker=actor/eu",
+                                headers={"Accept": media}, timeout=30)
+        assert response.headers["Content-Disposition"] == \
+            f'inline; filename="policykg-statements-speaker-eu.{ext}"'
+    page = parsed(site, "/statements?speaker=actor/eu")
+    downloads = [href for text, href in page.links if text.startswith(("CSV", "JSON"))]
+    assert downloads and all(href.startswith(("/statements.csv?", "/statements.json?"))
+                             for href in downloads)
 
 
 class Page(HTMLParser):
@@ -251,6 +302,41 @@ def test_the_page_is_a_labelled_table_with_filters_as_links(site):
     chosen = parsed(site, "/statements?speaker=actor/eu&act=speech-act/explained")
     remove = next(href for text, href in chosen.links if text.startswith("Speaker:"))
     assert remove == "/statements?act=speech-act/explained"
+
+
+def test_every_facet_beyond_its_top_ten_links_to_all_its_values(site, query):
+    """Datasette's "…" under a facet: a link to the same view with the facet's every value
+    listed (`all=`), the other filters, the order and the page kept; and back."""
+    view = "speaker=actor/japan&sort=-date"
+    found = requests.get(f"{site}/statements.json?{view}", timeout=30).json()
+    long = [name for name, f in found["facets"].items() if f["distinct"] > 10]
+    assert long, "no facet of the bundled release has more than ten values"
+    page = parsed(site, f"/statements?{view}")
+    for name in long:
+        distinct = found["facets"][name]["distinct"]
+        assert len(found["facets"][name]["values"]) == 10
+        assert found["facets"][name]["whole"] is False
+        more = [href for text, href in page.links
+                if re.fullmatch(rf"All {distinct} \w[\w ]*", text) and f"all={name}" in href]
+        assert more == [f"/statements?{view.replace('&', f'&all={name}&')}#facet-{name}"], name
+        whole = parsed(site, more[0].split("#")[0])
+        back = [href for text, href in whole.links if text == "Only the top 10"]
+        assert back == [f"/statements?{view}#facet-{name}"], name
+        listed = requests.get(f"{site}/statements.json?{view}&all={name}", timeout=30).json()
+        values = listed["facets"][name]["values"]
+        assert listed["facets"][name]["whole"] is True
+        assert len(values) == distinct and listed["total"] == found["total"]
+        assert [v["count"] for v in values] == sorted((v["count"] for v in values),
+                                                      reverse=True)
+        # a value's link keeps the facet whole, and the other filters
+        assert all(f"all={name}" in v["href"] and "speaker=actor/japan" in v["href"]
+                   for v in values)
+    # the counts of a whole facet are the store's
+    mentions = requests.get(f"{site}/statements.json?all=mentions", timeout=30).json()
+    assert facet(mentions, "mentions") == {key(k): n for k, n in counted(
+        query, "?st pk:mentions ?v").items()}
+    refused = requests.get(f"{site}/statements?all=colour", timeout=30)
+    assert refused.status_code == 400 and "all= names a facet to show whole" in refused.text
 
 
 def test_entity_pages_link_into_the_table_with_true_counts(site, query):

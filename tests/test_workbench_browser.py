@@ -130,7 +130,8 @@ def test_a_sparql_link_opens_the_query_and_runs_it(browser, served):
     assert page.locator("#example-description").is_hidden()  # no example's
     with page.expect_download() as download:
         page.locator("#downloads").get_by_role("button", name="CSV").click()
-    assert download.value.suggested_filename == "policykg-results.csv"
+    # named by what it selects (SELECT DISTINCT ?topic ?concept)
+    assert download.value.suggested_filename == "policykg-topic-concept.csv"
     shot(page, "workbench-permalink.png")
 
     # a link too long for a request line, kept after "#", opens all the same
@@ -283,8 +284,83 @@ def test_results_download_in_every_format(browser, served):
     assert shown == ["Turtle", "N-Triples", "JSON-LD", "RDF/XML", "N-Quads", "TriG"]
     with page.expect_download() as download:
         bar.get_by_role("button", name="Turtle").click()
-    assert download.value.suggested_filename == f"{AGENDA.name}.ttl"
+    # the example's text is gone: so is its name
+    assert download.value.suggested_filename == "policykg-results.ttl"
     turtle = Path(download.value.path()).read_text(encoding="utf-8")
     assert "ontology#Meeting" in turtle or "Meeting" in turtle
+    watch.check()
+    watch.context.close()
+
+
+def _downloaded_as(page) -> str:
+    """The name the CSV button's download is saved under."""
+    with page.expect_download() as download:
+        page.locator("#downloads").get_by_role("button", name="CSV").click()
+    return download.value.suggested_filename
+
+
+def test_a_download_is_named_after_the_text_in_the_editor(browser, served):
+    """An example's name and banner belong to its text: typed over, pasted over, replaced by
+    another example or a permalink's query, the name comes from the text (its `# title:`,
+    the variables it selects) or is the neutral one; a reload does not bring back a name the
+    text no longer has."""
+    watch = Watch(browser, served, viewport={"width": 1280, "height": 900})
+    watch.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = watch.page()
+    page.goto(served.endpoint)
+    banner = page.locator("#example-description")
+    _open_example(page, AGENDA)
+    expect(banner).to_have_text(f"{AGENDA.title} — {AGENDA.description}")
+    assert _downloaded_as(page) == f"{AGENDA.name}.csv"
+
+    # typed: one space more, and the text is no longer the example's; its title line stays
+    editor = _active(page, ".CodeMirror")
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" ")
+    expect(banner).to_be_hidden()
+    assert _downloaded_as(page) == "which-topics-were-on-the-agenda-in-order.csv"
+
+    # pasted over it, as the reviewer did: no title, no variables of its own
+    page.evaluate("(text) => navigator.clipboard.writeText(text)",
+                  "SELECT * WHERE { ?s ?p ?o } LIMIT 3")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Control+V")
+    page.wait_for_function("() => window.policykgWorkbench.getTab().getQuery()"
+                           ".startsWith('SELECT *')")
+    page.keyboard.press("Control+Enter")
+    _active(page, ".yasr_response_chip").filter(has_text=re.compile(r"3 results")).wait_for()
+    expect(banner).to_be_hidden()
+    assert _downloaded_as(page) == "policykg-results.csv"
+
+    # a query of one's own is named by what it selects
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text("SELECT ?topic (COUNT(?st) AS ?statements)\n"
+                              f"WHERE {{ ?st <{PK}onTopic> ?topic }} GROUP BY ?topic")
+    assert _downloaded_as(page) == "policykg-topic-statements.csv"
+
+    # the editor's text outlives a reload; the example's name does not come back with it
+    page.reload()
+    _active(page, ".CodeMirror").wait_for()
+    assert page.evaluate("() => window.policykgWorkbench.getTab().getQuery()"
+                         ).startswith("SELECT ?topic")
+    expect(banner).to_be_hidden()
+    assert page.evaluate("() => window.policykgWorkbench.getTab().getName()") == \
+        "policykg-topic-statements"
+    assert _downloaded_as(page) == "policykg-topic-statements.csv"
+
+    # another example: its own name and banner
+    other = next(e for e in examples() if e.name == "05-eu-cybersecurity")
+    _open_example(page, other)
+    expect(banner).to_have_text(f"{other.title} — {other.description}")
+    assert _downloaded_as(page) == f"{other.name}.csv"
+
+    # a permalink's query replaces it: not the example's any more
+    page.goto(served.endpoint + "?query=" + quote("SELECT ?s WHERE { ?s ?p ?o } LIMIT 2"))
+    _active(page, ".yasr_response_chip").filter(has_text=re.compile(r"2 results")).wait_for()
+    expect(banner).to_be_hidden()
+    assert _downloaded_as(page) == "policykg-s.csv"
     watch.check()
     watch.context.close()

@@ -19,8 +19,7 @@
   var endpoint = new URL(data.endpoint, window.location.href).href;
   var byName = {};
   data.examples.forEach(function (ex) { byName[ex.name] = ex; });
-  // The editor's name when its query is no example's: downloads are named after it
-  // (policykg-results.csv), and after the example's name otherwise (05-eu-cybersecurity.csv).
+  // The name of a text that has no name of its own (nameOf): policykg-results.csv.
   var UNNAMED = "policykg-results";
 
   // No outbound calls: drop the autocompleters that ask Linked Open Vocabularies for
@@ -89,39 +88,79 @@
     keys.hidden = false;
   }
 
-  // The open example's title and description above the editor.
-  function describe() {
-    var ex = tab() && byName[tab().getName()];
+  // What the editor's text is called, for its downloads and the banner above it: an
+  // example's name only while the editor holds that example's text exactly; else a name
+  // made from the text itself (its `# title:` line, or the variables it selects), else
+  // UNNAMED. Worked out from the text every time it changes, and kept as the tab's name,
+  // so the name YASGUI persists is the text's too: a reload cannot bring back the name of
+  // a text no longer there.
+  function exampleOf(query) {
+    return data.examples.filter(function (ex) { return ex.query === query; })[0] || null;
+  }
+  function slug(words) {
+    return words.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60).replace(/-+$/, "");
+  }
+  // The variables a SELECT gives, in order: ?v, and (… AS ?v); none for SELECT *.
+  function projected(text) {
+    var clause = /\bSELECT\b([\s\S]*?)(?:\bWHERE\b|\bFROM\b|\{)/i.exec(text);
+    var names = [], depth = 0, token;
+    var tokens = /\(|\)|\bAS\s+[?$](\w+)|[?$](\w+)/gi;
+    while (clause && (token = tokens.exec(clause[1]))) {
+      if (token[0] === "(") depth += 1;
+      else if (token[0] === ")") depth -= 1;
+      else if (token[1]) names.push(token[1]);
+      else if (depth === 0) names.push(token[2]);
+    }
+    return names;
+  }
+  function nameOf(yasqe) {
+    var query = yasqe.getValue();
+    var ex = exampleOf(query);
+    if (ex) return ex.name;
+    var title = /^#\s*title:(.*)$/m.exec(query);
+    var found = title ? slug(title[1]) : "";
+    if (!/[a-z]/.test(found)) {
+      found = slug(projected(yasqe.getValueWithoutComments()).slice(0, 4).join(" "));
+      found = /[a-z]/.test(found) ? "policykg-" + found : "";
+    }
+    return found || UNNAMED;
+  }
+
+  // The open example's title and description above the editor, while its text is there.
+  function describe(ex) {
     if (!description) return;
     description.textContent = ex ? ex.title + " — " + ex.description : "";
     description.hidden = !ex;
   }
 
-  // Put a query in the editor; `name` (an example's) names its downloads. `run`: run it too.
-  function load(query, name, run) {
-    var current = tab();
-    current.setName(name || UNNAMED);
-    current.setQuery(query);
-    describe();
-    if (run) current.query().catch(function () { /* YASR shows the error */ });
+  // The text changed (typed, pasted, an example, a permalink, a reload): name it again.
+  function named() {
+    var current = tab(), yasqe = current && current.getYasqe();
+    if (!yasqe) return;
+    var name = nameOf(yasqe);
+    if (current.getName() !== name) current.setName(name);
+    describe(exampleOf(yasqe.getValue()));
   }
+
+  // Put a query in the editor (which names it: named()). `run`: run it too.
+  function load(query, run) {
+    tab().setQuery(query);
+    if (run) tab().query().catch(function () { /* YASR shows the error */ });
+  }
+  tab().getYasqe().on("change", named);
 
   // A permalink: /sparql?query=… and /q/… (the server put its query in the page), or
   // /sparql#query=… (a link too long for a request line, kept by the browser).
   // An example's text (the home page links each one so) keeps the example's name.
-  function nameOf(query) {
-    var found = data.examples.filter(function (ex) { return ex.query === query; })[0];
-    return found ? found.name : null;
-  }
   var hashed = /^#query=(.*)$/.exec(window.location.hash);
   if (typeof data.query === "string") {
-    load(data.query, nameOf(data.query), true);
+    load(data.query, true);
   } else if (hashed) {
-    var query = decodeURIComponent(hashed[1]);
-    load(query, nameOf(query), true);
+    load(decodeURIComponent(hashed[1]), true);
   }
   label();
-  describe();
+  named();  // (the text YASGUI kept from the last visit, under the name it kept)
 
   // The example menu: a link opens its query in the editor (without the editor's files the
   // link itself opens the page with it), closes the menu and puts the caret in the editor,
@@ -132,7 +171,7 @@
       var ex = byName[link.getAttribute("data-example")];
       if (!ex) return;
       event.preventDefault();
-      load(ex.query, ex.name, false);
+      load(ex.query, false);
       if (menu) menu.open = false;
       tab().getYasqe().focus();
     });
@@ -216,7 +255,10 @@
         manual();
       }
     });
-    yasgui.on("tabChange", function () { made.hidden = true; status.textContent = ""; });
+    // a link made for another text is not this text's
+    var stale = function () { made.hidden = true; status.textContent = ""; };
+    yasgui.on("tabChange", stale);
+    tab().getYasqe().on("change", stale);
   }
 
   // Downloads in every format the endpoint offers for the current query's kind of result:
@@ -235,7 +277,8 @@
   if (downloads) {
     downloads.addEventListener("submit", function () {
       downloads.elements.query.value = tab() ? tab().getQuery() : "";
-      downloads.elements.download.value = tab() ? tab().getName() : UNNAMED;
+      var yasqe = tab() && tab().getYasqe();
+      downloads.elements.download.value = yasqe ? nameOf(yasqe) : UNNAMED;
     });
     ["tabChange", "query"].forEach(function (name) {
       yasgui.on(name, function () { window.setTimeout(offerDownloads, 0); });
