@@ -28,6 +28,20 @@ def test_the_title_of_a_post_names_its_one_holder(lexicon):
                 post="Vice-Minister of Transport and Communications of Peru") == []
 
 
+def test_an_ambassador_and_a_parliamentary_vice_minister_by_their_titles(lexicon):
+    body = ("The Ambassador thanked MIC. The Vice-Minister welcomed the plan. He also "
+            "proposed a study.")
+    facts = extract(SourceText("s.txt", (
+        "May 3, 2025 Results of the 2nd Japan-Peru ICT Dialogue\n\n"
+        "On May 2, 2025, Parliamentary Vice-Minister for Internal Affairs and Communications "
+        "AOKI Hiroshi held the 2nd Japan-Peru ICT Dialogue with H.E. Mr. Luis Rojas, "
+        "Ambassador of the Republic of Peru to Japan, in Tokyo.\n\n" + body + "\n")), lexicon)
+    assert [(s.speakers, s.act.split("/")[1]) for s in facts.statements] == [
+        (["person/luis-rojas"], "thanked"), (["person/aoki-hiroshi"], "welcomed"),
+        (["person/aoki-hiroshi"], "proposed")]
+    assert [m.organisers for m in facts.meetings] == [["actor/mic", "actor/peru"]]
+
+
 def test_a_turn_whose_manner_is_the_speech_act(lexicon):
     assert said("The Peruvian side opened by presenting its plan. It underlined the costs. "
                 "Japan responded by explaining its fund.", lexicon) == [

@@ -117,7 +117,8 @@ def _subject(text: str, start: int, end: int, names: list[Name], parties: list[s
         if previous and re.fullmatch(rf"(?:(?:and|but|while|,)\s+)?{pronoun}",
                                      before.strip().lower()):
             return end - len(pronoun), list(previous)
-    titles = "|".join(re.escape(w) for w in sorted(genre["post_leads"], key=len, reverse=True))
+    titles = "|".join(re.escape(w) for w in sorted(genre["post_leads"] + genre["holder_titles"],
+                                                    key=len, reverse=True))
     titled = re.search(rf"(?:^|\s)[Tt]he\s+({titles})$", before)
     holder = registry.holder(titled.group(1)) if titled else None
     if holder is not None:  # "The Commissioner noted …": the one person of that post
