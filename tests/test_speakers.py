@@ -42,6 +42,29 @@ def test_an_ambassador_and_a_parliamentary_vice_minister_by_their_titles(lexicon
     assert [m.organisers for m in facts.meetings] == [["actor/mic", "actor/peru"]]
 
 
+def test_quotes_are_the_quoted_persons_statements(lexicon):
+    assert [(who, act) for who, act, _ in said(
+        '"We will open our testbeds to Japanese firms," said Commissioner Quispe. '
+        '"Costs remain high for small operators," stressed the Commissioner. '
+        '"We welcome the fund," Vice-Minister Aoki noted. '
+        'Ms. Quispe said that the market was growing. '
+        'According to the Vice-Minister, the plan is sound. '
+        '"The rollout is late," said the Commissioner.', lexicon)] == [
+        (["person/rosa-quispe"], "committed"), (["person/rosa-quispe"], "emphasised"),
+        (["person/ken-aoki"], "welcomed"), (["person/ken-aoki"], "noted"),
+        (["person/rosa-quispe"], "voiced-opinion"), (["person/ken-aoki"], "voiced-opinion"),
+        (["person/rosa-quispe"], "voiced-opinion")]
+
+
+def test_a_sentence_in_quotation_marks_is_no_name(lexicon):
+    facts = extract(SourceText("s.txt", HEAD.format(post="Commissioner of Peru") + (
+        '"We will open our testbeds to Japanese firms," said Commissioner Quispe. Peru '
+        'explained its "Connected Andes" programme.\n')), lexicon)
+    quoted = {e.label for e in facts.entities} & {
+        "We will open our testbeds to Japanese firms,", "Connected Andes"}
+    assert quoted == {"Connected Andes"}
+
+
 def test_a_turn_whose_manner_is_the_speech_act(lexicon):
     assert said("The Peruvian side opened by presenting its plan. It underlined the costs. "
                 "Japan responded by explaining its fund.", lexicon) == [
