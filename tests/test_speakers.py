@@ -49,11 +49,14 @@ def test_quotes_are_the_quoted_persons_statements(lexicon):
         '"We welcome the fund," Vice-Minister Aoki noted. '
         'Ms. Quispe said that the market was growing. '
         'According to the Vice-Minister, the plan is sound. '
-        '"The rollout is late," said the Commissioner.', lexicon)] == [
+        '"The rollout is late," said the Commissioner. '
+        '"Costs are high. We will cut them," said Ms. Quispe, Commissioner for Digital '
+        'Affairs. "We hope to finish by 2027."', lexicon)] == [
         (["person/rosa-quispe"], "committed"), (["person/rosa-quispe"], "emphasised"),
         (["person/ken-aoki"], "welcomed"), (["person/ken-aoki"], "noted"),
         (["person/rosa-quispe"], "voiced-opinion"), (["person/ken-aoki"], "voiced-opinion"),
-        (["person/rosa-quispe"], "voiced-opinion")]
+        (["person/rosa-quispe"], "voiced-opinion"), (["person/rosa-quispe"], "committed"),
+        (["person/rosa-quispe"], "expressed-expectation")]
 
 
 def test_a_sentence_in_quotation_marks_is_no_name(lexicon):

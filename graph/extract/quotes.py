@@ -25,7 +25,8 @@ _WORDS = r"[^\"“”]+?"
 @dataclass(frozen=True)
 class Quote:
     words: tuple[int, int]  # what the speaker said (the quote, or the clause after "that")
-    speaker: tuple[int, int]  # where the speaker is named ("Minister X", "the Minister")
+    speaker: tuple[int, int] | None  # where the speaker is named ("Minister X", "the
+    # Minister"); None for a quote that goes on from the sentence before
     verb: tuple[int, int] | None  # the reporting verb, if any ("said", "stressed")
     direct: bool  # the words are the speaker's own, in quotation marks
 
@@ -36,10 +37,12 @@ def _patterns(reporting: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     ``quotes.reporting_verbs`` or any word in "-ed" ("stressed", "pointed out": the caller
     keeps it only if it is a verb of the speech-act table)."""
     verb = r"(?:" + "|".join(re.escape(v) for v in reporting) + r"|[a-z]+ed)(?:\s+out)?"
-    who = r"(?:[Tt]he\s+)?(?:[A-Z][\w.'’-]*\s+){0,4}[A-Z][\w'’-]*"
+    who = r"(?:[Tt]he\s+)?(?:[A-Z][\w.'’-]*\s+){0,4}[A-Z][\w'’-]*|[Hh]e|[Ss]he"
     quote = rf"[{_OPEN}](?P<words>{_WORDS})[,.!?]?[{_CLOSE}]\s*,?\s*"
     return (
-        re.compile(rf"{quote}(?P<verb>{verb})\s+(?P<who>{who})\s*\.?\s*$"),  # said Minister X
+        # said Minister X (, Minister of …, | , adding that …)
+        re.compile(rf"{quote}(?P<verb>{verb})\s+(?P<who>{who})(?:,\s+[^{_OPEN}{_CLOSE}]*)?"
+                   rf"\s*\.?\s*$"),
         re.compile(rf"{quote}(?P<who>{who})\s+(?P<verb>{verb})\s*\.?\s*$"),  # Minister X said
         re.compile(rf"(?P<who>{who})\s+(?P<verb>{verb})(?:\s+that)?\s*[:,]\s*[{_OPEN}]"
                    rf"(?P<words>{_WORDS})[,.!?]?[{_CLOSE}]\s*\.?\s*$"),  # X said: "…"
@@ -53,6 +56,9 @@ def find_quote(text: str, start: int, end: int, genre: dict) -> Quote | None:
         m = pattern.match(text, start, end)
         if m:
             return Quote(m.span("words"), m.span("who"), m.span("verb"), True)
+    whole = re.compile(rf"[{_OPEN}](?P<words>{_WORDS})[{_CLOSE}]\s*$").match(text, start, end)
+    if whole:  # a quote of its own after a quoted sentence: the same speaker goes on
+        return Quote(whole.span("words"), None, None, True)
     leads = "|".join(re.escape(w) for w in quotes["according_to"])
     m = re.compile(rf"(?:{leads})\s+(?P<who>[^,]+),\s+").match(text, start, end)
     if m:

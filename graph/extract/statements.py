@@ -312,10 +312,12 @@ def _quoted(text: str, start: int, end: int, quote: Quote, names: list[Name],
         elif verb not in genre["quotes"]["reporting_verbs"]:
             return None
     clauses = []
-    if quote.direct:
-        clauses, _ = find_clauses(text, *quote.words, names, parties, registry, speakers,
-                                  quoted=speakers)
-    attribution = text[quote.speaker[0]:quote.speaker[1]]
+    if quote.direct:  # each sentence of the quote ("Our networks … secure. We will …")
+        for part in re.finditer(r"\S.*?(?:[.!?](?=\s)|$)", text[quote.words[0]:quote.words[1]]):
+            clauses += find_clauses(text, quote.words[0] + part.start(),
+                                    quote.words[0] + part.end(), names, parties, registry,
+                                    speakers, quoted=speakers)[0]
+    attribution = text[quote.speaker[0]:quote.speaker[1]] if quote.speaker else ""
     if act is None and not clauses:
         act = next(e for e in registry.lexicon.of("speech-act")
                    if e.key == genre["quotes"]["default_act"])
@@ -325,11 +327,14 @@ def _quoted(text: str, start: int, end: int, quote: Quote, names: list[Name],
     return clauses
 
 
-def _quote_speaker(text: str, span: tuple[int, int], names: list[Name], registry: Registry,
-                   previous: list[str]) -> list[str]:
+def _quote_speaker(text: str, span: tuple[int, int] | None, names: list[Name],
+                   registry: Registry, previous: list[str]) -> list[str]:
     """Who is quoted: the person or body named ("Minister X"), the one holder of a post
-    ("the Minister"), else, for a title several hold or "he"/"she", the person quoted
-    before."""
+    ("the Minister"), else, for a title several hold, "he"/"she" or no one named (a quote
+    going on), the person quoted before."""
+    if span is None:
+        return list(previous) if previous and all(p.startswith("person/") for p in previous) \
+            else []
     named = [n.entity for n in names if not n.nested and registry.is_actor(n.entity)
              and span[0] <= n.start and n.end <= span[1]]
     if named:
