@@ -70,6 +70,8 @@ TOPICS = ["digital infrastructure", "cybersecurity", "artificial intelligence"]
     "intelligence.",
     "The agenda comprised: (a) digital infrastructure; (b) cybersecurity; and (c) artificial "
     "intelligence.",
+    "The agenda covered: A) digital infrastructure; B) cybersecurity; and C) artificial "
+    "intelligence.",
     "The sides discussed the following items: (a) digital infrastructure; (b) cybersecurity; "
     "and (c) artificial intelligence.",
     "The sides discussed a wide range of issues, including digital infrastructure, "
@@ -179,7 +181,7 @@ def test_a_paragraph_under_item_b_falls_under_the_lists_item_b(lexicon):
             "Under item (c), the Peruvian side explained its rules for chatbots. MIC presented "
             "its guidelines.\n\n"
             "Under item (a), the Japanese side described its plan for submarine cables.\n\n"
-            "Under item (b), both sides agreed to share information.\n")
+            "Under item B, both sides agreed to share information.\n")
     facts = extract(SourceText("mem.txt", text), lexicon)
     assert [s.topics for s in facts.statements] == [
         ["topic/ai"], ["topic/ai"], ["topic/digital-infrastructure"], ["topic/cybersecurity"]]

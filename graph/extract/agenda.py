@@ -11,9 +11,11 @@ from functools import lru_cache
 from ..document import Paragraph
 from ..htmltext import CELL_SEPARATOR
 
-_NUMBERED = re.compile(r"\(\s*(?:\d{1,2}|[ivx]{1,4}|[a-h])\s*\)\s*")
+# "(1)", "(ii)", "(b)", "(B)", "b)": an inline list's item marker
+_MARK = r"(?:\d{1,2}|[ivx]{1,4}|[a-hA-H])"
+_NUMBERED = re.compile(rf"(?:\(\s*|(?<![\w(]))(?P<mark>{_MARK})\s*\)\s*")
 _MAX_WORDS = 12  # a topic longer than this is a clause of a sentence, not a list item
-_FIRST = r"(?=\(\s*(?:1|i|a)\s*\))"  # a numbered list's first item
+_FIRST = r"(?=\(?\s*(?:1|i|a|A)\s*\))"  # a numbered list's first item
 
 
 @lru_cache(maxsize=4)
@@ -119,7 +121,7 @@ def cue_topic(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 _ITEM_LEAD = re.compile(
     r"(?:Under|On|Regarding|Concerning|As (?:for|regards)|With regard to|Turning to|In)\s+"
-    r"(?:agenda\s+)?(?:item|point)\s+\(\s*(?P<mark>\d{1,2}|[ivx]{1,4}|[a-h])\s*\)\s*,\s",
+    rf"(?:agenda\s+)?(?:item|point)\s+\(?\s*(?P<mark>{_MARK})\s*\)?\s*,\s",
     re.IGNORECASE)
 
 
@@ -131,8 +133,9 @@ def item_reference(text: str, start: int, end: int) -> str | None:
 
 
 def item_marker(text: str, start: int) -> str | None:
-    """The marker ("(b)", "(2)") written just before an inline list's item at `start`."""
-    m = re.search(r"\(\s*(\d{1,2}|[ivx]{1,4}|[a-h])\s*\)\s*$", text[max(0, start - 12):start])
+    """The marker ("(b)", "(2)", "B)") written just before an inline list's item at
+    `start`, in lower case."""
+    m = re.search(rf"(?:\(\s*|(?<![\w(]))({_MARK})\s*\)\s*$", text[max(0, start - 12):start])
     return m.group(1).lower() if m else None
 
 
