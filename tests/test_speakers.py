@@ -68,6 +68,14 @@ def test_a_sentence_in_quotation_marks_is_no_name(lexicon):
     assert quoted == {"Connected Andes"}
 
 
+def test_signing_is_its_own_act(lexicon):
+    assert [(who, act) for who, act, _ in said(
+        "Both sides signed a Memorandum of Cooperation on 5G and agreed to meet in 2026. "
+        "A joint statement was signed by the two co-chairs.", lexicon)] == [
+        (["actor/japan", "actor/peru"], "signed"), (["actor/japan", "actor/peru"], "agreed"),
+        (["actor/japan", "actor/peru"], "signed")]
+
+
 def test_a_turn_whose_manner_is_the_speech_act(lexicon):
     assert said("The Peruvian side opened by presenting its plan. It underlined the costs. "
                 "Japan responded by explaining its fund.", lexicon) == [
