@@ -51,12 +51,15 @@ def test_quotes_are_the_quoted_persons_statements(lexicon):
         'According to the Vice-Minister, the plan is sound. '
         '"The rollout is late," said the Commissioner. '
         '"Costs are high. We will cut them," said Ms. Quispe, Commissioner for Digital '
-        'Affairs. "We hope to finish by 2027."', lexicon)] == [
+        'Affairs. "We hope to finish by 2027." '
+        'In his remarks, Vice-Minister Aoki said that the fund was open. '
+        '"The fund is open," Vice-Minister Aoki said, adding that it had grown.', lexicon)] == [
         (["person/rosa-quispe"], "committed"), (["person/rosa-quispe"], "emphasised"),
         (["person/ken-aoki"], "welcomed"), (["person/ken-aoki"], "noted"),
         (["person/rosa-quispe"], "voiced-opinion"), (["person/ken-aoki"], "voiced-opinion"),
         (["person/rosa-quispe"], "voiced-opinion"), (["person/rosa-quispe"], "committed"),
-        (["person/rosa-quispe"], "expressed-expectation")]
+        (["person/rosa-quispe"], "expressed-expectation"), (["person/ken-aoki"], "voiced-opinion"),
+        (["person/ken-aoki"], "voiced-opinion")]
 
 
 def test_a_sentence_in_quotation_marks_is_no_name(lexicon):

@@ -37,13 +37,13 @@ def _patterns(reporting: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     ``quotes.reporting_verbs`` or any word in "-ed" ("stressed", "pointed out": the caller
     keeps it only if it is a verb of the speech-act table)."""
     verb = r"(?:" + "|".join(re.escape(v) for v in reporting) + r"|[a-z]+ed)(?:\s+out)?"
-    who = r"(?:[Tt]he\s+)?(?:[A-Z][\w.'’-]*\s+){0,4}[A-Z][\w'’-]*|[Hh]e|[Ss]he"
+    # "Minister X", "Ms. X", "the Minister", "Minister for Internal Affairs and Communications X"
+    who = r"(?:[Tt]he\s+)?[A-Z][^\"“”,;:]*?[\w'’]|[Hh]e|[Ss]he"
     quote = rf"[{_OPEN}](?P<words>{_WORDS})[,.!?]?[{_CLOSE}]\s*,?\s*"
+    aside = rf"(?:,\s+[^{_OPEN}{_CLOSE}]*)?"  # ", Minister of …", ", adding that …"
     return (
-        # said Minister X (, Minister of …, | , adding that …)
-        re.compile(rf"{quote}(?P<verb>{verb})\s+(?P<who>{who})(?:,\s+[^{_OPEN}{_CLOSE}]*)?"
-                   rf"\s*\.?\s*$"),
-        re.compile(rf"{quote}(?P<who>{who})\s+(?P<verb>{verb})\s*\.?\s*$"),  # Minister X said
+        re.compile(rf"{quote}(?P<verb>{verb})\s+(?P<who>{who}){aside}\s*\.?\s*$"),  # said X
+        re.compile(rf"{quote}(?P<who>{who})\s+(?P<verb>{verb}){aside}\s*\.?\s*$"),  # X said
         re.compile(rf"(?P<who>{who})\s+(?P<verb>{verb})(?:\s+that)?\s*[:,]\s*[{_OPEN}]"
                    rf"(?P<words>{_WORDS})[,.!?]?[{_CLOSE}]\s*\.?\s*$"),  # X said: "…"
     )
@@ -64,7 +64,8 @@ def find_quote(text: str, start: int, end: int, genre: dict) -> Quote | None:
     if m:
         return Quote((m.end(), end), m.span("who"), None, False)
     said = "|".join(re.escape(v) for v in quotes["reporting_verbs"])
-    m = re.compile(rf"(?P<who>[^,\"“]+?)\s+(?P<verb>{said})\s+that\s+").match(text, start, end)
+    m = re.compile(rf"(?:[^,\"“]+,\s+)?(?P<who>[^,\"“]+?)\s+(?P<verb>{said})\s+that\s+").match(
+        text, start, end)  # "(In his remarks,) Minister X said that …"
     if m:
         return Quote((m.end(), end), m.span("who"), m.span("verb"), False)
     return None
