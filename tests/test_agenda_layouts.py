@@ -66,6 +66,14 @@ TOPICS = ["digital infrastructure", "cybersecurity", "artificial intelligence"]
     "intelligence.",
     "The dialogue covered (i) digital infrastructure, (ii) cybersecurity, and (iii) "
     "artificial intelligence.",
+    "The agenda covered: (a) digital infrastructure; (b) cybersecurity; and (c) artificial "
+    "intelligence.",
+    "The agenda comprised: (a) digital infrastructure; (b) cybersecurity; and (c) artificial "
+    "intelligence.",
+    "The agenda covered: A) digital infrastructure; B) cybersecurity; and C) artificial "
+    "intelligence.",
+    "The sides discussed the following items: (a) digital infrastructure; (b) cybersecurity; "
+    "and (c) artificial intelligence.",
     "The sides discussed a wide range of issues, including digital infrastructure, "
     "cybersecurity and artificial intelligence.",
 ])
@@ -165,6 +173,18 @@ def test_under_a_listed_agenda_a_paragraph_falls_under_the_topic_its_words_name(
     assert [s.topics for s in facts.statements] == [
         [], ["topic/iot-security"], ["topic/iot-security"],
         ["topic/data-free-flow-with-trust"], ["topic/quantum-safe-communications"], []]
+
+
+def test_a_paragraph_under_item_b_falls_under_the_lists_item_b(lexicon):
+    text = (HEAD + "The agenda covered: (a) digital infrastructure; (b) cybersecurity; and (c) "
+            "artificial intelligence.\n\n"
+            "Under item (c), the Peruvian side explained its rules for chatbots. MIC presented "
+            "its guidelines.\n\n"
+            "Under item (a), the Japanese side described its plan for submarine cables.\n\n"
+            "Under item B, both sides agreed to share information.\n")
+    facts = extract(SourceText("mem.txt", text), lexicon)
+    assert [s.topics for s in facts.statements] == [
+        ["topic/ai"], ["topic/ai"], ["topic/digital-infrastructure"], ["topic/cybersecurity"]]
 
 
 @pytest.mark.parametrize("body", [

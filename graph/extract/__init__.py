@@ -15,7 +15,7 @@ from ..document import Document, parse_document
 from ..facts import AgendaItem, Meeting, Mention, Relation, ReleaseFacts, Statement
 from ..lexicon import Lexicon
 from ..source import SourceText
-from .agenda import best_topic, cue_topic, inline_agenda, table_topics
+from .agenda import best_topic, cue_topic, inline_agenda, item_marker, item_reference, table_topics
 from .agenda import matches as agenda_matches
 from .contact import extract_contacts
 from .gaps import find_gaps
@@ -178,7 +178,12 @@ def _time_or_name(phrase: str, registry: Registry) -> bool:
 def _sentence_topic(doc: Document, meeting: Meeting, s: int, e: int, registry: Registry,
                     headed: bool) -> str | None:
     """The agenda topic a sentence opens with ("Regarding data flows, …"): one already on
-    the agenda, or, in a release whose agenda is in no heading or list, a new one."""
+    the agenda, or, in a release whose agenda is in no heading or list, a new one; "Under
+    item (b), …": the item the inline list marked so."""
+    mark = item_reference(doc.text, s, e)
+    if mark is not None:
+        return next((item.topic for item in meeting.agenda
+                     if item_marker(doc.text, item.evidence.start) == mark), None)
     cue = cue_topic(doc.text, s, e)
     if cue is None or _no_topic(doc.text[cue[0]:cue[1]], registry) \
             or _time_or_name(doc.text[cue[0]:cue[1]], registry):

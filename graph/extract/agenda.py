@@ -11,9 +11,11 @@ from functools import lru_cache
 from ..document import Paragraph
 from ..htmltext import CELL_SEPARATOR
 
-_NUMBERED = re.compile(r"\(\s*(?:\d{1,2}|[ivx]{1,4}|[a-h])\s*\)\s*")
+# "(1)", "(ii)", "(b)", "(B)", "b)": an inline list's item marker
+_MARK = r"(?:\d{1,2}|[ivx]{1,4}|[a-hA-H])"
+_NUMBERED = re.compile(rf"(?:\(\s*|(?<![\w(]))(?P<mark>{_MARK})\s*\)\s*")
 _MAX_WORDS = 12  # a topic longer than this is a clause of a sentence, not a list item
-_FIRST = r"(?=\(\s*(?:1|i|a)\s*\))"  # a numbered list's first item
+_FIRST = r"(?=\(?\s*(?:1|i|a|A)\s*\))"  # a numbered list's first item
 
 
 @lru_cache(maxsize=4)
@@ -28,9 +30,9 @@ def _cues(words: tuple) -> tuple[list[re.Pattern[str]], re.Pattern[str]]:
     counted = r"(?:following|the|these|two|three|four|five|six|several)\s+(?:[a-z]+\s+)?"
     strong = [re.compile(rf"\b{counted}(?:{nouns})\s*:\s+"),
               re.compile(rf"\b(?:{nouns}),?\s+(?:{markers})\s+"),
-              re.compile(rf"\b(?:{verbs}|on)\s+{_FIRST}"),
+              re.compile(rf"\b(?:{verbs}|on):?\s+{_FIRST}"),
               re.compile(rf"\b(?:{verbs})\s+(?:{markers})\s+"),
-              re.compile(rf"\b(?:{subjects}|{nouns})\b[^.;:,]{{0,40}}?\b(?:{reaches})\s+",
+              re.compile(rf"\b(?:{subjects}|{nouns})\b[^.;:,]{{0,40}}?\b(?:{reaches}):?\s+",
                          re.IGNORECASE)]
     weak = re.compile(rf"\b(?:{verbs})\s+(?!the\s+(?:importance|need)\b)")
     return strong, weak
@@ -96,7 +98,7 @@ def inline_agenda(text: str, start: int, end: int, genre: dict,
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    m = re.search(r"(?:,?\s+and|,)?\s*$", text[start:end])
+    m = re.search(r"(?:[,;]?\s+and|[,;])?\s*$", text[start:end])
     end = start + m.start()
     while start < end and text[start] in " \t":
         start += 1
@@ -115,6 +117,26 @@ def cue_topic(text: str, start: int, end: int) -> tuple[int, int] | None:
     if m is None:
         return None
     return m.start("topic"), m.end("topic")
+
+
+_ITEM_LEAD = re.compile(
+    r"(?:Under|On|Regarding|Concerning|As (?:for|regards)|With regard to|Turning to|In)\s+"
+    rf"(?:agenda\s+)?(?:item|point)\s+\(?\s*(?P<mark>{_MARK})\s*\)?\s*,\s",
+    re.IGNORECASE)
+
+
+def item_reference(text: str, start: int, end: int) -> str | None:
+    """"Under item (b), …": the marker of the inline list's item a sentence opens with (the
+    item is named by its letter or number only, so the words of no topic lead it)."""
+    m = _ITEM_LEAD.match(text, start, end)
+    return m.group("mark").lower() if m else None
+
+
+def item_marker(text: str, start: int) -> str | None:
+    """The marker ("(b)", "(2)", "B)") written just before an inline list's item at
+    `start`, in lower case."""
+    m = re.search(rf"(?:\(\s*|(?<![\w(]))({_MARK})\s*\)\s*$", text[max(0, start - 12):start])
+    return m.group(1).lower() if m else None
 
 
 def matches(label: str, phrase: str) -> bool:

@@ -511,11 +511,22 @@ def _bound_candidates(text: str, start: int, end: int, genre: dict,
     return found
 
 
+def _utterance(quoted: str) -> bool:
+    """'"We will deepen cooperation …,"': words someone said, not a name in quotation
+    marks: a sentence's end inside the marks, or a clause's comma after more than a
+    name's few words."""
+    words = quoted.split()
+    return re.search(r"[.!?]$", quoted) is not None \
+        or quoted.endswith(",") and len(words) > 4 or len(words) > 12
+
+
 def _quoted_candidates(text: str, start: int, end: int, genre: dict) -> list[_Candidate]:
     heads: dict[str, str] = genre["name_heads"]
     found = []
     for m in _QUOTED.finditer(text, start, end):
         words = m.group(1).split()
+        if _utterance(m.group(1)):
+            continue
         kind = next((heads[w] for w in reversed(words) if w in heads), "Initiative")
         found.append(_Candidate(m.start(1), m.end(1), m.group(1), kind))
     return found

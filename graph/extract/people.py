@@ -129,7 +129,7 @@ def _person(text: str, spans: tuple[int, int, int, int], post_span: tuple[int, i
     chair = bool(_CHAIR.search(text[max(start, begin - 40):begin]))
     post = text[post_span[0]:post_span[1]].strip(" ,|\n") if post_span else ""
     if organisation is None and post_span:
-        organisation = _body_of_post(post, post_span, names, registry)
+        organisation = _body_of_post(text, post, post_span, names, registry)
         if organisation is not None and "Country" in registry.kinds(organisation):
             post = _WITHOUT_COUNTRY.sub("", post)  # "… of Mongolia": its body
     if post:
@@ -141,9 +141,11 @@ def _person(text: str, spans: tuple[int, int, int, int], post_span: tuple[int, i
     return Person(entity, begin, item_end, organisation, chair)
 
 
-# "…, Minister of X of (the Republic of) Mongolia": the country at the end of a post
-_WITHOUT_COUNTRY = re.compile(r",?\s+of\s+(?:the\s+)?(?:(?:Federal\s+)?(?:Republic|Kingdom|"
-                              r"State|Commonwealth)\s+of\s+(?:the\s+)?)?(?:(?!\bof\b).)+$")
+# "…, Minister of X of (the Republic of) Mongolia", "Ambassador of the United Republic
+# of Tanzania to Japan": the country at the end of a post
+_WITHOUT_COUNTRY = re.compile(r",?\s+of\s+(?:the\s+)?(?:(?:Federal\s+|United\s+)?"
+                              r"(?:Republic|Kingdom|State|Commonwealth)\s+of\s+(?:the\s+)?)?"
+                              r"(?:(?!\bof\b).)+$")
 
 
 def _lead_post(text: str, m: re.Match[str], names: list[Name], registry: Registry
@@ -159,14 +161,18 @@ def _lead_post(text: str, m: re.Match[str], names: list[Name], registry: Registr
     return post, org.entity, org.end
 
 
-def _body_of_post(post: str, span: tuple[int, int], names: list[Name],
+def _body_of_post(text: str, post: str, span: tuple[int, int], names: list[Name],
                   registry: Registry) -> str | None:
     """Whose post it is when no organisation is written: the country it ends with
-    ("Minister of Digital Development of Mongolia"), else the known body only it has
-    (actors.yaml ``posts``: "Minister for Internal Affairs and Communications" → MIC)."""
-    country = next((n for n in names if span[0] <= n.start and n.end <= span[1]
-                    and not n.nested and "Country" in registry.kinds(n.entity)
-                    and not post[n.end - span[0]:].strip(" ,")), None)
+    ("Minister of Digital Development of Mongolia"), or an envoy's, before the one it is
+    accredited to ("Ambassador of the United Republic of Tanzania to Japan" → Tanzania),
+    else the known body only it has (actors.yaml ``posts``: "Minister for Internal Affairs
+    and Communications" → MIC)."""
+    countries = [n for n in names if span[0] <= n.start and n.end <= span[1]
+                 and not n.nested and "Country" in registry.kinds(n.entity)]
+    country = next((n for n in countries if not post[n.end - span[0]:].strip(" ,")), None)
+    if country is not None and re.search(r"\sto\s+(?:the\s+)?$", text[span[0]:country.start]):
+        country = next((n for n in reversed(countries) if n.end <= country.start), None)
     bare = _WITHOUT_COUNTRY.sub("", post) if country is not None else post
     body = next((e for e in registry.lexicon.of("actor") if bare in e.extra.get("posts", ())),
                 None)  # "Minister for Internal Affairs and Communications (of Japan)"

@@ -71,10 +71,17 @@ class Registry:
 
     def holder(self, title: str) -> str | None:
         """"The Commissioner", "the Vice-Minister": the one person of the release whose post
-        opens with this title (None if no one or several)."""
-        found = [who for who, post in self.posts.items()
-                 if re.match(rf"{re.escape(title)}(?![\w-])", post)]
-        return found[0] if len(found) == 1 else None
+        opens with this title, else whose post's head ends with it ("Parliamentary
+        Vice-Minister for …", "Ambassador of … to Japan" for "the Vice-Minister", "the
+        Ambassador"); None if no one or several."""
+        opening = [who for who, post in self.posts.items()
+                   if re.match(rf"{re.escape(title)}(?![\w-])", post)]
+        if opening:
+            return opening[0] if len(opening) == 1 else None
+        headed = [who for who, post in self.posts.items()
+                  if re.search(rf"(?<![\w-]){re.escape(title)}$",
+                               re.split(r",|\s+(?:of|for|to|in)\s", post, maxsplit=1)[0])]
+        return headed[0] if len(headed) == 1 else None
 
     def remember(self, name: str, entity_id: str) -> None:
         if self.seen.setdefault(name, entity_id) == entity_id:

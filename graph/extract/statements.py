@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..lexicon import Entry
 from .names import Name
+from .quotes import Quote, find_quote
 from .registry import Registry
 
 _LEAD_INS = re.compile(r"(?:In addition|Additionally|Furthermore|Moreover|Also|Finally|Then),\s+")
@@ -98,11 +99,15 @@ def _strip_adverbs(text: str, start: int, end: int, adverbs: list[str]) -> int:
 
 
 def _subject(text: str, start: int, end: int, names: list[Name], parties: list[str],
-             registry: Registry, previous: list[str]) -> tuple[int, list[str]] | None:
+             registry: Registry, previous: list[str],
+             quoted: list[str] | None = None) -> tuple[int, list[str]] | None:
     """The subject ending at `end`: a joint phrase, a pronoun for the previous speakers, an
-    actor, or "X and (the) Y"."""
+    actor, or "X and (the) Y"; inside a quote, "we"/"I" for the quoted speaker."""
     genre = registry.lexicon.genre
     before = text[start:end]
+    for pronoun in genre["quotes"]["first_person"] if quoted else ():
+        if re.fullmatch(rf"(?:(?:and|but|while|,)\s+)?{pronoun}", before.strip().lower()):
+            return end - len(pronoun), list(quoted)
     for phrase in sorted(genre["joint_speakers"], key=len, reverse=True):
         if before.lower().endswith(phrase) and (len(before) == len(phrase)
                                                  or not before[-len(phrase) - 1].isalnum()):
@@ -117,7 +122,8 @@ def _subject(text: str, start: int, end: int, names: list[Name], parties: list[s
         if previous and re.fullmatch(rf"(?:(?:and|but|while|,)\s+)?{pronoun}",
                                      before.strip().lower()):
             return end - len(pronoun), list(previous)
-    titles = "|".join(re.escape(w) for w in sorted(genre["post_leads"], key=len, reverse=True))
+    titles = "|".join(re.escape(w) for w in sorted(genre["post_leads"] + genre["holder_titles"],
+                                                    key=len, reverse=True))
     titled = re.search(rf"(?:^|\s)[Tt]he\s+({titles})$", before)
     holder = registry.holder(titled.group(1)) if titled else None
     if holder is not None:  # "The Commissioner noted …": the one person of that post
@@ -174,12 +180,19 @@ def label_speakers(text: str, start: int, end: int, names: list[Name], parties: 
 
 def find_clauses(text: str, start: int, end: int, names: list[Name], parties: list[str],
                  registry: Registry, previous: list[str] | None = None, results: bool = True,
-                 label: list[str] | None = None) -> tuple[list[Clause], list[Clause]]:
+                 label: list[str] | None = None,
+                 quoted: list[str] | None = None) -> tuple[list[Clause], list[Clause]]:
     """The statement clauses of one sentence, and those still waiting for a speaker.
     `previous` are the speakers of the sentence before, for "They"/"It"; `results`: the
     sentence is in the results part, not a sectioned release's intro; `label`: the side
     whose label the sentence is a bullet under, the speaker of a verb that opens it
-    ("- Explained the … strategy")."""
+    ("- Explained the … strategy"); `quoted`: the speaker whose quoted words these are."""
+    if quoted is None and results:
+        quote = find_quote(text, start, end, registry.lexicon.genre)
+        said = None if quote is None else _quoted(text, start, end, quote, names, parties,
+                                                  registry, previous or [])
+        if said is not None:
+            return said, []
     adverbs = registry.lexicon.genre["subject_adverbs"]
     lead = _LEAD_INS.match(text, start)
     cursor = lead.end() if lead else start
@@ -215,7 +228,8 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
         elif verb.kind in ("finite", "participle") and _reduced_passive(text, cursor, verb):
             continue  # "… the Framework, adopted by the Authority in 2025": what it is
         elif verb.kind in ("finite", "participle", "modal"):
-            subject = _subject(text, cursor, stop, names, parties, registry, previous or [])
+            subject = _subject(text, cursor, stop, names, parties, registry, previous or [],
+                               quoted)
             if subject is not None and clauses \
                     and re.fullmatch(r"\s*that\s+", text[cursor:subject[0]]):
                 continue  # "It was noted that the two ministries signed …": what was noted
@@ -234,7 +248,7 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
             frame = _frame(text, cursor, verb.start, registry.lexicon.genre)
             subject = None if frame is None else _subject(
                 text, cursor, _strip_adverbs(text, cursor, frame, adverbs), names, parties,
-                registry, previous or [])
+                registry, previous or [], quoted)
             if subject is not None:  # "The Commission opened by presenting …"
                 clause_start, speakers = subject
                 attribution = text[clause_start:frame].strip()
@@ -277,6 +291,64 @@ def find_clauses(text: str, start: int, end: int, names: list[Name], parties: li
         clauses = sorted(clauses + pending, key=lambda c: c.start)
         pending = []
     return clauses, pending
+
+
+def _quoted(text: str, start: int, end: int, quote: Quote, names: list[Name],
+            parties: list[str], registry: Registry, previous: list[str]) -> list[Clause] | None:
+    """The statements of a quoting sentence (graph/extract/quotes.py): the acts of the
+    quote's own words, its first person the speaker's, and the act of a reporting verb of
+    the speech-act table; else the speaker's view (genre ``quotes.default_act``). None if
+    the sentence names no speaker or its verb reports no speech."""
+    genre = registry.lexicon.genre
+    speakers = _quote_speaker(text, quote.speaker, names, registry, previous)
+    if not speakers:
+        return None
+    act = None
+    if quote.verb is not None:
+        verb = " ".join(text[quote.verb[0]:quote.verb[1]].lower().split())
+        form = registry.lexicon.verb_pattern[1].get(verb)
+        if form is not None and form[0] in ("finite", "participle"):
+            act = form[1]
+        elif verb not in genre["quotes"]["reporting_verbs"]:
+            return None
+    clauses = []
+    if quote.direct:  # each sentence of the quote ("Our networks … secure. We will …")
+        for part in re.finditer(r"\S.*?(?:[.!?](?=\s)|$)", text[quote.words[0]:quote.words[1]]):
+            clauses += find_clauses(text, quote.words[0] + part.start(),
+                                    quote.words[0] + part.end(), names, parties, registry,
+                                    speakers, quoted=speakers)[0]
+    attribution = text[quote.speaker[0]:quote.speaker[1]] if quote.speaker else ""
+    if act is None and not clauses:
+        act = next(e for e in registry.lexicon.of("speech-act")
+                   if e.key == genre["quotes"]["default_act"])
+    if act is not None:
+        clauses.append(Clause(start, _trim_end(text, start, end), start, act, speakers,
+                              attribution, True, quote.speaker))
+    return clauses
+
+
+def _quote_speaker(text: str, span: tuple[int, int] | None, names: list[Name],
+                   registry: Registry, previous: list[str]) -> list[str]:
+    """Who is quoted: the person or body named ("Minister X"), the one holder of a post
+    ("the Minister"), else, for a title several hold, "he"/"she" or no one named (a quote
+    going on), the person quoted before."""
+    if span is None:
+        return list(previous) if previous and all(p.startswith("person/") for p in previous) \
+            else []
+    named = [n.entity for n in names if not n.nested and registry.is_actor(n.entity)
+             and span[0] <= n.start and n.end <= span[1]]
+    if named:
+        return named[-1:]
+    genre = registry.lexicon.genre
+    words = re.sub(r"^[Tt]he\s+", "", text[span[0]:span[1]]).strip()
+    holder = registry.holder(words) if words in genre["post_leads"] + genre["holder_titles"] \
+        else None
+    if holder is not None:
+        return [holder]
+    known = words in genre["post_leads"] + genre["holder_titles"] \
+        or words.lower() in genre["pronoun_speakers"]
+    return list(previous) if known and previous and all(
+        p.startswith("person/") for p in previous) else []
 
 
 def _reduced_passive(text: str, cursor: int, verb: _Verb) -> bool:
