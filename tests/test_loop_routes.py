@@ -4,6 +4,7 @@ give, seen by the same observers, and every other request still sent to the thre
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -61,7 +62,10 @@ def answers(app, asked) -> list[tuple[int, dict, bytes]]:
                             response.content))
             return out
 
-    return asyncio.run(run())
+    # on a thread of its own: the browser tests' Playwright leaves an event loop running
+    # on the main thread, where asyncio.run cannot start another
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, run()).result()
 
 
 def test_a_search_answered_in_the_loop_is_the_threads_answer(stacks):
