@@ -14,7 +14,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, 
 from graph.iris import RDF, RDFS, SKOS, XSD
 from ontology import PK
 
-from . import describe
+from . import describe, outside_names
 from .links import Links
 from .visible import HIDDEN
 
@@ -161,7 +161,7 @@ class Viewer:
         if isinstance(term, BlankNode):
             return Value(f"_:{term.value}")
         iri = term.value
-        text = self.label_of(term) or describe.compact(iri, self.base)
+        text = self.label_of(term) or outside_names.name(iri) or describe.compact(iri, self.base)
         return Value(text, self.links.href(iri), iri, internal=self.links.ours(iri))
 
     def quotes(self, spans: list[describe.Span]) -> list[Quote]:

@@ -21,6 +21,8 @@ PREFIXES = """PREFIX pk: <https://w3id.org/policykg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 EU = "https://kg.test/id/actor/eu"
+RELEASE = "2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"
+STATEMENT = RELEASE + "-20"  # "Japan explained …": attribution text "Japan"
 EVIDENCE = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX series: <https://kg.test/id/series/>
@@ -62,7 +64,9 @@ def section(html: str, heading_id: str) -> str:
 @pytest.mark.parametrize("path, hidden", [
     ("/page/actor/eu", ["curation", "has body (Web Annotation)", "rdf:object",
                         "same as (schema.org)", "alternative label"]),
-    ("/page/topic/cybersecurity", ["curation", "has close match", "has body"]),
+    ("/page/topic/cybersecurity", ["curation", "has close match", "has body", "is in scheme",
+                                   "is top concept in scheme"]),
+    (f"/page/statement/{STATEMENT}", ["attribution text"]),
 ])
 def test_bookkeeping_is_kept_in_the_collapsed_rdf_details(site, path, hidden):
     page = get(site, path, "text/html")
@@ -72,6 +76,21 @@ def test_bookkeeping_is_kept_in_the_collapsed_rdf_details(site, path, hidden):
     for name in hidden:
         assert name not in text_of(shown), name
         assert name in text_of(details), name
+
+
+def test_a_topic_s_definition_is_shown_once_under_its_name(site):
+    shown, _ = parts(get(site, "/page/topic/cybersecurity", "text/html").text)
+    definition = re.search(r'<p class="description">([^<]+)</p>', shown).group(1)
+    assert text_of(shown).count(definition) == 1
+
+
+def test_a_release_names_its_language(site):
+    shown, _ = parts(get(site, f"/page/release/{RELEASE}", "text/html").text)
+    facts = section(shown, "facts")
+    row = re.search(r'<th scope="row">(?:(?!</tr>).)*?language(?:(?!</tr>).)*</tr>', facts,
+                    re.S | re.I).group(0)
+    assert "English" in text_of(row) and "id.loc.gov" not in text_of(row)
+    assert 'href="http://id.loc.gov/vocabulary/iso639-1/en"' in row  # still the IRI, linked
 
 
 def test_the_dataset_s_example_resources_are_bookkeeping(site, endpoint):
