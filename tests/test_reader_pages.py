@@ -162,6 +162,55 @@ def test_a_sentence_is_quoted_once_under_the_relations_it_states(site):
     assert stated.count("“Japan-EU ICT Policy Dialogue”") == 1
 
 
+@pytest.fixture(scope="module")
+def many(many_endpoint):
+    """The store of many releases (conftest many_endpoint): its pages' address, and the
+    store opened read-only beside the server to count what the pages should show."""
+    return many_endpoint.url.removesuffix("/sparql"), open_store(many_endpoint.store)
+
+
+def select(store, where: str) -> list[dict[str, str]]:
+    return [{k: row[k].value for k in ("n", "date") if row[k] is not None}
+            for row in run(store, PREFIXES + EVIDENCE + where, BASE)]
+
+
+@pytest.mark.parametrize("path", ["/page/actor/eu", "/page/actor/japan",
+                                  "/page/series/japan-eu-ict-policy-dialogue"])
+def test_a_relation_many_releases_state_is_one_line_with_them_all(many, path):
+    """A series' parties are stated by each edition's release, and Japan is a party to
+    dozens of meetings: each relation is one line, whatever the releases stating it."""
+    site, store = many
+    stated = section(get(site, path, "text/html").text, "stated")
+    lines = [text_of(item.split("</p>", 1)[0])
+             for item in stated.split('<p class="meta">')[1:]]
+    assert len(lines) == len(set(lines)), lines
+    thing = f"<{BASE}id/{path.removeprefix('/page/')}>"
+    total = int(select(store, f"""SELECT (COUNT(*) AS ?n) {{ SELECT DISTINCT ?s ?p ?o {{
+        {{ ?f rdf:subject {thing} }} UNION {{ ?f rdf:object {thing} }}
+        ?f rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }} }}""")[0]["n"])
+    assert f"({total})" in text_of(stated.split("</h2>", 1)[0])
+    assert len(lines) == min(total, 20)
+
+
+def test_a_relation_shows_every_release_stating_it_dated_the_latest_first(many):
+    site, store = many
+    stated = section(get(site, "/page/actor/eu", "text/html").text, "stated")
+    line = "Japan-EU ICT Policy Dialogue — party — European Union"
+    item = next(i for i in stated.split('<p class="meta">')[1:]
+                if text_of(i.split("</p>", 1)[0]) == line)
+    asof = item.split('<div class="asof">', 1)[1].split("</div>", 1)[0]
+    dates = [row["date"] for row in select(store, """SELECT DISTINCT ?date {
+        ?f rdf:subject series:japan-eu-ict-policy-dialogue ; rdf:predicate pk:party ;
+           rdf:object <""" + EU + """> ; pk:evidence/oa:hasSource ?release .
+        ?release <http://purl.org/dc/terms/issued> ?date }""")]
+    assert len(dates) >= 6  # the six editions' releases
+    newest_first = sorted(dates, reverse=True)
+    # the latest, then all of them ("as of <date>, per <release>"), the latest first
+    assert re.findall(r"as of (\d{4}-\d{2}-\d{2}), per <a ", asof) == \
+        [newest_first[0], *newest_first]
+    assert f"per {len(dates)} releases, since {newest_first[-1]}" in text_of(asof)
+
+
 def test_a_quote_counts_the_places_it_is_said_not_the_facts_resting_on_it(site, count):
     """A meeting's series is a party of two (Japan, the EU): two stated relations rest on
     one span of each release. The quote counts the places (one per release), not the
