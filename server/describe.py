@@ -98,6 +98,30 @@ def incoming(store: Store, node: NamedNode, predicate: NamedNode, offset: int, l
     return list(islice(subjects(store, predicate, node), offset, offset + limit))
 
 
+DATES = (NamedNode(SCHEMA + "startDate"), NamedNode(DCTERMS + "issued"))  # meeting, release
+ORDERED_CAP = 2000  # links by one property put in order; beyond, as the store holds them
+
+
+def in_order(store: Store, node: NamedNode, predicate: NamedNode, offset: int, limit: int
+             ) -> list:
+    """One page of the subjects linking to the resource by one predicate, in date order
+    where they have dates (meetings, releases), else by name: as a reader looks for them.
+    (Whether they are dated is read from the first: one property links one kind.)"""
+    found = list(islice(subjects(store, predicate, node), ORDERED_CAP + 1))
+    if len(found) > ORDERED_CAP:
+        return incoming(store, node, predicate, offset, limit)
+    dated = found and any(one(store, found[0], d) is not None for d in DATES)
+
+    def key(subject) -> tuple:
+        if dated:
+            when = next((v for v in (one(store, subject, d) for d in DATES) if v is not None),
+                        None)
+            return (when.value if when is not None else "9999", subject.value)
+        return ((label(store, subject) or subject.value).casefold(), subject.value)
+
+    return sorted(found, key=key)[offset:offset + limit]
+
+
 def label(store: Store, node, language: str = "en") -> str | None:
     """The name to show: skos:prefLabel, rdfs:label or dcterms:title, in the page's
     language if there is one."""

@@ -243,7 +243,7 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
 
     incoming = []
     counts = describe.incoming_counts(store, base, node)
-    shown = {p: describe.incoming(store, node, p, 0, VALUES_SHOWN) for p, _ in counts}
+    shown = {p: describe.in_order(store, node, p, 0, VALUES_SHOWN) for p, _ in counts}
     describe.prefetch(store, [s for subjects in shown.values() for s in subjects])
     for predicate, count in counts:
         subjects = shown[predicate]
