@@ -366,8 +366,8 @@ class Description:
 
 def description(store: Store, base: str, node: NamedNode, page: int = 1) -> Description:
     """The resource's RDF description: its triples, the links into it (INCOMING_CAP a
-    page, in the order of the page's lists), the labels and kinds of its neighbours, and
-    its evidence with the quoted text."""
+    page, property by property as the store holds them), the labels and kinds of its
+    neighbours, and its evidence with the quoted text."""
     triples: dict[Triple, None] = {}
 
     def add(s, p, o) -> None:
