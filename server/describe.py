@@ -106,16 +106,16 @@ def in_order(store: Store, node: NamedNode, predicate: NamedNode, offset: int, l
              ) -> list:
     """One page of the subjects linking to the resource by one predicate, in date order
     where they have dates (meetings, releases), else by name: as a reader looks for them.
-    (Whether they are dated is read from the first: one property links one kind.)"""
+    (Whether they are dated, and by which date, is read from the first: one property
+    links one kind.)"""
     found = list(islice(subjects(store, predicate, node), ORDERED_CAP + 1))
     if len(found) > ORDERED_CAP:
         return incoming(store, node, predicate, offset, limit)
-    dated = found and any(one(store, found[0], d) is not None for d in DATES)
+    dated = next((d for d in DATES if found and one(store, found[0], d) is not None), None)
 
     def key(subject) -> tuple:
-        if dated:
-            when = next((v for v in (one(store, subject, d) for d in DATES) if v is not None),
-                        None)
+        if dated is not None:
+            when = one(store, subject, dated)
             return (when.value if when is not None else "9999", subject.value)
         return ((label(store, subject) or subject.value).casefold(), subject.value)
 

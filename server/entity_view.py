@@ -243,7 +243,11 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
 
     incoming = []
     counts = describe.incoming_counts(store, base, node)
-    shown = {p: describe.in_order(store, node, p, 0, VALUES_SHOWN) for p, _ in counts}
+    # in date or name order for readers; the statements' links (to "RDF details": the page
+    # lists the statements themselves) as the store holds them
+    hidden = detail_properties() | {p.value for p in describe.statement_predicates(store)}
+    shown = {p: (describe.incoming if p.value in hidden else describe.in_order)(
+        store, node, p, 0, VALUES_SHOWN) for p, _ in counts}
     describe.prefetch(store, [s for subjects in shown.values() for s in subjects])
     for predicate, count in counts:
         subjects = shown[predicate]
