@@ -60,12 +60,13 @@ def outgoing(store: Store, node: NamedNode) -> list[tuple[NamedNode, object]]:
                               for q in store.quads_for_pattern(node, None, None)))
 
 
-def prefetch(store: Store, nodes: list) -> None:
+def prefetch(store: Store, nodes: list, hops: int = 2) -> None:
     """Tell the store what a page is about to read of these things, one by one: an engine's
-    (server/remote.py) fetches it all in one request; the embedded store has no need."""
+    (server/remote.py) fetches it all in one request a step (`hops` steps beyond the
+    things themselves); the embedded store has no need."""
     ahead = getattr(store, "prefetch", None)
     if ahead is not None and nodes:
-        ahead(nodes)
+        ahead(nodes, hops)
 
 
 def incoming_counts(store: Store, base: str, node: NamedNode) -> list[tuple[NamedNode, int]]:
@@ -111,6 +112,7 @@ def in_order(store: Store, node: NamedNode, predicate: NamedNode, offset: int, l
     found = list(islice(subjects(store, predicate, node), ORDERED_CAP + 1))
     if len(found) > ORDERED_CAP:
         return incoming(store, node, predicate, offset, limit)
+    prefetch(store, found, hops=0)  # their dates or labels, in one request from an engine
     dated = next((d for d in DATES if found and one(store, found[0], d) is not None), None)
 
     def key(subject) -> tuple:
