@@ -24,6 +24,9 @@ SCHEMA = "https://schema.org/"
 ELI = "http://data.europa.eu/eli/ontology#"
 DCAT = "http://www.w3.org/ns/dcat#"
 VOID = "http://rdfs.org/ns/void#"
+# A release's language as an IRI (DCMI recommends a controlled vocabulary): the Library of
+# Congress's ISO 639-1 codes, whose local names are the two-letter codes the facts carry.
+LANGUAGES = "http://id.loc.gov/vocabulary/iso639-1/"
 
 
 def base_from_env() -> str:

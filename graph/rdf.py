@@ -14,15 +14,12 @@ import ontology
 
 from .dumps import with_canonical_blank_nodes
 from .facts import Evidence, Meeting, Relation, ReleaseFacts
-from .iris import DCTERMS, ELI, OA, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Iris, ns
+from .iris import DCTERMS, ELI, LANGUAGES, OA, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, Iris, ns
 from .lexicon import Entry, Lexicon
 
 _MODES = {"offline": "OfflineEventAttendanceMode", "online": "OnlineEventAttendanceMode",
           "mixed": "MixedEventAttendanceMode"}
 _CONTEXT = 32  # characters of oa:prefix / oa:suffix
-# A release's language as an IRI (DCMI recommends a controlled vocabulary): the Library of
-# Congress's ISO 639-1 codes, whose local names are the two-letter codes the facts carry.
-LANGUAGES = "http://id.loc.gov/vocabulary/iso639-1/"
 
 TYPE = ns(RDF, "type")
 LABEL = ns(RDFS, "label")

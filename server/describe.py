@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import islice
+from itertools import islice, product
 from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, Variable
@@ -60,12 +60,13 @@ def outgoing(store: Store, node: NamedNode) -> list[tuple[NamedNode, object]]:
                               for q in store.quads_for_pattern(node, None, None)))
 
 
-def prefetch(store: Store, nodes: list) -> None:
+def prefetch(store: Store, nodes: list, hops: int = 2) -> None:
     """Tell the store what a page is about to read of these things, one by one: an engine's
-    (server/remote.py) fetches it all in one request; the embedded store has no need."""
+    (server/remote.py) fetches it all in one request a step (`hops` steps beyond the
+    things themselves); the embedded store has no need."""
     ahead = getattr(store, "prefetch", None)
     if ahead is not None and nodes:
-        ahead(nodes)
+        ahead(nodes, hops)
 
 
 def incoming_counts(store: Store, base: str, node: NamedNode) -> list[tuple[NamedNode, int]]:
@@ -96,6 +97,31 @@ def incoming(store: Store, node: NamedNode, predicate: NamedNode, offset: int, l
              ) -> list:
     """One page of the subjects linking to the resource by one predicate."""
     return list(islice(subjects(store, predicate, node), offset, offset + limit))
+
+
+DATES = (NamedNode(SCHEMA + "startDate"), NamedNode(DCTERMS + "issued"))  # meeting, release
+ORDERED_CAP = 2000  # links by one property put in order; beyond, as the store holds them
+
+
+def in_order(store: Store, node: NamedNode, predicate: NamedNode, offset: int, limit: int
+             ) -> list:
+    """One page of the subjects linking to the resource by one predicate, in date order
+    where they have dates (meetings, releases), else by name: as a reader looks for them.
+    (Whether they are dated, and by which date, is read from the first: one property
+    links one kind.)"""
+    found = list(islice(subjects(store, predicate, node), ORDERED_CAP + 1))
+    if len(found) > ORDERED_CAP:
+        return incoming(store, node, predicate, offset, limit)
+    prefetch(store, found, hops=0)  # their dates or labels, in one request from an engine
+    dated = next((d for d in DATES if found and one(store, found[0], d) is not None), None)
+
+    def key(subject) -> tuple:
+        if dated is not None:
+            when = one(store, subject, dated)
+            return (when.value if when is not None else "9999", subject.value)
+        return ((label(store, subject) or subject.value).casefold(), subject.value)
+
+    return sorted(found, key=key)[offset:offset + limit]
 
 
 def label(store: Store, node, language: str = "en") -> str | None:
@@ -272,13 +298,16 @@ def said(store: Store, base: str, statement: NamedNode) -> Said:
 
 @dataclass(frozen=True)
 class StatedRelation:
-    """A relation the text states (an rdf:Statement with its evidence)."""
+    """A relation the text states, once however many releases state it: the releases that
+    state it with their dates (the latest first), and the evidence of the latest
+    statements of it (rdf:Statement, one per release and sentence)."""
 
-    fact: NamedNode
     subject: NamedNode
     predicate: NamedNode
     object: object
+    releases: list[tuple[NamedNode, str]]
     spans: list[Span]
+    facts: int  # statements of it, every one
 
 
 def facts_about(store: Store, node: NamedNode) -> list[NamedNode]:
@@ -288,13 +317,46 @@ def facts_about(store: Store, node: NamedNode) -> list[NamedNode]:
                   key=text_order)
 
 
+SPANS_READ = 10  # statements of one relation whose evidence a page reads, the latest
+
+
 def stated_relations(store: Store, node: NamedNode, limit: int
                      ) -> tuple[int, list[StatedRelation]]:
-    """(how many, the first of) the relations the releases state about the resource."""
+    """(how many distinct, the first `limit` of) the relations the releases state about the
+    resource, the most recently stated first and, within a release, in text order: a
+    party to a series is stated by each edition's release, and is one relation stated by
+    them all. A party to every meeting is stated thousands of times on a large store, so
+    each statement is read in one lookup (and its release in another), and the evidence
+    only of the latest statements of the relations shown."""
     facts = facts_about(store, node)
-    prefetch(store, facts[:limit])
-    return len(facts), [StatedRelation(fact, s, p, o, spans(store, fact))
-                        for fact in facts[:limit] for s, p, o in reified(store, fact)]
+    prefetch(store, facts)
+    stating: dict[tuple, list[NamedNode]] = {}
+    releases: dict[tuple, dict[NamedNode, None]] = {}
+    for fact in facts:  # in release and text order
+        parts: dict[NamedNode, list] = {}
+        for predicate, value in outgoing(store, fact):
+            parts.setdefault(predicate, []).append(value)
+        evidence = parts.get(EVIDENCE_LINKS[0])
+        release = one(store, evidence[0], SOURCE) if evidence else None
+        for triple in product(*(parts.get(p, []) for p in REIFIED)):
+            stating.setdefault(triple, []).append(fact)
+            if release is not None:
+                releases.setdefault(triple, {})[release] = None
+    in_text = sorted(stating, key=lambda triple: text_order(stating[triple][-1])[1:])
+    newest = sorted(in_text, key=lambda triple: text_order(stating[triple][-1])[0],
+                    reverse=True)[:limit]
+    latest = {triple: stating[triple][-SPANS_READ:] for triple in newest}
+    dates = {r: issued(store, r) for triple in newest for r in releases.get(triple, {})}
+    return len(stating), [
+        StatedRelation(*triple, sorted(((r, dates[r]) for r in releases.get(triple, {})),
+                                       key=_dated, reverse=True),
+                       [span for fact in latest[triple] for span in spans(store, fact)],
+                       len(stating[triple]))
+        for triple in newest]
+
+
+def _dated(release: tuple[NamedNode, str]) -> tuple[str, str]:
+    return release[1], release[0].value
 
 
 @dataclass(frozen=True)
@@ -306,8 +368,8 @@ class Description:
 
 def description(store: Store, base: str, node: NamedNode, page: int = 1) -> Description:
     """The resource's RDF description: its triples, the links into it (INCOMING_CAP a
-    page, in the order of the page's lists), the labels and kinds of its neighbours, and
-    its evidence with the quoted text."""
+    page, property by property as the store holds them), the labels and kinds of its
+    neighbours, and its evidence with the quoted text."""
     triples: dict[Triple, None] = {}
 
     def add(s, p, o) -> None:

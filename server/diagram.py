@@ -43,6 +43,8 @@ BOX = ('<table border="1" cellborder="0" cellspacing="0" cellpadding="6" color="
        '</font></td></tr>{}</table>')
 THING = ('<tr><td align="left" href="{}" title="{}"><font color="#1f5fa8"><u>{}</u></font>'
          '</td></tr>')
+MORE = ('<tr><td align="left" href="{}" title="{}"><font color="#1f5fa8"><i>{}</i></font>'
+        '</td></tr>')
 # What dot writes that a page does not want: its prolog, comments, and the <title> of every
 # node and edge (their internal names: n0, n0->c), which a screen reader would announce.
 # Their ids too: dot numbers its anchors across the graphs of one run.
@@ -62,12 +64,19 @@ class Around:
     via: Value
     outgoing: bool  # the entity links to them; else they link to it
     things: list[Value]
+    left: int = 0  # those left out of the drawing
+    more: str = ""  # where they are all listed
+
+    @property
+    def more_text(self) -> str:
+        return f"and {self.left:,} more …"
 
 
 @dataclass(frozen=True)
 class Picture:
     around: list[Around]
     svg: Markup | None  # None where dot is missing or failed: the list alone
+    left: int = 0  # links of properties not drawn at all, listed in the page's sections
 
 
 def cut(text: str, limit: int = LABEL_CHARS) -> str:
@@ -75,18 +84,33 @@ def cut(text: str, limit: int = LABEL_CHARS) -> str:
 
 
 def grouped(view: EntityView) -> list[Around]:
-    """The diagram's neighbours, by property and direction, in the page's order."""
-    found: dict[tuple[str | None, bool], Around] = {}
+    """The diagram's neighbours, by property and direction, in the page's order, each
+    saying how many it leaves out and where they are all: the property's list when it has
+    one, else the page's section that lists them."""
+    found: dict[tuple[str | None, bool], list[Value]] = {}
     for value, via, outgoing in view.neighbours:
-        found.setdefault((via.iri, outgoing), Around(via, outgoing, [])).things.append(value)
-    return list(found.values())
+        found.setdefault((via.iri, outgoing), []).append(value)
+    around = []
+    for groups, outgoing, section in ((view.groups, True, "#facts"),
+                                      (view.incoming, False, "#incoming")):
+        for g in groups:
+            things = found.get((g.predicate.iri, outgoing))
+            if things:
+                listed = g.more if g.more and not outgoing else section  # not the Turtle
+                around.append(Around(g.predicate, outgoing, things, g.total - len(things),
+                                     listed))
+    return around
 
 
 def picture(view: EntityView) -> Picture | None:
     around = grouped(view)
     if not around:
         return None
-    return Picture(around, drawing(dot_source(view.label, around), view.label))
+    drawn = {(a.via.iri, a.outgoing) for a in around}
+    left = sum(g.total for groups, outgoing in ((view.groups, True), (view.incoming, False))
+               for g in groups if (g.predicate.iri, outgoing) not in drawn
+               and any(v.internal for v in g.values))
+    return Picture(around, drawing(dot_source(view.label, around), view.label), left)
 
 
 def dot_source(label: str, around: list[Around]) -> str:
@@ -99,6 +123,9 @@ def dot_source(label: str, around: list[Around]) -> str:
     for i, group in enumerate(around):
         rows = "".join(THING.format(escape(v.href or ""), escape(visible(v.text)),
                                     text(v.text, LABEL_CHARS)) for v in group.things)
+        if group.left:
+            rows += MORE.format(escape(group.more), escape(group.more_text),
+                                escape(group.more_text))
         lines.append(f"g{i} [label=<{BOX.format(text(group.via.text, LABEL_CHARS), rows)}>];\n")
         lines.append(f"c -> g{i};\n" if group.outgoing else f"g{i} -> c;\n")
     lines.append("}\n")

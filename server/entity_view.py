@@ -14,7 +14,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, 
 from graph.iris import RDF, RDFS, SKOS, XSD
 from ontology import PK
 
-from . import describe
+from . import describe, outside_names
 from .links import Links
 from .visible import HIDDEN
 
@@ -46,6 +46,7 @@ class Quote:
     # where it is said: (release, start, end), or the evidence when it has no place; two
     # facts of one sentence rest on two evidence nodes at one place, which is said once
     places: set[tuple] = field(default_factory=set)
+    at_least: bool = False  # only some of the places were read (a relation said everywhere)
 
     @property
     def more(self) -> int:
@@ -74,21 +75,41 @@ class SaidView:
     side: str  # who said it, as a heading names them ("European Union and Japan")
 
 
+SOURCES_LISTED = 10  # releases listed under a relation; the first one too, when earlier
+
+
+@dataclass
+class Sources:
+    """The releases that state a relation, each with its date, the latest first: it holds
+    as of each (relation_asof.html). The latest few are listed, and the first when it is
+    not among them (a party to a series stated by a thousand editions' releases)."""
+
+    listed: list[tuple[Value, str]]
+    total: int
+    first: tuple[Value, str] | None = None
+
+    @property
+    def between(self) -> int:
+        """Those neither listed nor the first."""
+        return self.total - len(self.listed) - (self.first is not None)
+
+
 @dataclass
 class RelationView:
+    """A stated relation, once, with the releases that state it."""
+
     subject: Value
     predicate: Value
     object: Value
+    sources: Sources
 
 
 @dataclass
 class Sentence:
-    """Stated relations that rest on the same text, which the page quotes once, with the
-    releases that state it and their dates: it holds as of each (relation_asof.html)."""
+    """Stated relations that rest on the same text, which the page quotes once."""
 
     relations: list[RelationView]
     quotes: list[Quote]
-    sources: list[tuple[Value, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -161,7 +182,7 @@ class Viewer:
         if isinstance(term, BlankNode):
             return Value(f"_:{term.value}")
         iri = term.value
-        text = self.label_of(term) or describe.compact(iri, self.base)
+        text = self.label_of(term) or outside_names.name(iri) or describe.compact(iri, self.base)
         return Value(text, self.links.href(iri), iri, internal=self.links.ours(iri))
 
     def quotes(self, spans: list[describe.Span]) -> list[Quote]:
@@ -178,16 +199,22 @@ class Viewer:
                                          else (span.evidence,))
         return list(found.values())
 
-    def sources(self, spans: list[describe.Span]) -> list[tuple[Value, str]]:
-        """The releases the spans are in, each with its date, oldest first: what they state
-        holds as of that date."""
+    def sources(self, spans: list[describe.Span]) -> Sources:
+        """The releases the spans are in: what they state holds as of their dates."""
         releases = dict.fromkeys(s.release for s in spans if s.release is not None)
-        return sorted(((self.value(r), describe.issued(self.store, r)) for r in releases),
-                      key=_oldest_first)
+        return self.dated(sorted(((r, describe.issued(self.store, r)) for r in releases),
+                                 key=_by_date, reverse=True))
+
+    def dated(self, releases: list[tuple[NamedNode, str]]) -> Sources:
+        """Releases with their dates, the latest first, as a page lists them."""
+        listed = [(self.value(r), date) for r, date in releases[:SOURCES_LISTED]]
+        first = (self.value(releases[-1][0]), releases[-1][1]) \
+            if len(releases) > SOURCES_LISTED else None
+        return Sources(listed, len(releases), first)
 
 
-def _oldest_first(source: tuple[Value, str]) -> tuple[str, str]:
-    return source[1], source[0].iri or ""
+def _by_date(source: tuple[NamedNode, str]) -> tuple[str, str]:
+    return source[1], source[0].value
 
 
 @cache
@@ -216,7 +243,11 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
 
     incoming = []
     counts = describe.incoming_counts(store, base, node)
-    shown = {p: describe.incoming(store, node, p, 0, VALUES_SHOWN) for p, _ in counts}
+    # in date or name order for readers; the statements' links (to "RDF details": the page
+    # lists the statements themselves) as the store holds them
+    hidden = detail_properties() | {p.value for p in describe.statement_predicates(store)}
+    shown = {p: (describe.incoming if p.value in hidden else describe.in_order)(
+        store, node, p, 0, VALUES_SHOWN) for p, _ in counts}
     describe.prefetch(store, [s for subjects in shown.values() for s in subjects])
     for predicate, count in counts:
         subjects = shown[predicate]
@@ -243,9 +274,10 @@ def entity_view(store: Store, base: str, links: Links, node: NamedNode,
     about = _by_side(about_page) if by_side else [(None, about_page)]
     if is_fact:
         spans = describe.spans(store, node)
-        relations = [Sentence([RelationView(*(viewer.value(t) for t in triple))
+        relations = [Sentence([RelationView(*(viewer.value(t) for t in triple),
+                                            viewer.sources(spans))
                                for triple in describe.reified(store, node)],
-                              viewer.quotes(spans), viewer.sources(spans))]
+                              viewer.quotes(spans))]
         relations_total = len(relations[0].relations)
     else:
         relations_total, stated = describe.stated_relations(store, node, RELATIONS_SHOWN)
@@ -309,20 +341,19 @@ def _by_side(said: list[SaidView]) -> list[tuple[str | None, list[SaidView]]]:
 
 
 def _by_sentence(viewer: Viewer, stated: list[describe.StatedRelation]) -> list[Sentence]:
-    """Stated relations under the text they rest on, each text quoted once."""
+    """Stated relations under the text they rest on (each relation once, with every release
+    that states it), each text quoted once: the relations one sentence states together (a
+    party of two; three initiatives named in one sentence) share their quote."""
     sentences: dict[tuple, Sentence] = {}
     for r in stated:
         quotes = viewer.quotes(r.spans)
-        key = tuple(q.text for q in quotes)
-        if key in sentences:  # the same words: at the same places, or said again elsewhere
-            for quote, again in zip(sentences[key].quotes, quotes, strict=True):
-                quote.places |= again.places
-        sentence = sentences.setdefault(key, Sentence([], quotes))
-        sentence.sources = sorted(set(sentence.sources) | set(viewer.sources(r.spans)),
-                                  key=_oldest_first)
+        sentence = sentences.setdefault(tuple(q.text for q in quotes), Sentence([], quotes))
+        for quote, again in zip(sentence.quotes, quotes, strict=True):
+            quote.places |= again.places  # the same words: at the same places, or elsewhere
+            quote.at_least |= r.facts > describe.SPANS_READ
         sentence.relations.append(RelationView(viewer.value(r.subject),
                                                viewer.value(r.predicate),
-                                               viewer.value(r.object)))
+                                               viewer.value(r.object), viewer.dated(r.releases)))
     return list(sentences.values())
 
 

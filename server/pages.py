@@ -235,7 +235,7 @@ def _linked_from(current: Opened, links: Links, node: NamedNode, predicate: str
     if prop is None:
         abort(400, "rel= must be the IRI of a property")
     total = dict(describe.incoming_counts(current.store, current.base, node)).get(prop, 0)
-    subjects = describe.incoming(current.store, node, prop, (number - 1) * LIST_PAGE,
+    subjects = describe.in_order(current.store, node, prop, (number - 1) * LIST_PAGE,
                                  LIST_PAGE)
     return html("linked.html", current, thing=viewer.value(node), predicate=viewer.value(prop),
                 values=[viewer.value(s) for s in subjects], total=total, page=number,

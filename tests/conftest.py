@@ -200,3 +200,30 @@ def browser():
                                               headless=True)
         yield chromium
         chromium.close()
+
+
+GENRE = ROOT / "tests" / "fixtures" / "genre"
+
+
+@pytest.fixture(scope="session")
+def many_endpoint(tmp_path_factory):
+    """`policykg serve` over a store of many releases (the bundled one, the fixture releases
+    and the genre's training set: 64, six editions of the Japan-EU ICT Policy Dialogue, a
+    party to ~60 meetings), where pages show what a small store hides: a relation stated
+    by release after release, a matrix wider than a phone, neighbours left out."""
+    from bench.extraction_eval import releases_with_gold
+
+    home = tmp_path_factory.mktemp("many")
+    store = home / "store"
+    genre = [path for path, _ in releases_with_gold([GENRE])]
+    pipeline.build(bundled_releases() + fixture_releases() + genre, store, BASE, dumps=False)
+    with serving(store, home) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def many_served(many_endpoint):
+    """The store of many releases, served, as the browser tests take it."""
+    from tests.browser import Served
+
+    return Served(many_endpoint.url.removesuffix("/sparql"), BASE)

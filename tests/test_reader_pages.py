@@ -21,6 +21,8 @@ PREFIXES = """PREFIX pk: <https://w3id.org/policykg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 EU = "https://kg.test/id/actor/eu"
+RELEASE = "2023-02-28-results-of-28th-japan-eu-ict-policy-dialogue"
+STATEMENT = RELEASE + "-20"  # "Japan explained …": attribution text "Japan"
 EVIDENCE = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX series: <https://kg.test/id/series/>
@@ -62,7 +64,9 @@ def section(html: str, heading_id: str) -> str:
 @pytest.mark.parametrize("path, hidden", [
     ("/page/actor/eu", ["curation", "has body (Web Annotation)", "rdf:object",
                         "same as (schema.org)", "alternative label"]),
-    ("/page/topic/cybersecurity", ["curation", "has close match", "has body"]),
+    ("/page/topic/cybersecurity", ["curation", "has close match", "has body", "is in scheme",
+                                   "is top concept in scheme"]),
+    (f"/page/statement/{STATEMENT}", ["attribution text"]),
 ])
 def test_bookkeeping_is_kept_in_the_collapsed_rdf_details(site, path, hidden):
     page = get(site, path, "text/html")
@@ -72,6 +76,21 @@ def test_bookkeeping_is_kept_in_the_collapsed_rdf_details(site, path, hidden):
     for name in hidden:
         assert name not in text_of(shown), name
         assert name in text_of(details), name
+
+
+def test_a_topic_s_definition_is_shown_once_under_its_name(site):
+    shown, _ = parts(get(site, "/page/topic/cybersecurity", "text/html").text)
+    definition = re.search(r'<p class="description">([^<]+)</p>', shown).group(1)
+    assert text_of(shown).count(definition) == 1
+
+
+def test_a_release_names_its_language(site):
+    shown, _ = parts(get(site, f"/page/release/{RELEASE}", "text/html").text)
+    facts = section(shown, "facts")
+    row = re.search(r'<th scope="row">(?:(?!</tr>).)*?language(?:(?!</tr>).)*</tr>', facts,
+                    re.S | re.I).group(0)
+    assert "English" in text_of(row) and "id.loc.gov" not in text_of(row)
+    assert 'href="http://id.loc.gov/vocabulary/iso639-1/en"' in row  # still the IRI, linked
 
 
 def test_the_dataset_s_example_resources_are_bookkeeping(site, endpoint):
@@ -141,6 +160,55 @@ def test_a_sentence_is_quoted_once_under_the_relations_it_states(site):
                       re.S)
     assert again and int(again.group(1)) >= 1
     assert stated.count("“Japan-EU ICT Policy Dialogue”") == 1
+
+
+@pytest.fixture(scope="module")
+def many(many_endpoint):
+    """The store of many releases (conftest many_endpoint): its pages' address, and the
+    store opened read-only beside the server to count what the pages should show."""
+    return many_endpoint.url.removesuffix("/sparql"), open_store(many_endpoint.store)
+
+
+def select(store, where: str) -> list[dict[str, str]]:
+    return [{k: row[k].value for k in ("n", "date") if row[k] is not None}
+            for row in run(store, PREFIXES + EVIDENCE + where, BASE)]
+
+
+@pytest.mark.parametrize("path", ["/page/actor/eu", "/page/actor/japan",
+                                  "/page/series/japan-eu-ict-policy-dialogue"])
+def test_a_relation_many_releases_state_is_one_line_with_them_all(many, path):
+    """A series' parties are stated by each edition's release, and Japan is a party to
+    dozens of meetings: each relation is one line, whatever the releases stating it."""
+    site, store = many
+    stated = section(get(site, path, "text/html").text, "stated")
+    lines = [text_of(item.split("</p>", 1)[0])
+             for item in stated.split('<p class="meta">')[1:]]
+    assert len(lines) == len(set(lines)), lines
+    thing = f"<{BASE}id/{path.removeprefix('/page/')}>"
+    total = int(select(store, f"""SELECT (COUNT(*) AS ?n) {{ SELECT DISTINCT ?s ?p ?o {{
+        {{ ?f rdf:subject {thing} }} UNION {{ ?f rdf:object {thing} }}
+        ?f rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }} }}""")[0]["n"])
+    assert f"({total})" in text_of(stated.split("</h2>", 1)[0])
+    assert len(lines) == min(total, 20)
+
+
+def test_a_relation_shows_every_release_stating_it_dated_the_latest_first(many):
+    site, store = many
+    stated = section(get(site, "/page/actor/eu", "text/html").text, "stated")
+    line = "Japan-EU ICT Policy Dialogue — party — European Union"
+    item = next(i for i in stated.split('<p class="meta">')[1:]
+                if text_of(i.split("</p>", 1)[0]) == line)
+    asof = item.split('<div class="asof">', 1)[1].split("</div>", 1)[0]
+    dates = [row["date"] for row in select(store, """SELECT DISTINCT ?date {
+        ?f rdf:subject series:japan-eu-ict-policy-dialogue ; rdf:predicate pk:party ;
+           rdf:object <""" + EU + """> ; pk:evidence/oa:hasSource ?release .
+        ?release <http://purl.org/dc/terms/issued> ?date }""")]
+    assert len(dates) >= 6  # the six editions' releases
+    newest_first = sorted(dates, reverse=True)
+    # the latest, then all of them ("as of <date>, per <release>"), the latest first
+    assert re.findall(r"as of (\d{4}-\d{2}-\d{2}), per <a ", asof) == \
+        [newest_first[0], *newest_first]
+    assert f"per {len(dates)} releases, since {newest_first[-1]}" in text_of(asof)
 
 
 def test_a_quote_counts_the_places_it_is_said_not_the_facts_resting_on_it(site, count):

@@ -1,7 +1,8 @@
 """Series over time, dated claims and the initiatives index in a real browser (Debian's
 Chromium via Playwright, localhost only), at 1280 and 390 px, on the session's store of the
 bundled release and the fixture releases (the Japan-EU ICT Policy Dialogue's editions 27,
-28, 29, 31 and more). Screenshots go to tests/artifacts/."""
+28, 29, 31 and more), and on a phone on the store of many releases (six editions).
+Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -40,20 +41,25 @@ def test_a_series_timeline_and_a_matrix_cell_to_its_statements(browser, served):
     watch.check()
 
 
-def test_a_series_on_a_phone_scrolls_its_matrix_not_the_page(browser, served):
-    watch = Watch(browser, served, **PHONE)
+def test_a_series_on_a_phone_scrolls_its_matrix_not_the_page(browser, many_served):
+    """Six editions and more make the matrix wider than a phone: it scrolls in its own box
+    (by keyboard too), and the page stays as wide as the phone."""
+    watch = Watch(browser, many_served, **PHONE)
     page = watch.page()
-    page.goto(served.url + SERIES)
+    page.goto(many_served.url + SERIES)
+    assert page.locator("ol.timeline > li").count() >= 6
     width = page_width(page)
     assert width <= 390, f"the series page scrolls sideways ({width}px)"
+    assert page.evaluate("window.innerWidth") == 390  # the phone did not zoom out to fit it
     matrix = page.get_by_role("region", name=re.compile("Statements per topic"))
     matrix.scroll_into_view_if_needed()
     shot(page, "series-2-phone-matrix.png")
-    inner = matrix.evaluate("e => [e.scrollWidth, e.clientWidth]")
-    if inner[0] > inner[1]:  # wider than the phone: scrolled by itself, by keyboard too
-        matrix.focus()
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function("e => e.scrollLeft > 0", arg=matrix.element_handle())
+    inner, box = matrix.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert inner > box  # wider than the phone: scrolled by itself
+    matrix.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("e => e.scrollLeft > 0", arg=matrix.element_handle())
+    assert page_width(page) <= 390
     watch.check()
 
 
