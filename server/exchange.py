@@ -39,20 +39,27 @@ class Exchange:
 Observer = Callable[[Exchange], None]
 
 
-def route_classes(app: Flask) -> Callable[[str, str], str]:
-    """The route class of (path, method): the blueprint of the endpoint the app's URL map
-    sends it to — a few names, fit for a metric label, whatever the paths."""
+def endpoints(app: Flask) -> Callable[[str, str], str]:
+    """The endpoint the app's URL map sends (path, method) to ("" when none: not found,
+    method not allowed, a redirect), remembered for the paths asked most."""
     adapter = app.url_map.bind("policykg")
 
     @lru_cache(maxsize=ROUTES_REMEMBERED)
-    def route(path: str, method: str) -> str:
+    def endpoint(path: str, method: str) -> str:
         try:
-            endpoint, _ = adapter.match(path, method)
-        except HTTPException:  # not found, method not allowed, a redirect
-            return "none"
-        return str(endpoint).partition(".")[0]
+            found, _ = adapter.match(path, method)
+        except HTTPException:
+            return ""
+        return str(found)
 
-    return route
+    return endpoint
+
+
+def route_classes(app: Flask) -> Callable[[str, str], str]:
+    """The route class of (path, method): the blueprint of the endpoint the app's URL map
+    sends it to — a few names, fit for a metric label, whatever the paths."""
+    endpoint = endpoints(app)
+    return lambda path, method: endpoint(path, method).partition(".")[0] or "none"
 
 
 class Observed:

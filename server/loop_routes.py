@@ -22,9 +22,9 @@ from io import BytesIO
 
 from a2wsgi.wsgi import build_environ
 from flask import Flask
-from werkzeug.exceptions import HTTPException
 
 from .body_deadline import App, Receive, Scope, Send
+from .exchange import endpoints
 from .loop_hits import response_start
 
 # the endpoints answered in the loop (server/search.py)
@@ -34,11 +34,11 @@ IN_LOOP = frozenset({"search.search_page", "search.search_json"})
 class LoopRoutes:
     def __init__(self, app: App, flask: Flask) -> None:
         self.app, self.flask = app, flask
-        self.adapter = flask.url_map.bind("policykg")
+        self.endpoint = endpoints(flask)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not (scope["type"] == "http" and scope["method"] in ("GET", "HEAD")
-                and self._in_loop(scope["path"], scope["method"])):
+                and self.endpoint(scope["path"], scope["method"]) in IN_LOOP):
             await self.app(scope, receive, send)
             return
         environ = build_environ(scope, BytesIO(await _body(receive)))
@@ -54,13 +54,6 @@ class LoopRoutes:
             getattr(result, "close", lambda: None)()  # the observers see the exchange end
         await send(response_start(*started))
         await send({"type": "http.response.body", "body": body})
-
-    def _in_loop(self, path: str, method: str) -> bool:
-        try:
-            endpoint, _ = self.adapter.match(path, method)
-        except HTTPException:  # not found, method not allowed, a redirect
-            return False
-        return endpoint in IN_LOOP
 
 
 async def _body(receive: Receive) -> bytes:

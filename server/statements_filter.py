@@ -60,8 +60,7 @@ class Selection:
         chosen = self.filters.get(facet, ())
         changed = tuple(k for k in chosen if k != key) if key in chosen else (*chosen, key)
         filters = {**self.filters, facet: changed}
-        return Selection({n: v for n, v in filters.items() if v}, self.sort, 1, self.size,
-                         self.whole)
+        return replace(self, filters={n: v for n, v in filters.items() if v}, page=1)
 
     def shown_whole(self, facet: str, whole: bool) -> Selection:
         """The same rows, with the facet's values all listed or only its first few."""

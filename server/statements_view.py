@@ -13,7 +13,7 @@ import io
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from urllib.parse import quote_plus, urlencode
 
@@ -286,8 +286,8 @@ def _facet(found: Table, links: Links, selection: Selection, name: str, result: 
     facet's links (each value's own encoding is the rest: ~80 links a page)."""
     base = links.base
     chosen = selection.filters.get(name, ())
-    without = Selection({n: v for n, v in selection.filters.items() if n != name},
-                        selection.sort, 1, selection.size, selection.whole)
+    without = replace(selection, filters={n: v for n, v in selection.filters.items()
+                                          if n != name}, page=1)
     pairs = _written_pairs(base, without)
     place = FACETS.index(name)
     before = urlencode([p for p in pairs if p[0] in FACETS[:place]], safe="/")
