@@ -49,23 +49,32 @@ def _patterns(reporting: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     )
 
 
+@lru_cache(maxsize=4)
+def _indirect(reporting: tuple[str, ...], leads: tuple[str, ...]
+              ) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """A quote standing alone, "According to X, …" and "(In his remarks,) X said that …"."""
+    said = "|".join(re.escape(v) for v in reporting)
+    return (re.compile(rf"[{_OPEN}](?P<words>{_WORDS})[{_CLOSE}]\s*$"),
+            re.compile(rf"(?:{'|'.join(re.escape(w) for w in leads)})\s+(?P<who>[^,]+),\s+"),
+            re.compile(rf"(?:[^,\"“]+,\s+)?(?P<who>[^,\"“]+?)\s+(?P<verb>{said})\s+that\s+"))
+
+
 def find_quote(text: str, start: int, end: int, genre: dict) -> Quote | None:
     """The quote frame of text[start:end], if the sentence is one."""
     quotes = genre["quotes"]
-    for pattern in _patterns(tuple(quotes["reporting_verbs"])):
+    reporting = tuple(quotes["reporting_verbs"])
+    for pattern in _patterns(reporting):
         m = pattern.match(text, start, end)
         if m:
             return Quote(m.span("words"), m.span("who"), m.span("verb"), True)
-    whole = re.compile(rf"[{_OPEN}](?P<words>{_WORDS})[{_CLOSE}]\s*$").match(text, start, end)
+    alone, according, said_that = _indirect(reporting, tuple(quotes["according_to"]))
+    whole = alone.match(text, start, end)
     if whole:  # a quote of its own after a quoted sentence: the same speaker goes on
         return Quote(whole.span("words"), None, None, True)
-    leads = "|".join(re.escape(w) for w in quotes["according_to"])
-    m = re.compile(rf"(?:{leads})\s+(?P<who>[^,]+),\s+").match(text, start, end)
+    m = according.match(text, start, end)
     if m:
         return Quote((m.end(), end), m.span("who"), None, False)
-    said = "|".join(re.escape(v) for v in quotes["reporting_verbs"])
-    m = re.compile(rf"(?:[^,\"“]+,\s+)?(?P<who>[^,\"“]+?)\s+(?P<verb>{said})\s+that\s+").match(
-        text, start, end)  # "(In his remarks,) Minister X said that …"
+    m = said_that.match(text, start, end)
     if m:
         return Quote((m.end(), end), m.span("who"), m.span("verb"), False)
     return None
